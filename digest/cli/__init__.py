@@ -1,0 +1,28 @@
+"""digest's command line: thin wrappers over library functions.
+
+Each command module registers its commands on the shared app (see app.py,
+where DigestError is turned into one line on stderr and its exit code).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from digest.cli.app import app
+
+# Command modules register themselves on import.
+from digest.cli import build as _build  # noqa: E402,F401
+from digest.cli import sources as _sources  # noqa: E402,F401
+from digest.cli import send as _send  # noqa: E402,F401
+from digest.cli import desk as _desk  # noqa: E402,F401
+
+
+def main() -> None:
+    """Console entry point."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    try:
+        app()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)

@@ -1,0 +1,112 @@
+"""`digest build` and `digest init`."""
+
+from __future__ import annotations
+
+import logging
+import quopri
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from digest.cli.app import command
+from digest.config import parse_source, resolve
+from digest.errors import DigestError
+from digest.fetch import Fetcher
+from digest.pipeline import BuildResult, build_issue
+from digest.starter import STARTER_CONFIG
+
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="Path to digest.toml (default: ./digest.toml if present, or $DIGEST_CONFIG).")]
+
+
+def _kb(size: int) -> str:
+    return f"{size / 1000:.1f} KB"
+
+
+def _skip_kind(reason: str) -> str:
+    """Group skip reasons by their leading words (details follow a colon)."""
+    return reason.split(":", 1)[0]
+
+
+def format_report(result: BuildResult) -> str:
+    """The one-screen summary printed after a build."""
+    issue = result.issue
+    lines = []
+    if result.paths:
+        html, text, manifest = result.paths
+        lines.append(f"Wrote {html} (+ {text.name}, {manifest.name})")
+    week = issue.week
+    lines.append(f"Week {week.id}: {week.start:%Y-%m-%d %H:%M} to {week.end:%Y-%m-%d %H:%M} UTC ({week.timezone})")
+    reports = result.collected.reports
+    failed = [r for r in reports if not r.ok]
+    lines.append(f"Sources: {len(reports) - len(failed)} read, {len(failed)} failed")
+    entries = issue.entries
+    lines.append(f"Articles: {len(entries)} kept, {len(result.skipped)} skipped")
+    kinds: dict[str, int] = {}
+    for skip in result.skipped:
+        kinds[_skip_kind(skip.reason)] = kinds.get(_skip_kind(skip.reason), 0) + 1
+    for kind, count in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"  skipped {count:>3}  {kind}")
+    if issue.lead:
+        lines.append(f"Lead: {issue.lead.article.title}")
+    for section in issue.sections:
+        extra = f" (+{len(section.more)} listed as links)" if section.more else ""
+        lines.append(f"  {len(section.entries):>3}  {section.name}{extra}")
+    if issue.more:
+        lines.append(f"  {len(issue.more):>3}  More this week (links only)")
+    size = len(result.rendered.html.encode("utf-8"))
+    encoded = len(quopri.encodestring(result.rendered.html.encode("utf-8")))
+    lines.append(f"HTML: {_kb(size)} ({_kb(encoded)} quoted-printable; Gmail clips at 102 KB)")
+    for warning in result.warnings:
+        lines.append(f"warning: {warning}")
+    return "\n".join(lines)
+
+
+@command("digest build --week 2026-W47 --out issues")
+def build(
+    config: ConfigOpt = None,
+    week: Annotated[Optional[str], typer.Option(help="ISO week to build, e.g. 2026-W47 (default: the current week; the latest week for the bundled sample).")] = None,
+    since: Annotated[Optional[str], typer.Option(help="First day of a custom window (YYYY-MM-DD), instead of --week.")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Last day of a custom window (YYYY-MM-DD, inclusive; default today).")] = None,
+    source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="A source path or URL, optionally kind-prefixed (wordpress:https://...). Repeatable; replaces configured sources.")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Folder to write the issue into (default: issues).")] = None,
+    templates: Annotated[Optional[Path], typer.Option(help="A template folder checked before the built-in templates.")] = None,
+    tz: Annotated[Optional[str], typer.Option("--timezone", help="IANA timezone of the issue's week (default UTC).")] = None,
+    strict: Annotated[Optional[bool], typer.Option("--strict/--no-strict", help="Fail when any source fails or any item is skipped as unusable.")] = None,
+    allow_empty: Annotated[Optional[bool], typer.Option("--allow-empty/--no-allow-empty", help="Write an issue even when the week has no articles.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also list every skipped item.")] = False,
+) -> None:
+    """Build the week's issue: collect, select, summarize, group, render and write it.
+
+    Exit status: 0 built, 1 error (bad config or input, every source failed, --strict failure),
+    3 the week has no articles (nothing written).
+    """
+    cli = {"week": week, "since": since, "until": until, "out": out, "templates": templates, "timezone": tz,
+           "strict": strict, "allow_empty": allow_empty}
+    if source:
+        cli["sources"] = tuple(parse_source(s) for s in source)
+    settings = resolve(cli, config_path=config)
+    logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
+    result = build_issue(settings, Fetcher(), datetime.now(timezone.utc))
+    for skip in result.collected.skipped:
+        typer.echo(f"warning: {skip.source}: {skip.item}: {skip.reason}; skipped", err=True)
+    typer.echo(format_report(result))
+    if verbose:
+        for skip in result.skipped:
+            typer.echo(f"  skipped: {skip.source}: {skip.item}: {skip.reason}")
+
+
+@command("digest init --path digest.toml")
+def init(
+    path: Annotated[Path, typer.Option(help="Where to write the starter configuration.")] = Path("digest.toml"),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter digest.toml."""
+    if path.exists() and not force:
+        raise DigestError(f"{path} already exists; use --force to overwrite it")
+    try:
+        path.write_text(STARTER_CONFIG, encoding="utf-8")
+    except OSError as exc:
+        raise DigestError(f"cannot write {path}: {exc.strerror}") from None
+    typer.echo(f"Wrote {path}. Edit it, then run: digest build")

@@ -1,0 +1,3 @@
+"""CLI commands for desk (registered on the shared app)."""
+
+from digest.cli.app import app  # noqa: F401

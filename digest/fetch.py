@@ -1,0 +1,290 @@
+"""Reading a source's bytes from a local file or an http(s) URL.
+
+One `Fetcher` per run shares a requests.Session (connection reuse across
+sources and pages), retries transient failures with exponential backoff,
+honours Retry-After, caps the body size and keeps an on-disk cache that is
+revalidated with a conditional GET, so that a rerun costs a 304.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from digest import __version__
+from digest.errors import SourceError
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"digest/{__version__} (newsletter digest generator)"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Response headers kept in the cache: validators plus what readers use (pagination).
+KEPT_HEADERS = ("content-type", "etag", "last-modified", "x-wp-total", "x-wp-totalpages", "link")
+CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A fetched document: its bytes, final URL and declared content type."""
+
+    body: bytes
+    url: str
+    content_type: str = ""
+    from_cache: bool = False
+    headers: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+    status: int = 200
+
+    def header(self, name: str, default: str = "") -> str:
+        """A response header by case-insensitive name."""
+        low = name.lower()
+        for key, value in self.headers.items():
+            if key.lower() == low:
+                return value
+        return default
+
+
+class HTTPStatusError(SourceError):
+    """The server answered with an error status (kept so readers can react to it)."""
+
+    def __init__(self, message: str, status: int, body: bytes = b""):
+        super().__init__(message)
+        self.status = status
+        self.body = body
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Retry policy: attempts after the first, exponential base delay, and the cap on any wait."""
+
+    retries: int = 3
+    base: float = 0.5  # seconds before the first retry; doubles each time
+    max_wait: float = 30.0  # cap for a backoff delay or a server's Retry-After
+
+
+class Fetcher:
+    """Reads files and URLs; one instance per run shares its HTTP session and cache."""
+
+    def __init__(
+        self,
+        timeout: float | tuple[float, float] = (5.0, 20.0),
+        session: requests.Session | None = None,
+        backoff: Backoff = Backoff(),
+        max_bytes: int = 10 * 1024 * 1024,
+        cache_dir: Path | None = None,
+        pool_size: int = 16,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.timeout = timeout if isinstance(timeout, tuple) else (min(timeout, 10.0), timeout)
+        self.backoff = backoff
+        self.max_bytes = max_bytes
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        self.sleep = sleep
+        self.session = session or requests.Session()
+        # The default pool keeps 10 connections per host; concurrent sources on one host need more.
+        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.session.headers["Accept-Encoding"] = "gzip, deflate"
+
+    @classmethod
+    def from_settings(cls, settings) -> "Fetcher":
+        """A fetcher configured from Settings (timeouts, retries, size cap, cache under state_dir)."""
+        return cls(
+            timeout=(settings.fetch_connect_timeout, settings.fetch_timeout),
+            backoff=Backoff(retries=settings.fetch_retries, max_wait=settings.fetch_max_wait),
+            max_bytes=settings.fetch_max_bytes,
+            cache_dir=Path(settings.state_dir) / "http-cache",
+            pool_size=max(16, settings.fetch_workers * 2),
+        )
+
+    def get(self, location: str, params: dict | None = None, headers: Mapping[str, str] | None = None) -> Fetched:
+        """Return the document at a path or URL, or raise SourceError."""
+        if location.startswith(("http://", "https://")):
+            return self._get_url(location, params, headers or {})
+        return self._get_file(location)
+
+    # -- local files -------------------------------------------------------------
+
+    def _get_file(self, location: str) -> Fetched:
+        path = Path(location.removeprefix("file://")).expanduser()
+        try:
+            size = path.stat().st_size
+            if size > self.max_bytes:
+                raise SourceError(f"{location}: file is {size:,} bytes, over the {self.max_bytes:,}-byte limit")
+            return Fetched(path.read_bytes(), str(path), "")
+        except FileNotFoundError:
+            raise SourceError(f"{location}: no such file") from None
+        except IsADirectoryError:
+            raise SourceError(f"{location}: is a directory, not a file") from None
+        except OSError as exc:
+            raise SourceError(f"{location}: cannot read ({exc.strerror})") from None
+
+    # -- HTTP --------------------------------------------------------------------
+
+    def _get_url(self, url: str, params: dict | None, extra: Mapping[str, str]) -> Fetched:
+        full = _with_params(url, params)
+        cached = self._cache_load(full)
+        headers = dict(extra)
+        if cached:
+            if cached["headers"].get("etag"):
+                headers["If-None-Match"] = cached["headers"]["etag"]
+            if cached["headers"].get("last-modified"):
+                headers["If-Modified-Since"] = cached["headers"]["last-modified"]
+        attempt = 0
+        while True:
+            try:
+                resp = self.session.get(full, headers=headers, timeout=self.timeout, stream=True)
+            except requests.exceptions.ReadTimeout:
+                # The server is up but slow: another attempt would multiply the wait, so give up.
+                raise SourceError(f"{full}: timed out after {self.timeout[1]:g} s waiting for a response") from None
+            except (requests.ConnectionError, requests.exceptions.ConnectTimeout) as exc:
+                if attempt >= self.backoff.retries:
+                    raise SourceError(f"{full}: cannot connect ({_reason(exc)}) after {attempt + 1} attempts") from None
+                self._wait(attempt, None, full, "connection failed")
+                attempt += 1
+                continue
+            except requests.RequestException as exc:
+                raise SourceError(f"{full}: {_reason(exc)}") from None
+            with resp:
+                if resp.status_code in RETRY_STATUSES and attempt < self.backoff.retries:
+                    self._wait(attempt, resp.headers.get("Retry-After"), full, f"HTTP {resp.status_code}")
+                    attempt += 1
+                    continue
+                if resp.status_code == 304 and cached:
+                    log.debug("%s: not modified, using the cached copy", full)
+                    return Fetched(cached["body"], cached["url"], cached["headers"].get("content-type", ""),
+                                   from_cache=True, headers=cached["headers"], status=304)
+                body = self._read_capped(resp, full)
+                kept = {k: resp.headers[k] for k in KEPT_HEADERS if k in resp.headers}
+                if resp.status_code >= 400:
+                    raise HTTPStatusError(f"{full}: HTTP {resp.status_code} {resp.reason or ''}".rstrip(),
+                                          resp.status_code, body)
+                fetched = Fetched(body, resp.url, resp.headers.get("Content-Type", ""), headers=kept,
+                                  status=resp.status_code)
+                if "etag" in kept or "last-modified" in kept:
+                    self._cache_store(full, fetched)
+                return fetched
+
+    def _read_capped(self, resp: requests.Response, url: str) -> bytes:
+        declared = resp.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            raise SourceError(f"{url}: response of {int(declared):,} bytes is over the {self.max_bytes:,}-byte limit")
+        chunks, total = [], 0
+        try:
+            # iter_content decompresses, so the cap also stops a small gzip that inflates hugely.
+            for chunk in resp.iter_content(CHUNK):
+                total += len(chunk)
+                if total > self.max_bytes:
+                    raise SourceError(f"{url}: response is over the {self.max_bytes:,}-byte limit")
+                chunks.append(chunk)
+        except requests.exceptions.ConnectionError as exc:
+            raise SourceError(f"{url}: connection lost while reading ({_reason(exc)})") from None
+        except requests.RequestException as exc:
+            raise SourceError(f"{url}: cannot read the response ({_reason(exc)})") from None
+        return b"".join(chunks)
+
+    def _wait(self, attempt: int, retry_after: str | None, url: str, why: str) -> None:
+        delay = self.backoff.base * (2**attempt)
+        server = _retry_after_seconds(retry_after)
+        if server is not None:
+            delay = server
+        delay = max(0.0, min(delay, self.backoff.max_wait))
+        log.info("%s: %s, retrying in %.1f s", url, why, delay)
+        self.sleep(delay)
+
+    # -- cache -------------------------------------------------------------------
+
+    def _cache_paths(self, url: str) -> tuple[Path, Path] | None:
+        if not self.cache_dir:
+            return None
+        key = hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
+        return self.cache_dir / f"{key}.json", self.cache_dir / f"{key}.body"
+
+    def _cache_load(self, url: str) -> dict | None:
+        paths = self._cache_paths(url)
+        if not paths or not paths[0].is_file():
+            return None
+        try:
+            meta = json.loads(paths[0].read_text(encoding="utf-8"))
+            if meta.get("request") != url:
+                return None
+            meta["body"] = paths[1].read_bytes()
+            return meta
+        except (OSError, ValueError):
+            return None  # a damaged entry is just a miss
+
+    def _cache_store(self, url: str, fetched: Fetched) -> None:
+        paths = self._cache_paths(url)
+        if not paths:
+            return
+        meta = {"request": url, "url": fetched.url, "headers": dict(fetched.headers)}
+        try:
+            paths[0].parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(paths[1], fetched.body)
+            _atomic_write(paths[0], json.dumps(meta).encode("utf-8"))
+        except OSError as exc:
+            log.warning("HTTP cache not written for %s: %s", url, exc.strerror)
+
+
+def _with_params(url: str, params: dict | None) -> str:
+    if not params:
+        return url
+    joiner = "&" if urlsplit(url).query else "?"
+    return url + joiner + urlencode(params, doseq=True)
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """Seconds from a Retry-After header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _reason(exc: Exception) -> str:
+    """A short reason for a requests exception, without the nested urllib3 noise."""
+    text = str(exc)
+    if "Connection refused" in text:
+        return "connection refused"
+    if "Name or service not known" in text or "NameResolutionError" in text:
+        return "host not found"
+    if "timed out" in text:
+        return "timed out"
+    if isinstance(exc, requests.exceptions.TooManyRedirects):
+        return "too many redirects"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS error"
+    return exc.__class__.__name__
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

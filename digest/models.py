@@ -1,0 +1,170 @@
+"""The frozen dataclasses that the pipeline stages pass to each other."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# Per-recipient placeholders left in the rendered issue. The sender substitutes
+# them into the already inlined HTML and text, so premailer runs once per issue.
+UNSUBSCRIBE_PLACEHOLDER = "__DIGEST_UNSUBSCRIBE_URL__"
+RECIPIENT_NAME_PLACEHOLDER = "__DIGEST_RECIPIENT_NAME__"
+PLACEHOLDERS = (UNSUBSCRIBE_PLACEHOLDER, RECIPIENT_NAME_PLACEHOLDER)
+
+
+@dataclass(frozen=True)
+class Image:
+    """An article's featured image (https only)."""
+
+    url: str
+    alt: str = ""
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """One normalized article, as every source kind produces it."""
+
+    id: str  # stable short hash of the canonical URL
+    url: str  # canonical https URL, tracking parameters removed
+    title: str  # plain text, entities decoded, whitespace folded
+    published: datetime  # timezone-aware, UTC
+    source: str  # the configured source's name
+    author: str | None = None
+    categories: tuple[str, ...] = ()  # as the source gives them ("featured" included)
+    tags: tuple[str, ...] = ()
+    content_html: str = ""  # sanitized HTML body
+    excerpt: str | None = None  # the source's own summary, plain text
+    image: Image | None = None
+    reading_minutes: int | None = None
+    language: str | None = None  # BCP 47 tag when known
+    direction: str = "ltr"  # "ltr" or "rtl"
+    priority: int = 0  # the source's configured priority, used for ranking
+
+    @property
+    def featured(self) -> bool:
+        """True when a source marks the article as featured (a flag, not a section)."""
+        return any(c.strip().lower() == "featured" for c in self.categories)
+
+
+@dataclass(frozen=True)
+class Skip:
+    """An item left out, with the reason a reader can act on."""
+
+    source: str
+    item: str  # the item's title, URL or index
+    reason: str
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    """What one source yielded in one run."""
+
+    name: str
+    kind: str
+    location: str
+    ok: bool
+    items: int = 0
+    error: str | None = None
+    newest: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Collected:
+    """The collect stage's result: articles from every source plus what went wrong."""
+
+    articles: tuple[Article, ...]
+    reports: tuple[SourceReport, ...]
+    skipped: tuple[Skip, ...] = ()
+
+
+@dataclass(frozen=True)
+class Summary:
+    """An article's summary and where it came from."""
+
+    text: str
+    origin: str  # "extractive", "excerpt", "llm" or "editor"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An article placed in an issue, with its summary and section."""
+
+    article: Article
+    summary: Summary
+    section: str
+    category: str | None = None  # the category the section was chosen from
+
+
+@dataclass(frozen=True)
+class Section:
+    """One heading of the issue and its entries, in order."""
+
+    name: str
+    entries: tuple[Entry, ...]
+    more: tuple[Entry, ...] = ()  # over the per-section cap: listed as links only
+
+
+@dataclass(frozen=True)
+class Week:
+    """An issue's window: [start, end) in UTC, named by ISO week or by dates."""
+
+    id: str  # "2026-W48", or "2026-11-20--2026-11-27" for a custom range
+    start: datetime
+    end: datetime
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class Newsletter:
+    """The newsletter's identity and look, as the templates need it."""
+
+    name: str
+    sender: str
+    postal_address: str
+    language: str = "en"
+    direction: str = "ltr"
+    accent_color: str = "#0b5cad"
+    text_color: str = "#1f2328"
+    background_color: str = "#f4f5f7"
+    logo_url: str | None = None
+    web_url: str | None = None
+    font_family: str = "-apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+    tagline: str = ""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One newsletter issue: everything render and write need, nothing more."""
+
+    id: str
+    week: Week
+    title: str
+    preheader: str
+    newsletter: Newsletter
+    lead: Entry | None
+    sections: tuple[Section, ...]
+    sources: tuple[SourceReport, ...] = ()
+    more: tuple[Entry, ...] = ()  # "more this week": trimmed to stay under the clip
+    editor_note_html: str = ""
+    subject: str | None = None
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        """Every entry in reading order: lead, sections, then the trimmed list."""
+        out: list[Entry] = [self.lead] if self.lead else []
+        for section in self.sections:
+            out.extend(section.entries)
+            out.extend(section.more)
+        out.extend(self.more)
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The rendered issue: inlined HTML and its plain-text twin."""
+
+    html: str
+    text: str
+    warnings: tuple[str, ...] = field(default=())

@@ -1,0 +1,184 @@
+"""Normalization shared by every source kind: URLs, dates, titles and HTML."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+import nh3
+
+from digest.errors import ItemError
+from digest.models import PLACEHOLDERS
+
+# Query parameters that only track a click; two URLs differing in these are one story.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid",
+        "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "igshid", "ref", "ref_src",
+        "cmpid", "ncid", "sr_share", "share", "s_cid", "oly_anon_id", "oly_enc_id",
+        "vero_id", "wt.mc_id", "__s", "spm",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl",
+    "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
+    "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "span",
+    "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height", "title"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+    "*": {"dir", "lang"},
+}
+RTL_LANGS = {"ar", "fa", "he", "ur", "ps", "sd", "ug", "yi", "dv", "ckb"}
+
+_WS = re.compile(r"\s+")
+
+
+def is_tracking_param(name: str) -> bool:
+    """True for a query parameter that only tracks clicks (utm_*, fbclid, ...)."""
+    low = name.lower()
+    return low in TRACKING_PARAMS or low.startswith(TRACKING_PREFIXES)
+
+
+def canonical_url(url: str, base: str | None = None) -> str:
+    """Return the canonical form of a URL: https, lower-case host, no tracking or fragment."""
+    from urllib.parse import urljoin
+
+    url = clean_text(url)
+    if base:
+        url = urljoin(base, url)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ItemError(f"not an absolute http(s) URL: {url!r}")
+    host = parts.netloc.lower()
+    if host.endswith(":443") or host.endswith(":80"):
+        host = host.rsplit(":", 1)[0]
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)]
+    path = parts.path or "/"
+    return urlunsplit(("https", host, path, urlencode(query), ""))
+
+
+def article_id(canonical: str) -> str:
+    """A short stable id for an article, derived from its canonical URL."""
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+
+def clean_text(value: str | None) -> str:
+    """Decode entities, strip tags' remains and control characters, fold whitespace."""
+    if not value:
+        return ""
+    text = html.unescape(html.unescape(str(value)))
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch in "\t\n\r ")
+    for placeholder in PLACEHOLDERS:
+        text = text.replace(placeholder, "")
+    return _WS.sub(" ", text).strip()
+
+
+def clean_title(value: str | None) -> str:
+    """A title as plain text: any markup removed, entities decoded, whitespace folded."""
+    return clean_text(nh3.clean(str(value or ""), tags=set()))
+
+
+def parse_datetime(value: object, tz: str = "UTC") -> datetime:
+    """Parse ISO 8601 or RFC 822 into an aware UTC datetime; naive values use `tz`."""
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        dt = datetime.fromtimestamp(value, tz=timezone.utc)
+    elif isinstance(value, str) and value.strip():
+        text = value.strip()
+        try:
+            dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            try:
+                dt = parsedate_to_datetime(text)
+            except (TypeError, ValueError, IndexError):
+                raise ItemError(f"unparseable date {text!r} (use ISO 8601, e.g. 2026-11-24T09:30:00Z)") from None
+    else:
+        raise ItemError(f"missing or invalid date {value!r}")
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=ZoneInfo(tz))
+    return dt.astimezone(timezone.utc)
+
+
+def sanitize_html(fragment: str | None, base: str | None = None) -> str:
+    """Sanitize untrusted article HTML: no scripts, styles, frames, forms or handlers."""
+    if not fragment:
+        return ""
+    for placeholder in PLACEHOLDERS:
+        fragment = fragment.replace(placeholder, "")
+    cleaned = nh3.clean(
+        fragment,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+    if base:
+        cleaned = _absolutize(cleaned, base)
+    return cleaned.strip()
+
+
+_HREF = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
+
+
+def _absolutize(fragment: str, base: str) -> str:
+    """Resolve relative href/src values against the article's or feed's URL."""
+    from urllib.parse import urljoin
+
+    return _HREF.sub(lambda m: m.group(1) + html.escape(urljoin(base, html.unescape(m.group(2)))) + m.group(3), fragment)
+
+
+_BLOCK = re.compile(r"</?(?:p|div|br|li|ul|ol|h[1-6]|blockquote|figure|figcaption|tr|table|pre|hr)\b[^>]*>", re.I)
+_TAG = re.compile(r"<[^>]+>")
+_FIGCAPTION = re.compile(r"<figcaption\b.*?</figcaption>", re.I | re.S)
+
+
+def html_paragraphs(fragment: str) -> list[str]:
+    """Split sanitized HTML into plain-text paragraphs; figure captions are dropped."""
+    if not fragment:
+        return []
+    fragment = _FIGCAPTION.sub(" ", fragment)
+    chunks = _BLOCK.split(fragment)
+    out = []
+    for chunk in chunks:
+        text = clean_text(_TAG.sub(" ", chunk))
+        if text:
+            out.append(text)
+    return out
+
+
+def html_to_text(fragment: str) -> str:
+    """Plain text of an HTML fragment, paragraphs separated by blank lines."""
+    return "\n\n".join(html_paragraphs(fragment))
+
+
+def text_direction(language: str | None, sample: str = "") -> str:
+    """'rtl' for right-to-left languages or text that is mostly RTL script, else 'ltr'."""
+    if language and language.split("-")[0].lower() in RTL_LANGS:
+        return "rtl"
+    letters = [ch for ch in sample[:400] if ch.isalpha()]
+    if letters:
+        rtl = sum(1 for ch in letters if unicodedata.bidirectional(ch) in ("R", "AL"))
+        if rtl * 2 > len(letters):
+            return "rtl"
+    return "ltr"
+
+
+def reading_minutes(text: str, words_per_minute: int = 230) -> int:
+    """Estimated reading time in whole minutes (at least 1)."""
+    return max(1, round(len(text.split()) / words_per_minute))

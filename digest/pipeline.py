@@ -1,0 +1,106 @@
+"""The one place that states the stage order: collect -> select -> summarize -> group -> render -> write."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+from digest.collect import collect
+from digest.config import Settings
+from digest.errors import EmptyIssueError, SourceError
+from digest.group import GroupRules, group
+from digest.models import Collected, Issue, Newsletter, Rendered, Skip, Week
+from digest.render import fit_to_budget
+from digest.select import select
+from digest.sources import SourceSpec
+from digest.summarize import summarize_all
+from digest.week import resolve_window
+from digest.write import write_issue
+
+log = logging.getLogger(__name__)
+
+SAMPLE_NAME = "The Circuit (sample week)"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build produced: the issue, its rendering, the files and the run's report."""
+
+    issue: Issue
+    rendered: Rendered
+    paths: tuple[Path, ...]
+    collected: Collected
+    skipped: tuple[Skip, ...]
+    warnings: tuple[str, ...]
+
+
+def sample_source() -> SourceSpec:
+    """The bundled sample week, used when no source is configured."""
+    path = resources.files("digest") / "data" / "sample-week.json"
+    return SourceSpec(name=SAMPLE_NAME, location=str(path), kind="native")
+
+
+def newsletter_of(settings: Settings) -> Newsletter:
+    """The newsletter identity and theme, from settings."""
+    from digest.normalize import text_direction
+
+    return Newsletter(
+        name=settings.name, sender=settings.sender, postal_address=settings.postal_address,
+        language=settings.language, direction=text_direction(settings.language),
+        accent_color=settings.accent_color, text_color=settings.text_color,
+        background_color=settings.background_color, logo_url=settings.logo_url or None,
+        web_url=settings.web_url or None, font_family=settings.font_family, tagline=settings.tagline,
+    )
+
+
+def issue_title(name: str, week: Week) -> str:
+    """The issue's title, e.g. "The Circuit Weekly · 2026-W47"."""
+    return f"{name} · {week.id}"
+
+
+def preheader(issue_lead: str | None, sections: list[str], count: int) -> str:
+    """A short truthful preheader: the lead, then how many stories in which sections."""
+    parts = [issue_lead] if issue_lead else []
+    if count > 1:
+        parts.append(f"plus {count - 1} more on " + ", ".join(sections[:3]))
+    text = ". ".join(parts)
+    return text if len(text) <= 110 else text[:107].rsplit(" ", 1)[0] + "…"
+
+
+def build_issue(settings: Settings, fetcher, now: datetime, write: bool = True) -> BuildResult:
+    """Run every stage for the settings' week and (by default) write the issue's files."""
+    specs = settings.sources or (sample_source(),)
+    week_choice = settings.week or ("latest" if settings.uses_sample else "current")
+    window = None
+    if week_choice != "latest":
+        window = resolve_window(week_choice, settings.since, settings.until, settings.timezone, now)
+    collected = collect(specs, fetcher, since=window.start if window else None,
+                        until=window.end if window else None, strict=settings.strict)
+    if settings.strict and collected.skipped:
+        first = collected.skipped[0]
+        raise SourceError(f"--strict: {first.source}: {first.item}: {first.reason} "
+                          f"({len(collected.skipped)} unusable item(s) in all); fix the input or drop --strict")
+    if window is None:
+        latest = max((a.published for a in collected.articles), default=now)
+        window = resolve_window("latest", settings.since, settings.until, settings.timezone, now, latest)
+    selection = select(collected.articles, window)
+    if not selection.articles and not settings.allow_empty:
+        raise EmptyIssueError(f"no articles in {window.id}; nothing written (use --allow-empty to write an empty issue)")
+    summaries = summarize_all(selection.articles, settings.summary_words, settings.summary_sentences)
+    rules = GroupRules(settings.section_order, settings.section_aliases, settings.section_keywords,
+                       settings.default_section, settings.max_per_section)
+    lead, sections = group(selection.articles, summaries, window, rules)
+    issue = Issue(
+        id=window.id, week=window, title=issue_title(settings.name, window),
+        preheader=preheader(lead.article.title if lead else None, [s.name for s in sections],
+                            len(selection.articles)),
+        newsletter=newsletter_of(settings), lead=lead, sections=sections, sources=collected.reports,
+    )
+    issue, rendered = fit_to_budget(issue, settings.templates, settings.html_budget)
+    paths = write_issue(issue, rendered, settings.out) if write else ()
+    skipped = collected.skipped + selection.skipped
+    warnings = tuple(f"{r.name}: {r.error}" for r in collected.reports if not r.ok) + rendered.warnings
+    return BuildResult(issue, rendered, tuple(paths), collected, skipped, warnings)

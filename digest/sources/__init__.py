@@ -1,0 +1,74 @@
+"""Source readers: one module per kind, found through a registry.
+
+A reader is a function ``read(spec, ctx) -> SourceResult``. Importing this
+package registers the built-in kinds.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from digest.models import Article, Skip
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One configured source: a name, a kind and where to read it."""
+
+    name: str
+    location: str  # a file path or an http(s) URL
+    kind: str = "auto"  # a registry key, or "auto" to detect from the content
+    timezone: str = "UTC"  # for dates that carry no offset
+    priority: int = 0
+    options: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    """What a reader returns: the usable articles and the items it skipped."""
+
+    articles: tuple[Article, ...]
+    skipped: tuple[Skip, ...] = ()
+
+
+@dataclass(frozen=True)
+class FetchContext:
+    """The edges a reader may use: a fetcher for files and URLs, and the window."""
+
+    fetch: Callable[..., Any]  # digest.fetch.Fetcher.get
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+Reader = Callable[[SourceSpec, FetchContext], SourceResult]
+REGISTRY: dict[str, Reader] = {}
+
+
+def register(kind: str) -> Callable[[Reader], Reader]:
+    """Register a reader function under a kind name."""
+
+    def deco(fn: Reader) -> Reader:
+        REGISTRY[kind] = fn
+        return fn
+
+    return deco
+
+
+def reader_for(kind: str) -> Reader:
+    """Return the reader registered for a kind."""
+    from digest.errors import ConfigError
+
+    try:
+        return REGISTRY[kind]
+    except KeyError:
+        known = ", ".join(sorted(REGISTRY))
+        raise ConfigError(f"unknown source kind {kind!r}; use one of: {known}") from None
+
+
+from digest.sources import native  # noqa: E402,F401  (registers the built-in kinds)
