@@ -1,0 +1,144 @@
+"""`digest build` and `digest init` as an editor runs them."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from digest.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("DIGEST_CONFIG", "DIGEST_OUT", "DIGEST_WEEK", "DIGEST_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def build(*args):
+    return runner.invoke(app, ["build", *args])
+
+
+def write_json(path, doc):
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return str(path)
+
+
+ITEM = {"url": "https://news.example.com/a", "title": "A story", "published": "2026-11-18T10:00:00Z",
+        "categories": ["News"], "content_html": "<p>Something happened in the city today. People noticed.</p>"}
+
+
+def test_sample_build_with_no_config(in_tmp):
+    result = build()
+    assert result.exit_code == 0, result.output
+    assert "Wrote issues/2026-W47.html (+ 2026-W47.txt, 2026-W47.json)" in result.output
+    for ext in ("html", "txt", "json"):
+        assert (in_tmp / "issues" / f"2026-W47.{ext}").is_file()
+    manifest = json.loads((in_tmp / "issues" / "2026-W47.json").read_text())
+    assert manifest["id"] == "2026-W47" and manifest["week"]["id"] == "2026-W47"
+    assert len(manifest["articles"]) >= 30
+    assert "Articles:" in result.output and "skipped" in result.output and "HTML:" in result.output
+
+
+def test_rebuild_is_byte_identical(in_tmp):
+    assert build().exit_code == 0
+    first = {ext: (in_tmp / "issues" / f"2026-W47.{ext}").read_bytes() for ext in ("html", "txt")}
+    assert build().exit_code == 0
+    second = {ext: (in_tmp / "issues" / f"2026-W47.{ext}").read_bytes() for ext in ("html", "txt")}
+    assert first == second
+
+
+def test_out_option(in_tmp):
+    result = build("--out", "elsewhere")
+    assert result.exit_code == 0
+    assert (in_tmp / "elsewhere" / "2026-W47.html").is_file()
+
+
+def test_empty_week_exits_3_and_writes_nothing(in_tmp):
+    result = build("--week", "2020-W01")
+    assert result.exit_code == 3
+    assert "error: no articles in 2020-W01; nothing written (use --allow-empty to write an empty issue)" in result.output
+    assert not (in_tmp / "issues").exists()
+
+
+def test_allow_empty_writes_an_empty_issue(in_tmp):
+    result = build("--week", "2020-W01", "--allow-empty")
+    assert result.exit_code == 0, result.output
+    assert (in_tmp / "issues" / "2020-W01.html").is_file()
+
+
+def test_invalid_json_names_the_file(in_tmp):
+    (in_tmp / "bad.json").write_text('{"articles": [', encoding="utf-8")
+    result = build("--source", "bad.json", "--week", "2026-W47")
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1].startswith("error: every source failed: bad.json: invalid JSON at line 1")
+    assert "Traceback" not in result.output
+
+
+def test_unreadable_file_names_the_file(in_tmp):
+    result = build("--source", "missing.json", "--week", "2026-W47")
+    assert result.exit_code == 1
+    assert "missing.json: no such file" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({"url": None}, 'missing required field "url"'),
+    ({"published": "next Tuesday"}, "unparseable date 'next Tuesday'"),
+])
+def test_unusable_item_is_skipped_with_a_named_warning(in_tmp, change, reason):
+    bad = {**ITEM, "url": "https://news.example.com/b", "title": "Broken one", **change}
+    path = write_json(in_tmp / "week.json", {"articles": [ITEM, bad]})
+    result = build("--source", path, "--week", "2026-W47")
+    assert result.exit_code == 0, result.output
+    assert f"warning: {path}: item 2 ('Broken one'): {reason}; skipped" in result.output
+    strict = build("--source", path, "--week", "2026-W47", "--strict")
+    assert strict.exit_code == 1
+    assert f"error: --strict: {path}: item 2 ('Broken one'): {reason}" in strict.output
+
+
+def test_one_broken_source_does_not_sink_the_issue(in_tmp):
+    good = write_json(in_tmp / "good.json", [ITEM])
+    (in_tmp / "bad.json").write_text("not json", encoding="utf-8")
+    result = build("--source", good, "--source", "bad.json", "--week", "2026-W47")
+    assert result.exit_code == 0, result.output
+    assert "Sources: 1 read, 1 failed" in result.output
+    assert "warning: bad.json:" in result.output
+    strict = build("--source", good, "--source", "bad.json", "--week", "2026-W47", "--strict")
+    assert strict.exit_code == 1
+    assert "bad.json" in strict.output
+
+
+def test_bad_week_and_bad_config(in_tmp):
+    result = build("--week", "week 48")
+    assert result.exit_code == 1
+    assert "error: invalid week 'week 48': use the ISO form 2026-W48" in result.output
+    (in_tmp / "digest.toml").write_text("[newsletter]\ntimezone = 'Nowhere/Land'\n")
+    result = build()
+    assert result.exit_code == 1
+    assert "error: unknown timezone 'Nowhere/Land'" in result.output
+
+
+def test_init_writes_a_starter_and_refuses_to_overwrite(in_tmp):
+    result = runner.invoke(app, ["init"])
+    assert result.exit_code == 0
+    assert (in_tmp / "digest.toml").read_text().startswith("# digest.toml")
+    again = runner.invoke(app, ["init"])
+    assert again.exit_code == 1
+    assert "error: digest.toml already exists; use --force to overwrite it" in again.output
+    assert build().exit_code == 0  # the starter builds the sample as it is
+
+
+def test_every_help_ends_with_an_example():
+    top = runner.invoke(app, ["--help"])
+    assert top.exit_code == 0
+    assert top.output.rstrip().splitlines()[-1].strip().startswith("Example: digest")
+    names = [c.name or c.callback.__name__ for c in app.registered_commands]
+    names += [g.name for g in app.registered_groups]
+    for name in names:
+        result = runner.invoke(app, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert result.output.rstrip().splitlines()[-1].strip().startswith("Example: digest"), name
