@@ -1,35 +1,89 @@
-"""The collect stage: read every source, isolating failures (minimal sequential version)."""
+"""The collect stage: read every source concurrently, isolating each one's failure."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from typing import Any
 
 from digest.errors import DigestError, SourceError
-from digest.models import Article, Collected, Skip, SourceReport
-from digest.sources import FetchContext, SourceSpec, reader_for
+from digest.models import Collected, Skip, SourceReport
+from digest.sources import FetchContext, SourceResult, SourceSpec, reader_for
+from digest.sources.detect import detect
+
+log = logging.getLogger(__name__)
 
 
-def collect(specs: Sequence[SourceSpec], fetcher, since: datetime | None = None, until: datetime | None = None,
-            strict: bool = False, workers: int = 8) -> Collected:
-    """Read every source; a failing source is reported and the others go on."""
-    articles: list[Article] = []
-    reports: list[SourceReport] = []
-    skipped: list[Skip] = []
-    ctx = FetchContext(fetcher.get, since, until)
-    for spec in specs:
-        kind = "native" if spec.kind == "auto" else spec.kind
-        try:
-            result = reader_for(kind)(spec, ctx)
-        except DigestError as exc:
-            if strict:
-                raise
-            reports.append(SourceReport(spec.name, kind, spec.location, False, error=str(exc)))
-            continue
-        articles.extend(result.articles)
-        skipped.extend(result.skipped)
-        newest = max((a.published for a in result.articles), default=None)
-        reports.append(SourceReport(spec.name, kind, spec.location, True, len(result.articles), newest=newest))
-    if specs and not any(r.ok for r in reports):
-        raise SourceError("every source failed: " + "; ".join(f"{r.name}: {r.error}" for r in reports))
-    return Collected(tuple(articles), tuple(reports), tuple(skipped))
+class _Prefetched:
+    """A fetch function that hands back the document detection already read, once."""
+
+    def __init__(self, fetch: Callable[..., Any], location: str, fetched: Any):
+        self._fetch, self._location, self._fetched = fetch, location, fetched
+
+    def __call__(self, location: str, params: dict | None = None, **kw: Any) -> Any:
+        if self._fetched is not None and location == self._location and not params and not kw:
+            fetched, self._fetched = self._fetched, None
+            return fetched
+        return self._fetch(location, params=params, **kw)
+
+
+def read_source(spec: SourceSpec, fetch: Callable[..., Any], since: datetime | None,
+                until: datetime | None) -> tuple[str, SourceResult]:
+    """Read one source (detecting its kind when "auto"): (kind, result); raises DigestError."""
+    kind, prefetched = spec.kind, None
+    if kind == "auto":
+        kind, prefetched = detect(spec, fetch)
+        log.debug("%s: detected kind %s", spec.name, kind)
+    reader = reader_for(kind)
+    ctx = FetchContext(fetch=_Prefetched(fetch, spec.location, prefetched), since=since, until=until)
+    return kind, reader(spec, ctx)
+
+
+def _one(spec: SourceSpec, fetch: Callable[..., Any], since: datetime | None,
+         until: datetime | None) -> tuple[SourceReport, SourceResult]:
+    try:
+        kind, result = read_source(spec, fetch, since, until)
+    except DigestError as exc:
+        log.debug("source %s failed: %s", spec.name, exc)
+        return SourceReport(spec.name, spec.kind, spec.location, ok=False, error=str(exc)), SourceResult(())
+    except Exception as exc:  # a parser bug on hostile input must not sink the other sources
+        log.debug("source %s crashed", spec.name, exc_info=True)
+        reason = f"unexpected {exc.__class__.__name__} while reading ({exc})"
+        return SourceReport(spec.name, spec.kind, spec.location, ok=False, error=reason), SourceResult(())
+    newest = max((a.published for a in result.articles), default=None)
+    report = SourceReport(spec.name, kind, spec.location, ok=True, items=len(result.articles), newest=newest)
+    return report, result
+
+
+def failure_line(report: SourceReport) -> str:
+    """`name: reason`, without repeating the name when the reason already starts with it (a path or URL)."""
+    return report.error if report.error and report.error.startswith(report.name) else f"{report.name}: {report.error}"
+
+
+def read_all(specs: Sequence[SourceSpec], fetcher: Any, since: datetime | None = None,
+             until: datetime | None = None, workers: int = 8) -> Collected:
+    """Read every source, at most `workers` at once; never raises: failures are in the reports."""
+    fetch = fetcher.get if hasattr(fetcher, "get") else fetcher
+    if not specs:
+        return Collected((), ())
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(specs))), thread_name_prefix="collect") as pool:
+        outcomes = list(pool.map(lambda s: _one(s, fetch, since, until), specs))
+    articles = tuple(a for _, result in outcomes for a in result.articles)
+    skipped: tuple[Skip, ...] = tuple(s for _, result in outcomes for s in result.skipped)
+    return Collected(articles, tuple(r for r, _ in outcomes), skipped)
+
+
+def collect(specs: Sequence[SourceSpec], fetcher: Any, since: datetime | None = None,
+            until: datetime | None = None, strict: bool = False, workers: int = 8) -> Collected:
+    """The collect stage: read_all, then raise SourceError when strict and any source failed, or all did."""
+    collected = read_all(specs, fetcher, since, until, workers)
+    failed = [r for r in collected.reports if not r.ok]
+    for report in failed:
+        log.info("source %s failed: %s", report.name, report.error)
+    if failed and strict:
+        raise SourceError(f"source failed: {failure_line(failed[0])} (strict mode: fix it or drop --strict)")
+    if failed and len(failed) == len(collected.reports):
+        raise SourceError("every source failed: " + "; ".join(failure_line(r) for r in failed))
+    return collected

@@ -14,6 +14,8 @@ from digest.errors import ConfigError
 from digest.sources import SourceSpec
 
 CONFIG_FILE = "digest.toml"
+# Common synonyms folded into one section unless [sections.aliases] says otherwise.
+DEFAULT_ALIASES = {"AI": "Artificial Intelligence", "Machine Learning": "Artificial Intelligence"}
 ENV_PREFIX = "DIGEST_"
 
 
@@ -51,7 +53,7 @@ class Settings:
     html_budget: int = 82_000  # trim to a "more this week" list past this many bytes
     # [sections]
     section_order: tuple[str, ...] = ()
-    section_aliases: Mapping[str, str] = field(default_factory=dict)
+    section_aliases: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ALIASES))
     section_keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     default_section: str = "More news"
     # [[sources]]
@@ -62,7 +64,7 @@ class Settings:
     fetch_retries: int = 3  # on connection errors, 429 and 5xx
     fetch_max_wait: float = 30.0  # cap on a backoff delay or a server's Retry-After
     fetch_max_bytes: int = 10 * 1024 * 1024
-    fetch_workers: int = 8  # sources fetched at once
+    fetch_workers: int = 20  # sources read at once (a 20-source build takes about its slowest source)
     carry_over_days: int = 7  # unsent articles this many days before the week still go out
     # [llm]
     llm_base_url: str = ""
@@ -79,6 +81,8 @@ class Settings:
     rate: float = 0.0  # messages per second, 0 = unlimited
     daily_cap: int = 0
     connections: int = 1
+    attempts: int = 5  # tries per recipient and run (4xx, dropped connections)
+    backoff: float = 2.0  # seconds before the first retry, doubled each time
     state_dir: Path = Path(".digest")  # ledger, subscribers, HTTP cache, sent-article state
     config_path: Path | None = None
 
@@ -105,7 +109,8 @@ FILE_KEYS = {
     "sections.default": "default_section",
     **{f"llm.{k}": f"llm_{k}" for k in ("base_url", "model")},
     **{f"send.{k}": k for k in ("subject", "list_id", "unsubscribe_url", "unsubscribe_mailto", "smtp",
-                                 "outbox", "subscribers", "rate", "daily_cap", "connections")},
+                                 "outbox", "subscribers", "rate", "daily_cap", "connections", "attempts",
+                                 "backoff")},
 }
 # Secrets are read from the environment only, never from the file or the command line.
 SECRET_ENV = {"llm_api_key": "DIGEST_LLM_API_KEY"}
@@ -123,7 +128,7 @@ def _coerce(name: str, value: Any, where: str) -> Any:
         if name == "section_order":
             return tuple(str(v) for v in (value.split(",") if isinstance(value, str) else value))
         if name == "section_aliases":
-            return {str(k): str(v) for k, v in dict(value).items()}
+            return {**DEFAULT_ALIASES, **{str(k): str(v) for k, v in dict(value).items()}}
         if name == "section_keywords":
             return {str(k): tuple(str(w).lower() for w in v) for k, v in dict(value).items()}
         if isinstance(default, bool):
@@ -235,5 +240,9 @@ def validate(settings: Settings) -> None:
         value = getattr(settings, name)
         if not (len(value) == 7 and value.startswith("#") and all(c in "0123456789abcdefABCDEF" for c in value[1:])):
             raise ConfigError(f"{name} must be a 6-digit hex colour such as #0b5cad, not {value!r}")
+    if settings.fetch_workers < 1 or settings.fetch_retries < 0 or settings.fetch_max_bytes < 1:
+        raise ConfigError("[fetch] workers and max_bytes must be at least 1, retries at least 0")
+    if min(settings.fetch_timeout, settings.fetch_connect_timeout, settings.fetch_max_wait) <= 0:
+        raise ConfigError("[fetch] timeout, connect_timeout and max_wait must be positive seconds")
     if not 10 <= settings.summary_words <= 200:
         raise ConfigError("summary_words must be between 10 and 200")

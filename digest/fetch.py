@@ -13,13 +13,14 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -137,6 +138,7 @@ class Fetcher:
 
     def _get_url(self, url: str, params: dict | None, extra: Mapping[str, str]) -> Fetched:
         full = _with_params(url, params)
+        shown = display_url(full)
         cached = self._cache_load(full)
         headers = dict(extra)
         if cached:
@@ -150,28 +152,30 @@ class Fetcher:
                 resp = self.session.get(full, headers=headers, timeout=self.timeout, stream=True)
             except requests.exceptions.ReadTimeout:
                 # The server is up but slow: another attempt would multiply the wait, so give up.
-                raise SourceError(f"{full}: timed out after {self.timeout[1]:g} s waiting for a response") from None
+                raise SourceError(f"{shown}: timed out after {self.timeout[1]:g} s waiting for a response") from None
             except (requests.ConnectionError, requests.exceptions.ConnectTimeout) as exc:
+                if _reason(exc) == "host not found":
+                    raise SourceError(f"{shown}: cannot connect (host not found)") from None  # not transient
                 if attempt >= self.backoff.retries:
-                    raise SourceError(f"{full}: cannot connect ({_reason(exc)}) after {attempt + 1} attempts") from None
-                self._wait(attempt, None, full, "connection failed")
+                    raise SourceError(f"{shown}: cannot connect ({_reason(exc)}) after {attempt + 1} attempts") from None
+                self._wait(attempt, None, shown, "connection failed")
                 attempt += 1
                 continue
             except requests.RequestException as exc:
-                raise SourceError(f"{full}: {_reason(exc)}") from None
+                raise SourceError(f"{shown}: {_reason(exc)}") from None
             with resp:
                 if resp.status_code in RETRY_STATUSES and attempt < self.backoff.retries:
-                    self._wait(attempt, resp.headers.get("Retry-After"), full, f"HTTP {resp.status_code}")
+                    self._wait(attempt, resp.headers.get("Retry-After"), shown, f"HTTP {resp.status_code}")
                     attempt += 1
                     continue
                 if resp.status_code == 304 and cached:
-                    log.debug("%s: not modified, using the cached copy", full)
+                    log.debug("%s: not modified, using the cached copy", shown)
                     return Fetched(cached["body"], cached["url"], cached["headers"].get("content-type", ""),
                                    from_cache=True, headers=cached["headers"], status=304)
-                body = self._read_capped(resp, full)
+                body = self._read_capped(resp, shown)
                 kept = {k: resp.headers[k] for k in KEPT_HEADERS if k in resp.headers}
                 if resp.status_code >= 400:
-                    raise HTTPStatusError(f"{full}: HTTP {resp.status_code} {resp.reason or ''}".rstrip(),
+                    raise HTTPStatusError(f"{shown}: HTTP {resp.status_code} {resp.reason or ''}".rstrip(),
                                           resp.status_code, body)
                 fetched = Fetched(body, resp.url, resp.headers.get("Content-Type", ""), headers=kept,
                                   status=resp.status_code)
@@ -208,36 +212,48 @@ class Fetcher:
 
     # -- cache -------------------------------------------------------------------
 
-    def _cache_paths(self, url: str) -> tuple[Path, Path] | None:
+    def _cache_path(self, url: str) -> Path | None:
         if not self.cache_dir:
             return None
-        key = hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
-        return self.cache_dir / f"{key}.json", self.cache_dir / f"{key}.body"
+        return self.cache_dir / (hashlib.sha256(url.encode("utf-8")).hexdigest()[:32] + ".entry")
 
     def _cache_load(self, url: str) -> dict | None:
-        paths = self._cache_paths(url)
-        if not paths or not paths[0].is_file():
+        path = self._cache_path(url)
+        if not path or not path.is_file():
             return None
         try:
-            meta = json.loads(paths[0].read_text(encoding="utf-8"))
+            # One file per entry (a JSON line, then the body), so concurrent writers never mix two versions.
+            head, _, body = path.read_bytes().partition(b"\n")
+            meta = json.loads(head)
             if meta.get("request") != url:
                 return None
-            meta["body"] = paths[1].read_bytes()
+            meta["body"] = body
             return meta
         except (OSError, ValueError):
             return None  # a damaged entry is just a miss
 
     def _cache_store(self, url: str, fetched: Fetched) -> None:
-        paths = self._cache_paths(url)
-        if not paths:
+        path = self._cache_path(url)
+        if not path:
             return
         meta = {"request": url, "url": fetched.url, "headers": dict(fetched.headers)}
         try:
-            paths[0].parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(paths[1], fetched.body)
-            _atomic_write(paths[0], json.dumps(meta).encode("utf-8"))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(path, json.dumps(meta).encode("utf-8") + b"\n" + fetched.body)
         except OSError as exc:
             log.warning("HTTP cache not written for %s: %s", url, exc.strerror)
+
+
+SECRET_PARAM = re.compile(r"key|token|secret|sig|pass|auth|session|credential", re.I)
+
+
+def display_url(url: str) -> str:
+    """A URL fit for messages and logs: values of secret-looking query parameters masked."""
+    parts = urlsplit(url)
+    if not parts.query or not any(SECRET_PARAM.search(k) for k, _ in parse_qsl(parts.query)):
+        return url
+    pairs = [(k, "***" if SECRET_PARAM.search(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    return urlunsplit(parts._replace(query=urlencode(pairs, safe="/*:")))
 
 
 def _with_params(url: str, params: dict | None) -> str:

@@ -74,12 +74,12 @@ def choose_sections(articles: Sequence[Article], rules: GroupRules) -> dict[str,
     for _, _, label in examples:
         counts[label] = counts.get(label, 0) + 1
     usable = [e for e in examples if counts[e[2]] >= MIN_TRAINING]
-    classifier = train([((t, x), label) for t, x, label in usable]) if len({e[2] for e in usable}) >= 2 else None
+    classifier = train(usable) if len({e[2] for e in usable}) >= 2 else None
     for article in pending:
         section = keyword_section(article.title, texts[article.id], rules.keywords) if rules.keywords else None
         if section is None and classifier is not None:
             label, confidence = classifier.predict(article.title, texts[article.id])
-            if confidence >= MIN_CONFIDENCE:
+            if label and confidence >= MIN_CONFIDENCE:
                 section = label
         chosen[article.id] = (section or rules.default, None)
     return chosen

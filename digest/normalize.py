@@ -23,6 +23,7 @@ TRACKING_PARAMS = frozenset(
         "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "igshid", "ref", "ref_src",
         "cmpid", "ncid", "sr_share", "share", "s_cid", "oly_anon_id", "oly_enc_id",
         "vero_id", "wt.mc_id", "__s", "spm",
+        "_ga", "_gl", "ocid", "ttclid", "li_fat_id", "s_kwcid", "ef_id", "rb_clickid",
     }
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
+from digest.archive import write_archive
 from digest.collect import collect
+from digest.curate import curate
 from digest.config import Settings
 from digest.errors import EmptyIssueError, SourceError
 from digest.group import GroupRules, group
 from digest.models import Collected, Issue, Newsletter, Rendered, Skip, Week
 from digest.render import fit_to_budget
-from digest.select import select
+from digest.select import Selection, select
 from digest.sources import SourceSpec
+from digest.state import load_sent
 from digest.summarize import summarize_all
 from digest.week import resolve_window
 from digest.write import write_issue
@@ -70,37 +73,52 @@ def preheader(issue_lead: str | None, sections: list[str], count: int) -> str:
     return text if len(text) <= 110 else text[:107].rsplit(" ", 1)[0] + "…"
 
 
-def build_issue(settings: Settings, fetcher, now: datetime, write: bool = True) -> BuildResult:
-    """Run every stage for the settings' week and (by default) write the issue's files."""
+def collect_window(settings: Settings, fetcher, now: datetime) -> tuple[Collected, Week]:
+    """Collect every source and settle the window ('latest' needs the articles first)."""
     specs = settings.sources or (sample_source(),)
-    week_choice = settings.week or ("latest" if settings.uses_sample else "current")
-    window = None
-    if week_choice != "latest":
-        window = resolve_window(week_choice, settings.since, settings.until, settings.timezone, now)
-    collected = collect(specs, fetcher, since=window.start if window else None,
-                        until=window.end if window else None, strict=settings.strict)
+    choice = settings.week or ("latest" if settings.uses_sample else "current")
+    window = None if choice == "latest" else resolve_window(choice, settings.since, settings.until,
+                                                            settings.timezone, now)
+    grace = timedelta(days=settings.carry_over_days)
+    collected = collect(specs, fetcher, since=window.start - grace if window else None,
+                        until=window.end if window else None, strict=settings.strict,
+                        workers=settings.fetch_workers)
     if settings.strict and collected.skipped:
         first = collected.skipped[0]
         raise SourceError(f"--strict: {first.source}: {first.item}: {first.reason} "
                           f"({len(collected.skipped)} unusable item(s) in all); fix the input or drop --strict")
     if window is None:
         latest = max((a.published for a in collected.articles), default=now)
-        window = resolve_window("latest", settings.since, settings.until, settings.timezone, now, latest)
-    selection = select(collected.articles, window)
-    if not selection.articles and not settings.allow_empty:
-        raise EmptyIssueError(f"no articles in {window.id}; nothing written (use --allow-empty to write an empty issue)")
+        window = resolve_window("latest", "", "", settings.timezone, now, latest)
+    return collected, window
+
+
+def assemble(settings: Settings, window: Week, selection: Selection, collected: Collected) -> Issue:
+    """Summarize and group the selected articles into an Issue (pure)."""
     summaries = summarize_all(selection.articles, settings.summary_words, settings.summary_sentences)
     rules = GroupRules(settings.section_order, settings.section_aliases, settings.section_keywords,
                        settings.default_section, settings.max_per_section)
     lead, sections = group(selection.articles, summaries, window, rules)
-    issue = Issue(
+    return Issue(
         id=window.id, week=window, title=issue_title(settings.name, window),
         preheader=preheader(lead.article.title if lead else None, [s.name for s in sections],
                             len(selection.articles)),
         newsletter=newsletter_of(settings), lead=lead, sections=sections, sources=collected.reports,
     )
+
+
+def build_issue(settings: Settings, fetcher, now: datetime, write: bool = True) -> BuildResult:
+    """Run every stage for the settings' week and (by default) write the issue's files."""
+    collected, window = collect_window(settings, fetcher, now)
+    sent = load_sent(settings.state_dir, exclude=window.id)
+    selection = select(collected.articles, window, sent, timedelta(days=settings.carry_over_days))
+    if not selection.articles and not settings.allow_empty:
+        raise EmptyIssueError(f"no articles in {window.id}; nothing written (use --allow-empty to write an empty issue)")
+    issue = assemble(settings, window, selection, collected)
+    issue, curation_warnings = curate(issue, settings.out, write)  # the editor's <out>/<id>.toml
     issue, rendered = fit_to_budget(issue, settings.templates, settings.html_budget)
     paths = write_issue(issue, rendered, settings.out) if write else ()
-    skipped = collected.skipped + selection.skipped
-    warnings = tuple(f"{r.name}: {r.error}" for r in collected.reports if not r.ok) + rendered.warnings
-    return BuildResult(issue, rendered, tuple(paths), collected, skipped, warnings)
+    archive_warnings = write_archive(settings, issue) if write else []  # index.html, web/<id>.html, feed.xml
+    warnings = (tuple(f"{r.name}: {r.error}" for r in collected.reports if not r.ok) + tuple(curation_warnings)
+                + rendered.warnings + tuple(archive_warnings))
+    return BuildResult(issue, rendered, tuple(paths), collected, collected.skipped + selection.skipped, warnings)

@@ -15,6 +15,7 @@ from digest.config import parse_source, resolve
 from digest.errors import DigestError
 from digest.fetch import Fetcher
 from digest.pipeline import BuildResult, build_issue
+from digest.select import skip_kind
 from digest.starter import STARTER_CONFIG
 
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="Path to digest.toml (default: ./digest.toml if present, or $DIGEST_CONFIG).")]
@@ -22,11 +23,6 @@ ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="Path 
 
 def _kb(size: int) -> str:
     return f"{size / 1000:.1f} KB"
-
-
-def _skip_kind(reason: str) -> str:
-    """Group skip reasons by their leading words (details follow a colon)."""
-    return reason.split(":", 1)[0]
 
 
 def format_report(result: BuildResult) -> str:
@@ -45,7 +41,7 @@ def format_report(result: BuildResult) -> str:
     lines.append(f"Articles: {len(entries)} kept, {len(result.skipped)} skipped")
     kinds: dict[str, int] = {}
     for skip in result.skipped:
-        kinds[_skip_kind(skip.reason)] = kinds.get(_skip_kind(skip.reason), 0) + 1
+        kinds[skip_kind(skip.reason)] = kinds.get(skip_kind(skip.reason), 0) + 1
     for kind, count in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])):
         lines.append(f"  skipped {count:>3}  {kind}")
     if issue.lead:
@@ -88,7 +84,7 @@ def build(
         cli["sources"] = tuple(parse_source(s) for s in source)
     settings = resolve(cli, config_path=config)
     logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
-    result = build_issue(settings, Fetcher(), datetime.now(timezone.utc))
+    result = build_issue(settings, Fetcher.from_settings(settings), datetime.now(timezone.utc))
     for skip in result.collected.skipped:
         typer.echo(f"warning: {skip.source}: {skip.item}: {skip.reason}; skipped", err=True)
     typer.echo(format_report(result))

@@ -1,3 +1,238 @@
-"""CLI commands for send (registered on the shared app)."""
+"""`digest send`, `digest run`, `digest serve` and `digest subscribers ...`."""
 
-from digest.cli.app import app  # noqa: F401
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from digest.cli.app import command, guarded, sub_app
+from digest.config import Settings, resolve
+from digest.errors import ConfigError
+from digest.send import EXIT_UNDELIVERED, SendSummary, dry_run, send_from_settings, send_test_copy
+from digest.subscribers import (REMOVED, AddressError, Subscriber, SubscriberStore, normalize_address,
+                                read_csv)
+from digest.tokens import SECRET_ENV
+
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="Path to digest.toml (default: ./digest.toml if present, or $DIGEST_CONFIG).")]
+SubscribersOpt = Annotated[Optional[Path], typer.Option(help="A CSV of subscribers (columns email, name, ...) instead of the list kept by `digest subscribers`.")]
+SmtpOpt = Annotated[Optional[str], typer.Option(help="SMTP relay, smtp://user@host:587 (STARTTLS) or smtps://user@host:465; the password comes from DIGEST_SMTP_PASSWORD. Default: write .eml files to the outbox.")]
+OutboxOpt = Annotated[Optional[Path], typer.Option(help="Folder for .eml files when no SMTP relay is set (default: outbox).")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log every retry and reconnect.")]
+MAX_LISTED = 20
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@contextmanager
+def _stop_on_sigterm() -> Iterator[threading.Event]:
+    """SIGTERM (systemd stop, cron timeout) finishes the message in flight, then stops cleanly."""
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def report(summary: SendSummary) -> None:
+    """Print the summary line and the undelivered recipients; exit 4 when anyone is left."""
+    for line in summary.problems[:MAX_LISTED]:
+        typer.echo(f"  undelivered: {line}", err=True)
+    if len(summary.problems) > MAX_LISTED:
+        typer.echo(f"  ... and {len(summary.problems) - MAX_LISTED} more", err=True)
+    typer.echo(summary.line())
+    if summary.undelivered:
+        hint = "rerun to retry the deferred" + (", --retry-failed for the failed" if summary.failed else "")
+        typer.echo(f"{summary.undelivered} recipient(s) not delivered; {hint}", err=True)
+        raise typer.Exit(EXIT_UNDELIVERED)
+
+
+def _settings(config: Optional[Path], **cli: object) -> Settings:
+    return resolve(cli, config_path=config)
+
+
+@command("digest send 2026-W48 --smtp smtp://apikey@smtp.example.com:587")
+def send(
+    issue: Annotated[str, typer.Argument(help="The issue's id (e.g. 2026-W48, looked up in the build folder) or the path of its .html, .txt or .json file.")],
+    config: ConfigOpt = None,
+    subscribers: SubscribersOpt = None,
+    smtp: SmtpOpt = None,
+    outbox: OutboxOpt = None,
+    rate: Annotated[Optional[float], typer.Option(help="At most this many messages per second (0 = no limit).")] = None,
+    daily_cap: Annotated[Optional[int], typer.Option(help="At most this many messages in any 24 hours, all issues together (0 = no cap).")] = None,
+    connections: Annotated[Optional[int], typer.Option(help="Parallel SMTP connections (default 1).")] = None,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Also retry recipients that failed permanently in an earlier run.")] = False,
+    dry: Annotated[bool, typer.Option("--dry-run", help="Print who would get what; send and record nothing.")] = False,
+    to: Annotated[Optional[str], typer.Option(help="Send one test copy to this address only; the ledger is not touched.")] = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Send a built issue to every subscriber exactly once (rerun to continue where it stopped).
+
+    Exit status: 0 everyone has it (or nothing to do), 1 error (nothing sent), 4 some recipients
+    deferred or failed (rerun later; --retry-failed), 5 the issue is already being sent.
+    """
+    settings = _settings(config, subscribers=subscribers, smtp=smtp, outbox=outbox, rate=rate,
+                         daily_cap=daily_cap, connections=connections)
+    logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
+    if dry:
+        _print_dry_run(settings, issue, retry_failed)
+        return
+    if to:
+        typer.echo(send_test_copy(settings, issue, to, os.environ, _now()))
+        return
+    with _stop_on_sigterm() as stop:
+        summary = send_from_settings(settings, issue, os.environ, _now(), retry_failed=retry_failed, stop=stop)
+    report(summary)
+
+
+def _print_dry_run(settings: Settings, ref: str, retry_failed: bool) -> None:
+    prep, plan, subject = dry_run(settings, ref, os.environ, _now(), retry_failed)
+    for problem in prep.problems:
+        typer.echo(f"warning: {problem}", err=True)
+    typer.echo(f"Dry run: {plan.issue} via {prep.transport.describe()}")
+    typer.echo(f"Subject: {subject}")
+    typer.echo(f"Would send to {len(plan.todo)} recipient(s); {plan.already_sent} already sent, "
+               f"{plan.suppressed} suppressed, {plan.failed_before} failed earlier"
+               + ("" if retry_failed or not plan.failed_before else " (use --retry-failed)"))
+    for sub in plan.todo:
+        typer.echo(f"  {sub.email}" + (f"  ({sub.name})" if sub.name else ""))
+    if prep.factory is None:
+        typer.echo(f"warning: {SECRET_ENV} is not set; a real send would stop before sending anything", err=True)
+
+
+@command("digest run --smtp smtp://apikey@smtp.example.com:587")
+def run(
+    config: ConfigOpt = None,
+    subscribers: SubscribersOpt = None,
+    smtp: SmtpOpt = None,
+    outbox: OutboxOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """The cron entry: build the current week if not built yet, then send it if not sent yet.
+
+    Safe to run twice. Exit status: 0 done (or nothing to do), 1 error, 3 the week has no articles,
+    4 some recipients deferred or failed (the next run retries them), 5 another run is in progress.
+    """
+    from digest.fetch import Fetcher
+    from digest.run import run_once
+
+    settings = _settings(config, subscribers=subscribers, smtp=smtp, outbox=outbox)
+    logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
+    with _stop_on_sigterm() as stop:
+        result = run_once(settings, Fetcher(), _now(), os.environ, stop=stop)
+    typer.echo(result.built_line)
+    report(result.summary)
+
+
+@command("digest serve --host 127.0.0.1 --port 8080")
+def serve(
+    config: ConfigOpt = None,
+    host: Annotated[str, typer.Option(help="Address to listen on (put a TLS proxy in front of it).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+) -> None:
+    """Serve one-click unsubscribe (POST /u/TOKEN), its confirmation page, and the issues archive."""
+    from digest.serve import serve_forever
+    from digest.tokens import secret_from_env
+
+    settings = _settings(config)
+    secret = secret_from_env(os.environ)
+    typer.echo(f"Serving unsubscribe and archive ({settings.out}) on http://{host}:{port}/ (Ctrl-C stops)")
+    serve_forever(settings, secret, host, port)
+
+
+subscribers_app = sub_app("subscribers", "Manage the subscriber list and see the suppression list.",
+                          "digest subscribers add ann@example.com --name 'Ann Lee'")
+
+
+def _store(config: Optional[Path]) -> SubscriberStore:
+    return SubscriberStore.in_state_dir(_settings(config).state_dir)
+
+
+def _address(raw: str) -> str:
+    try:
+        return normalize_address(raw)
+    except AddressError as exc:
+        raise ConfigError(f"{raw!r} is not a valid address: {exc}") from None
+
+
+@subscribers_app.command("add", epilog="Example: digest subscribers add ann@example.com --name 'Ann Lee'")
+@guarded
+def add(
+    email: Annotated[str, typer.Argument(help="The address to add.")],
+    name: Annotated[str, typer.Option(help="The subscriber's name.")] = "",
+    resubscribe: Annotated[bool, typer.Option("--resubscribe", help="Lift an earlier unsubscribe or bounce (only at the person's own request).")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Add a subscriber (or update the name of one already on the list)."""
+    store = _store(config)
+    address = _address(email)
+    new = store.add(Subscriber(address, " ".join(name.split())))
+    typer.echo(f"{'Added' if new else 'Updated'} {address}")
+    reason = store.suppression(address)
+    if reason and resubscribe:
+        store.unsuppress(address)
+        typer.echo(f"Lifted the suppression of {address} ({reason})")
+    elif reason:
+        typer.echo(f"warning: {address} is suppressed ({reason}) and will not be mailed; "
+                   "--resubscribe lifts that at the person's own request", err=True)
+
+
+@subscribers_app.command("remove", epilog="Example: digest subscribers remove ann@example.com")
+@guarded
+def remove(
+    email: Annotated[str, typer.Argument(help="The address to remove.")],
+    config: ConfigOpt = None,
+) -> None:
+    """Remove a subscriber and suppress the address, so no CSV or import mails it again."""
+    store = _store(config)
+    address = _address(email)
+    removed = store.remove(address)
+    store.suppress(address, REMOVED)
+    typer.echo(f"{'Removed' if removed else 'Not on the list:'} {address} (suppressed)")
+
+
+@subscribers_app.command("import", epilog="Example: digest subscribers import people.csv")
+@guarded
+def import_(
+    file: Annotated[Path, typer.Argument(help="CSV with an email column (name and other columns optional).")],
+    config: ConfigOpt = None,
+) -> None:
+    """Add every valid row of a CSV to the list; invalid rows are reported and skipped."""
+    store = _store(config)
+    people, problems = read_csv(file)
+    for problem in problems:
+        typer.echo(f"warning: {problem}", err=True)
+    added = sum(store.add(p) for p in people)
+    suppressed = sum(1 for p in people if store.suppression(p.email))
+    typer.echo(f"Imported {file}: {added} added, {len(people) - added} updated, {len(problems)} skipped"
+               + (f", {suppressed} suppressed (not mailed)" if suppressed else ""))
+
+
+@subscribers_app.command("list", epilog="Example: digest subscribers list --suppressed")
+@guarded
+def list_(
+    suppressed: Annotated[bool, typer.Option("--suppressed", help="List the suppressed addresses and why instead.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Print the subscribers (email, name), or the suppression list."""
+    store = _store(config)
+    if suppressed:
+        for email, reason, when in store.suppressions():
+            typer.echo(f"{email}\t{reason}\t{when}")
+        return
+    blocked = store.suppressed_keys()
+    people = store.all()
+    for sub in people:
+        typer.echo(f"{sub.email}\t{sub.name}" + ("\t(suppressed)" if sub.key in blocked else ""))
+    typer.echo(f"{len(people)} subscriber(s)", err=True)

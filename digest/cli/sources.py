@@ -1,3 +1,50 @@
-"""CLI commands for sources (registered on the shared app)."""
+"""`digest sources`: every configured source with its status, item count and newest item."""
 
-from digest.cli.app import app  # noqa: F401
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from digest.cli.app import command
+from digest.collect import failure_line, read_all
+from digest.config import parse_source, resolve
+from digest.errors import ConfigError, SourceError
+from digest.fetch import Fetcher
+from digest.models import SourceReport
+
+
+def format_sources(reports: tuple[SourceReport, ...]) -> str:
+    """A table of sources: name, kind, status, items, newest item date, and each failure's reason."""
+    rows = [("SOURCE", "KIND", "STATUS", "ITEMS", "NEWEST")]
+    for r in reports:
+        newest = f"{r.newest:%Y-%m-%d %H:%M} UTC" if r.newest else "-"
+        rows.append((r.name, r.kind, "ok" if r.ok else "failed", str(r.items) if r.ok else "-", newest))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(row)).rstrip()
+             for row in rows]
+    lines += [failure_line(r) for r in reports if not r.ok]
+    return "\n".join(lines)
+
+
+@command("digest sources --source feed:https://example.com/feed.xml")
+def sources(
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Path to digest.toml (default: ./digest.toml if present, or $DIGEST_CONFIG).")] = None,
+    source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="A source path or URL, optionally kind-prefixed (wordpress:https://...). Repeatable; replaces configured sources.")] = None,
+) -> None:
+    """List every configured source with its status, item count and newest item date.
+
+    Every source is read (through the HTTP cache). Exit status: 0 all sources read,
+    1 at least one failed (each failure is named with its reason).
+    """
+    cli = {"sources": tuple(parse_source(s) for s in source)} if source else {}
+    settings = resolve(cli, config_path=config)
+    if not settings.sources:
+        raise ConfigError("no sources configured; add [[sources]] to digest.toml or pass --source")
+    # read_all, not collect: the table is wanted even when every source fails.
+    reports = read_all(settings.sources, Fetcher.from_settings(settings), workers=settings.fetch_workers).reports
+    typer.echo(format_sources(reports))
+    failed = sum(1 for r in reports if not r.ok)
+    if failed:
+        raise SourceError(f"{failed} of {len(reports)} source(s) failed")

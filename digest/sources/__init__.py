@@ -72,3 +72,4 @@ def reader_for(kind: str) -> Reader:
 
 
 from digest.sources import native  # noqa: E402,F401  (registers the built-in kinds)
+from digest.sources import jsonapi, jsonfeed, wordpress, feed  # noqa: E402,F401

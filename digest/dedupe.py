@@ -1,0 +1,93 @@
+"""Cross-source dedupe: one story syndicated by several sources appears once, the richest copy kept."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from datetime import timedelta
+from difflib import SequenceMatcher
+
+from digest.models import Article, Skip
+from digest.normalize import html_to_text
+
+TITLE_SIMILARITY = 0.9  # SequenceMatcher ratio of normalized titles counted as "near-identical"
+SAME_STORY_SPAN = timedelta(days=7)  # titles further apart than this are different stories
+MIN_TITLE_CHARS = 12  # short titles ("Update", "Links") repeat without being the same story
+
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def title_key(title: str) -> str:
+    """A title folded for comparison: no accents, case, punctuation or extra spaces."""
+    decomposed = unicodedata.normalize("NFKD", title)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NON_WORD.sub(" ", stripped.casefold()).strip()
+
+
+def richness(article: Article) -> tuple[int, int]:
+    """How much a copy carries: body words (capped) plus points for image, author, categories, excerpt."""
+    words = min(len(html_to_text(article.content_html).split()), 1500)
+    score = words + (150 if article.image else 0) + (60 if article.author else 0)
+    score += 25 * min(len(article.categories), 4) + (20 if article.excerpt else 0)
+    return score, article.priority
+
+
+def _similar(a: str, b: str) -> bool:
+    if a == b:
+        return len(a) >= MIN_TITLE_CHARS
+    if min(len(a), len(b)) < MIN_TITLE_CHARS:
+        return False
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    # The cheap upper bounds first: most pairs are nowhere near each other.
+    return matcher.real_quick_ratio() >= TITLE_SIMILARITY and matcher.quick_ratio() >= TITLE_SIMILARITY \
+        and matcher.ratio() >= TITLE_SIMILARITY
+
+
+def dedupe(articles: Sequence[Article]) -> tuple[list[Article], list[Skip]]:
+    """Drop duplicates (same canonical URL, or near-identical title within a week), keeping the richest."""
+    parent = list(range(len(articles)))
+    why: dict[int, str] = {}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def join(i: int, j: int, reason: str) -> None:
+        ri, rj = root(i), root(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+            why.setdefault(j, reason)
+            why.setdefault(i, reason)
+
+    first_by_url: dict[str, int] = {}
+    for i, article in enumerate(articles):
+        if article.url in first_by_url:
+            join(first_by_url[article.url], i, "same URL")
+        else:
+            first_by_url[article.url] = i
+    keys = [title_key(a.title) for a in articles]
+    for i in range(len(articles)):
+        for j in range(i + 1, len(articles)):
+            if root(i) == root(j):
+                continue
+            if abs(articles[i].published - articles[j].published) <= SAME_STORY_SPAN and _similar(keys[i], keys[j]):
+                join(i, j, "near-identical title")
+    groups: dict[int, list[int]] = {}
+    for i in range(len(articles)):
+        groups.setdefault(root(i), []).append(i)
+    keep: set[int] = set()
+    skipped: list[Skip] = []
+    for members in groups.values():
+        # Richest first; ties keep the earliest given (sources are in configured order).
+        best = max(members, key=lambda i: (richness(articles[i]), -i))
+        keep.add(best)
+        winner = articles[best]
+        for i in members:
+            if i != best:
+                dup = articles[i]
+                skipped.append(Skip(dup.source, dup.title or dup.url,
+                                    f"duplicate ({why.get(i, 'same story')}) of {winner.url} from {winner.source}"))
+    return [a for i, a in enumerate(articles) if i in keep], skipped

@@ -1,0 +1,192 @@
+"""The offline extractive summarizer: one or two whole sentences chosen from the article.
+
+How a summary is chosen (deterministic, no model files):
+
+1. Paragraphs are split into sentences (digest.sentences). Datelines such as
+   "LONDON (Reuters) --" and "(CNN)" are removed from the start of a sentence, and
+   boilerplate is dropped: bylines, reading times, "Share this", "Also read:",
+   "Related:", newsletter and follow prompts, image credits and captions.
+2. Every remaining sentence gets a score: a position prior (news puts the point
+   first), position-aware centrality (how much of the rest of the article a
+   sentence covers, counting the sentences that follow it fully and those before it
+   by half, in the spirit of PacSum), overlap with the title, and penalties for
+   signs of a non-summary sentence (caption labels, questions, bare quotes, very
+   short or very long sentences). Word weights are inverse sentence frequencies
+   inside the article, so no stop-word list is needed and any language works.
+3. Sentences are picked greedily by score minus their similarity to the ones
+   already picked (MMR), while they fit the word budget, then shown in article order.
+
+The word budget is strict for whole sentences: a sentence is never cut. If no
+sentence fits max_words at all, the shortest usable sentence is returned alone
+(it exceeds the budget; cutting it would make it read wrong).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from digest.sentences import split_sentences, word_count, words
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Tunable weights of the sentence score; the defaults are the measured best."""
+
+    position: float = 1.0  # weight of the position prior
+    decay: float = 0.25  # the prior is 1 / (1 + decay * index)
+    centrality: float = 0.9
+    backward: float = 0.5  # weight of similarity to earlier sentences, relative to later ones
+    title: float = 0.4
+    redundancy: float = 0.3  # MMR: how strongly overlap with picked sentences counts against
+    long_words: int = 35  # longer sentences are usually captions run into the text
+    short_words: int = 6
+
+
+DEFAULT_WEIGHTS = Weights()
+
+# A dateline or agency tag at the very start of a story: "(CNN)", "LONDON, England (Reuters) --".
+_DATELINE = re.compile(
+    r"^(?:[A-Z][A-Za-z .,'-]{0,40}\s)?\((?:CNN|AP|AFP|Reuters|UPI|dpa|PA)\)\s*(?:[-—–]{1,2}\s*)?"
+    r"|^[A-Z][A-Z .,'-]{2,40}\s?[-—–]{1,2}\s+"
+)
+# Lead-ins that precede the real sentence ("Scroll down for video").
+_LEAD_IN = re.compile(r"^(?:scroll down for (?:video|more)|advertisement|video)\s*[:.]?\s*", re.I)
+# Whole sentences that are page furniture rather than news, in several languages where common.
+_BOILERPLATE = re.compile(
+    r"^(?:(?:written|reported|posted|published|updated|edited)\s+(?:by|on|at)\b"
+    r"|(?:published|updated|last (?:updated|modified))\s*:"
+    r"|share (?:this|on|via)\b|(?:also read|read more|read also|see also|related(?: articles?| stories?)?"
+    r"|more on this|recommended|watch|listen|image|photo|picture|video|credits?|caption|pictured)\s*:"
+    r"|(?:(?:header|featured|lead|top)\s+)?(?:image|photo|picture|illustration)s?\s+(?:credits?|courtesy|by|via)\b"
+    r"|click here|sign up\b|subscribe\b|follow (?:us|@|\w+ on (?:twitter|x|facebook|instagram))"
+    r"|(?:copyright|©)|all rights reserved|\(?(?:getty images|reuters|afp|ap photo|shutterstock|pa wire)\)?$"
+    r"|this (?:article|story) (?:was|is|first|originally)|.*\b\d+\s*min(?:ute)?s?\s+read\b)",
+    re.I,
+)
+# "By Jane Doe", "By . Daily Mail Reporter ." (short, or followed by a separator).
+_BYLINE = re.compile(r"^[Bb]y\s+(?:\.\s*)?[A-Z]")
+# "Feminist icon: Patsy Kensit says ..." - a caption label glued to the text.
+_CAPTION_LABEL = re.compile(r"^[A-Z][\w'’!,-]*(?:\s[\w'’!,-]+){0,4}\s?:\s")
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    index: int
+    text: str
+    words: int
+
+
+def clean_sentence(sentence: str) -> str:
+    """A sentence without a leading dateline or "Scroll down for video" lead-in."""
+    text = _DATELINE.sub("", sentence, count=1)
+    text = _LEAD_IN.sub("", text, count=1)
+    return text.strip()
+
+
+def is_boilerplate(sentence: str) -> bool:
+    """True for bylines, share prompts, 'Related:'/'Also read:' lines, credits and sign-ups."""
+    text = sentence.strip()
+    if not any(ch.isalpha() for ch in text):
+        return True
+    if _BYLINE.match(text) and (word_count(text) <= 8 or any(mark in text for mark in "|·•")):
+        return True
+    return bool(_BOILERPLATE.match(text)) or text.startswith(("http://", "https://", "www."))
+
+
+def candidates(paragraphs: list[str]) -> list[_Candidate]:
+    """Usable sentences of an article, in order, with their word counts."""
+    out: list[_Candidate] = []
+    for paragraph in paragraphs:
+        if is_boilerplate(paragraph) and word_count(paragraph) < 25:
+            continue
+        for raw in split_sentences(paragraph):
+            text = clean_sentence(raw)
+            if text and not is_boilerplate(text):
+                out.append(_Candidate(len(out), text, word_count(text)))
+    return out
+
+
+def _vectors(token_lists: list[list[str]]) -> np.ndarray:
+    """Row-normalized TF-IDF rows, the IDF computed over this article's sentences."""
+    vocab: dict[str, int] = {}
+    rows, cols = [], []
+    for i, tokens in enumerate(token_lists):
+        for token in set(tokens):
+            rows.append(i)
+            cols.append(vocab.setdefault(token, len(vocab)))
+    matrix = np.zeros((len(token_lists), max(1, len(vocab))))
+    if rows:
+        matrix[rows, cols] = 1.0
+    df = matrix[:-1].sum(axis=0) if len(token_lists) > 1 else matrix.sum(axis=0)
+    matrix *= np.log((len(token_lists) + 1) / (df + 1)) + 0.1
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return matrix / norms
+
+
+def _scores(cands: list[_Candidate], title: str, weights: Weights) -> tuple[np.ndarray, np.ndarray]:
+    """Each candidate's score and the sentence-by-sentence similarity matrix."""
+    n = len(cands)
+    token_lists = [words(c.text) for c in cands] + [words(title)]
+    vectors = _vectors(token_lists)
+    sentences, title_vec = vectors[:n], vectors[n]
+    sim = sentences @ sentences.T
+    np.fill_diagonal(sim, 0.0)
+    later = np.triu(sim, 1).sum(axis=1)
+    earlier = np.tril(sim, -1).sum(axis=1)
+    centrality = later + weights.backward * earlier
+    if centrality.max() > 0:
+        centrality = centrality / centrality.max()
+    position = 1.0 / (1.0 + weights.decay * np.arange(n))
+    score = weights.position * position + weights.centrality * centrality
+    if title.strip():
+        score += weights.title * (sentences @ title_vec)
+    for i, cand in enumerate(cands):
+        score[i] -= _penalty(cand, weights)
+    return score, sim
+
+
+def _penalty(cand: _Candidate, weights: Weights) -> float:
+    """How much a sentence looks like something other than a summary sentence."""
+    text, penalty = cand.text, 0.0
+    if _CAPTION_LABEL.match(text):
+        penalty += 0.5
+    if text.endswith(("?", "؟", "？")):
+        penalty += 0.3
+    if text[:1] in "\"“‘'«" or text.endswith(":"):
+        penalty += 0.25
+    if cand.words > weights.long_words:
+        penalty += 0.02 * (cand.words - weights.long_words)
+    if cand.words < weights.short_words:
+        penalty += 0.3
+    return penalty
+
+
+def summarize(title: str, paragraphs: list[str], max_words: int = 60, max_sentences: int = 2,
+              weights: Weights = DEFAULT_WEIGHTS) -> str:
+    """One to max_sentences whole sentences, at most max_words words (see the module docstring)."""
+    cands = candidates(paragraphs)
+    if not cands:
+        return ""
+    score, sim = _scores(cands, title, weights)
+    chosen: list[int] = []
+    budget = max_words
+    while len(chosen) < max_sentences:
+        best, best_value = -1, -math.inf
+        for i, cand in enumerate(cands):
+            if i in chosen or cand.words > budget:
+                continue
+            value = score[i] - (weights.redundancy * max(sim[i, j] for j in chosen) if chosen else 0.0)
+            if value > best_value:
+                best, best_value = i, value
+        if best < 0:
+            break
+        chosen.append(best)
+        budget -= cands[best].words
+    if not chosen:
+        return min(cands, key=lambda c: (c.words, c.index)).text
+    return " ".join(cands[i].text for i in sorted(chosen))

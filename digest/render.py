@@ -1,0 +1,232 @@
+"""Render an Issue to inlined email HTML and its plain-text twin (pure: reads templates only)."""
+
+from __future__ import annotations
+
+import binascii
+import logging
+import re
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import jinja2
+from premailer import Premailer
+
+import digest
+from digest.email_theme import css_safe, palette
+from digest.errors import RenderError
+from digest.models import (RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, Entry, Issue,
+                           Rendered, Section)
+from digest.textwrap_email import LINE_WIDTH, bullet, note_text, tidy, underline, wrap
+
+log = logging.getLogger(__name__)
+
+HTML_TEMPLATE = "email.html"
+TEXT_TEMPLATE = "email.txt"
+CLIP_LIMIT = 102_000  # Gmail clips an HTML part whose encoded source reaches this size
+DEFAULT_BUDGET = 82_000
+
+# premailer writes colours as 3-digit hex (#fff) and joins declarations with "; ".
+# Anchored at a tag's "<" so text that merely looks like style="..." is never touched.
+_STYLE_ATTR = re.compile(r'(<[a-zA-Z][^<>]*?\sstyle=)(["\'])(.*?)\2', re.S)
+_SHORT_HEX = re.compile(r"#([0-9a-fA-F])([0-9a-fA-F])([0-9a-fA-F])(?![0-9a-fA-F])")
+
+
+def builtin_template_dir() -> Path:
+    """The built-in templates: inside the installed package, else the source checkout's templates/."""
+    packaged = Path(digest.__file__).parent / "templates"
+    if (packaged / HTML_TEMPLATE).is_file():
+        return packaged
+    return Path(digest.__file__).resolve().parent.parent / "templates"
+
+
+def environment(template_dir: Path | None = None) -> jinja2.Environment:
+    """A Jinja2 environment: user templates first, then the built-in ones; strict and autoescaped."""
+    loaders: list[jinja2.BaseLoader] = []
+    if template_dir is not None:
+        if not Path(template_dir).is_dir():
+            raise RenderError(f"{template_dir}: template folder not found (check the `templates` setting)")
+        loaders.append(jinja2.FileSystemLoader(str(template_dir)))
+    loaders.append(jinja2.FileSystemLoader(str(builtin_template_dir())))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(wrap=wrap, bullet=bullet, underline=underline, meta=meta_line)
+    env.globals.update(UNSUBSCRIBE_URL=UNSUBSCRIBE_PLACEHOLDER, RECIPIENT_NAME=RECIPIENT_NAME_PLACEHOLDER,
+                       LINE_WIDTH=LINE_WIDTH)
+    return env
+
+
+def meta_line(entry: Entry) -> str:
+    """The entry's byline, e.g. 'Source · Author · 4 min read', leaving out what is unknown."""
+    article = entry.article
+    parts = [article.source]
+    if article.author and article.author != article.source:
+        parts.append(article.author)
+    if article.reading_minutes:
+        parts.append(f"{article.reading_minutes} min read")
+    return " · ".join(p for p in parts if p)
+
+
+def week_label(issue: Issue) -> str:
+    """The issue's dates, e.g. "23–29 November 2026", led by the week id unless the title has it."""
+    start, last = issue.week.start, issue.week.end - timedelta(days=1)
+    if last < start:
+        last = start
+    if (start.year, start.month) == (last.year, last.month):
+        span = f"{start.day}–{last.day} {start:%B %Y}" if start.day != last.day else f"{start.day} {start:%B %Y}"
+    elif start.year == last.year:
+        span = f"{start.day} {start:%B} – {last.day} {last:%B %Y}"
+    else:
+        span = f"{start.day} {start:%B %Y} – {last.day} {last:%B %Y}"
+    return span if issue.week.id in issue.title else f"{issue.week.id} · {span}"
+
+
+def web_link(issue: Issue) -> str | None:
+    """The issue's "view in browser" URL: web_url itself if it names a page, else web_url/<id>.html."""
+    base = (issue.newsletter.web_url or "").strip()
+    if not base:
+        return None
+    if base.endswith((".html", ".htm")):
+        return base
+    return f"{base.rstrip('/')}/{issue.id}.html"
+
+
+def _context(issue: Issue, web: bool) -> dict:
+    newsletter = issue.newsletter
+    return {
+        "issue": issue,
+        "newsletter": newsletter,
+        "colors": palette(newsletter),
+        "font_family": css_safe(newsletter.font_family) or "Arial, sans-serif",
+        "direction": "rtl" if newsletter.direction == "rtl" else "ltr",
+        "week_label": week_label(issue),
+        "web_link": None if web else web_link(issue),
+        "web": web,
+        "editor_note_text": note_text(issue.editor_note_html),
+    }
+
+
+def _fix_styles(html: str) -> str:
+    """Undo premailer's colour shortening and "; " joins inside style attributes."""
+
+    def fix(match: re.Match) -> str:
+        body = _SHORT_HEX.sub(lambda m: "#" + "".join(c * 2 for c in m.groups()), match.group(3))
+        return f"{match.group(1)}{match.group(2)}{body.replace('; ', ';')}{match.group(2)}"
+
+    return _STYLE_ATTR.sub(fix, html)
+
+
+def inline_css(html: str) -> str:
+    """Inline the stylesheet once; <style data-premailer="ignore"> blocks are kept verbatim."""
+    premailer = Premailer(html, strip_important=False, keep_style_tags=False, remove_classes=False,
+                          allow_network=False, allow_loading_external_files=False,
+                          disable_validation=True, cssutils_logging_level=logging.CRITICAL,
+                          disable_link_rewrites=True, align_floating_images=False,
+                          disable_basic_attributes=["width", "height"])
+    try:
+        return _fix_styles(premailer.transform())
+    except Exception as exc:  # premailer and cssutils fail in many ways on CSS they cannot handle
+        raise RenderError(f"cannot inline the template's CSS ({type(exc).__name__}: {exc}); keep @-rules "
+                          f'flat and inside <style data-premailer="ignore"> blocks') from None
+
+
+def render_issue(issue: Issue, template_dir: Path | None = None, *, web: bool = False) -> Rendered:
+    """Render the issue's inlined HTML and plain-text twin; `web` drops per-recipient parts."""
+    env = environment(template_dir)
+    context = _context(issue, web)
+    try:
+        html = env.get_template(HTML_TEMPLATE).render(context)
+        text = env.get_template(TEXT_TEMPLATE).render(context)
+    except jinja2.TemplateNotFound as exc:
+        where = f"{template_dir} or the built-in templates" if template_dir else str(builtin_template_dir())
+        raise RenderError(f"template {exc.name} not found in {where}") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(f"{exc.filename or exc.name}:{exc.lineno}: template syntax error: {exc.message}") from None
+    except jinja2.UndefinedError as exc:
+        raise RenderError(f"template uses an unknown value: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"template error: {exc}") from None
+    html = inline_css(html)
+    warnings = []
+    size = encoded_size(html)
+    if size >= CLIP_LIMIT:
+        warnings.append(f"HTML is {size:,} bytes encoded; Gmail clips at {CLIP_LIMIT:,} and hides the footer")
+    return Rendered(html=html, text=tidy(text), warnings=tuple(warnings))
+
+
+def encoded_size(html: str) -> int:
+    """Bytes of the HTML part as the sender encodes it: UTF-8, quoted-printable, CRLF line ends."""
+    body = html.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+    encoded = binascii.b2a_qp(body, istext=True)
+    return len(encoded) + encoded.count(b"\n")  # every line, soft breaks included, ends in CRLF
+
+
+def trim_order(issue: Issue) -> list[tuple[int, int]]:
+    """(section, entry) positions from lowest-ranked up: section ends, round-robin from the last section."""
+    remaining = [len(section.entries) for section in issue.sections]
+    order: list[tuple[int, int]] = []
+    while any(remaining):
+        for index in reversed(range(len(remaining))):
+            if remaining[index]:
+                remaining[index] -= 1
+                order.append((index, remaining[index]))
+    return order
+
+
+def trimmed(issue: Issue, count: int) -> Issue:
+    """The issue with its `count` lowest-ranked section entries moved into `more`."""
+    if count <= 0:
+        return issue
+    moved = set(trim_order(issue)[:count])
+    sections: list[Section] = []
+    extra: list[Entry] = []
+    for s, section in enumerate(issue.sections):
+        keep = tuple(e for i, e in enumerate(section.entries) if (s, i) not in moved)
+        extra.extend(e for i, e in enumerate(section.entries) if (s, i) in moved)
+        if keep or section.more:
+            sections.append(replace(section, entries=keep))
+        else:
+            extra.extend(section.more)
+    return replace(issue, sections=tuple(sections), more=issue.more + tuple(extra))
+
+
+def fit_to_budget(issue: Issue, template_dir: Path | None = None,
+                  budget: int = DEFAULT_BUDGET) -> tuple[Issue, Rendered]:
+    """Render; while the encoded HTML exceeds `budget`, move the lowest-ranked entries to "More this week"."""
+    limit = min(budget, CLIP_LIMIT - 1)
+
+    def attempt(count: int) -> tuple[Issue, Rendered, int]:
+        candidate = trimmed(issue, count)
+        rendered = render_issue(candidate, template_dir)
+        return candidate, rendered, encoded_size(rendered.html)
+
+    best = attempt(0)
+    if best[2] <= limit:
+        return best[0], best[1]
+    # Size grows with every entry kept, so search for the fewest moves that fit.
+    low, high = 1, len(trim_order(issue))
+    fitting = None
+    while low <= high:
+        middle = (low + high) // 2
+        result = attempt(middle)
+        if result[2] <= limit:
+            fitting, high = (middle, result), middle - 1
+        else:
+            low = middle + 1
+    if fitting is None:
+        count = len(trim_order(issue))
+        final, rendered, size = attempt(count)
+        note = (f"moved all {count} section articles to 'More this week' and the HTML is still "
+                f"{size:,} bytes encoded, over the {budget:,}-byte budget")
+    else:
+        count, (final, rendered, size) = fitting
+        note = (f"moved {count} lowest-ranked article{'s' if count != 1 else ''} to 'More this week' "
+                f"to keep the HTML under the {budget:,}-byte budget ({size:,} bytes encoded)")
+    log.info(note)
+    return final, replace(rendered, warnings=rendered.warnings + (note,))

@@ -1,0 +1,61 @@
+"""`digest run`, the cron entry: build the current week if it is not built, then send it if not sent.
+
+Running it twice is harmless: a second concurrent run stops at the run lock (exit 5), a later one
+finds the issue built and everyone in the ledger already sent, and does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from digest.config import Settings
+from digest.ledger import FileLock
+from digest.send import SendSummary, send_from_settings
+from digest.tokens import secret_from_env
+from digest.week import resolve_window
+from digest.write import issue_paths
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a cron run did: the issue, whether it was built now, and the send summary."""
+
+    issue_id: str
+    built: bool
+    summary: SendSummary
+
+    @property
+    def built_line(self) -> str:
+        """One line saying whether the issue was built in this run."""
+        return f"{self.issue_id}: {'built now' if self.built else 'already built'}"
+
+
+def expected_issue_id(settings: Settings, now: datetime) -> str | None:
+    """The id the build would produce, when knowable without collecting (not for the sample week)."""
+    if settings.uses_sample and not settings.week:
+        return None
+    return resolve_window(settings.week or "current", settings.since, settings.until, settings.timezone, now).id
+
+
+def run_once(settings: Settings, fetcher, now: datetime, environ: Mapping[str, str],
+             stop: threading.Event | None = None) -> RunResult:
+    """Build if needed and send; the whole run holds one lock so cron overlaps do nothing."""
+    secret_from_env(environ)  # fail before building when sending could not start anyway
+    with FileLock(Path(settings.state_dir) / "locks" / "run.lock", "digest run"):
+        issue_id = expected_issue_id(settings, now)
+        built = False
+        if issue_id is None or not all(p.exists() for p in issue_paths(Path(settings.out), issue_id)):
+            from digest.pipeline import build_issue  # imported here: sending alone needs none of it
+
+            result = build_issue(settings, fetcher, now)
+            issue_id, built = result.issue.id, True
+            log.info("built %s: %s", issue_id, ", ".join(str(p) for p in result.paths))
+        summary = send_from_settings(settings, issue_id, environ, now, stop=stop)
+    return RunResult(issue_id, built, summary)

@@ -1,0 +1,420 @@
+"""Sending an issue to every subscriber exactly once: plan, lock, deliver, record, summarize.
+
+Workers (one per SMTP connection) take recipients from a shared queue. Every outcome is
+committed to the ledger before the next message: `sending` before transmission, `sent` only
+after the server accepted. 4xx replies and dropped connections go back into the queue with
+exponential backoff and a fresh connection; 5xx marks the recipient failed (a hard bounce
+also suppresses the address); a rate limit, a rolling 24-hour cap and a stop event bound the run.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from digest.config import Settings
+from digest.errors import ConfigError, SendError
+from digest.ledger import DEFERRED, FAILED, LEDGER_FILE, PENDING, SENDING, SENT, Ledger, issue_lock
+from digest.message import BuiltIssue, MessageFactory, load_issue, render_subject
+from digest.subscribers import (HARD_BOUNCE, AddressError, Subscriber, SubscriberStore, load_recipients,
+                                normalize_address)
+from digest.tokens import SECRET_ENV, secret_from_env
+from digest.transport import (Connection, ConnectionLost, DeliveryError, PermanentFailure, Reply, SMTPTransport,
+                              TemporaryFailure, Transport, make_transport)
+
+log = logging.getLogger(__name__)
+
+EXIT_UNDELIVERED = 4
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    """How a run may use the server: retries, backoff, rate, daily cap, connections."""
+
+    retry_failed: bool = False
+    rate: float = 0.0  # messages per second over all connections, 0 = unlimited
+    daily_cap: int = 0  # messages per rolling 24 hours over all issues, 0 = unlimited
+    connections: int = 1
+    attempts: int = 5  # per recipient and run, the first try included
+    backoff: float = 2.0  # seconds before the first retry, doubled each time
+    backoff_max: float = 300.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Who gets the issue in this run, and who does not and why."""
+
+    issue: str
+    todo: tuple[Subscriber, ...]
+    already_sent: int
+    suppressed: int
+    failed_before: int  # failed in an earlier run and not retried
+    in_doubt: int  # in flight when an earlier run stopped: sent again
+
+
+@dataclass
+class SendSummary:
+    """What a run did; `undelivered` decides the exit status."""
+
+    issue: str
+    transport: str
+    sent: int = 0
+    skipped: int = 0  # accepted by the server in an earlier run
+    suppressed: int = 0
+    deferred: int = 0
+    failed: int = 0
+    resent_in_doubt: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def undelivered(self) -> int:
+        """Recipients who still have not received the issue."""
+        return self.deferred + self.failed
+
+    def line(self) -> str:
+        """The one-line summary printed at the end of a run."""
+        return (f"{self.issue}: sent {self.sent}, skipped {self.skipped}, deferred {self.deferred}, "
+                f"failed {self.failed}, suppressed {self.suppressed} ({self.transport})")
+
+
+def plan_send(issue: str, recipients: list[Subscriber], states: dict[str, str], suppressed: set[str],
+              retry_failed: bool = False) -> Plan:
+    """Split recipients by their ledger state; pure, so --dry-run and the real run agree."""
+    todo, sent, blocked, failed, doubt = [], 0, 0, 0, 0
+    for sub in recipients:
+        state = states.get(sub.key, PENDING)
+        if sub.key in suppressed:
+            blocked += 1
+        elif state == SENT:
+            sent += 1
+        elif state == FAILED and not retry_failed:
+            failed += 1
+        else:
+            doubt += state == SENDING
+            todo.append(sub)
+    return Plan(issue, tuple(todo), sent, blocked, failed, doubt)
+
+
+class RateLimiter:
+    """Spaces messages at least 1/rate seconds apart across every worker."""
+
+    def __init__(self, rate: float, clock: Callable[[], float], sleep: Callable[[float], None]):
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.clock, self.sleep = clock, sleep
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        """Block until this caller's slot comes."""
+        if not self.interval:
+            return
+        with self._lock:
+            now = self.clock()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        if slot > now:
+            self.sleep(slot - now)
+
+
+class _Queue:
+    """Recipients due now or later (after a backoff); ends when empty and nothing is in flight."""
+
+    def __init__(self, items: list[Subscriber], clock: Callable[[], float], stop: threading.Event):
+        self._seq = itertools.count()
+        self._heap = [(0.0, next(self._seq), sub, 0) for sub in items]
+        self._busy = 0
+        self._cond = threading.Condition()
+        self.clock = clock
+        self.stop = stop
+
+    def get(self) -> tuple[Subscriber, int] | None:
+        """The next due (subscriber, attempt), waiting for backoffs; None when the run is over."""
+        with self._cond:
+            while True:
+                if self.stop.is_set() or (not self._heap and not self._busy):
+                    self._cond.notify_all()
+                    return None
+                if self._heap:
+                    due, _, sub, attempt = self._heap[0]
+                    wait = due - self.clock()
+                    if wait <= 0:
+                        heapq.heappop(self._heap)
+                        self._busy += 1
+                        return sub, attempt
+                    self._cond.wait(min(wait, 0.5))
+                else:
+                    self._cond.wait(0.5)
+
+    def done(self, retry: tuple[Subscriber, int, float] | None = None) -> None:
+        """Finish an item, optionally putting it back (subscriber, next attempt, delay)."""
+        with self._cond:
+            self._busy -= 1
+            if retry:
+                sub, attempt, delay = retry
+                heapq.heappush(self._heap, (self.clock() + delay, next(self._seq), sub, attempt))
+            self._cond.notify_all()
+
+    def left(self) -> int:
+        """How many recipients were still waiting when the run ended."""
+        with self._cond:
+            return len(self._heap)
+
+
+class Sender:
+    """One run of one issue: the workers, their connections and the shared counters."""
+
+    def __init__(self, issue: BuiltIssue, factory: MessageFactory, transport: Transport, ledger: Ledger,
+                 store: SubscriberStore, options: SendOptions, *, stop: threading.Event | None = None,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+        self.issue, self.factory, self.transport = issue, factory, transport
+        self.ledger, self.store, self.options = ledger, store, options
+        self.stop = stop or threading.Event()
+        self.clock, self.sleep, self.now = clock, sleep, now
+        self.limiter = RateLimiter(options.rate, clock, sleep)
+        self.summary = SendSummary(issue.id, transport.describe())
+        self._lock = threading.Lock()
+        self._fatal: BaseException | None = None
+        self._cap_left = 0
+
+    def run(self, plan: Plan) -> SendSummary:
+        """Deliver to everyone in the plan and return the summary (the caller holds the issue lock)."""
+        s = self.summary
+        s.skipped, s.suppressed, s.failed, s.resent_in_doubt = (plan.already_sent, plan.suppressed,
+                                                               plan.failed_before, plan.in_doubt)
+        if plan.in_doubt:
+            log.warning("%s: %d recipient(s) were in flight when an earlier run stopped; sending again",
+                        plan.issue, plan.in_doubt)
+        cap = self.options.daily_cap
+        self._cap_left = cap - self.ledger.sent_in_last_day(self.now()) if cap else len(plan.todo) + 1
+        if not plan.todo:
+            return s
+        first = self._connect_first()
+        queue = _Queue(list(plan.todo), self.clock, self.stop)
+        workers = [threading.Thread(target=self._work, args=(queue, first if i == 0 else None),
+                                    name=f"digest-send-{i}", daemon=True)
+                   for i in range(max(1, min(self.options.connections, len(plan.todo))))]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        s.deferred += queue.left()  # the run stopped early: they keep their state for the next run
+        if self._fatal:
+            raise self._fatal
+        return s
+
+    def _connect_first(self) -> Connection:
+        # A server that cannot be reached at all is a configuration problem: stop before sending anything.
+        try:
+            return self.transport.connect()
+        except DeliveryError as exc:
+            raise SendError(f"cannot start sending via {self.transport.describe()}: {exc}") from None
+
+    def _take_cap(self) -> bool:
+        with self._lock:
+            if self._cap_left <= 0:
+                return False
+            self._cap_left -= 1
+            return True
+
+    def _count(self, name: str, n: int = 1) -> None:
+        with self._lock:
+            setattr(self.summary, name, getattr(self.summary, name) + n)
+
+    def _work(self, queue: _Queue, conn: Connection | None) -> None:
+        try:
+            while (item := queue.get()) is not None:
+                sub, attempt = item
+                conn, retry = self._deliver(conn, sub, attempt)
+                queue.done(retry)
+        except BaseException as exc:  # a fatal error stops every worker; run() re-raises it
+            self._fatal = self._fatal or exc
+            self.stop.set()
+            queue.done()
+        finally:
+            if conn is not None:
+                conn.close()
+
+    def _deliver(self, conn: Connection | None, sub: Subscriber,
+                 attempt: int) -> tuple[Connection | None, tuple[Subscriber, int, float] | None]:
+        issue = self.issue.id
+        if not self._take_cap():
+            self.ledger.mark(issue, sub.key, DEFERRED, reply="daily cap reached; the next run continues")
+            self._count("deferred")
+            return conn, None
+        self.limiter.wait()
+        envelope = None
+        try:
+            if conn is None:
+                conn = self.transport.connect()
+            envelope = self.factory.build(sub)
+            self.ledger.mark(issue, sub.key, SENDING, message_id=envelope.message_id, attempted=True)
+            reply: Reply = conn.send(envelope)
+        except PermanentFailure as exc:
+            self.ledger.mark(issue, sub.key, FAILED, code=exc.code, reply=exc.text)
+            if exc.hard_bounce:
+                self.store.suppress(sub.email, HARD_BOUNCE, f"{exc.code} {exc.text}")
+            log.info("%s: failed (%s)", sub.email, exc)
+            self._count("failed")
+            return conn, None
+        except (TemporaryFailure, ConnectionLost) as exc:
+            self._give_back_cap()
+            if isinstance(exc, ConnectionLost) or exc.code == 421:  # the server is closing: start afresh
+                if conn is not None:
+                    conn.close()
+                conn = None
+            # Deferred, not pending: a kill during the backoff leaves an honest state behind.
+            self.ledger.mark(issue, sub.key, DEFERRED, code=exc.code or None, reply=str(exc))
+            if attempt + 1 < self.options.attempts and not self.stop.is_set():
+                delay = min(self.options.backoff * 2 ** attempt, self.options.backoff_max)
+                log.info("%s: %s; retrying in %.1fs", sub.email, exc, delay)
+                return conn, (sub, attempt + 1, delay)
+            log.info("%s: deferred after %d attempts (%s)", sub.email, attempt + 1, exc)
+            self._count("deferred")
+            return conn, None
+        except BaseException:
+            if envelope is not None:  # not transmitted (fatal error): leave no false "sending" behind
+                self.ledger.mark(issue, sub.key, PENDING, reply="run stopped by an error")
+            raise
+        self.ledger.mark(issue, sub.key, SENT, code=reply.code, reply=reply.text)
+        self._count("sent")
+        return conn, None
+
+    def _give_back_cap(self) -> None:
+        with self._lock:
+            self._cap_left += 1
+
+
+def send_issue(issue: BuiltIssue, recipients: list[Subscriber], factory: MessageFactory, transport: Transport,
+               ledger: Ledger, store: SubscriberStore, options: SendOptions, state_dir, **kw) -> SendSummary:
+    """Lock the issue, plan from the ledger and suppression list, deliver, and summarize."""
+    with issue_lock(state_dir, issue.id):
+        suppressed = store.suppressed_keys()
+        allowed = [s for s in recipients if s.key not in suppressed]
+        ledger.ensure(issue.id, ((s.key, s.email) for s in allowed))
+        plan = plan_send(issue.id, recipients, ledger.states(issue.id), suppressed, options.retry_failed)
+        summary = Sender(issue, factory, transport, ledger, store, options, **kw).run(plan)
+    wanted = {s.key for s in allowed}
+    summary.problems = [f"{email}: {state} ({code or '-'} {reply})".rstrip()
+                        for email, state, code, reply in ledger.rows(issue.id, (DEFERRED, FAILED, PENDING, SENDING))
+                        if email.lower() in wanted]
+    return summary
+
+
+# --- From settings: what `digest send` and `digest run` call. ---------------------------------
+
+LOCAL_UNSUBSCRIBE = "http://127.0.0.1:8080"  # `digest serve`'s default address, for outbox-only use
+
+
+def options_from(settings: Settings, retry_failed: bool = False) -> SendOptions:
+    """The run's limits from settings, validated."""
+    if settings.connections < 1 or settings.attempts < 1 or settings.rate < 0 or settings.daily_cap < 0:
+        raise ConfigError("send.connections and send.attempts must be at least 1; rate and daily_cap 0 or more")
+    return SendOptions(retry_failed=retry_failed, rate=settings.rate, daily_cap=settings.daily_cap,
+                       connections=settings.connections, attempts=settings.attempts, backoff=settings.backoff)
+
+
+def unsubscribe_base(settings: Settings, transport: Transport) -> str:
+    """The public base URL of the unsubscribe endpoint; SMTP needs a real one."""
+    url = settings.unsubscribe_url.strip()
+    if isinstance(transport, SMTPTransport):
+        if not url:
+            raise ConfigError("send.unsubscribe_url is not set: give the public https:// address of "
+                              "`digest serve` (one-click unsubscribe is required for bulk mail)")
+        host = urlsplit(url).hostname or ""
+        if not url.startswith("https://") and host not in ("localhost", "127.0.0.1", "::1"):
+            raise ConfigError(f"send.unsubscribe_url must use https:// (RFC 8058), not {url!r}")
+    if not url:
+        log.warning("send.unsubscribe_url is not set; outbox messages link to %s", LOCAL_UNSUBSCRIBE)
+    return url or LOCAL_UNSUBSCRIBE
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything one send needs, resolved from settings and the environment."""
+
+    issue: BuiltIssue
+    recipients: list[Subscriber]
+    problems: list[str]
+    factory: MessageFactory | None  # None for a dry run without DIGEST_SECRET
+    transport: Transport
+    store: SubscriberStore
+
+
+def prepare(settings: Settings, ref: str, environ: Mapping[str, str], now: datetime,
+            need_secret: bool = True) -> Prepared:
+    """Load the issue, the recipients and the transport, and check the secret and addresses."""
+    issue = load_issue(ref, settings.out)
+    transport = make_transport(settings.smtp, settings.outbox / issue.id, environ)
+    base = unsubscribe_base(settings, transport)
+    secret = secret_from_env(environ) if need_secret or environ.get(SECRET_ENV) else None
+    factory = None
+    if secret is not None:
+        factory = MessageFactory(issue, subject_template=settings.subject, sender=settings.sender,
+                                 reply_to=settings.reply_to, list_id=settings.list_id, unsubscribe_url=base,
+                                 unsubscribe_mailto=settings.unsubscribe_mailto, secret=secret, now=now)
+    store = SubscriberStore.in_state_dir(settings.state_dir)
+    recipients, problems = load_recipients(settings.subscribers, store)
+    return Prepared(issue, recipients, problems, factory, transport, store)
+
+
+def dry_run(settings: Settings, ref: str, environ: Mapping[str, str], now: datetime,
+            retry_failed: bool = False) -> tuple[Prepared, Plan, str]:
+    """Who would get what, without sending or writing anything: (prepared, plan, subject)."""
+    prep = prepare(settings, ref, environ, now, need_secret=False)
+    ledger_path = Path(settings.state_dir) / LEDGER_FILE
+    states: dict[str, str] = {}
+    if ledger_path.exists():
+        ledger = Ledger(ledger_path)
+        try:
+            states = ledger.states(prep.issue.id)
+        finally:
+            ledger.close()
+    plan = plan_send(prep.issue.id, prep.recipients, states, prep.store.suppressed_keys(), retry_failed)
+    return prep, plan, render_subject(settings.subject, prep.issue)
+
+
+def send_test_copy(settings: Settings, ref: str, to: str, environ: Mapping[str, str], now: datetime) -> str:
+    """Send one copy to `to` without touching the ledger; return where it went."""
+    prep = prepare(settings, ref, environ, now)
+    try:
+        address = normalize_address(to)
+    except AddressError as exc:
+        raise ConfigError(f"--to {to!r}: {exc}") from None
+    known = {s.key: s for s in prep.recipients}
+    sub = known.get(address.lower(), Subscriber(address))
+    assert prep.factory is not None
+    envelope = prep.factory.build(sub, test_copy=True)
+    try:
+        conn = prep.transport.connect()
+        try:
+            reply = conn.send(envelope)
+        finally:
+            conn.close()
+    except DeliveryError as exc:
+        raise SendError(f"test copy to {address} not accepted via {prep.transport.describe()}: {exc}") from None
+    return f"test copy of {prep.issue.id} sent to {address} ({prep.transport.describe()}: {reply.code} {reply.text})"
+
+
+def send_from_settings(settings: Settings, ref: str, environ: Mapping[str, str], now: datetime, *,
+                       retry_failed: bool = False, stop: threading.Event | None = None) -> SendSummary:
+    """The whole `digest send`: prepare, lock, deliver, record and summarize."""
+    options = options_from(settings, retry_failed)
+    prep = prepare(settings, ref, environ, now)
+    for problem in prep.problems:
+        log.warning("%s", problem)
+    assert prep.factory is not None
+    ledger = Ledger.in_state_dir(settings.state_dir)
+    try:
+        return send_issue(prep.issue, prep.recipients, prep.factory, prep.transport, ledger, prep.store,
+                          options, settings.state_dir, stop=stop)
+    finally:
+        ledger.close()

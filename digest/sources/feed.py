@@ -1,0 +1,138 @@
+"""RSS 2.0, RSS 1.0 (RDF) and Atom feeds, parsed by feedparser."""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from datetime import datetime, timezone
+from typing import Any
+
+import feedparser
+
+from digest.errors import ItemError, SourceError
+from digest.sources import FetchContext, SourceResult, SourceSpec, register
+from digest.sources.jsonapi import plain
+from digest.sources.jsonfeed import first_words
+from digest.sources.native import article_from, articles_from_items
+
+log = logging.getLogger(__name__)
+
+FEED_MARKERS = (b"<rss", b"<feed", b"<rdf:rdf", b"<rdf ")
+
+
+def looks_feed(body: bytes) -> bool:
+    """True when a body's start looks like an RSS, RDF or Atom document."""
+    head = body[:2048].lower()
+    return any(marker in head for marker in FEED_MARKERS) and b"<html" not in head[:200]
+
+
+def parse(body: bytes, url: str, content_type: str = "") -> Any:
+    """Parse a feed; relative links resolve against `url`, charset from `content_type` or the prolog."""
+    headers = {"content-location": url} if url.startswith(("http://", "https://")) else {}
+    if content_type:
+        headers["content-type"] = content_type
+    return feedparser.parse(body, response_headers=headers, resolve_relative_uris=True, sanitize_html=False)
+
+
+def _date(entry: dict) -> datetime | None:
+    # feedparser gives *_parsed as a UTC struct_time whatever the feed's format was.
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
+    return None
+
+
+def _image(entry: dict) -> dict | None:
+    for media in entry.get("media_content") or []:
+        if media.get("url") and (media.get("medium") == "image" or str(media.get("type", "")).startswith("image/")):
+            return {"url": media["url"], "width": _int(media.get("width")), "height": _int(media.get("height"))}
+    for thumb in entry.get("media_thumbnail") or []:
+        if thumb.get("url"):
+            return {"url": thumb["url"], "width": _int(thumb.get("width")), "height": _int(thumb.get("height"))}
+    enclosures = (entry.get("enclosures") or []) + [
+        ln for ln in entry.get("links") or [] if ln.get("rel") == "enclosure"]
+    for link in enclosures:
+        if str(link.get("type", "")).startswith("image/") and link.get("href"):
+            return {"url": link["href"]}
+    if isinstance(entry.get("image"), dict) and entry["image"].get("href"):
+        return {"url": entry["image"]["href"]}
+    return None
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+def _author(entry: dict) -> str | None:
+    names = [a.get("name") for a in entry.get("authors") or [] if isinstance(a, dict) and a.get("name")]
+    if names:
+        return ", ".join(dict.fromkeys(names))
+    return entry.get("author") or None
+
+
+def _link(entry: dict) -> str | None:
+    for link in entry.get("links") or []:
+        if link.get("rel", "alternate") == "alternate" and link.get("href"):
+            return link["href"]
+    if entry.get("link"):
+        return entry["link"]
+    guid = entry.get("id") or ""
+    return guid if guid.startswith(("http://", "https://")) and entry.get("guidislink", True) else None
+
+
+def to_native(entry: dict, language: str | None, undated: datetime | None = None) -> dict:
+    """Map one feedparser entry to the native item shape."""
+    contents = entry.get("content") or []
+    html_parts = [c.get("value", "") for c in contents if "html" in str(c.get("type", "html"))]
+    body = max(html_parts, key=len) if html_parts else None
+    summary = entry.get("summary")
+    published = _date(entry) or undated
+    title = entry.get("title") or first_words(plain(body or summary) or "")
+    return {
+        "title": title,
+        "url": _link(entry),
+        "published": published.isoformat() if published else None,
+        "author": _author(entry),
+        "categories": [t.get("label") or t.get("term") for t in entry.get("tags") or []
+                       if t.get("label") or t.get("term")],
+        # Without full content the summary is the body; with it, the summary is the excerpt.
+        "content_html": body if body else summary,
+        "excerpt": plain(summary) if body else None,
+        "image": _image(entry),
+        "language": (contents[0].get("language") if contents else None) or language,
+    }
+
+
+@register("feed")
+def read(spec: SourceSpec, ctx: FetchContext) -> SourceResult:
+    """Read an RSS, RDF or Atom feed from a file or URL."""
+    fetched = ctx.fetch(spec.location)
+    parsed = parse(fetched.body, fetched.url, fetched.content_type)
+    if not parsed.entries:
+        ctype = (fetched.content_type or "").split(";")[0].strip()
+        if ctype.endswith("html") or (not parsed.get("version") and b"<html" in fetched.body[:1024].lower()):
+            raise SourceError(f"{spec.location}: not an RSS or Atom feed ({ctype or 'an HTML page'})")
+        if parsed.get("bozo"):
+            raise SourceError(f"{spec.location}: invalid XML, not a readable feed ({_reason(parsed.get('bozo_exception'))})")
+        if not parsed.get("version"):
+            raise SourceError(f"{spec.location}: not an RSS or Atom feed ({ctype or 'unknown content type'})")
+    if parsed.get("bozo"):
+        log.info("%s: parsed despite a problem: %s", spec.location, _reason(parsed.get("bozo_exception")))
+    language = parsed.feed.get("language") or None
+    # Some feeds (often RSS 1.0) date nothing; `undated = "now"` dates such items when read.
+    undated = datetime.now(timezone.utc) if spec.options.get("undated") == "now" else None
+    items = [to_native(e, language, undated) for e in parsed.entries]
+    return articles_from_items(items, spec, builder=_article)
+
+
+def _article(item: dict, spec: SourceSpec):
+    if not item.get("published"):
+        raise ItemError('no date (pubDate, dc:date, published or updated); set undated = "now" '
+                        "on this source to date such items when they are read")
+    return article_from(item, spec)
+
+
+def _reason(exc: Any) -> str:
+    text = str(exc).strip().splitlines()[0] if exc is not None and str(exc).strip() else ""
+    return text or exc.__class__.__name__

@@ -1,0 +1,234 @@
+"""Any JSON API, read through a field mapping given in the source's options.
+
+Options (keys of the `[[sources]]` table, see README "Sources"):
+``items`` dotted path to the item list; ``fields`` a table of dotted paths for
+title, url, published, author, categories, tags, content, content_text,
+excerpt, image, language; ``params`` extra query parameters and ``headers``
+extra request headers (a value "env:NAME" is read from the environment); pagination by
+``next`` (dotted path to the next page's URL) or ``page_param`` (with
+``page_start``, ``page_size_param``/``page_size``); ``max_pages`` bounds both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+from urllib.parse import urljoin
+
+from digest.errors import ConfigError, SourceError
+from digest.fetch import HTTPStatusError
+from digest.normalize import html_to_text, sanitize_html
+from digest.sources import FetchContext, SourceResult, SourceSpec, register
+from digest.sources.native import articles_from_items
+
+# Used when the mapping names no path for a field: the first key present wins.
+DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
+    "title": ("title", "headline", "name"),
+    "url": ("url", "link", "permalink", "href", "webUrl"),
+    "published": ("published", "publishedAt", "published_at", "date", "created_at", "pubDate",
+                  "webPublicationDate", "time"),
+    "author": ("author", "by", "byline", "creator"),
+    "categories": ("categories", "category", "section", "sectionName"),
+    "tags": ("tags", "keywords"),
+    "content": ("content_html", "content", "body", "html"),
+    "content_text": ("content_text", "text"),
+    "excerpt": ("excerpt", "summary", "description", "abstract"),
+    "image": ("image", "urlToImage", "image_url", "thumbnail"),
+    "language": ("language", "lang"),
+}
+OPTION_KEYS = {"items", "fields", "params", "headers", "next", "page_param", "page_start", "page_size_param",
+               "page_size", "max_pages"}
+
+
+def load_json(fetched: Any, where: str) -> Any:
+    """Decode a fetched JSON body, naming HTML or broken JSON in one line."""
+    ctype = (fetched.content_type or "").split(";")[0].strip().lower()
+    head = fetched.body[:512].lstrip().lower()
+    if ctype in ("text/html", "application/xhtml+xml") or head.startswith((b"<!doctype html", b"<html")):
+        raise SourceError(f"{where}: expected JSON but got an HTML page ({ctype or 'no content type'})")
+    try:
+        return json.loads(fetched.body.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise SourceError(f"{where}: not UTF-8 text, so not JSON") from None
+    except json.JSONDecodeError as exc:
+        raise SourceError(f"{where}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+
+
+def plain(value: Any) -> str | None:
+    """Plain text of a value that may hold HTML (an excerpt or description), or None."""
+    if value in (None, ""):
+        return None
+    return html_to_text(sanitize_html(str(value))) or None
+
+
+def dig(doc: Any, path: str) -> Any:
+    """The value at a dotted path (`data.children.0.title`), or None when any step is missing."""
+    if path in ("", "."):
+        return doc
+    current = doc
+    for step in path.split("."):
+        if isinstance(current, dict):
+            current = current.get(step)
+        elif isinstance(current, list) and step.lstrip("-").isdigit():
+            index = int(step)
+            current = current[index] if -len(current) <= index < len(current) else None
+        else:
+            return None
+        if current is None:
+            return None
+    return current
+
+
+def _field(item: dict, name: str, mapping: dict[str, str]) -> Any:
+    if name in mapping:
+        return dig(item, mapping[name])
+    for key in DEFAULT_FIELDS[name]:
+        if item.get(key) not in (None, "", []):
+            return item[key]
+    return None
+
+
+def _names(value: Any) -> list[str]:
+    """Category-like values as names: a string, a list of strings, or objects with a name."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v for v in value.split(",") if v.strip()]
+    if isinstance(value, dict):
+        value = [value]
+    out = []
+    for v in value if isinstance(value, list) else [value]:
+        if isinstance(v, dict):
+            v = v.get("name") or v.get("title") or v.get("label") or v.get("term")
+        if v not in (None, ""):
+            out.append(str(v))
+    return out
+
+
+def to_native(item: Any, mapping: dict[str, str], base: str) -> dict:
+    """Map one API item to the native item shape that native.article_from reads."""
+    if not isinstance(item, dict):
+        return {}
+    author = _field(item, "author", mapping)
+    if isinstance(author, dict):
+        author = author.get("name")
+    elif isinstance(author, list):
+        author = ", ".join(_names(author))
+    url = _field(item, "url", mapping)
+    image = _field(item, "image", mapping)
+    if isinstance(image, dict):
+        image = image.get("url") or image.get("src")
+    return {
+        "title": _field(item, "title", mapping),
+        "url": urljoin(base, str(url)) if url else None,
+        "published": _field(item, "published", mapping),
+        "author": author,
+        "categories": _names(_field(item, "categories", mapping)),
+        "tags": _names(_field(item, "tags", mapping)),
+        "content_html": _field(item, "content", mapping),
+        "content_text": _field(item, "content_text", mapping),
+        "excerpt": plain(_field(item, "excerpt", mapping)),
+        "image": urljoin(base, str(image)) if isinstance(image, str) and image else None,
+        "language": _field(item, "language", mapping),
+    }
+
+
+def _mapping(spec: SourceSpec) -> dict[str, str]:
+    unknown_options = sorted(set(spec.options) - OPTION_KEYS)
+    if unknown_options:
+        raise ConfigError(f"source {spec.name!r}: unknown option {unknown_options[0]!r} for kind jsonapi "
+                          f"(use {', '.join(sorted(OPTION_KEYS))})")
+    fields = spec.options.get("fields") or {}
+    if not isinstance(fields, dict):
+        raise ConfigError(f"source {spec.name!r}: fields must be a table of dotted paths")
+    unknown = sorted(set(fields) - set(DEFAULT_FIELDS))
+    if unknown:
+        raise ConfigError(f"source {spec.name!r}: unknown field {unknown[0]!r} in fields "
+                          f"(use {', '.join(DEFAULT_FIELDS)})")
+    return {k: str(v) for k, v in fields.items()}
+
+
+def _items(doc: Any, path: str | None, where: str) -> list[Any]:
+    if path:
+        found = dig(doc, path)
+        if not isinstance(found, list):
+            raise SourceError(f"{where}: no item list at {path!r} (check the source's items option)")
+        return found
+    if isinstance(doc, list):
+        return doc
+    if isinstance(doc, dict):
+        for key in ("items", "articles", "data", "results", "hits", "posts", "entries", "stories"):
+            if isinstance(doc.get(key), list):
+                return doc[key]
+    raise SourceError(f'{where}: cannot find the item list; set items = "path.to.list" for this source')
+
+
+def from_env(table: Any, spec: SourceSpec, option: str) -> dict[str, str]:
+    """A table of strings where "env:NAME" values are read from the environment (secrets stay out of files)."""
+    if not table:
+        return {}
+    if not isinstance(table, dict):
+        raise ConfigError(f"source {spec.name!r}: {option} must be a table")
+    out = {}
+    for key, value in table.items():
+        value = str(value)
+        if value.startswith("env:"):
+            name = value[4:]
+            if not os.environ.get(name):
+                raise ConfigError(f"source {spec.name!r}: {option}.{key} needs the environment variable {name}")
+            value = os.environ[name]
+        out[str(key)] = value
+    return out
+
+
+def pages(spec: SourceSpec, ctx: FetchContext) -> list[tuple[Any, Any]]:
+    """Fetch every page the pagination options allow: [(fetched, decoded JSON), ...]."""
+    opts = spec.options
+    max_pages = int(opts.get("max_pages", 10))
+    params: dict[str, Any] = from_env(opts.get("params"), spec, "params")
+    headers = from_env(opts.get("headers"), spec, "headers")
+    page_param = opts.get("page_param")
+    page = int(opts.get("page_start", 1))
+    if page_param and opts.get("page_size_param"):
+        params[str(opts["page_size_param"])] = opts.get("page_size", 100)
+    url: str | None = spec.location
+    out = []
+    while url and len(out) < max_pages:
+        query = dict(params)
+        if page_param:
+            query[str(page_param)] = page
+        try:
+            fetched = ctx.fetch(url, params=query or None, **({"headers": headers} if headers else {}))
+        except HTTPStatusError as exc:
+            if out and page_param and exc.status in (400, 404):
+                break  # some APIs answer a page past the last with an error
+            raise
+        where = spec.location if not out else f"{spec.location} (page {len(out) + 1})"
+        doc = load_json(fetched, where)
+        out.append((fetched, doc))
+        if opts.get("next"):
+            nxt = dig(doc, str(opts["next"]))
+            url = urljoin(fetched.url, nxt) if isinstance(nxt, str) and nxt else None
+            params = {}  # a next link carries its own query
+        elif page_param:
+            if not _items(doc, opts.get("items"), where):
+                break  # an empty page ends the list
+            page += 1
+        else:
+            url = None
+    return out
+
+
+@register("jsonapi")
+def read(spec: SourceSpec, ctx: FetchContext) -> SourceResult:
+    """Read any JSON API through the field mapping in the source's options."""
+    mapping = _mapping(spec)
+    articles, skipped = [], []
+    for index, (fetched, doc) in enumerate(pages(spec, ctx), start=1):
+        items = _items(doc, spec.options.get("items"), spec.location)
+        result = articles_from_items([to_native(i, mapping, fetched.url) for i in items], spec)
+        articles.extend(result.articles)
+        skipped.extend(s if index == 1 else type(s)(s.source, f"page {index} {s.item}", s.reason)
+                       for s in result.skipped)
+    return SourceResult(tuple(articles), tuple(skipped))

@@ -1,0 +1,172 @@
+"""`digest status`: the week's issue at a glance: built, curated, sent to how many, what is left.
+
+Reads only: the issue's files, its curation file, the delivery ledger and the subscriber list.
+Nothing is created, so status can run before anything else has.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from digest.config import Settings
+from digest.curate import curation_path, is_edited, parse_curation
+from digest.errors import ConfigError, DigestError
+from digest.week import resolve_window
+from digest.write import issue_paths
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where sending stands for one issue (from the ledger and the subscriber list)."""
+
+    recipients: int  # on the list (or in the CSV) now
+    sent: int
+    to_send: int  # pending, deferred or never tried
+    in_doubt: int  # in flight when a run stopped: the next run sends them again
+    failed: int
+    suppressed: int
+
+
+@dataclass(frozen=True)
+class WeekStatus:
+    """Everything `digest status` reports about one issue."""
+
+    issue_id: str
+    built_at: datetime | None
+    articles: int
+    curation_file: Path
+    curation_exists: bool
+    curated: bool
+    edits: tuple[str, ...]
+    curation_error: str
+    web_version: bool
+    delivery: Delivery | None
+    latest_built: str | None  # the newest issue on disk, when it is not this one
+
+
+def delivery_status(settings: Settings, issue_id: str) -> Delivery | None:
+    """Delivery numbers from the send ledger; None when nothing was ever sent or queued."""
+    from digest.ledger import LEDGER_FILE, Ledger
+    from digest.send import plan_send
+    from digest.subscribers import STORE_FILE, SubscriberStore, read_csv
+
+    ledger_path = Path(settings.state_dir) / LEDGER_FILE
+    store_path = Path(settings.state_dir) / STORE_FILE
+    states: dict[str, str] = {}
+    if ledger_path.is_file():
+        ledger = Ledger(ledger_path)
+        try:
+            states = ledger.states(issue_id)
+        finally:
+            ledger.close()
+    suppressed: set[str] = set()
+    if store_path.is_file():
+        store = SubscriberStore(store_path)
+        suppressed = store.suppressed_keys()
+        recipients = store.all() if settings.subscribers is None else []
+    else:
+        recipients = []
+    if settings.subscribers is not None:
+        recipients, _ = read_csv(Path(settings.subscribers))
+    if not recipients and not states:
+        return None
+    plan = plan_send(issue_id, recipients, states, suppressed)
+    return Delivery(recipients=len(recipients), sent=plan.already_sent, to_send=len(plan.todo) - plan.in_doubt,
+                    in_doubt=plan.in_doubt, failed=plan.failed_before, suppressed=plan.suppressed)
+
+
+def _latest_built(out: Path) -> str | None:
+    ids = []
+    for path in Path(out).glob("*.json"):
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(manifest, dict) and manifest.get("id") == path.stem and "week" in manifest:
+            ids.append((str(manifest["week"].get("start", "")), path.stem))
+    return max(ids)[1] if ids else None
+
+
+def week_status(settings: Settings, now: datetime) -> WeekStatus:
+    """The status of the settings' week (default: the current week) read from disk."""
+    choice = settings.week or "current"
+    if not settings.week and settings.uses_sample and not (settings.since or settings.until):
+        choice = _latest_built(Path(settings.out)) or "current"  # the sample builds its latest week, not this one
+    window = resolve_window(choice, settings.since, settings.until, settings.timezone, now)
+    html_path, _, json_path = issue_paths(Path(settings.out), window.id)
+    built_at, articles = None, 0
+    if json_path.is_file():
+        built_at = datetime.fromtimestamp(json_path.stat().st_mtime, timezone.utc)
+        try:
+            articles = len(json.loads(json_path.read_text(encoding="utf-8")).get("articles", ()))
+        except (OSError, ValueError, AttributeError):
+            raise ConfigError(f"{json_path}: not a valid issue manifest; rebuild it with digest build") from None
+    path = curation_path(Path(settings.out), window.id)
+    curated, edits, error = False, (), ""
+    if path.is_file():
+        text = path.read_text(encoding="utf-8")
+        curated = is_edited(text)
+        try:
+            edits = tuple(parse_curation(text, str(path)).edits())
+        except DigestError as exc:
+            error = str(exc)
+    latest = _latest_built(Path(settings.out))
+    return WeekStatus(
+        issue_id=window.id, built_at=built_at, articles=articles, curation_file=path,
+        curation_exists=path.is_file(), curated=curated, edits=edits, curation_error=error,
+        web_version=(Path(settings.out) / "web" / f"{window.id}.html").is_file(),
+        delivery=delivery_status(settings, window.id) if built_at else None,
+        latest_built=latest if latest != window.id else None,
+    )
+
+
+def next_steps(status: WeekStatus) -> list[str]:
+    """What is left to do for the issue, in order."""
+    steps = []
+    if status.built_at is None:
+        steps.append(f"build it: digest build --week {status.issue_id}")
+        return steps
+    if status.curation_error:
+        steps.append(f"fix the curation file: {status.curation_error}")
+    elif not status.curated:
+        steps.append(f"curate it: edit {status.curation_file} (digest preview shows each change)")
+    delivery = status.delivery
+    if delivery is None or delivery.recipients == 0 and delivery.sent == 0:
+        steps.append("add subscribers: digest subscribers add EMAIL")
+    elif delivery.to_send or delivery.in_doubt:
+        steps.append(f"send to {delivery.to_send + delivery.in_doubt} recipient(s): digest send {status.issue_id}")
+    if delivery and delivery.failed:
+        steps.append(f"{delivery.failed} failed permanently: digest send {status.issue_id} --retry-failed to try again")
+    return steps
+
+
+def format_status(status: WeekStatus) -> str:
+    """The status as a few lines of text."""
+    lines = [f"Issue {status.issue_id}"]
+    if status.built_at:
+        lines.append(f"  built:   yes, {status.built_at:%Y-%m-%d %H:%M} UTC, {status.articles} articles"
+                     + ("" if status.web_version else " (no web version)"))
+    else:
+        lines.append("  built:   no")
+    if not status.curation_exists:
+        lines.append("  curated: no (the first build writes the curation file)")
+    elif status.curation_error:
+        lines.append(f"  curated: the curation file has an error: {status.curation_error}")
+    else:
+        detail = ", ".join(status.edits) or "article order"
+        lines.append(f"  curated: {'yes (' + detail + ')' if status.curated else 'no'}; {status.curation_file}")
+    d = status.delivery
+    if d is None:
+        lines.append("  sent:    not yet (no subscribers or ledger entries)" if status.built_at else "  sent:    no")
+    else:
+        lines.append(f"  sent:    {d.sent} of {d.recipients} recipients; {d.to_send + d.in_doubt} left to send, "
+                     f"{d.failed} failed, {d.suppressed} suppressed")
+    steps = next_steps(status)
+    lines.append("Left to do:" if steps else "Nothing left to do for this issue.")
+    lines += [f"  - {step}" for step in steps]
+    if status.latest_built:
+        lines.append(f"(latest built issue: {status.latest_built}; see it with --week {status.latest_built})")
+    return "\n".join(lines)

@@ -1,0 +1,64 @@
+"""Helpers for the plain-text twin: wrapping that never breaks a URL, underlined headings."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import lxml.html
+
+from digest.normalize import html_to_text
+
+LINE_WIDTH = 78
+_BLANK_RUNS = re.compile(r"\n{3,}")
+_TRAILING_SPACE = re.compile(r"[ \t]+\n")
+
+
+def wrap(text: str, width: int = LINE_WIDTH, indent: str = "") -> str:
+    """Wrap text at `width` columns; words and URLs longer than a line stay whole."""
+    wrapper = textwrap.TextWrapper(width=width, initial_indent=indent, subsequent_indent=indent,
+                                   break_long_words=False, break_on_hyphens=False)
+    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    return "\n\n".join(wrapper.fill(" ".join(p.split())) for p in paragraphs)
+
+
+def bullet(text: str, width: int = LINE_WIDTH, mark: str = "- ") -> str:
+    """A list item: `mark` then the text, wrapped with a hanging indent."""
+    return mark + wrap(text, width, indent=" " * len(mark))[len(mark):]
+
+
+def underline(heading: str, char: str = "-") -> str:
+    """A heading followed by a line of `char` as long as the heading (at most a full line)."""
+    heading = " ".join(heading.split())
+    return f"{heading}\n{char * min(max(len(heading), 3), LINE_WIDTH)}"
+
+
+def tidy(text: str) -> str:
+    """Drop trailing spaces, fold runs of blank lines and end with exactly one newline."""
+    text = _TRAILING_SPACE.sub("\n", text.replace("\r\n", "\n"))
+    return _BLANK_RUNS.sub("\n\n", text).strip("\n") + "\n"
+
+
+def overlong_lines(text: str, width: int = LINE_WIDTH) -> list[str]:
+    """Lines longer than `width` that are not a lone URL or unbreakable word (for checks)."""
+    return [line for line in text.splitlines()
+            if len(line) > width and len(line.strip().split()) > 1]
+
+
+def note_text(fragment: str) -> str:
+    """Plain text of the editor's note; each link becomes "label (URL)" so the URL survives."""
+    if not fragment.strip():
+        return ""
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    for link in list(root.iter("a")):
+        label = link.text_content().strip()
+        href = (link.get("href") or "").strip()
+        text = f"{label} ({href})" if href and href != label else label
+        parent, previous = link.getparent(), link.getprevious()
+        joined = text + (link.tail or "")
+        if previous is not None:
+            previous.tail = (previous.tail or "") + joined
+        else:
+            parent.text = (parent.text or "") + joined
+        parent.remove(link)
+    return html_to_text(lxml.html.tostring(root, encoding="unicode"))

@@ -1,0 +1,45 @@
+"""Cross-source dedupe: same canonical URL or near-identical title, keeping the richer copy."""
+
+from dataclasses import replace
+from datetime import timedelta
+
+from digest.dedupe import dedupe, title_key
+from factories import article
+
+
+def test_same_url_keeps_the_richer_copy():
+    thin = replace(article(1, words=16, image=False), source="Aggregator", author=None)
+    rich = replace(article(2, words=400), url=thin.url, source="Origin")
+    kept, skipped = dedupe([thin, rich])
+    assert kept == [rich]
+    assert skipped[0].source == "Aggregator"
+    assert skipped[0].reason == f"duplicate (same URL) of {rich.url} from Origin"
+
+
+def test_near_identical_titles_across_sources():
+    a = replace(article(1, words=80), title="Chipmaker opens new fab in Dresden", source="Wire")
+    b = replace(article(2, words=400), title="Chipmaker Opens New Fab in Dresden!", source="Blog")
+    c = replace(article(3), title="Chipmaker opens a new fab in Dresden", source="Radio")
+    other = replace(article(4), title="Chipmaker closes old fab in Austin")
+    kept, skipped = dedupe([a, b, c, other])
+    assert [k.id for k in kept] == ["a002", "a004"]
+    assert sorted(s.source for s in skipped) == ["Radio", "Wire"]
+    assert all("near-identical title" in s.reason for s in skipped)
+
+
+def test_same_title_far_apart_or_short_is_not_a_duplicate():
+    first = replace(article(1), title="Weekly links and notes")
+    later = replace(article(2), title="Weekly links and notes", published=first.published + timedelta(days=8))
+    short_a, short_b = replace(article(3), title="Update"), replace(article(4), title="Update")
+    kept, skipped = dedupe([first, later, short_a, short_b])
+    assert len(kept) == 4 and skipped == []
+
+
+def test_ties_keep_the_first_given_and_order_is_stable():
+    a, b = article(1), replace(article(2), url=article(1).url)
+    kept, _ = dedupe([article(5), a, b])
+    assert [k.id for k in kept] == ["a005", "a001"]
+
+
+def test_title_key_folds_accents_case_and_punctuation():
+    assert title_key("Café — “Crème”, Brûlée!") == "cafe creme brulee"

@@ -1,0 +1,91 @@
+"""The structural checker catches each rule it enforces, one breakage at a time."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from digest.models import UNSUBSCRIBE_PLACEHOLDER
+from digest.render import render_issue
+from email_rules import check_email
+from fixtures_issue import small_issue
+
+
+@pytest.fixture(scope="module")
+def good_html() -> str:
+    return render_issue(small_issue()).html
+
+
+def test_the_rendered_small_issue_passes(good_html):
+    assert check_email(good_html, small_issue()) == []
+
+
+def _sub(pattern: str, replacement: str, count: int = 1):
+    def mutate(html: str) -> str:
+        changed, n = re.subn(pattern, replacement, html, count=count, flags=re.S)
+        assert n, f"mutation {pattern!r} did not apply"
+        return changed
+    return mutate
+
+
+BREAKAGES = [
+    ("no lang", _sub(r'<html lang="en"', "<html"), "lang attribute"),
+    ("no dir", _sub(r'(<html[^>]*?) dir="ltr"', r"\1"), "dir=ltr or dir=rtl"),
+    ("no viewport", _sub(r'<meta name="viewport"[^>]*>', ""), "viewport"),
+    ("no colour-scheme meta", _sub(r'<meta name="color-scheme"[^>]*>', ""), "color-scheme"),
+    ("empty title", _sub(r"<title>.*?</title>", "<title></title>"), "<title>"),
+    ("no article wrapper", _sub(r' aria-roledescription="email"', ""), 'role="article"'),
+    ("no 96 dpi block", _sub(r"<o:PixelsPerInch>96</o:PixelsPerInch>", ""), "96-dpi"),
+    ("table without role", _sub(r'<table role="presentation" class="card', '<table class="card'), "role=\"presentation\""),
+    ("no MSO wrapper", _sub(r'<!--\[if mso\]><table role="presentation" align="center" width="600"[^>]*><tr><td><!\[endif\]-->\s*(<table[^>]*class="card lead)', r"\1"), "MSO 600px wrapper"),
+    ("wider than 600", _sub(r"max-width:600px", "max-width:700px"), "max-width of at most 600px"),
+    ("two sections in one table", _sub(r'(<h2[^>]*>News</h2>)', r'\1<h2 style="margin:0">Extra</h2>'), "one table per section"),
+    ("two h1", _sub(r"(<h1[^>]*>)", r"<h1>Again</h1>\1"), "exactly one h1"),
+    ("skipped level", _sub(r'<h2 style="([^"]*)">Top story</h2>', r'<h4 style="\1">Top story</h4>'), "skips a heading level"),
+    ("tiny text", _sub(r'class="meta" style="margin:0 0 6px;font-size:14px', 'class="meta" style="margin:0 0 6px;font-size:12px'), "below 14px"),
+    ("small summary", _sub(r'class="sum" style="margin:0"', 'class="sum" style="margin:0;font-size:15px"'), "below 16px"),
+    ("low light contrast", _sub(r'(class="meta" style="[^"]*color:)#[0-9a-f]{6}', r"\1#bbbbbb"), "light-mode contrast"),
+    ("low dark contrast", _sub(r"\.meta,\.lede,\.foot,\.src\{color:#[0-9a-f]{6} !important\}", ""), "dark-mode contrast"),
+    ("bare read more", _sub(r"(<h3[^>]*><a [^>]*>)[^<]*(</a>)", r"\1Read more\2"), "must name its target"),
+    ("small tap target", _sub(r"display:block;padding:9px 0;", "display:block;padding:2px 0;"), "tap target"),
+    ("http link", _sub(r'href="https://circuit', 'href="http://circuit'), "href must be https"),
+    ("image without alt", _sub(r'(<img class="thumb"[^>]*?) alt=""', r"\1"), "alt attribute"),
+    ("image without width", _sub(r'(<img class="thumb"[^>]*?) width="120"', r"\1"), "numeric width"),
+    ("image not block", _sub(r'(<img class="thumb"[^>]*?style=")display:block;', r"\1"), "display:block;height:auto"),
+    ("http image", _sub(r'<img class="thumb" src="https://', '<img class="thumb" src="http://'), "src must be https"),
+    ("data uri", _sub(r'<img class="thumb" src="[^"]*"', '<img class="thumb" src="data:image/png;base64,AAAA"'), "data: URI"),
+    ("flex", _sub(r'class="sum" style="margin:0"', 'class="sum" style="margin:0;display:flex"'), "flex/grid"),
+    ("calc", _sub(r"max-width:600px", "max-width:calc(600px)"), "calc()"),
+    ("var", _sub(r"(\.item\{border-color:)#[0-9a-f]{6}", r"\1var(--rule)"), "var()"),
+    ("position", _sub(r'class="sum" style="margin:0"', 'class="sum" style="margin:0;position:relative"'), "position"),
+    ("font-face", _sub(r"(<style>\n)", r"\1@font-face{font-family:X}\n"), "@font-face"),
+    ("background image", _sub(r'class="sum" style="margin:0"', 'class="sum" style="margin:0;background-image:url(https://x.example/a.png)"'), "CSS images"),
+    ("3-digit hex", _sub(r"background-color:#ffffff", "background-color:#fff"), "not 6-digit hex"),
+    ("rgb colour", _sub(r'class="sum" style="margin:0"', 'class="sum" style="margin:0;color:rgb(0,0,0)"'), "rgb()"),
+    ("nested at-rule", _sub(r"@media \(prefers-color-scheme: dark\)\{", "@media (prefers-color-scheme: dark){@media screen{.x{color:#000000}}"), "nested @media"),
+    ("no dark rules", _sub(r"@media \(prefers-color-scheme: dark\)", "@media (min-width:1px)"), "prefers-color-scheme: dark"),
+    ("no outlook.com rules", _sub(r"\[data-ogsc\]", "[data-x]", count=0), "[data-ogsc]"),
+    ("huge style block", _sub(r"(<style>\n)", r"\1" + ".x{color:#000000}" * 1100), "Gmail drops them"),
+    ("no unsubscribe", _sub(re.escape(UNSUBSCRIBE_PLACEHOLDER), "https://example.com/u", count=0), "unsubscribe link"),
+    ("no postal address", _sub(r"1 Example Street", "", count=0), "postal address"),
+    ("no preheader", _sub(r'<div class="preheader".*?</div>', ""), "preheader"),
+    ("no view in browser", _sub(r">View in browser<", ">Web<"), "View in browser"),
+    ("missing article", _sub(r"(<h3[^>]*><a [^>]*>)[^<]*(</a>)", r"\1Another title\2"), "has no h3 title"),
+]
+
+
+@pytest.mark.parametrize("name, mutate, expected", BREAKAGES, ids=[b[0] for b in BREAKAGES])
+def test_each_breakage_is_reported(good_html, name, mutate, expected):
+    problems = check_email(mutate(good_html), small_issue())
+    assert any(expected in p for p in problems), problems
+
+
+def test_clip_size_is_reported(good_html):
+    padded = good_html.replace("</body>", "<p>" + "x" * 120_000 + "</p></body>")
+    assert any("Gmail clips" in p for p in check_email(padded))
+
+
+def test_web_version_must_not_carry_recipient_parts(good_html):
+    problems = check_email(good_html, small_issue(), web=True)
+    assert any("web version must not carry" in p for p in problems)

@@ -1,0 +1,136 @@
+"""The extractive summarizer: whole sentences, word budget, boilerplate, any language."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from digest.extractive import candidates, clean_sentence, is_boilerplate, summarize
+from digest.sentences import split_sentences, word_count
+
+EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "frank_cnndm_xsum.jsonl"
+
+TITLE = "City council approves new tram line to the harbour"
+ARTICLE = [
+    "Written by Ana Lopez · 3 min read",
+    "Share this article",
+    "The city council approved a new tram line to the harbour on Tuesday, ending two years of debate.",
+    "Photo: City Hall press office",
+    "The line will run for 9 kilometres and is expected to carry 40,000 passengers a day when it opens in 2029.",
+    "Also read: Why the old ferry service was cancelled",
+    "Opponents had argued that buses would be cheaper, but the council said trams would cut traffic "
+    "in the old town. Construction starts next spring.",
+    "Related: Harbour district plans unveiled",
+    "Sign up for our weekly newsletter to get local news in your inbox.",
+]
+
+
+def sentences_of(paragraphs: list[str]) -> set[str]:
+    """Every cleaned sentence of an article."""
+    return {c.text for c in candidates(paragraphs)}
+
+
+def test_summary_is_whole_sentences_from_the_article_within_budget():
+    summary = summarize(TITLE, ARTICLE, max_words=60, max_sentences=2)
+    parts = split_sentences(summary)
+    assert 1 <= len(parts) <= 2
+    assert word_count(summary) <= 60
+    assert set(parts) <= sentences_of(ARTICLE)
+    assert summary.startswith("The city council approved a new tram line to the harbour on Tuesday")
+
+
+def test_boilerplate_never_reaches_the_summary():
+    summary = summarize(TITLE, ARTICLE, max_words=200, max_sentences=5)
+    for junk in ("Written by", "min read", "Share this", "Photo:", "Also read", "Related:", "Sign up"):
+        assert junk not in summary
+
+
+def test_summary_is_deterministic():
+    assert {summarize(TITLE, ARTICLE) for _ in range(5)} == {summarize(TITLE, ARTICLE)}
+
+
+def test_first_sentence_over_budget_gives_way_to_the_best_one_that_fits():
+    long_first = "The regional transport authority " + "and its many partners " * 10 + "met on Monday."
+    paragraphs = [long_first, "The authority approved a new tram line for the harbour.", "Work starts in May."]
+    summary = summarize("Tram line approved", paragraphs, max_words=20, max_sentences=2)
+    assert "The authority approved a new tram line for the harbour." in summary
+    assert long_first not in summary
+    assert word_count(summary) <= 20
+
+
+def test_when_no_sentence_fits_the_shortest_is_returned_whole():
+    paragraphs = ["This opening sentence is clearly longer than the tiny budget allows here.",
+                  "This second sentence is also far too long for that budget."]
+    assert summarize("", paragraphs, max_words=5) == "This second sentence is also far too long for that budget."
+
+
+def test_sentences_come_out_in_article_order():
+    summary = summarize(TITLE, ARTICLE, max_words=100, max_sentences=3)
+    positions = [ARTICLE_TEXT.index(s) for s in split_sentences(summary)]
+    assert positions == sorted(positions)
+
+
+ARTICLE_TEXT = " ".join(ARTICLE)
+
+
+def test_urdu_article_gives_whole_urdu_sentences():
+    paragraphs = [
+        "کراچی میں آج شدید بارش ہوئی جس سے شہر کی کئی سڑکیں پانی میں ڈوب گئیں۔ "
+        "محکمہ موسمیات نے کل بھی بارش کی پیش گوئی کی ہے۔ کیا شہری انتظامیہ تیار ہے؟",
+        "شہر کے میئر نے کہا کہ نکاسی آب کا کام جاری ہے۔",
+    ]
+    summary = summarize("کراچی میں شدید بارش", paragraphs, max_words=30, max_sentences=2)
+    parts = split_sentences(summary)
+    assert 1 <= len(parts) <= 2
+    assert all(p.endswith(("۔", "؟")) for p in parts)
+    assert parts[0] == "کراچی میں آج شدید بارش ہوئی جس سے شہر کی کئی سڑکیں پانی میں ڈوب گئیں۔"
+
+
+@pytest.mark.parametrize("paragraphs", [[], [""], ["Share this", "By Jane Doe"]])
+def test_nothing_usable_gives_an_empty_summary(paragraphs):
+    assert summarize("Title", paragraphs) == ""
+
+
+@pytest.mark.parametrize("line", [
+    "By Jane Doe", "By . Daily Mail Reporter .", "Written by Ana Lopez · 3 min read", "5 min read",
+    "Share this article", "Share on Facebook", "Also read: Why ferries stopped", "Related: Harbour plans",
+    "Read more: the full report", "Sign up for our newsletter", "Subscribe to get updates",
+    "Photo: Getty Images", "Image credit: City Hall", "Photo by Sam Lee on a sunny day", "(Getty Images)",
+    "Follow us on Twitter", "Click here to see the gallery", "© 2026 Example Media. All rights reserved.",
+    "Published: 10:31 GMT, 3 April 2026", "https://example.com/story",
+])
+def test_boilerplate_lines_are_recognized(line):
+    assert is_boilerplate(line)
+
+
+@pytest.mark.parametrize("line", [
+    "By Friday the company had shipped more phones than in all of last year.",
+    "The firm's profits rose 5% to $1.2bn.",
+    "Readers shared the story widely after it was published.",
+])
+def test_news_sentences_are_not_boilerplate(line):
+    assert not is_boilerplate(line)
+
+
+@pytest.mark.parametrize(("raw", "clean"), [
+    ("(CNN)They may be close to finding life.", "They may be close to finding life."),
+    ("Washington (CNN)This week is the anniversary.", "This week is the anniversary."),
+    ("LONDON, England (Reuters) -- The bank raised rates.", "The bank raised rates."),
+    ("Scroll down for video The council met.", "The council met."),
+])
+def test_datelines_and_lead_ins_are_removed(raw, clean):
+    assert clean_sentence(raw) == clean
+
+
+@pytest.mark.skipif(not EVAL.is_file(), reason="needs ../shared/eval")
+def test_real_news_articles_keep_the_contract():
+    items = [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines()[:60]]
+    for item in items:
+        allowed = sentences_of([item["text"]])
+        summary = summarize("", [item["text"]], max_words=60, max_sentences=2)
+        parts = split_sentences(summary)
+        assert 1 <= len(parts) <= 2, item["id"]
+        assert set(parts) <= allowed, item["id"]
+        assert word_count(summary) <= 60 or len(parts) == 1, item["id"]

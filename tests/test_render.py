@@ -1,0 +1,285 @@
+"""Rendering: golden files, determinism, structure, size budget, trimming, templates, plain text.
+
+Regenerate the golden files after an intended template change with
+`DIGEST_REGEN_GOLDEN=1 .venv/bin/pytest tests/test_render.py` and review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from digest.errors import RenderError
+from digest.models import UNSUBSCRIBE_PLACEHOLDER, Issue
+from digest.render import (builtin_template_dir, encoded_size, fit_to_budget, meta_line, render_issue,
+                           trim_order, trimmed, web_link, week_label)
+from digest.textwrap_email import LINE_WIDTH, overlong_lines, wrap
+from email_rules import check_email
+from fixtures_issue import NEWSLETTER, entry, large_issue, rtl_issue, small_issue
+
+GOLDEN = Path(__file__).parent / "golden"
+REGEN = os.environ.get("DIGEST_REGEN_GOLDEN") == "1"
+SIZE_GOAL = 82_000
+
+
+def _golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if REGEN:
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+    assert path.is_file(), f"{path} missing: run DIGEST_REGEN_GOLDEN=1 pytest tests/test_render.py"
+    assert actual == path.read_text(encoding="utf-8"), f"{name} differs from the golden file (see module docstring)"
+
+
+@pytest.mark.parametrize("name, build", [("small", small_issue), ("rtl", rtl_issue)])
+def test_golden_files(name, build):
+    rendered = render_issue(build())
+    _golden(f"{name}.html", rendered.html)
+    _golden(f"{name}.txt", rendered.text)
+
+
+def test_rendering_is_deterministic():
+    first, second = render_issue(large_issue(40)), render_issue(large_issue(40))
+    assert first.html.encode() == second.html.encode() and first.text == second.text
+
+
+@pytest.mark.parametrize("build", [small_issue, rtl_issue, lambda: large_issue(60), lambda: large_issue(45, rtl_every=4)],
+                         ids=["small", "rtl", "large-60", "mixed-direction"])
+@pytest.mark.parametrize("web", [False, True], ids=["email", "web"])
+def test_structural_rules_pass(build, web):
+    issue = build()
+    assert check_email(render_issue(issue, web=web).html, issue, web=web) == []
+
+
+def test_rtl_issue_and_articles_render_right_to_left():
+    issue = rtl_issue()
+    html = render_issue(issue).html
+    assert re.search(r'<html lang="ur" dir="rtl"', html)
+    # the left-to-right article in a right-to-left issue says so on its own block
+    assert re.search(r'<td class="item" dir="ltr" lang="en"', html)
+    small = render_issue(small_issue()).html
+    assert re.search(r'<td class="item" dir="rtl" lang="ur"', small)
+
+
+@pytest.mark.parametrize("count", [30, 60])
+def test_size_budget(count, capsys):
+    html = render_issue(large_issue(count)).html
+    size, raw = encoded_size(html), len(html.encode())
+    with capsys.disabled():
+        print(f"\n{count}-article issue: {raw:,} bytes HTML, {size:,} bytes quoted-printable")
+    assert size < SIZE_GOAL
+
+
+def test_encoded_size_counts_quoted_printable():
+    assert encoded_size("a=b\n") == len("a=3Db\r\n")
+    assert encoded_size("é\n") == len("=C3=A9\r\n")
+
+
+def test_preserves_dark_and_responsive_css():
+    html = render_issue(small_issue()).html
+    assert "@media (prefers-color-scheme: dark)" in html and "@media screen and (max-width:620px)" in html
+    assert "!important" in html and 'class="card' in html and "data-premailer" not in html
+    assert not re.search(r"#[0-9a-fA-F]{3}\b", html)
+
+
+def test_configured_colours_stay_six_digit():
+    issue = replace(small_issue(), newsletter=replace(NEWSLETTER, background_color="#ffffff",
+                                                      text_color="#000000", accent_color="#aa0000"))
+    html = render_issue(issue).html
+    assert "color:#000000" in html and "#aa0000" in html and not re.search(r"#[0-9a-fA-F]{3}\b", html)
+    assert check_email(html, issue) == []
+
+
+def test_low_contrast_accent_is_adjusted():
+    issue = replace(small_issue(), newsletter=replace(NEWSLETTER, accent_color="#ffdd00"))
+    assert check_email(render_issue(issue).html, issue) == []
+
+
+def test_invalid_colour_is_one_clear_error():
+    issue = replace(small_issue(), newsletter=replace(NEWSLETTER, accent_color="blue"))
+    with pytest.raises(RenderError, match="accent_color must be a 6-digit hex colour"):
+        render_issue(issue)
+
+
+def test_titles_and_summaries_are_escaped():
+    lead = entry(0, "News")
+    lead = replace(lead, article=replace(lead.article, title="Tags <script>alert(1)</script> & more"))
+    html = render_issue(replace(small_issue(), lead=lead)).html
+    assert "<script>" not in html and "Tags &lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html
+
+
+def test_placeholders_and_web_version():
+    issue = small_issue()
+    email, web = render_issue(issue), render_issue(issue, web=True)
+    assert f'href="{UNSUBSCRIBE_PLACEHOLDER}"' in email.html and UNSUBSCRIBE_PLACEHOLDER in email.text
+    assert 'class="preheader"' in email.html and "View in browser" in email.html
+    assert UNSUBSCRIBE_PLACEHOLDER not in web.html + web.text
+    assert 'class="preheader"' not in web.html and "View in browser" not in web.html
+
+
+def test_web_link():
+    issue = small_issue()
+    assert web_link(issue) == "https://news.example.com/issues/2026-W48.html"
+    page = replace(issue, newsletter=replace(issue.newsletter, web_url="https://x.example/latest.html"))
+    assert web_link(page) == "https://x.example/latest.html"
+    assert web_link(replace(issue, newsletter=replace(issue.newsletter, web_url=None))) is None
+
+
+def test_week_label_and_meta_line():
+    issue = small_issue()
+    assert week_label(issue) == "23–29 November 2026"
+    assert week_label(replace(issue, title="Weekly")) == "2026-W48 · 23–29 November 2026"
+    assert meta_line(entry(1, "News")) == "Circuit News · Mara Quint · 4 min read"
+    assert meta_line(entry(4, "News", author=None, minutes=None)) == "Signal & Noise"
+
+
+def test_plain_text_twin():
+    issue = small_issue()
+    text = render_issue(issue).text
+    flat = " ".join(text.split())
+    for item in issue.entries:
+        assert item.article.title in flat and item.article.url in text
+    assert overlong_lines(text) == []
+    assert all(len(line) <= LINE_WIDTH or line.strip().startswith("https://") for line in text.splitlines())
+    assert "News\n====\n" in text and "Top story\n=========\n" in text
+    tail = text.splitlines()[-3:]
+    assert tail == ["Unsubscribe:", UNSUBSCRIBE_PLACEHOLDER, issue.newsletter.postal_address]
+    assert "our feedback page (https://news.example.com/feedback)." in flat
+    assert text.endswith("\n") and "\n\n\n\n" not in text
+
+
+def test_wrap_never_breaks_urls():
+    url = "https://circuit.example.com/" + "a" * 90
+    assert wrap(f"see {url} now") == f"see\n{url}\nnow"
+
+
+def test_trim_order_is_round_robin_from_the_end():
+    issue = large_issue(14)  # sections of 6, 6 and 1 entries
+    assert [len(s.entries) for s in issue.sections] == [6, 6, 1]
+    assert trim_order(issue)[:5] == [(2, 0), (1, 5), (0, 5), (1, 4), (0, 4)]
+
+
+def _ids(issue: Issue) -> list[str]:
+    return sorted(e.article.id for e in issue.entries)
+
+
+def test_fit_to_budget_moves_lowest_ranked_entries():
+    issue = large_issue(60)
+    final, rendered = fit_to_budget(issue, budget=50_000)
+    assert encoded_size(rendered.html) <= 50_000
+    moved = len(final.more)
+    assert moved > 0 and final.lead == issue.lead and _ids(final) == _ids(issue)
+    assert rendered.warnings[-1].startswith(f"moved {moved} lowest-ranked articles to 'More this week'")
+    assert "More this week" in rendered.html and check_email(rendered.html, final) == []
+    # one fewer move would not have fitted
+    assert encoded_size(render_issue(trimmed(issue, moved - 1)).html) > 50_000
+    order = trim_order(issue)[:moved]
+    expected = {issue.sections[s].entries[i].article.id for s, i in order}
+    assert {e.article.id for e in final.more} == expected
+
+
+def test_fit_to_budget_leaves_a_fitting_issue_alone():
+    issue = large_issue(30)
+    final, rendered = fit_to_budget(issue)
+    assert final == issue and rendered.warnings == ()
+
+
+def test_fit_to_budget_reports_when_even_trimming_cannot_fit():
+    final, rendered = fit_to_budget(small_issue(), budget=1_000)
+    assert final.lead is not None and "still" in rendered.warnings[-1]
+
+
+def test_builtin_templates_are_found():
+    assert (builtin_template_dir() / "email.html").is_file()
+    assert (builtin_template_dir() / "email.txt").is_file()
+
+
+def test_user_template_folder_overrides_any_template(tmp_path):
+    (tmp_path / "partials").mkdir()
+    (tmp_path / "partials" / "footer.html").write_text(
+        '<table role="presentation"><tr><td>Custom footer {{ newsletter.postal_address }}'
+        ' <a href="{{ UNSUBSCRIBE_URL }}">Leave</a></td></tr></table>\n', encoding="utf-8")
+    (tmp_path / "email.txt").write_text("{{ issue.title }} only\n", encoding="utf-8")
+    rendered = render_issue(small_issue(), tmp_path)
+    assert "Custom footer The Circuit Weekly" in rendered.html and ">Leave</a>" in rendered.html
+    assert rendered.text == "The Circuit Weekly, 2026-W48 only\n"
+    assert "Top story" in rendered.html  # everything not overridden comes from the built-in set
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{% if %}", r"email.txt:1: template syntax error"),
+    ("{{ issue.nonexistent }}", r"template uses an unknown value: .*nonexistent"),
+])
+def test_template_errors_are_one_clear_line(tmp_path, content, message):
+    (tmp_path / "email.txt").write_text(content, encoding="utf-8")
+    with pytest.raises(RenderError, match=message):
+        render_issue(small_issue(), tmp_path)
+
+
+def test_missing_template_folder(tmp_path):
+    with pytest.raises(RenderError, match="template folder not found"):
+        render_issue(small_issue(), tmp_path / "nope")
+
+
+def _pipeline_issue(tmp_path, monkeypatch, **settings):
+    pipeline = pytest.importorskip("digest.pipeline")
+    from digest.config import Settings
+    from digest.fetch import Fetcher
+
+    monkeypatch.chdir(tmp_path)
+    result = pipeline.build_issue(Settings(**settings), Fetcher(), datetime(2026, 11, 28, tzinfo=timezone.utc),
+                                  write=False)
+    return result.issue, result.rendered
+
+
+def test_built_sample_issue_passes_the_checker(tmp_path, monkeypatch):
+    issue, rendered = _pipeline_issue(tmp_path, monkeypatch)
+    assert len(issue.entries) >= 30
+    assert check_email(rendered.html, issue) == []
+    assert encoded_size(rendered.html) < SIZE_GOAL
+    flat = " ".join(rendered.text.split())
+    assert all(e.article.title in flat and e.article.url in rendered.text for e in issue.entries)
+    assert overlong_lines(rendered.text) == []
+
+
+def test_built_rtl_sample_issue_passes_the_checker(tmp_path, monkeypatch):
+    issue, rendered = _pipeline_issue(tmp_path, monkeypatch, language="ur", name="سرکٹ ہفتہ وار")
+    assert issue.newsletter.direction == "rtl" and '<html lang="ur" dir="rtl"' in rendered.html
+    assert check_email(rendered.html, issue) == []
+
+
+def test_text_that_looks_like_a_style_attribute_is_left_alone():
+    lead = entry(0, "News")
+    lead = replace(lead, article=replace(lead.article, title='Why style="#abc; x" matters'))
+    html = render_issue(replace(small_issue(), lead=lead)).html
+    assert 'Why style="#abc; x" matters' in html
+
+
+def test_an_empty_issue_still_renders():
+    issue = replace(small_issue(), lead=None, sections=(), more=())
+    rendered = render_issue(issue)
+    assert "No new articles this week." in rendered.html and "No new articles this week." in rendered.text
+    assert check_email(rendered.html, issue) == []
+
+
+def test_logo_and_fonts_from_the_theme():
+    newsletter = replace(NEWSLETTER, logo_url="https://cdn.circuit.example.com/logo.png",
+                         font_family="Georgia, 'Times New Roman', serif")
+    issue = replace(small_issue(), newsletter=newsletter)
+    html = render_issue(issue).html
+    assert 'alt="The Circuit Weekly"' in html and "logo.png" in html and "Georgia" in html
+    assert check_email(html, issue) == []
+    hostile = replace(issue, newsletter=replace(newsletter, font_family="x}</style><script>alert(1)</script>"))
+    assert "<script>" not in render_issue(hostile).html
+
+
+def test_css_premailer_cannot_inline_is_one_clear_error(tmp_path):
+    (tmp_path / "styles.css").write_text(
+        "@media (prefers-color-scheme: dark){@media screen{.card{color:#ffffff}}}\n", encoding="utf-8")
+    with pytest.raises(RenderError, match="cannot inline the template's CSS"):
+        render_issue(small_issue(), tmp_path)

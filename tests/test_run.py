@@ -1,0 +1,87 @@
+"""`digest run`, the cron entry, end to end: build if needed, send if needed, harmless when repeated."""
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from typer.testing import CliRunner
+
+import digest.cli  # noqa: F401  (registers every command)
+from digest.cli.app import app
+from digest.ledger import FileLock
+from digest.week import week_containing
+from smtp_servers import Recorder, start, write_config, write_csv
+
+SECRET = {"DIGEST_SECRET": "run-test-secret-0123456789"}
+
+
+@pytest.fixture
+def server():
+    rec = Recorder()
+    ctl = start(rec)
+    yield rec, ctl
+    ctl.stop()
+
+
+def setup(tmp_path, url, articles=True):
+    published = datetime.now(timezone.utc) - timedelta(seconds=5)
+    items = [{"url": f"https://news.example.com/{i}", "title": f"Story number {i}",
+              "published": published.isoformat(), "categories": ["News"],
+              "content_html": "<p>Something happened in the city today. People noticed it.</p>"}
+             for i in range(3)] if articles else []
+    source = tmp_path / "week.json"
+    source.write_text(json.dumps({"articles": items}), encoding="utf-8")
+    cfg = write_config(tmp_path, smtp=url, unsubscribe_url="http://127.0.0.1:8080")
+    cfg.write_text(cfg.read_text() + f'[[sources]]\nname = "News"\npath = "{source}"\nkind = "native"\n')
+    subs = write_csv(tmp_path / "subs.csv", [("ann@example.com", "Ann"), ("bob@example.com", "Bob")])
+    return str(cfg), str(subs), week_containing(published).id
+
+
+def invoke(*args, env=None):
+    return CliRunner().invoke(app, list(args), env={**SECRET, **(env or {})})
+
+
+def test_run_builds_then_sends_and_a_second_run_does_nothing(tmp_path, server):
+    rec, ctl = server
+    cfg, subs, week = setup(tmp_path, ctl.url)
+    first = invoke("run", "-c", cfg, "--subscribers", subs)
+    assert first.exit_code == 0, first.output
+    assert first.stdout == (f"{week}: built now\n"
+                            f"{week}: sent 2, skipped 0, deferred 0, failed 0, suppressed 0 ({ctl.url})\n")
+    assert all((tmp_path / "issues" / f"{week}.{ext}").is_file() for ext in ("html", "txt", "json"))
+    built = (tmp_path / "issues" / f"{week}.html").stat().st_mtime_ns
+    second = invoke("run", "-c", cfg, "--subscribers", subs)
+    assert second.exit_code == 0, second.output
+    assert second.stdout == (f"{week}: already built\n"
+                             f"{week}: sent 0, skipped 2, deferred 0, failed 0, suppressed 0 ({ctl.url})\n")
+    assert (tmp_path / "issues" / f"{week}.html").stat().st_mtime_ns == built
+    assert rec.recipients() == {"ann@example.com": 1, "bob@example.com": 1}
+    subject = rec.messages[0].parsed()["Subject"]
+    assert subject.startswith(f"The Circuit Weekly, {week}: Story number")
+
+
+def test_overlapping_run_exits_5_and_does_nothing(tmp_path, server):
+    rec, ctl = server
+    cfg, subs, week = setup(tmp_path, ctl.url)
+    with FileLock(tmp_path / "state" / "locks" / "run.lock", "digest run"):
+        result = invoke("run", "-c", cfg, "--subscribers", subs)
+    assert result.exit_code == 5
+    assert result.stderr.startswith("error: digest run is already in progress (process ")
+    assert rec.messages == [] and not (tmp_path / "issues").exists()
+
+
+def test_empty_week_exits_3_and_sends_nothing(tmp_path, server):
+    rec, ctl = server
+    cfg, subs, week = setup(tmp_path, ctl.url, articles=False)
+    result = invoke("run", "-c", cfg, "--subscribers", subs)
+    assert result.exit_code == 3
+    assert result.stderr.startswith(f"error: no articles in {week}; nothing written")
+    assert rec.messages == []
+
+
+def test_run_without_secret_fails_before_building(tmp_path, server):
+    rec, ctl = server
+    cfg, subs, week = setup(tmp_path, ctl.url)
+    result = invoke("run", "-c", cfg, "--subscribers", subs, env={"DIGEST_SECRET": ""})
+    assert result.exit_code == 1 and result.stderr.startswith("error: DIGEST_SECRET is not set")
+    assert not (tmp_path / "issues").exists() and rec.messages == []

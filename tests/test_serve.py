@@ -1,0 +1,98 @@
+"""`digest serve` over real HTTP: one-click unsubscribe, the confirmation page, the archive, bad tokens."""
+
+import re
+import threading
+
+import pytest
+import requests
+
+from digest.config import Settings
+from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
+from digest.serve import make_http_server
+from digest.subscribers import SubscriberStore
+from digest.tokens import make_token
+from smtp_servers import ISSUE_ID, write_issue
+
+SECRET = b"serve-test-secret-0123456789"
+ONE_CLICK = {"List-Unsubscribe": "One-Click"}
+
+
+@pytest.fixture
+def site(tmp_path):
+    write_issue(tmp_path / "issues")
+    settings = Settings(out=tmp_path / "issues", state_dir=tmp_path / "state")
+    server = make_http_server(settings, SECRET, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", SubscriberStore.in_state_dir(tmp_path / "state")
+    server.shutdown()
+    server.server_close()
+
+
+def test_one_click_post_unsubscribes_at_once(site):
+    base, store = site
+    token = make_token("ann@example.com", SECRET)
+    resp = requests.post(f"{base}/u/{token}", data=ONE_CLICK, timeout=5)
+    assert resp.status_code == 200
+    assert "You are unsubscribed." in resp.text and "ann@example.com" in resp.text
+    assert store.suppression("ann@example.com") == "unsubscribed"
+    again = requests.post(f"{base}/u/{token}", data=ONE_CLICK, timeout=5)
+    assert again.status_code == 200  # idempotent
+    assert resp.headers["Cache-Control"] == "no-store" and resp.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_get_shows_a_confirmation_page_whose_button_posts(site):
+    base, store = site
+    token = make_token("bob@example.com", SECRET)
+    page = requests.get(f"{base}/u/{token}", timeout=5)
+    assert page.status_code == 200 and "Unsubscribe from The Circuit Weekly?" in page.text
+    assert store.suppression("bob@example.com") is None  # a GET (link scanners) changes nothing
+    form = re.search(r'<form method="post" action="([^"]+)">.*?name="([^"]+)" value="([^"]+)"', page.text)
+    assert form and form.groups() == (f"/u/{token}", "List-Unsubscribe", "One-Click")
+    done = requests.post(base + form.group(1), data={form.group(2): form.group(3)}, timeout=5)
+    assert done.status_code == 200 and store.suppression("bob@example.com") == "unsubscribed"
+
+
+def test_bad_tokens_get_the_same_400_that_reveals_nothing(site):
+    base, store = site
+    good = make_token("ann@example.com", SECRET)
+    other = make_token("ann@example.com", b"some-other-secret-123456")
+    answers = []
+    for token, data in ((good[:-2] + "xx", ONE_CLICK), (other, ONE_CLICK), ("garbage", ONE_CLICK),
+                        (good, {"List-Unsubscribe": "Yes"}), (good, None)):
+        resp = requests.post(f"{base}/u/{token}", data=data, timeout=5)
+        answers.append((resp.status_code, resp.text))
+    answers.append((lambda r: (r.status_code, r.text))(requests.get(f"{base}/u/{other}", timeout=5)))
+    assert {status for status, _ in answers} == {400}
+    assert len({body for _, body in answers}) == 1
+    assert "ann@example.com" not in answers[0][1] and "This link is not valid." in answers[0][1]
+    assert store.suppressed_keys() == set()
+
+
+def test_archive_lists_and_serves_issues_without_placeholders(site):
+    base, _ = site
+    index = requests.get(f"{base}/", timeout=5)
+    assert index.status_code == 200 and f'href="/web/{ISSUE_ID}.html"' in index.text
+    page = requests.get(f"{base}/web/{ISSUE_ID}.html", timeout=5)
+    assert page.status_code == 200 and "Hello , caf\u00e9" in page.text
+    assert UNSUBSCRIBE_PLACEHOLDER not in page.text and RECIPIENT_NAME_PLACEHOLDER not in page.text
+    assert 'href="/unsubscribe"' in page.text and page.headers["X-Content-Type-Options"] == "nosniff"
+    assert requests.get(f"{base}/unsubscribe", timeout=5).status_code == 200
+    assert requests.get(f"{base}/2026-W01.html", timeout=5).status_code == 404
+    assert requests.get(f"{base}/..%2f..%2fetc%2fpasswd", timeout=5).status_code == 404
+    assert requests.delete(f"{base}/", timeout=5).status_code == 405
+    assert requests.get(f"{base}/feed.xml", timeout=5).status_code == 404  # not built here
+
+
+def test_the_built_archive_is_served_as_written(site, tmp_path):
+    base, _ = site
+    out = tmp_path / "issues"
+    (out / "web").mkdir()
+    (out / "index.html").write_text("<h1>Archive</h1>", encoding="utf-8")
+    (out / "feed.xml").write_text("<feed/>", encoding="utf-8")
+    (out / "web" / f"{ISSUE_ID}.html").write_text("<h1>Web version</h1>", encoding="utf-8")
+    assert requests.get(f"{base}/", timeout=5).text == "<h1>Archive</h1>"
+    feed = requests.get(f"{base}/feed.xml", timeout=5)
+    assert feed.text == "<feed/>" and feed.headers["Content-Type"].startswith("application/atom+xml")
+    for path in (f"/web/{ISSUE_ID}.html", f"/{ISSUE_ID}.html"):
+        assert requests.get(base + path, timeout=5).text == "<h1>Web version</h1>"

@@ -1,0 +1,123 @@
+"""RSS 2.0, RSS 1.0 (RDF) and Atom over HTTP: fields, images, relative links, encodings, bad input."""
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from digest.errors import SourceError
+from digest.fetch import Backoff, Fetcher
+from digest.sources import FetchContext, SourceSpec, reader_for
+
+FIXTURES = Path(__file__).parent / "fixtures" / "sources"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "samples" / "rss"
+
+
+def serve(httpserver, body, content_type="application/rss+xml", path="/feed"):
+    httpserver.expect_request(path).respond_with_data(body, content_type=content_type)
+    return httpserver.url_for(path)
+
+
+def read(url, **options):
+    ctx = FetchContext(Fetcher(backoff=Backoff(retries=0)).get)
+    return reader_for("feed")(SourceSpec("Feed", url, "feed", options=options), ctx)
+
+
+def origin(httpserver):
+    return f"https://{httpserver.host}:{httpserver.port}"
+
+
+def test_rss2_fields_images_and_relative_links(httpserver):
+    url = serve(httpserver, (FIXTURES / "rss2.xml").read_bytes(), path="/news/feed.xml")
+    result = read(url)
+    antennas, media = result.articles
+    assert antennas.url == origin(httpserver) + "/2026/11/antennas"  # resolved against the feed URL, fbclid gone
+    assert antennas.title == "Antennas & you"
+    assert antennas.published == datetime(2026, 11, 17, 12, 0, tzinfo=timezone.utc)
+    assert antennas.author == "Mira Coax" and antennas.categories == ("RF", "Hardware")
+    assert antennas.excerpt == "Short teaser about antennas."
+    assert antennas.image.url == "https://signal.example.com/img/antenna.jpg"
+    assert "<form" not in antennas.content_html and "<input" not in antennas.content_html
+    assert f'href="http://{httpserver.host}:{httpserver.port}/glossary#dipole"' in antennas.content_html
+    assert f'src="http://{httpserver.host}:{httpserver.port}/news/img/dipole.png"' in antennas.content_html
+    assert antennas.language == "en-us"
+    assert media.image.url == "https://signal.example.com/img/media.jpg" and media.image.width == 800
+    assert media.content_html == "<p>Only a description here.</p>" and media.excerpt is None
+    assert [(s.item, s.reason.split(";")[0]) for s in result.skipped] == [
+        ("item 3 ('No date at all')", "no date (pubDate, dc:date, published or updated)")]
+
+
+def test_undated_items_can_be_dated_when_read(httpserver):
+    result = read(serve(httpserver, (FIXTURES / "rss2.xml").read_bytes()), undated="now")
+    assert len(result.articles) == 3 and not result.skipped
+    assert abs((datetime.now(timezone.utc) - result.articles[2].published).total_seconds()) < 600
+
+
+def test_rss1_rdf(httpserver):
+    (item,) = read(serve(httpserver, (FIXTURES / "rss1.rdf").read_bytes(), "application/rdf+xml")).articles
+    assert item.title == "RDF item one" and item.author == "Rene Descriptor"
+    assert item.published == datetime(2026, 11, 17, 6, 0, tzinfo=timezone.utc)
+    assert item.categories == ("Standards",)
+
+
+def test_atom_relative_links_resolve_against_the_feed_url(httpserver):
+    url = serve(httpserver, (FIXTURES / "atom.xml").read_bytes(), "application/atom+xml", path="/blog/atom.xml")
+    atoms, updated = read(url).articles
+    assert atoms.url == origin(httpserver) + "/blog/posts/atoms-and-bits"
+    assert atoms.title == "Atoms and bits" and atoms.author == "Ada Entry"
+    assert atoms.categories == ("Physics",)
+    assert atoms.excerpt == "Summary of atoms."
+    assert f'href="http://{httpserver.host}:{httpserver.port}/about"' in atoms.content_html
+    assert atoms.image.url == "https://atom.example.com/thumb.jpg"
+    assert updated.published == datetime(2026, 11, 17, 8, 0, tzinfo=timezone.utc)  # <updated> when unpublished
+
+
+RSS_TEMPLATE = """<rss version="2.0"><channel><title>{title}</title><link>https://enc.example.com/</link>
+<item><title>{title}</title><link>https://enc.example.com/1</link><description>{body}</description>
+<pubDate>Tue, 17 Nov 2026 10:00:00 GMT</pubDate></item></channel></rss>"""
+
+
+@pytest.mark.parametrize("declared,encoding,content_type,title,body", [
+    ('<?xml version="1.0" encoding="windows-1251"?>\n', "cp1251", "application/rss+xml",
+     "Новости недели", "Привет, мир"),
+    ('<?xml version="1.0" encoding="ISO-8859-1"?>\n', "latin-1", "application/rss+xml",
+     "Café crème à Noël", "Déjà vu"),
+    ("", "latin-1", "application/rss+xml", "Café crème à Noël", "Déjà vu"),  # no declaration at all
+    ("", "latin-1", "text/xml; charset=ISO-8859-1", "Über Straße", "Grüße"),  # only the HTTP charset
+])
+def test_encodings(httpserver, declared, encoding, content_type, title, body):
+    raw = (declared + RSS_TEMPLATE.format(title=title, body=body)).encode(encoding)
+    (item,) = read(serve(httpserver, raw, content_type)).articles
+    assert item.title == title
+    assert item.content_html == body
+
+
+def test_html_page_instead_of_feed(httpserver):
+    url = serve(httpserver, b"<!doctype html><html><head><title>Blog</title></head><body>Hi</body></html>",
+                "text/html; charset=utf-8")
+    with pytest.raises(SourceError) as err:
+        read(url)
+    assert str(err.value) == f"{url}: not an RSS or Atom feed (text/html)"
+
+
+def test_invalid_xml(httpserver):
+    url = serve(httpserver, b"<?xml version='1.0'?>\n<rss version='2.0'><channel><title>Broken</title></chan",
+                "application/rss+xml")
+    with pytest.raises(SourceError) as err:
+        read(url)
+    assert str(err.value).startswith(f"{url}: invalid XML, not a readable feed (")
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared samples not present")
+def test_shared_feed_samples():
+    miniflux = SHARED / "miniflux/internal/reader/parser/testdata"
+    urdu = read(str(miniflux / "urdu_UTF8.xml")).articles
+    assert urdu and all(a.direction == "rtl" for a in urdu)
+    cyrillic = read(str(miniflux / "encoding_WINDOWS-1251.xml")).articles
+    assert cyrillic and any("Цитата" in a.title for a in cyrillic)
+    latin = read(str(miniflux / "no_encoding_ISO-8859-1.xml")).articles
+    assert latin and not any("\ufffd" in a.title for a in latin)
+    for path in sorted((SHARED / "netnewswire-rsparser").iterdir()):
+        if path.suffix in (".rss", ".atom", ".xml", ".rdf"):
+            result = read(str(path))  # extensions lie: every kind goes through one reader
+            assert result.articles, path.name
