@@ -13,6 +13,7 @@ from digest.normalize import html_to_text
 
 TITLE_SIMILARITY = 0.9  # SequenceMatcher ratio of normalized titles counted as "near-identical"
 SAME_STORY_SPAN = timedelta(days=7)  # titles further apart than this are different stories
+MAX_BLOCK = 64  # a word shared by more titles than this is too common to find duplicates by
 MIN_TITLE_CHARS = 12  # short titles ("Update", "Links") repeat without being the same story
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
@@ -38,10 +39,31 @@ def _similar(a: str, b: str) -> bool:
         return len(a) >= MIN_TITLE_CHARS
     if min(len(a), len(b)) < MIN_TITLE_CHARS:
         return False
+    # Titles that differ in a number ("Part 1" / "Part 2", "5% rise" / "7% rise") are different stories.
+    if any(any(ch.isdigit() for ch in token) for token in set(a.split()) ^ set(b.split())):
+        return False
     matcher = SequenceMatcher(None, a, b, autojunk=False)
     # The cheap upper bounds first: most pairs are nowhere near each other.
     return matcher.real_quick_ratio() >= TITLE_SIMILARITY and matcher.quick_ratio() >= TITLE_SIMILARITY \
         and matcher.ratio() >= TITLE_SIMILARITY
+
+
+def candidate_pairs(keys: Sequence[str]) -> list[tuple[int, int]]:
+    """Pairs of titles worth comparing: those sharing a word of 4+ letters that few titles use.
+
+    Near-identical titles share most of their words, so comparing only within these blocks
+    keeps dedupe close to linear instead of comparing every pair.
+    """
+    blocks: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        for token in set(key.split()):
+            if len(token) >= 4:
+                blocks.setdefault(token, []).append(i)
+    pairs: set[tuple[int, int]] = set()
+    for members in blocks.values():
+        if 1 < len(members) <= MAX_BLOCK:
+            pairs.update((members[x], members[y]) for x in range(len(members)) for y in range(x + 1, len(members)))
+    return sorted(pairs)
 
 
 def dedupe(articles: Sequence[Article]) -> tuple[list[Article], list[Skip]]:
@@ -69,12 +91,11 @@ def dedupe(articles: Sequence[Article]) -> tuple[list[Article], list[Skip]]:
         else:
             first_by_url[article.url] = i
     keys = [title_key(a.title) for a in articles]
-    for i in range(len(articles)):
-        for j in range(i + 1, len(articles)):
-            if root(i) == root(j):
-                continue
-            if abs(articles[i].published - articles[j].published) <= SAME_STORY_SPAN and _similar(keys[i], keys[j]):
-                join(i, j, "near-identical title")
+    for i, j in candidate_pairs(keys):
+        if root(i) == root(j):
+            continue
+        if abs(articles[i].published - articles[j].published) <= SAME_STORY_SPAN and _similar(keys[i], keys[j]):
+            join(i, j, "near-identical title")
     groups: dict[int, list[int]] = {}
     for i in range(len(articles)):
         groups.setdefault(root(i), []).append(i)

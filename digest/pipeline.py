@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
@@ -25,7 +26,7 @@ from digest.write import write_issue
 
 log = logging.getLogger(__name__)
 
-SAMPLE_NAME = "The Circuit (sample week)"
+SAMPLE_NAME = "The Circuit"
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,12 @@ def newsletter_of(settings: Settings) -> Newsletter:
     )
 
 
-def issue_title(name: str, week: Week) -> str:
-    """The issue's title, e.g. "The Circuit Weekly · 2026-W47"."""
-    return f"{name} · {week.id}"
+def issue_title(week: Week) -> str:
+    """The issue's heading: "Week 47, 2026" for an ISO week, else its dates."""
+    match = re.fullmatch(r"(\d{4})-W(\d{2})", week.id)
+    if match:
+        return f"Week {int(match.group(2))}, {match.group(1)}"
+    return week.id.replace("--", " to ")
 
 
 def preheader(issue_lead: str | None, sections: list[str], count: int) -> str:
@@ -100,7 +104,7 @@ def assemble(settings: Settings, window: Week, selection: Selection, collected: 
                        settings.default_section, settings.max_per_section)
     lead, sections = group(selection.articles, summaries, window, rules)
     return Issue(
-        id=window.id, week=window, title=issue_title(settings.name, window),
+        id=window.id, week=window, title=issue_title(window),
         preheader=preheader(lead.article.title if lead else None, [s.name for s in sections],
                             len(selection.articles)),
         newsletter=newsletter_of(settings), lead=lead, sections=sections, sources=collected.reports,

@@ -8,6 +8,7 @@ import re
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import jinja2
 from premailer import Premailer
@@ -74,8 +75,9 @@ def meta_line(entry: Entry) -> str:
 
 
 def week_label(issue: Issue) -> str:
-    """The issue's dates, e.g. "23–29 November 2026", led by the week id unless the title has it."""
-    start, last = issue.week.start, issue.week.end - timedelta(days=1)
+    """The issue's dates in its own timezone, e.g. "23–29 November 2026"."""
+    zone = ZoneInfo(issue.week.timezone)
+    start, last = issue.week.start.astimezone(zone), (issue.week.end - timedelta(days=1)).astimezone(zone)
     if last < start:
         last = start
     if (start.year, start.month) == (last.year, last.month):
@@ -84,7 +86,7 @@ def week_label(issue: Issue) -> str:
         span = f"{start.day} {start:%B} – {last.day} {last:%B %Y}"
     else:
         span = f"{start.day} {start:%B %Y} – {last.day} {last:%B %Y}"
-    return span if issue.week.id in issue.title else f"{issue.week.id} · {span}"
+    return span
 
 
 def web_link(issue: Issue) -> str | None:

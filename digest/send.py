@@ -27,8 +27,8 @@ from digest.message import BuiltIssue, MessageFactory, load_issue, render_subjec
 from digest.subscribers import (HARD_BOUNCE, AddressError, Subscriber, SubscriberStore, load_recipients,
                                 normalize_address)
 from digest.tokens import SECRET_ENV, secret_from_env
-from digest.transport import (Connection, ConnectionLost, DeliveryError, PermanentFailure, Reply, SMTPTransport,
-                              TemporaryFailure, Transport, make_transport)
+from digest.transport import (Connection, ConnectionLost, DeliveryError, OutboxTransport, PermanentFailure, Reply,
+                              SMTPTransport, TemporaryFailure, Transport, make_transport)
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,8 @@ class SendSummary:
     deferred: int = 0
     failed: int = 0
     resent_in_doubt: int = 0
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # one line per undelivered recipient
+    notes: list[str] = field(default_factory=list)  # warnings for the editor (bad CSV rows, ...)
 
     @property
     def undelivered(self) -> int:
@@ -191,8 +192,8 @@ class Sender:
         s.skipped, s.suppressed, s.failed, s.resent_in_doubt = (plan.already_sent, plan.suppressed,
                                                                plan.failed_before, plan.in_doubt)
         if plan.in_doubt:
-            log.warning("%s: %d recipient(s) were in flight when an earlier run stopped; sending again",
-                        plan.issue, plan.in_doubt)
+            s.notes.append(f"{plan.issue}: {plan.in_doubt} recipient(s) were in flight when an earlier run "
+                           "stopped; sending again")
         cap = self.options.daily_cap
         self._cap_left = cap - self.ledger.sent_in_last_day(self.now()) if cap else len(plan.todo) + 1
         if not plan.todo:
@@ -393,15 +394,18 @@ def send_test_copy(settings: Settings, ref: str, to: str, environ: Mapping[str, 
     sub = known.get(address.lower(), Subscriber(address))
     assert prep.factory is not None
     envelope = prep.factory.build(sub, test_copy=True)
+    transport = prep.transport
+    if isinstance(transport, OutboxTransport):  # never overwrite the real message for that address
+        transport = OutboxTransport(transport.folder / "test")
     try:
-        conn = prep.transport.connect()
+        conn = transport.connect()
         try:
             reply = conn.send(envelope)
         finally:
             conn.close()
     except DeliveryError as exc:
-        raise SendError(f"test copy to {address} not accepted via {prep.transport.describe()}: {exc}") from None
-    return f"test copy of {prep.issue.id} sent to {address} ({prep.transport.describe()}: {reply.code} {reply.text})"
+        raise SendError(f"test copy to {address} not accepted via {transport.describe()}: {exc}") from None
+    return f"test copy of {prep.issue.id} sent to {address} ({transport.describe()}: {reply.code} {reply.text})"
 
 
 def send_from_settings(settings: Settings, ref: str, environ: Mapping[str, str], now: datetime, *,
@@ -409,12 +413,14 @@ def send_from_settings(settings: Settings, ref: str, environ: Mapping[str, str],
     """The whole `digest send`: prepare, lock, deliver, record and summarize."""
     options = options_from(settings, retry_failed)
     prep = prepare(settings, ref, environ, now)
-    for problem in prep.problems:
-        log.warning("%s", problem)
     assert prep.factory is not None
     ledger = Ledger.in_state_dir(settings.state_dir)
     try:
-        return send_issue(prep.issue, prep.recipients, prep.factory, prep.transport, ledger, prep.store,
-                          options, settings.state_dir, stop=stop)
+        summary = send_issue(prep.issue, prep.recipients, prep.factory, prep.transport, ledger, prep.store,
+                             options, settings.state_dir, stop=stop)
     finally:
         ledger.close()
+    if not prep.recipients:
+        prep.problems.append("no subscribers: add some with `digest subscribers add` or pass --subscribers FILE")
+    summary.notes[:0] = prep.problems
+    return summary

@@ -189,12 +189,3 @@ def make_http_server(settings: Settings, secret: bytes, host: str, port: int) ->
     """A ready (bound) server; port 0 picks a free port (see server.server_port)."""
     return make_server(host, port, ArchiveApp(settings, secret), server_class=ThreadingWSGIServer,
                        handler_class=_QuietHandler)
-
-
-def serve_forever(settings: Settings, secret: bytes, host: str, port: int) -> None:
-    """Serve until interrupted."""
-    with make_http_server(settings, secret, host, port) as server:
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass

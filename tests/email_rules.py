@@ -296,8 +296,8 @@ def _issue(doc, html: str, issue: Issue, web: bool) -> list[str]:
     root = doc.getroottree().getroot()
     if root.get("dir") != issue.newsletter.direction:
         problems.append(f"<html dir> is {root.get('dir')}, the newsletter's direction is {issue.newsletter.direction}")
-    if (doc.findtext(".//title") or "").strip() != issue.title:
-        problems.append("<title> is not the issue's title")
+    if (doc.findtext(".//title") or "").strip() != f"{issue.newsletter.name} · {issue.title}":
+        problems.append("<title> is not the newsletter's name and the issue's title")
     titles: dict[str, list] = {}
     for h in doc.iter("h3"):
         titles.setdefault(" ".join(h.text_content().split()), []).append(h)

@@ -43,3 +43,20 @@ def test_ties_keep_the_first_given_and_order_is_stable():
 
 def test_title_key_folds_accents_case_and_punctuation():
     assert title_key("Café — “Crème”, Brûlée!") == "cafe creme brulee"
+
+
+def test_titles_differing_in_a_number_are_different_stories():
+    a = replace(article(1), title="Story number 1 about news")
+    b = replace(article(2), title="Story number 2 about news")
+    kept, skipped = dedupe([a, b])
+    assert len(kept) == 2 and skipped == []
+
+
+def test_many_titles_from_a_small_vocabulary_are_not_merged():
+    # 3,000 distinct titles built from a small vocabulary: blocking keeps the pairs bounded.
+    words = ["chip", "cloud", "phone", "bank", "robot", "satellite", "drone", "battery", "server", "model"]
+    items = [replace(article(i), url=f"https://x.example/{i}",
+                     title=f"{words[i % 10]} {words[(i // 10) % 10]} {words[(i // 100) % 10]} report {i}")
+             for i in range(3000)]
+    kept, skipped = dedupe(items)
+    assert len(kept) == 3000 and skipped == []

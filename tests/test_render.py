@@ -133,7 +133,7 @@ def test_web_link():
 def test_week_label_and_meta_line():
     issue = small_issue()
     assert week_label(issue) == "23–29 November 2026"
-    assert week_label(replace(issue, title="Weekly")) == "2026-W48 · 23–29 November 2026"
+    assert week_label(replace(issue, title="Weekly")) == "23–29 November 2026"
     assert meta_line(entry(1, "News")) == "Circuit News · Mara Quint · 4 min read"
     assert meta_line(entry(4, "News", author=None, minutes=None)) == "Signal & Noise"
 

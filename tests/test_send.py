@@ -226,6 +226,22 @@ def test_test_copy_goes_to_one_address_without_touching_the_ledger(tmp_path, ser
     assert full.stdout.startswith(f"{ISSUE_ID}: sent 3, skipped 0")
 
 
+def test_outbox_test_copy_goes_to_a_separate_folder(tmp_path):
+    cfg, subs = setup(tmp_path)
+    result = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs, "--to", "ann@example.com")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "outbox" / ISSUE_ID / "test" / "ann@example.com.eml").is_file()
+    assert not (tmp_path / "outbox" / ISSUE_ID / "ann@example.com.eml").exists()
+
+
+def test_no_subscribers_is_a_warning_and_nothing_to_do(tmp_path):
+    cfg, _ = setup(tmp_path)
+    result = invoke("send", ISSUE_ID, "-c", cfg)
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"{ISSUE_ID}: sent 0, skipped 0, deferred 0, failed 0, suppressed 0")
+    assert "no subscribers: add some with `digest subscribers add`" in result.stderr
+
+
 def test_unknown_issue_and_bad_subscribers_file_are_one_line_errors(tmp_path):
     cfg, subs = setup(tmp_path)
     missing = invoke("send", "2026-W01", "-c", cfg, "--subscribers", subs)
@@ -257,3 +273,35 @@ def test_unreachable_server_is_an_error_before_anything_is_marked(tmp_path):
     assert result.exit_code == 1
     assert result.stderr.startswith("error: cannot start sending via smtp://127.0.0.1:9: cannot reach 127.0.0.1:9")
     assert Ledger(tmp_path / "state" / "ledger.sqlite").counts(ISSUE_ID) == {"pending": 3}
+
+
+def test_rate_limiter_spaces_messages_without_waiting_for_real():
+    from digest.send import RateLimiter
+
+    now, slept = [100.0], []
+
+    def sleep(seconds):
+        slept.append(round(seconds, 6))
+        now[0] += seconds
+
+    limiter = RateLimiter(4.0, clock=lambda: now[0], sleep=sleep)
+    for _ in range(5):
+        limiter.wait()
+    assert slept == [0.25, 0.25, 0.25, 0.25]
+    unlimited = RateLimiter(0, clock=lambda: now[0], sleep=sleep)
+    unlimited.wait()
+    assert len(slept) == 4
+
+
+def test_plan_splits_recipients_by_ledger_state_and_suppression():
+    from digest.send import plan_send
+    from digest.subscribers import Subscriber
+
+    people = [Subscriber(f"{n}@example.com") for n in ("a", "b", "c", "d", "e", "f")]
+    states = {"a@example.com": "sent", "b@example.com": "failed", "c@example.com": "sending",
+              "d@example.com": "deferred"}
+    plan = plan_send(ISSUE_ID, people, states, {"f@example.com"})
+    assert [s.email for s in plan.todo] == ["c@example.com", "d@example.com", "e@example.com"]
+    assert (plan.already_sent, plan.failed_before, plan.suppressed, plan.in_doubt) == (1, 1, 1, 1)
+    retry = plan_send(ISSUE_ID, people, states, {"f@example.com"}, retry_failed=True)
+    assert [s.email for s in retry.todo] == ["b@example.com", "c@example.com", "d@example.com", "e@example.com"]

@@ -92,3 +92,22 @@ def test_a_second_concurrent_send_exits_5_and_the_first_finishes(tmp_path):
         assert rec.recipients() == {e: 1 for e, _ in PEOPLE}
     finally:
         ctl.stop()
+
+
+def test_sigterm_finishes_the_message_in_flight_and_exits_4(tmp_path):
+    rec = Recorder(delay=0.05)
+    ctl = start(rec)
+    try:
+        cfg, subs = _setup(tmp_path, ctl.url)
+        proc = _send(cfg, subs)
+        assert rec.wait_for(3)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 4, err
+        sent = len(rec.messages)
+        assert out == (f"{ISSUE_ID}: sent {sent}, skipped 0, deferred {len(PEOPLE) - sent}, failed 0, "
+                       f"suppressed 0 ({ctl.url})\n")
+        counts = Ledger(tmp_path / "state" / "ledger.sqlite").counts(ISSUE_ID)
+        assert counts == {"sent": sent, "pending": len(PEOPLE) - sent}  # nothing left in doubt
+    finally:
+        ctl.stop()

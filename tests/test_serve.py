@@ -96,3 +96,40 @@ def test_the_built_archive_is_served_as_written(site, tmp_path):
     assert feed.text == "<feed/>" and feed.headers["Content-Type"].startswith("application/atom+xml")
     for path in (f"/web/{ISSUE_ID}.html", f"/{ISSUE_ID}.html"):
         assert requests.get(base + path, timeout=5).text == "<h1>Web version</h1>"
+
+
+def test_digest_serve_command_runs_a_real_server(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    write_issue(tmp_path / "issues")
+    env = {**os.environ, "DIGEST_SECRET": SECRET.decode(), "PYTHONPATH": str(root),
+           "DIGEST_OUT": str(tmp_path / "issues"), "DIGEST_STATE_DIR": str(tmp_path / "state"),
+           "PYTHONUNBUFFERED": "1"}
+    env.pop("DIGEST_CONFIG", None)
+    proc = subprocess.Popen([sys.executable, "-m", "digest", "serve", "--port", "0"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        match = re.search(r"on (http://127\.0\.0\.1:\d+)/ ", line)
+        assert match, line + proc.stderr.read() if proc.poll() is not None else line
+        token = make_token("dee@example.com", SECRET)
+        resp = requests.post(f"{match.group(1)}/u/{token}", data=ONE_CLICK, timeout=5)
+        assert resp.status_code == 200
+        assert SubscriberStore.in_state_dir(tmp_path / "state").suppression("dee@example.com") == "unsubscribed"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_digest_serve_without_secret_is_one_line(tmp_path):
+    from typer.testing import CliRunner
+
+    import digest.cli  # noqa: F401
+    from digest.cli.app import app
+
+    result = CliRunner().invoke(app, ["serve"], env={"DIGEST_SECRET": ""})
+    assert result.exit_code == 1 and result.stderr.startswith("error: DIGEST_SECRET is not set")

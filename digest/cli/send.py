@@ -47,6 +47,8 @@ def _stop_on_sigterm() -> Iterator[threading.Event]:
 
 def report(summary: SendSummary) -> None:
     """Print the summary line and the undelivered recipients; exit 4 when anyone is left."""
+    for note in summary.notes:
+        typer.echo(f"warning: {note}", err=True)
     for line in summary.problems[:MAX_LISTED]:
         typer.echo(f"  undelivered: {line}", err=True)
     if len(summary.problems) > MAX_LISTED:
@@ -142,13 +144,22 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
 ) -> None:
     """Serve one-click unsubscribe (POST /u/TOKEN), its confirmation page, and the issues archive."""
-    from digest.serve import serve_forever
+    from digest.serve import make_http_server
     from digest.tokens import secret_from_env
 
     settings = _settings(config)
     secret = secret_from_env(os.environ)
-    typer.echo(f"Serving unsubscribe and archive ({settings.out}) on http://{host}:{port}/ (Ctrl-C stops)")
-    serve_forever(settings, secret, host, port)
+    try:
+        server = make_http_server(settings, secret, host, port)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
+    typer.echo(f"Serving unsubscribe and the archive ({settings.out}) on "
+               f"http://{host}:{server.server_port}/ (Ctrl-C stops)")
+    with server:
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
 
 
 subscribers_app = sub_app("subscribers", "Manage the subscriber list and see the suppression list.",
