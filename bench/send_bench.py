@@ -5,7 +5,7 @@ aiosmtpd sink that accepts and discards. Each measurement runs in a fresh proces
 RSS is its own; the sink runs in its own process too, so it never shares the sender's GIL.
 Prints the median of several runs for each mode.
 
-    .venv/bin/python bench/send_bench.py [--recipients 10000] [--runs 3]
+    .venv/bin/python bench/send_bench.py [--recipients 10000] [--runs 3] [--latency MS]
 """
 
 from __future__ import annotations
@@ -26,12 +26,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRET = b"bench-secret-0123456789abcdef"
 
 
-def sink(port_file: str) -> None:
-    """Run an aiosmtpd server that accepts everything and keeps nothing."""
+def sink(port_file: str, latency_ms: float) -> None:
+    """Run an aiosmtpd server that accepts everything and keeps nothing (after an optional delay)."""
+    import asyncio
+
     from aiosmtpd.controller import Controller
 
     class Discard:
         async def handle_DATA(self, server, session, envelope):
+            if latency_ms:
+                await asyncio.sleep(latency_ms / 1000)  # a remote relay's round trip and queueing
             return "250 OK"
 
     class Local(Controller):
@@ -122,13 +126,14 @@ def main() -> None:
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--issue", type=Path, help="a built issue's .json (default: build the sample week)")
+    parser.add_argument("--latency", type=float, default=0.0, help="ms the sink waits before each 250 (default 0)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--sink", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sink:
-        return sink(args.sink)
+        return sink(args.sink, args.latency)
     if args.worker:
         print(json.dumps(worker(args.worker, args.port, args.out, args.recipients)))
         return
@@ -136,7 +141,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="send-bench-") as tmp:
         out, port_file = Path(tmp) / "issues", Path(tmp) / "port"
         which = build_issue(out, args.issue)
-        server = subprocess.Popen([sys.executable, __file__, "--sink", str(port_file)], env=env)
+        server = subprocess.Popen([sys.executable, __file__, "--sink", str(port_file),
+                                   "--latency", str(args.latency)], env=env)
         try:
             while not port_file.exists() or not port_file.read_text():
                 time.sleep(0.05)
@@ -153,7 +159,7 @@ def main() -> None:
             server.wait()
     size = results["floor"][0]["message_bytes"]
     print(f"{which}: {args.recipients} recipients, {size / 1000:.1f} KB per message, median of {args.runs} runs "
-          f"(local aiosmtpd sink, {os.cpu_count()} CPUs)")
+          f"(local aiosmtpd sink, {args.latency:g} ms per message, {os.cpu_count()} CPUs)")
     labels = {"floor": "bare smtplib loop, 1 connection (floor)", "sender-1": "digest sender, 1 connection",
               "sender-4": "digest sender, 4 connections"}
     for mode, runs in results.items():

@@ -49,7 +49,7 @@ def _unit_vector(terms: Counter[str], vocabulary: Mapping[str, int], idf: np.nda
         index = vocabulary.get(term)
         if index is not None:
             vec[index] = (1.0 + math.log(count)) * idf[index]
-    norm = np.linalg.norm(vec)
+    norm = math.sqrt(np.einsum("i,i->", vec, vec))  # einsum: no BLAS thread pool for small work
     return vec / norm if norm else vec
 
 
@@ -73,38 +73,42 @@ class Classifier:
         vec = self.vector(title, text)
         if not vec.any():
             return None, 0.0
-        sims = self.centroids @ vec
+        sims = np.einsum("ij,j->i", self.centroids, vec)  # no BLAS threads for one small product
         weights = np.exp(CONFIDENCE_SHARPNESS * (sims - sims.max()))
         best = int(np.argmax(sims))
         return self.labels[best], float(weights[best] / weights.sum())
 
 
 def train(examples: Iterable[tuple[str, str, str]]) -> Classifier:
-    """Build a classifier from (title, text, label) examples; labels keep first-seen order."""
-    docs: list[Counter[str]] = []
-    doc_labels: list[str] = []
+    """Build a classifier from (title, text, label) examples; labels keep first-seen order.
+
+    Two passes (document frequencies, then centroids) keep memory independent of the number
+    of examples; a one-shot iterator is read into a list first.
+    """
+    if iter(examples) is examples:
+        examples = list(examples)
+    df: Counter[str] = Counter()
+    labels: dict[str, None] = {}
+    count = 0
     for title, text, label in examples:
         if label:
-            docs.append(_terms(title, text))
-            doc_labels.append(label)
-    labels = tuple(dict.fromkeys(doc_labels))
-    df: Counter[str] = Counter()
-    for doc in docs:
-        df.update(doc.keys())
-    min_df = MIN_DF if len(docs) >= SMALL_TRAINING else 1
-    max_df = MAX_DF_SHARE * len(docs)
-    kept = sorted(t for t, n in df.items() if min_df <= n and (n <= max_df or len(docs) < 2))
+            df.update(_terms(title, text).keys())
+            labels.setdefault(label)
+            count += 1
+    min_df = MIN_DF if count >= SMALL_TRAINING else 1
+    kept = sorted(t for t, n in df.items() if min_df <= n and (n <= MAX_DF_SHARE * count or count < 2))
     vocabulary = {term: i for i, term in enumerate(kept)}
     idf = np.zeros(len(vocabulary))
     for term, index in vocabulary.items():
-        idf[index] = math.log((1 + len(docs)) / (1 + df[term])) + IDF_FLOOR
-    centroids = np.zeros((len(labels), len(vocabulary)))
+        idf[index] = math.log((1 + count) / (1 + df[term])) + IDF_FLOOR
     row_of = {label: i for i, label in enumerate(labels)}
-    for doc, label in zip(docs, doc_labels):
-        centroids[row_of[label]] += _unit_vector(doc, vocabulary, idf)
-    norms = np.linalg.norm(centroids, axis=1, keepdims=True)
+    centroids = np.zeros((len(labels), len(vocabulary)))
+    for title, text, label in examples:
+        if label:
+            centroids[row_of[label]] += _unit_vector(_terms(title, text), vocabulary, idf)
+    norms = np.sqrt(np.einsum("ij,ij->i", centroids, centroids))[:, None]
     norms[norms == 0] = 1.0
-    return Classifier(labels, vocabulary, idf, centroids / norms)
+    return Classifier(tuple(labels), vocabulary, idf, centroids / norms)
 
 
 @lru_cache(maxsize=256)

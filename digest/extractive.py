@@ -10,11 +10,17 @@ How a summary is chosen (deterministic, no model files):
    first), position-aware centrality (how much of the rest of the article a
    sentence covers, counting the sentences that follow it fully and those before it
    by half, in the spirit of PacSum), overlap with the title, and penalties for
-   signs of a non-summary sentence (caption labels, questions, bare quotes, very
-   short or very long sentences). Word weights are inverse sentence frequencies
-   inside the article, so no stop-word list is needed and any language works.
+   signs of a non-summary sentence (caption labels, questions, quotations that open
+   the sentence or are cut in half, very short or very long sentences). Word weights
+   are inverse sentence frequencies inside the article, so no stop-word list is
+   needed and any language works.
 3. Sentences are picked greedily by score minus their similarity to the ones
    already picked (MMR), while they fit the word budget, then shown in article order.
+   A sentence that leans on the one before it ("But he said ...", English only) is
+   held back unless that sentence is picked too.
+
+The defaults were chosen on 250 CNN/DailyMail articles (bench/eval_summaries.py),
+checked on both halves of the set; see bench/README.md for the figures.
 
 The word budget is strict for whole sentences: a sentence is never cut. If no
 sentence fits max_words at all, the shortest usable sentence is returned alone
@@ -42,6 +48,8 @@ class Weights:
     backward: float = 0.5  # weight of similarity to earlier sentences, relative to later ones
     title: float = 0.4
     redundancy: float = 0.3  # MMR: how strongly overlap with picked sentences counts against
+    dangling: float = 0.3  # a sentence leaning on the one before ("But he said...") reads badly alone
+    broken_quote: float = 0.3
     long_words: int = 35  # longer sentences are usually captions run into the text
     short_words: int = 6
 
@@ -69,6 +77,9 @@ _BOILERPLATE = re.compile(
 )
 # "By Jane Doe", "By . Daily Mail Reporter ." (short, or followed by a separator).
 _BYLINE = re.compile(r"^[Bb]y\s+(?:\.\s*)?[A-Z]")
+# Openings that refer back to an earlier sentence (English only; other languages skip this).
+_DANGLING = re.compile(r"^(?:but|and|or|so|yet|also|however|meanwhile|still|instead|then|he|she|they|it|this|"
+                       r"that|these|those|his|her|their|its|there|here|such)\b", re.I)
 # "Feminist icon: Patsy Kensit says ..." - a caption label glued to the text.
 _CAPTION_LABEL = re.compile(r"^[A-Z][\w'’!,-]*(?:\s[\w'’!,-]+){0,4}\s?:\s")
 
@@ -121,9 +132,9 @@ def _vectors(token_lists: list[list[str]]) -> np.ndarray:
     matrix = np.zeros((len(token_lists), max(1, len(vocab))))
     if rows:
         matrix[rows, cols] = 1.0
-    df = matrix[:-1].sum(axis=0) if len(token_lists) > 1 else matrix.sum(axis=0)
+    df = matrix[:-1].sum(axis=0) if len(token_lists) > 1 else matrix.sum(axis=0)  # the last row is the title
     matrix *= np.log((len(token_lists) + 1) / (df + 1)) + 0.1
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))[:, None]
     norms[norms == 0] = 1.0
     return matrix / norms
 
@@ -134,7 +145,10 @@ def _scores(cands: list[_Candidate], title: str, weights: Weights) -> tuple[np.n
     token_lists = [words(c.text) for c in cands] + [words(title)]
     vectors = _vectors(token_lists)
     sentences, title_vec = vectors[:n], vectors[n]
-    sim = sentences @ sentences.T
+    # Only terms shared by two sentences add to a similarity; einsum keeps these tiny products
+    # off the BLAS thread pool, whose start-up costs more than the product itself.
+    shared = sentences[:, (sentences > 0).sum(axis=0) > 1]
+    sim = np.einsum("ij,kj->ik", shared, shared)
     np.fill_diagonal(sim, 0.0)
     later = np.triu(sim, 1).sum(axis=1)
     earlier = np.tril(sim, -1).sum(axis=1)
@@ -144,7 +158,7 @@ def _scores(cands: list[_Candidate], title: str, weights: Weights) -> tuple[np.n
     position = 1.0 / (1.0 + weights.decay * np.arange(n))
     score = weights.position * position + weights.centrality * centrality
     if title.strip():
-        score += weights.title * (sentences @ title_vec)
+        score += weights.title * np.einsum("ij,j->i", sentences, title_vec)
     for i, cand in enumerate(cands):
         score[i] -= _penalty(cand, weights)
     return score, sim
@@ -159,6 +173,8 @@ def _penalty(cand: _Candidate, weights: Weights) -> float:
         penalty += 0.3
     if text[:1] in "\"“‘'«" or text.endswith(":"):
         penalty += 0.25
+    if (text.count('"') % 2) or text.count("“") != text.count("”"):
+        penalty += weights.broken_quote  # a quotation cut by the splitter reads as a fragment
     if cand.words > weights.long_words:
         penalty += 0.02 * (cand.words - weights.long_words)
     if cand.words < weights.short_words:
@@ -172,6 +188,7 @@ def summarize(title: str, paragraphs: list[str], max_words: int = 60, max_senten
     cands = candidates(paragraphs)
     if not cands:
         return ""
+    max_sentences = max(1, max_sentences)
     score, sim = _scores(cands, title, weights)
     chosen: list[int] = []
     budget = max_words
@@ -181,6 +198,8 @@ def summarize(title: str, paragraphs: list[str], max_words: int = 60, max_senten
             if i in chosen or cand.words > budget:
                 continue
             value = score[i] - (weights.redundancy * max(sim[i, j] for j in chosen) if chosen else 0.0)
+            if i and i - 1 not in chosen and _DANGLING.match(cand.text):
+                value -= weights.dangling  # it would follow a sentence the reader never sees
             if value > best_value:
                 best, best_value = i, value
         if best < 0:

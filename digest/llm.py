@@ -1,4 +1,4 @@
-"""Optional summaries from any OpenAI-compatible chat-completions endpoint, with a disk cache.
+"""Optional summaries from any endpoint speaking the common chat-completions API, with a disk cache.
 
 Off by default (`summarizer = "llm"` turns it on). The endpoint is `<base_url>/chat/completions`
 (base_url as such clients take it, e.g. https://llm.example.com/v1); the key comes from the

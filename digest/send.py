@@ -24,6 +24,7 @@ from digest.config import Settings
 from digest.errors import ConfigError, SendError
 from digest.ledger import DEFERRED, FAILED, LEDGER_FILE, PENDING, SENDING, SENT, Ledger, issue_lock
 from digest.message import BuiltIssue, MessageFactory, load_issue, render_subject
+from digest.state import record_sent
 from digest.subscribers import (HARD_BOUNCE, AddressError, Subscriber, SubscriberStore, load_recipients,
                                 normalize_address)
 from digest.tokens import SECRET_ENV, secret_from_env
@@ -33,6 +34,7 @@ from digest.transport import (Connection, ConnectionLost, DeliveryError, OutboxT
 log = logging.getLogger(__name__)
 
 EXIT_UNDELIVERED = 4
+SUPPRESSION_REFRESH = 10.0  # seconds between re-reads of the suppression list during a run
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,8 @@ class Sender:
         self._lock = threading.Lock()
         self._fatal: BaseException | None = None
         self._cap_left = 0
+        self._suppressed: set[str] = set()
+        self._suppressed_at = float("-inf")
 
     def run(self, plan: Plan) -> SendSummary:
         """Deliver to everyone in the plan and return the summary (the caller holds the issue lock)."""
@@ -219,6 +223,14 @@ class Sender:
         except DeliveryError as exc:
             raise SendError(f"cannot start sending via {self.transport.describe()}: {exc}") from None
 
+    def _unsubscribed_meanwhile(self, sub: Subscriber) -> bool:
+        # A long run re-reads the suppression list now and then: an unsubscribe takes effect mid-run.
+        with self._lock:
+            if self.clock() - self._suppressed_at > SUPPRESSION_REFRESH:
+                self._suppressed = self.store.suppressed_keys()
+                self._suppressed_at = self.clock()
+            return sub.key in self._suppressed
+
     def _take_cap(self) -> bool:
         with self._lock:
             if self._cap_left <= 0:
@@ -247,6 +259,9 @@ class Sender:
     def _deliver(self, conn: Connection | None, sub: Subscriber,
                  attempt: int) -> tuple[Connection | None, tuple[Subscriber, int, float] | None]:
         issue = self.issue.id
+        if self._unsubscribed_meanwhile(sub):
+            self._count("suppressed")
+            return conn, None
         if not self._take_cap():
             self.ledger.mark(issue, sub.key, DEFERRED, reply="daily cap reached; the next run continues")
             self._count("deferred")
@@ -304,9 +319,10 @@ def send_issue(issue: BuiltIssue, recipients: list[Subscriber], factory: Message
         plan = plan_send(issue.id, recipients, ledger.states(issue.id), suppressed, options.retry_failed)
         summary = Sender(issue, factory, transport, ledger, store, options, **kw).run(plan)
     wanted = {s.key for s in allowed}
+    gone = store.suppressed_keys()  # unsubscribed during the run: no longer owed the issue
     summary.problems = [f"{email}: {state} ({code or '-'} {reply})".rstrip()
                         for email, state, code, reply in ledger.rows(issue.id, (DEFERRED, FAILED, PENDING, SENDING))
-                        if email.lower() in wanted]
+                        if email.lower() in wanted and (state == FAILED or email.lower() not in gone)]
     return summary
 
 
@@ -420,6 +436,9 @@ def send_from_settings(settings: Settings, ref: str, environ: Mapping[str, str],
                              options, settings.state_dir, stop=stop)
     finally:
         ledger.close()
+    if summary.sent or summary.skipped:
+        # The issue has gone out: its articles must not appear in a later issue (see "New since the last issue").
+        record_sent(settings.state_dir, prep.issue.id, [a["id"] for a in prep.issue.manifest.get("articles", [])])
     if not prep.recipients:
         prep.problems.append("no subscribers: add some with `digest subscribers add` or pass --subscribers FILE")
     summary.notes[:0] = prep.problems

@@ -14,6 +14,15 @@ import nupunkt
 
 # Terminators of other scripts, plus any closing quote or bracket that follows them.
 _NON_LATIN_END = re.compile(r"[۔؟。！？।॥]+[\"'”’»)\]]*")
+# The bundled model lists many ordinary words ("series", "black", "aloud") as abbreviations, so a
+# word of four or more letters, a full stop and a capital still end a sentence unless the word is
+# one of these real abbreviations.
+ABBREVIATIONS = frozenset({
+    "approx", "incl", "excl", "corp", "calif", "sept", "prof", "capt", "univ", "dept", "assn", "bros",
+    "inst", "natl", "intl", "govt", "colo", "ariz", "okla", "nebr", "mich", "tenn", "minn", "conn",
+    "mass", "wash", "penn", "supt", "cmdr", "lieut", "rept", "fig", "figs", "vols", "nos", "resp",
+})
+_MISSED_END = re.compile(r"(?<![\w.])([^\W\d_]{4,})\.\s+(?=[\"'“‘(]?[A-ZÀ-ÖØ-Þ])")
 _WORD = re.compile(r"\w+(?:[’'.-]\w+)*", re.UNICODE)
 _SPACE = re.compile(r"\s+")
 
@@ -25,8 +34,20 @@ def split_sentences(text: str) -> list[str]:
         return []
     out: list[str] = []
     for piece in _split_non_latin(text):
-        out.extend(s.strip() for s in nupunkt.sent_tokenize(piece) if s.strip())
-    return out
+        for sentence in nupunkt.sent_tokenize(piece):
+            out.extend(_split_missed(sentence.strip()))
+    return [s for s in out if s]
+
+
+def _split_missed(sentence: str) -> list[str]:
+    """Split where the model took a plain word for an abbreviation ("in the series. Rowling said")."""
+    pieces, start = [], 0
+    for match in _MISSED_END.finditer(sentence):
+        if match.group(1).lower() not in ABBREVIATIONS:
+            pieces.append(sentence[start:match.end(1) + 1].strip())
+            start = match.end()
+    pieces.append(sentence[start:].strip())
+    return pieces
 
 
 def _split_non_latin(text: str) -> list[str]:

@@ -9,12 +9,14 @@ nothing about addresses or the secret.
 
 from __future__ import annotations
 
+import email.policy
 import html
 import json
 import logging
 import re
 import socketserver
 from collections.abc import Callable, Iterable
+from email.parser import BytesParser
 from pathlib import Path
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -42,6 +44,19 @@ def _page(title: str, body: str, lang: str = "en") -> bytes:
             f"<title>{html.escape(title)}</title><style>body{{font-family:system-ui,sans-serif;max-width:36rem;"
             "margin:3rem auto;padding:0 1rem;line-height:1.5}button{font-size:1rem;padding:.6rem 1.2rem}"
             f"</style></head><body>{body}</body></html>").encode("utf-8")
+
+
+def is_one_click(content_type: str, body: bytes) -> bool:
+    """True when a POST body carries List-Unsubscribe=One-Click, form-urlencoded or multipart (RFC 8058)."""
+    if content_type.lower().startswith("multipart/form-data"):
+        # RFC 8058 recommends multipart/form-data; the email parser reads it without a web framework.
+        head = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1", "replace")
+        form = BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+        if not form.is_multipart():
+            return False
+        return any(part.get_param("name", header="content-disposition") == "List-Unsubscribe"
+                   and part.get_payload(decode=True).strip() == b"One-Click" for part in form.iter_parts())
+    return parse_qs(body.decode("utf-8", "replace")).get("List-Unsubscribe") == ["One-Click"]
 
 
 class ArchiveApp:
@@ -103,7 +118,7 @@ class ArchiveApp:
             return self._invalid()
         body = (f"<h1>Unsubscribe from {html.escape(self.name)}?</h1>"
                 f"<p>{html.escape(address)} will receive no more issues.</p>"
-                f'<form method="post" action="/u/{html.escape(token, quote=True)}">'
+                f'<form method="post" action="{html.escape(token, quote=True)}">'  # relative: fine behind a prefix
                 '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
                 '<button type="submit">Unsubscribe</button></form>')
         return self._html("200 OK", _page("Unsubscribe", body), extra=[("Cache-Control", "no-store")])
@@ -116,8 +131,7 @@ class ArchiveApp:
         except ValueError:
             length = 0
         raw = environ["wsgi.input"].read(length) if length > 0 else b""
-        form = parse_qs(raw.decode("utf-8", "replace"))
-        if address is None or form.get("List-Unsubscribe") != ["One-Click"]:
+        if address is None or not is_one_click(environ.get("CONTENT_TYPE", ""), raw):
             return self._invalid()
         if self.store.suppress(address, UNSUBSCRIBED, "one-click"):
             log.info("unsubscribed one address")
@@ -151,7 +165,7 @@ class ArchiveApp:
             return self._html("200 OK", (Path(self.settings.out) / "index.html").read_bytes(), csp=_ISSUE_CSP)
         except OSError:
             pass
-        items = "".join(f'<li><a href="/web/{html.escape(m["id"])}.html">{html.escape(m["title"])}</a>'
+        items = "".join(f'<li><a href="web/{html.escape(m["id"])}.html">{html.escape(m["title"])}</a>'
                         f'<br><small>{html.escape(m["preheader"])}</small></li>' for m in self._manifests())
         body = f"<h1>{html.escape(self.name)}</h1>" + (f"<ul>{items}</ul>" if items else "<p>No issues yet.</p>")
         return self._html("200 OK", _page(self.name, body))
@@ -168,7 +182,8 @@ class ArchiveApp:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return self._html("404 Not Found", _page("Not found", "<h1>No such issue</h1>"))
-        text = text.replace(UNSUBSCRIBE_PLACEHOLDER, "/unsubscribe").replace(RECIPIENT_NAME_PLACEHOLDER, "")
+        unsubscribe = self.settings.unsubscribe_url.rstrip("/") + "/unsubscribe"
+        text = text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe).replace(RECIPIENT_NAME_PLACEHOLDER, "")
         return self._html("200 OK", text.encode("utf-8"), csp=_ISSUE_CSP)
 
 

@@ -40,7 +40,8 @@ class Recorder:
         self.replies = defaultdict(deque, {k.lower(): deque(v) for k, v in (replies or {}).items()})
         self.drop_on_rcpt = set(drop_on_rcpt or ())
         self.delay = delay
-        self.hold_at = hold_at  # store message number hold_at, then never answer (a kill lands in between)
+        self.hold_at = hold_at  # store message number hold_at, then answer only after release()
+        self.released = threading.Event()
         self.logins = logins or {}
         self.seen_logins: list[tuple[str, str]] = []
         self.messages: list[Received] = []
@@ -73,8 +74,9 @@ class Recorder:
         with self.lock:
             self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
             hold = len(self.messages) == self.hold_at
-        if hold:
-            await asyncio.sleep(3600)
+        if hold:  # until the test calls release() (or, in practice, kills the client)
+            while not self.released.is_set():
+                await asyncio.sleep(0.01)
         return "250 2.0.0 Ok: queued"
 
     def authenticate(self, server, session, envelope, mechanism, auth_data):
@@ -84,6 +86,10 @@ class Recorder:
             self.seen_logins.append((user, password))
             return AuthResult(success=self.logins.get(user) == password, handled=False)
         return AuthResult(success=False, handled=False)
+
+    def release(self) -> None:
+        """Let a held message get its answer."""
+        self.released.set()
 
     def recipients(self) -> Counter:
         """How many messages each recipient received."""

@@ -305,3 +305,38 @@ def test_plan_splits_recipients_by_ledger_state_and_suppression():
     assert (plan.already_sent, plan.failed_before, plan.suppressed, plan.in_doubt) == (1, 1, 1, 1)
     retry = plan_send(ISSUE_ID, people, states, {"f@example.com"}, retry_failed=True)
     assert [s.email for s in retry.todo] == ["b@example.com", "c@example.com", "d@example.com", "e@example.com"]
+
+
+def test_an_unsubscribe_during_the_run_takes_effect_before_that_recipient(tmp_path, server):
+    from digest.ledger import Ledger
+    from digest.message import MessageFactory, load_issue
+    from digest.send import SendOptions, send_issue
+    from digest.subscribers import Subscriber
+    from digest.transport import SMTPTransport
+
+    rec, ctl = server()
+    write_issue(tmp_path / "issues")
+    issue = load_issue(ISSUE_ID, tmp_path / "issues")
+    factory = MessageFactory(issue, subject_template="{name}", sender="N <n@example.com>", reply_to="", list_id="",
+                             unsubscribe_url="https://u.example.com", unsubscribe_mailto="", secret=b"s" * 20,
+                             now=__import__("datetime").datetime(2026, 11, 27))
+    store = SubscriberStore.in_state_dir(tmp_path / "state")
+    people = [Subscriber(f"r{i}@example.com") for i in range(4)]
+    ticks = iter(range(1000))
+
+    class UnsubscribeAfterFirst(SMTPTransport):
+        def connect(self):
+            conn = super().connect()
+            original = conn.send
+
+            def send(envelope):
+                reply = original(envelope)
+                store.suppress("r2@example.com", "unsubscribed")  # clicked while the run goes on
+                return reply
+            conn.send = send
+            return conn
+
+    summary = send_issue(issue, people, factory, UnsubscribeAfterFirst(ctl.url), Ledger(tmp_path / "l.sqlite"),
+                         store, SendOptions(), tmp_path / "state", clock=lambda: next(ticks) * 11.0)
+    assert (summary.sent, summary.suppressed, summary.undelivered, summary.problems) == (3, 1, 0, [])
+    assert "r2@example.com" not in rec.recipients()

@@ -76,7 +76,7 @@ def test_sigkill_at_a_random_moment_never_loses_anyone(tmp_path):
 
 
 def test_a_second_concurrent_send_exits_5_and_the_first_finishes(tmp_path):
-    rec = Recorder(delay=0.03)
+    rec = Recorder(hold_at=2)  # the first sender waits on message 2 until the second one has given up
     ctl = start(rec)
     try:
         cfg, subs = _setup(tmp_path, ctl.url)
@@ -84,6 +84,7 @@ def test_a_second_concurrent_send_exits_5_and_the_first_finishes(tmp_path):
         assert rec.wait_for(2)
         second = _send(cfg, subs)
         out2, err2 = second.communicate(timeout=30)
+        rec.release()
         out1, err1 = first.communicate(timeout=60)
         assert second.returncode == 5 and out2 == ""
         assert err2 == (f"error: sending {ISSUE_ID} is already in progress (process {first.pid}, lock "

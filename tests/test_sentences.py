@@ -53,3 +53,15 @@ def test_paragraph_boundaries_are_sentence_boundaries():
 def test_words_are_lower_case_tokens_of_any_script():
     assert words("Don't e-mail the U.S. team, یہ ایک") == ["don't", "e-mail", "the", "u.s", "team", "یہ", "ایک"]
     assert word_count("  Three  little words ") == 3
+
+
+def test_ordinary_words_the_model_lists_as_abbreviations_still_end_sentences():
+    text = "Fans queued for the new book in the series. Its author said they were bombed. Then came Jack Black."
+    assert split_sentences(text) == [
+        "Fans queued for the new book in the series.",
+        "Its author said they were bombed.",
+        "Then came Jack Black.",
+    ]
+    assert split_sentences("He met Prof. Smith at Acme Corp. Ltd. on Monday.") == [
+        "He met Prof. Smith at Acme Corp. Ltd. on Monday."
+    ]

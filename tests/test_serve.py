@@ -41,6 +41,17 @@ def test_one_click_post_unsubscribes_at_once(site):
     assert resp.headers["Cache-Control"] == "no-store" and resp.headers["Referrer-Policy"] == "no-referrer"
 
 
+def test_one_click_as_multipart_form_data_as_rfc_8058_recommends(site):
+    base, store = site
+    token = make_token("mia@example.com", SECRET)
+    resp = requests.post(f"{base}/u/{token}", files={"List-Unsubscribe": (None, "One-Click")}, timeout=5)
+    assert resp.request.headers["Content-Type"].startswith("multipart/form-data; boundary=")
+    assert resp.status_code == 200 and store.suppression("mia@example.com") == "unsubscribed"
+    wrong = requests.post(f"{base}/u/{make_token('max@example.com', SECRET)}",
+                          files={"List-Unsubscribe": (None, "Maybe")}, timeout=5)
+    assert wrong.status_code == 400 and store.suppression("max@example.com") is None
+
+
 def test_get_shows_a_confirmation_page_whose_button_posts(site):
     base, store = site
     token = make_token("bob@example.com", SECRET)
@@ -48,8 +59,8 @@ def test_get_shows_a_confirmation_page_whose_button_posts(site):
     assert page.status_code == 200 and "Unsubscribe from The Circuit Weekly?" in page.text
     assert store.suppression("bob@example.com") is None  # a GET (link scanners) changes nothing
     form = re.search(r'<form method="post" action="([^"]+)">.*?name="([^"]+)" value="([^"]+)"', page.text)
-    assert form and form.groups() == (f"/u/{token}", "List-Unsubscribe", "One-Click")
-    done = requests.post(base + form.group(1), data={form.group(2): form.group(3)}, timeout=5)
+    assert form and form.groups() == (token, "List-Unsubscribe", "One-Click")  # relative to /u/
+    done = requests.post(f"{base}/u/{form.group(1)}", data={form.group(2): form.group(3)}, timeout=5)
     assert done.status_code == 200 and store.suppression("bob@example.com") == "unsubscribed"
 
 
@@ -72,7 +83,7 @@ def test_bad_tokens_get_the_same_400_that_reveals_nothing(site):
 def test_archive_lists_and_serves_issues_without_placeholders(site):
     base, _ = site
     index = requests.get(f"{base}/", timeout=5)
-    assert index.status_code == 200 and f'href="/web/{ISSUE_ID}.html"' in index.text
+    assert index.status_code == 200 and f'href="web/{ISSUE_ID}.html"' in index.text
     page = requests.get(f"{base}/web/{ISSUE_ID}.html", timeout=5)
     assert page.status_code == 200 and "Hello , caf\u00e9" in page.text
     assert UNSUBSCRIBE_PLACEHOLDER not in page.text and RECIPIENT_NAME_PLACEHOLDER not in page.text

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import quopri
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Optional
@@ -15,6 +14,7 @@ from digest.config import parse_source, resolve
 from digest.errors import DigestError
 from digest.fetch import Fetcher
 from digest.pipeline import BuildResult, build_issue
+from digest.render import encoded_size
 from digest.select import skip_kind
 from digest.starter import STARTER_CONFIG
 
@@ -52,7 +52,7 @@ def format_report(result: BuildResult) -> str:
     if issue.more:
         lines.append(f"  {len(issue.more):>3}  More this week (links only)")
     size = len(result.rendered.html.encode("utf-8"))
-    encoded = len(quopri.encodestring(result.rendered.html.encode("utf-8")))
+    encoded = encoded_size(result.rendered.html)
     lines.append(f"HTML: {_kb(size)} ({_kb(encoded)} quoted-printable; Gmail clips at 102 KB)")
     for warning in result.warnings:
         lines.append(f"warning: {warning}")

@@ -1,0 +1,44 @@
+"""An issue that went out hands its articles on to no later issue; one only built does."""
+
+import json
+
+from typer.testing import CliRunner
+
+from digest.cli import app
+from digest.state import load_sent
+
+runner = CliRunner()
+
+
+def native(path, items):
+    path.write_text(json.dumps({"articles": items}), encoding="utf-8")
+    return str(path)
+
+
+def item(n, published):
+    return {"url": f"https://news.example.com/{n}", "title": f"Story {n} about the city council budget",
+            "published": published, "categories": ["News"],
+            "content_html": f"<p>The council approved item {n} of the budget on a close vote. Members argued.</p>"}
+
+
+def test_late_story_carried_over_once_after_a_send(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DIGEST_SECRET", "s" * 32)
+    monkeypatch.setenv("DIGEST_STATE_DIR", str(tmp_path / "state"))
+    (tmp_path / "subs.csv").write_text("email,name\nreader@example.com,Reader\n")
+    source = native(tmp_path / "week.json", [item(1, "2026-11-18T10:00:00Z")])
+    assert runner.invoke(app, ["build", "--source", source, "--week", "2026-W47"]).exit_code == 0
+    assert load_sent(tmp_path / "state") == set()  # built, not sent: nothing recorded
+    sent = runner.invoke(app, ["send", "2026-W47", "--subscribers", "subs.csv"])
+    assert sent.exit_code == 0, sent.output
+    first_ids = load_sent(tmp_path / "state")
+    assert len(first_ids) == 1
+    # A story published late on Sunday of W47, after that issue went out, is carried into W48 ...
+    source = native(tmp_path / "week.json", [item(1, "2026-11-18T10:00:00Z"), item(2, "2026-11-22T23:00:00Z"),
+                                             item(3, "2026-11-24T09:00:00Z")])
+    result = runner.invoke(app, ["build", "--source", source, "--week", "2026-W48"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "issues" / "2026-W48.json").read_text())
+    urls = sorted(a["url"] for a in manifest["articles"])
+    # ... while the story that went out in W47 appears in no second issue.
+    assert urls == ["https://news.example.com/2", "https://news.example.com/3"]
