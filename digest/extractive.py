@@ -5,7 +5,8 @@ How a summary is chosen (deterministic, no model files):
 1. Paragraphs are split into sentences (digest.sentences). Datelines such as
    "LONDON (Reuters) --" and "(CNN)" are removed from the start of a sentence, and
    boilerplate is dropped: bylines, reading times, "Share this", "Also read:",
-   "Related:", newsletter and follow prompts, image credits and captions.
+   "Related:", newsletter and follow prompts, image credits and captions, headings
+   and list items (short lines without a full stop), and the title repeated in the body.
 2. Every remaining sentence gets a score: a position prior (news puts the point
    first), position-aware centrality (how much of the rest of the article a
    sentence covers, counting the sentences that follow it fully and those before it
@@ -56,10 +57,13 @@ class Weights:
 
 DEFAULT_WEIGHTS = Weights()
 
+HEADING_WORDS = 8  # an unpunctuated line shorter than this is a heading, not a sentence
+_SENTENCE_END = tuple(".!?。！？۔؟।\"'”’»)…")
+
 # A dateline or agency tag at the very start of a story: "(CNN)", "LONDON, England (Reuters) --".
 _DATELINE = re.compile(
     r"^(?:[A-Z][A-Za-z .,'-]{0,40}\s)?\((?:CNN|AP|AFP|Reuters|UPI|dpa|PA)\)\s*(?:[-—–]{1,2}\s*)?"
-    r"|^[A-Z][A-Z .,'-]{2,40}\s?[-—–]{1,2}\s+"
+    r"|^[A-Z][A-Z .,'-]{2,40}\s?[-—–]{1,2}\s+(?=[A-Z\"“‘'])"
 )
 # Lead-ins that precede the real sentence ("Scroll down for video").
 _LEAD_IN = re.compile(r"^(?:scroll down for (?:video|more)|advertisement|video)\s*[:.]?\s*", re.I)
@@ -108,17 +112,32 @@ def is_boilerplate(sentence: str) -> bool:
     return bool(_BOILERPLATE.match(text)) or text.startswith(("http://", "https://", "www."))
 
 
-def candidates(paragraphs: list[str]) -> list[_Candidate]:
-    """Usable sentences of an article, in order, with their word counts."""
+def is_heading(sentence: str) -> bool:
+    """True for a short line without a full stop: a subheading, list item or label."""
+    return word_count(sentence) < HEADING_WORDS and not sentence.rstrip().endswith(_SENTENCE_END)
+
+
+def candidates(paragraphs: list[str], title: str = "") -> list[_Candidate]:
+    """Usable sentences of an article, in order, with their word counts (the title itself is not one)."""
     out: list[_Candidate] = []
+    title_key, title_words = _key(title), word_count(title)
     for paragraph in paragraphs:
         if is_boilerplate(paragraph) and word_count(paragraph) < 25:
             continue
         for raw in split_sentences(paragraph):
             text = clean_sentence(raw)
-            if text and not is_boilerplate(text):
-                out.append(_Candidate(len(out), text, word_count(text)))
+            if not text or is_boilerplate(text) or is_heading(text):
+                continue
+            count = word_count(text)
+            if abs(count - title_words) <= 2 and _key(text) == title_key:
+                continue
+            out.append(_Candidate(len(out), text, count))
     return out
+
+
+def _key(text: str) -> str:
+    """Lower-case words only, to recognize the title repeated in the body."""
+    return " ".join(words(text))
 
 
 def _vectors(token_lists: list[list[str]]) -> np.ndarray:
@@ -185,7 +204,7 @@ def _penalty(cand: _Candidate, weights: Weights) -> float:
 def summarize(title: str, paragraphs: list[str], max_words: int = 60, max_sentences: int = 2,
               weights: Weights = DEFAULT_WEIGHTS) -> str:
     """One to max_sentences whole sentences, at most max_words words (see the module docstring)."""
-    cands = candidates(paragraphs)
+    cands = candidates(paragraphs, title)
     if not cands:
         return ""
     max_sentences = max(1, max_sentences)

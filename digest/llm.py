@@ -42,6 +42,7 @@ SYSTEM_PROMPT = (
 )
 _LABEL = re.compile(r"^(?:summary|résumé|zusammenfassung|resumen)\s*:\s*", re.I)
 _MARKUP = re.compile(r"[*_`#]+")
+_SENTENCE_END = tuple(".!?。！？۔؟।\"'”’»)")
 
 
 class LLMFailure(Exception):
@@ -129,14 +130,20 @@ def _write_cache(path: Path | None, summary: str) -> None:
         log.warning("cannot write the summary cache in %s (%s)", path.parent, exc.strerror)
 
 
-def fit_answer(answer: str, max_words: int, max_sentences: int) -> str:
-    """The answer as plain text within budget (whole sentences); raises LLMFailure if it can't be."""
+def fit_answer(answer: str, max_words: int, max_sentences: int, cut_off: bool = False) -> str:
+    """The answer as plain text within budget (whole sentences); raises LLMFailure if it can't be.
+
+    `cut_off` says the endpoint stopped at its token limit: an unfinished last sentence is dropped.
+    """
     text = _MARKUP.sub("", clean_text(answer))
     text = _LABEL.sub("", text).strip().strip("\"'“”").strip()
-    if not text:
-        raise LLMFailure("empty answer")
+    sentences = split_sentences(text)
+    if cut_off and sentences and not sentences[-1].endswith(_SENTENCE_END):
+        sentences.pop()
+    if not sentences:
+        raise LLMFailure("empty or unfinished answer")
     kept, used = [], 0
-    for sentence in split_sentences(text)[:max_sentences]:
+    for sentence in sentences[:max_sentences]:
         if used + word_count(sentence) > max_words:
             break
         kept.append(sentence)
@@ -146,8 +153,11 @@ def fit_answer(answer: str, max_words: int, max_sentences: int) -> str:
     return " ".join(kept)
 
 
-def ask(messages: list[dict[str, str]], config: LLMConfig, session: requests.Session) -> str:
-    """The endpoint's answer text for one request; raises LLMFailure on anything unexpected."""
+def ask(messages: list[dict[str, str]], config: LLMConfig, session: requests.Session) -> tuple[str, bool]:
+    """The endpoint's answer text for one request and whether it hit the token limit.
+
+    Raises LLMFailure on anything unexpected.
+    """
     headers = {"Content-Type": "application/json"}
     if config.api_key:
         headers["Authorization"] = f"Bearer {config.api_key}"
@@ -162,12 +172,13 @@ def ask(messages: list[dict[str, str]], config: LLMConfig, session: requests.Ses
     if resp.status_code != 200:
         raise LLMFailure(f"HTTP {resp.status_code}")
     try:
-        content = resp.json()["choices"][0]["message"]["content"]
+        choice = resp.json()["choices"][0]
+        content = choice["message"]["content"]
     except (ValueError, KeyError, IndexError, TypeError):
         raise LLMFailure("answer is not a chat completion") from None
     if not isinstance(content, str):
         raise LLMFailure("answer has no text")
-    return content
+    return content, choice.get("finish_reason") == "length"
 
 
 def summarize_llm(title: str, paragraphs: list[str], config: LLMConfig,
@@ -181,8 +192,8 @@ def summarize_llm(title: str, paragraphs: list[str], config: LLMConfig,
     try:
         if not config.base_url or not config.model:
             raise LLMFailure("no base URL or model configured")
-        text = fit_answer(ask(messages, config, session or requests.Session()),
-                          config.max_words, config.max_sentences)
+        answer, cut_off = ask(messages, config, session or requests.Session())
+        text = fit_answer(answer, config.max_words, config.max_sentences, cut_off)
     except LLMFailure as exc:
         log.warning("LLM summary of %r failed (%s); using the extractive summary", title[:80], exc)
         return Summary(extractive.summarize(title, paragraphs, config.max_words, config.max_sentences),

@@ -134,3 +134,17 @@ def test_real_news_articles_keep_the_contract():
         assert 1 <= len(parts) <= 2, item["id"]
         assert set(parts) <= allowed, item["id"]
         assert word_count(summary) <= 60 or len(parts) == 1, item["id"]
+
+
+def test_headings_list_items_and_the_repeated_title_are_not_summary_sentences():
+    paragraphs = [
+        TITLE,
+        "Why it matters",
+        "The new tram line will link the harbour to the station in twelve minutes.",
+        "Key numbers",
+        "Nine kilometres",
+        "The council expects 40,000 passengers a day once the line opens in 2029.",
+    ]
+    summary = summarize(TITLE, paragraphs, max_words=60, max_sentences=2)
+    assert summary == ("The new tram line will link the harbour to the station in twelve minutes. "
+                       "The council expects 40,000 passengers a day once the line opens in 2029.")

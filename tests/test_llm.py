@@ -15,7 +15,7 @@ from werkzeug import Request, Response
 from digest import extractive
 from digest.config import Settings
 from digest.errors import ConfigError
-from digest.llm import LLMConfig, cache_key, build_messages, fit_answer, LLMFailure, summarize_llm, summarize_many
+from digest.llm import LLMConfig, LLMFailure, build_messages, cache_key, fit_answer, summarize_llm, summarize_many
 from digest.models import Article
 
 KEY = "sk-test-0123456789abcdef"
@@ -128,6 +128,15 @@ def test_answers_are_cleaned_and_fitted_to_the_budget():
     assert fit_answer("A short one. " + "word " * 20 + "end.", 10, 2) == "A short one."
     with pytest.raises(LLMFailure):
         fit_answer("word " * 30 + "end.", 10, 2)
+
+
+def test_an_answer_stopped_at_the_token_limit_loses_its_unfinished_sentence(httpserver, config):
+    answer = completion("The tram line was approved. Work on the harbour section starts in")
+    answer["choices"][0]["finish_reason"] = "length"
+    httpserver.expect_request(PATH, method="POST").respond_with_json(answer)
+    assert summarize_llm(TITLE, PARAGRAPHS, config).text == "The tram line was approved."
+    with pytest.raises(LLMFailure):
+        fit_answer("Work on the harbour section starts in", 60, 2, cut_off=True)
 
 
 def article(n: int) -> Article:
