@@ -6,7 +6,8 @@ How a summary is chosen (deterministic, no model files):
    "LONDON (Reuters) --" and "(CNN)" are removed from the start of a sentence, and
    boilerplate is dropped: bylines, reading times, "Share this", "Also read:",
    "Related:", newsletter and follow prompts, image credits and captions, headings
-   and list items (short lines without a full stop), and the title repeated in the body.
+   and list items (short lines without a full stop), meta lines joined by "·" or "|",
+   their Urdu and Arabic counterparts, and the title repeated in the body.
 2. Every remaining sentence gets a score: a position prior (news puts the point
    first), position-aware centrality (how much of the rest of the article a
    sentence covers, counting the sentences that follow it fully and those before it
@@ -79,6 +80,15 @@ _BOILERPLATE = re.compile(
     r"|this (?:article|story) (?:was|is|first|originally)|.*\b\d+\s*min(?:ute)?s?\s+read\b)",
     re.I,
 )
+# The same furniture on Urdu and Arabic sites: "تحریر:" (written by), "پڑھنے کا وقت" (reading time),
+# "شیئر کریں" (share), "یہ بھی پڑھیں" (also read), "تصویر:" (photo); "بقلم", "اقرأ أيضا", "شارك".
+_BOILERPLATE_RTL = re.compile(
+    r"^(?:تحریر|رپورٹ|تصویر|فوٹو|بشکریہ|شیئر کریں|یہ بھی پڑھیں|مزید پڑھیں|بقلم|كتب|تصوير|صورة|شارك|اقرأ أيضا|اقرأ أيضاً)\s*[:：]"
+    r"|^(?:شیئر کریں|یہ بھی پڑھیں|مزید پڑھیں|شارك|اقرأ أيضا|اقرأ أيضاً)\b"
+    r"|.*(?:پڑھنے کا وقت|منٹ کی پڑھائی|دقائق للقراءة|دقيقة للقراءة)"
+)
+# A meta line in any language: short, pieces joined by "·", "|" or "•", and no full stop.
+META_WORDS = 14
 # "By Jane Doe", "By . Daily Mail Reporter ." (short, or followed by a separator).
 _BYLINE = re.compile(r"^[Bb]y\s+(?:\.\s*)?[A-Z]")
 # Openings that refer back to an earlier sentence (English only; other languages skip this).
@@ -109,7 +119,11 @@ def is_boilerplate(sentence: str) -> bool:
         return True
     if _BYLINE.match(text) and (word_count(text) <= 8 or any(mark in text for mark in "|·•")):
         return True
-    return bool(_BOILERPLATE.match(text)) or text.startswith(("http://", "https://", "www."))
+    if any(mark in text for mark in "|·•") and word_count(text) <= META_WORDS \
+            and not text.endswith(_SENTENCE_END):
+        return True
+    return bool(_BOILERPLATE.match(text) or _BOILERPLATE_RTL.match(text)) \
+        or text.startswith(("http://", "https://", "www."))
 
 
 def is_heading(sentence: str) -> bool:

@@ -100,6 +100,8 @@ def test_nothing_usable_gives_an_empty_summary(paragraphs):
     "Photo: Getty Images", "Image credit: City Hall", "Photo by Sam Lee on a sunny day", "(Getty Images)",
     "Follow us on Twitter", "Click here to see the gallery", "© 2026 Example Media. All rights reserved.",
     "Published: 10:31 GMT, 3 April 2026", "https://example.com/story",
+    "تحریر: حرا بیگ · پڑھنے کا وقت 1 منٹ", "شیئر کریں: X · Facebook", "یہ بھی پڑھیں: کراچی میں بارش",
+    "تصویر: دی سرکٹ", "اقرأ أيضا: الأخبار", "Ana Lopez | Staff reporter | 24 November 2026",
 ])
 def test_boilerplate_lines_are_recognized(line):
     assert is_boilerplate(line)
@@ -109,6 +111,8 @@ def test_boilerplate_lines_are_recognized(line):
     "By Friday the company had shipped more phones than in all of last year.",
     "The firm's profits rose 5% to $1.2bn.",
     "Readers shared the story widely after it was published.",
+    "شہر کے میئر نے کہا کہ نکاسی آب کا کام جاری ہے۔",
+    "Sales rose in Europe · fell in Asia, the report said.",
 ])
 def test_news_sentences_are_not_boilerplate(line):
     assert not is_boilerplate(line)
@@ -148,3 +152,12 @@ def test_headings_list_items_and_the_repeated_title_are_not_summary_sentences():
     summary = summarize(TITLE, paragraphs, max_words=60, max_sentences=2)
     assert summary == ("The new tram line will link the harbour to the station in twelve minutes. "
                        "The council expects 40,000 passengers a day once the line opens in 2029.")
+
+
+def test_an_urdu_byline_never_opens_the_summary():
+    paragraphs = [
+        "تحریر: حرا بیگ · پڑھنے کا وقت 1 منٹ",
+        "اسلام آباد میں منگل کے روز تین روزہ ٹیکنالوجی میلے کا آغاز ہو گیا۔",
+        "شیئر کریں: X · Facebook · WhatsApp",
+    ]
+    assert summarize("ٹیکنالوجی میلہ", paragraphs) == "اسلام آباد میں منگل کے روز تین روزہ ٹیکنالوجی میلے کا آغاز ہو گیا۔"

@@ -130,3 +130,16 @@ def test_bodies_carry_the_boilerplate_a_summarizer_must_skip(result):
     for article in result.articles:
         paragraphs = article.content_html.count("<p>") - article.content_html.count("<blockquote><p>")
         assert 4 <= paragraphs <= 12, article.url
+
+
+def test_no_summary_of_the_sample_carries_its_boilerplate(result):
+    from digest.extractive import is_boilerplate
+    from digest.sentences import split_sentences
+    from digest.summarize import summarize_article
+
+    for article in result.articles:
+        summary = summarize_article(article).text
+        assert summary, article.url
+        assert not any(is_boilerplate(s) for s in split_sentences(summary)), article.url
+        for furniture in ("min read", "تحریر", "پڑھنے کا وقت", "Share this", "شیئر کریں", "Also read"):
+            assert furniture not in summary, (article.url, furniture)
