@@ -80,7 +80,8 @@ def preheader(issue_lead: str | None, sections: list[str], count: int) -> str:
 def collect_window(settings: Settings, fetcher, now: datetime) -> tuple[Collected, Week]:
     """Collect every source and settle the window ('latest' needs the articles first)."""
     specs = settings.sources or (sample_source(),)
-    choice = settings.week or ("latest" if settings.uses_sample else "current")
+    dated = bool(settings.since or settings.until)
+    choice = settings.week or ("latest" if settings.uses_sample and not dated else "current")
     window = None if choice == "latest" else resolve_window(choice, settings.since, settings.until,
                                                             settings.timezone, now)
     grace = timedelta(days=settings.carry_over_days)

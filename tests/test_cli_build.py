@@ -112,6 +112,18 @@ def test_one_broken_source_does_not_sink_the_issue(in_tmp):
     assert "bad.json" in strict.output
 
 
+def test_since_until_window_on_the_sample(in_tmp):
+    result = build("--since", "2026-11-18", "--until", "2026-11-19")
+    assert result.exit_code == 0, result.output
+    assert "Wrote issues/2026-11-18--2026-11-19.html" in result.output
+    manifest = json.loads((in_tmp / "issues" / "2026-11-18--2026-11-19.json").read_text())
+    days = {a["published"][:10] for a in manifest["articles"]}
+    assert days and days <= {"2026-11-18", "2026-11-19"}
+    backwards = build("--since", "2026-11-20", "--until", "2026-11-10")
+    assert backwards.exit_code == 1
+    assert "error: --until 2026-11-10 is before --since 2026-11-20" in backwards.output
+
+
 def test_bad_week_and_bad_config(in_tmp):
     result = build("--week", "week 48")
     assert result.exit_code == 1
