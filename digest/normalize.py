@@ -54,8 +54,15 @@ def is_tracking_param(name: str) -> bool:
     return low in TRACKING_PARAMS or low.startswith(TRACKING_PREFIXES)
 
 
-def canonical_url(url: str, base: str | None = None) -> str:
-    """Return the canonical form of a URL: https, lower-case host, no tracking or fragment."""
+# Fragments that point inside a page rather than naming an item (comment threads, "read more").
+NOISE_FRAGMENT = re.compile(r"(comments?|respond|disqus_thread|more|more-\d+|comment-\d+|main|content|top)?$", re.I)
+
+
+def canonical_url(url: str, base: str | None = None, keep_fragment: bool = False) -> str:
+    """Return the canonical form of a URL: https, lower-case host, no tracking or fragment.
+
+    `keep_fragment` keeps a fragment that names an item (a microblog's `/2017/06/26.html#a080605`).
+    """
     from urllib.parse import urljoin
 
     url = clean_text(url)
@@ -69,7 +76,8 @@ def canonical_url(url: str, base: str | None = None) -> str:
         host = host.rsplit(":", 1)[0]
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)]
     path = parts.path or "/"
-    return urlunsplit(("https", host, path, urlencode(query), ""))
+    fragment = parts.fragment if keep_fragment and not NOISE_FRAGMENT.fullmatch(parts.fragment) else ""
+    return urlunsplit(("https", host, path, urlencode(query), fragment))
 
 
 def article_id(canonical: str) -> str:
@@ -144,7 +152,8 @@ def _absolutize(fragment: str, base: str) -> str:
     return _HREF.sub(lambda m: m.group(1) + html.escape(urljoin(base, html.unescape(m.group(2)))) + m.group(3), fragment)
 
 
-_BLOCK = re.compile(r"</?(?:p|div|br|li|ul|ol|h[1-6]|blockquote|figure|figcaption|tr|table|pre|hr)\b[^>]*>", re.I)
+_BLOCK = re.compile(r"</?(?:p|div|br|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|figure|figcaption|tr|td|th|table|caption|"
+                    r"pre|hr|section|article|header|footer|aside)\b[^>]*>", re.I)
 _TAG = re.compile(r"<[^>]+>")
 _FIGCAPTION = re.compile(r"<figcaption\b.*?</figcaption>", re.I | re.S)
 
@@ -157,7 +166,8 @@ def html_paragraphs(fragment: str) -> list[str]:
     chunks = _BLOCK.split(fragment)
     out = []
     for chunk in chunks:
-        text = clean_text(_TAG.sub(" ", chunk))
+        # Inline tags vanish without a space: "socialist</a>." and 失って<em>いる</em> stay unbroken.
+        text = clean_text(_TAG.sub("", chunk))
         if text:
             out.append(text)
     return out

@@ -72,3 +72,17 @@ def test_direction():
     assert text_direction("ur") == "rtl"
     assert text_direction(None, "پاکستان میں ٹیلی کام") == "rtl"
     assert text_direction("en", "Hello") == "ltr"
+
+
+def test_inline_tags_leave_no_gap_but_cells_stay_apart():
+    html = ("<p>Health care is <a href='https://x.example/'>socialist</a>.</p>"
+            "<p>機会を<em>失っている</em>ように思えました。</p><table><tr><td>a</td><td>b</td></tr></table>")
+    assert html_paragraphs(html) == ["Health care is socialist.", "機会を失っているように思えました。", "a", "b"]
+
+
+def test_fragments_are_kept_only_when_asked_and_meaningful():
+    assert canonical_url("http://scripting.com/2017/06/26.html#a080605") == "https://scripting.com/2017/06/26.html"
+    assert canonical_url("http://scripting.com/2017/06/26.html#a080605", keep_fragment=True) \
+        == "https://scripting.com/2017/06/26.html#a080605"
+    for noise in ("comments", "respond", "more-1234", "disqus_thread", ""):
+        assert canonical_url(f"https://x.example/post#{noise}", keep_fragment=True) == "https://x.example/post"

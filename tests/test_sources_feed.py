@@ -121,3 +121,22 @@ def test_shared_feed_samples():
         if path.suffix in (".rss", ".atom", ".xml", ".rdf"):
             result = read(str(path))  # extensions lie: every kind goes through one reader
             assert result.articles, path.name
+
+
+MICROBLOG = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Day pages</title><link>http://blog.example.com/</link>
+<item><description>First thought of the day.</description><pubDate>Mon, 16 Nov 2026 08:00:00 GMT</pubDate>
+  <link>http://blog.example.com/2026/11/16.html#a080000</link></item>
+<item><description>Second thought, with a <a href="http://x.example/">link</a>.</description>
+  <pubDate>Mon, 16 Nov 2026 09:00:00 GMT</pubDate><link>http://blog.example.com/2026/11/16.html#a090000</link></item>
+<item><title>A post of its own</title><pubDate>Mon, 16 Nov 2026 10:00:00 GMT</pubDate>
+  <link>http://blog.example.com/2026/11/essay.html#comments</link></item>
+</channel></rss>"""
+
+
+def test_items_that_are_anchors_on_one_page_stay_separate(httpserver):
+    first, second, essay = read(serve(httpserver, MICROBLOG)).articles
+    assert first.url == "https://blog.example.com/2026/11/16.html#a080000"
+    assert second.url == "https://blog.example.com/2026/11/16.html#a090000" and first.id != second.id
+    assert second.title == "Second thought, with a link."  # no gap before the full stop
+    assert essay.url == "https://blog.example.com/2026/11/essay.html"  # a lone fragment is still dropped

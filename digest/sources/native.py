@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from digest.errors import ItemError, SourceError
 from digest.models import Article, Image, Skip
@@ -118,16 +120,37 @@ def _escape(text: str) -> str:
 
 def articles_from_items(items: list[Any], spec: SourceSpec, builder=article_from) -> SourceResult:
     """Turn raw items into articles, skipping (and naming) the unusable ones."""
-    articles, skipped = [], []
+    articles, raw_urls, skipped = [], [], []
     for index, item in enumerate(items, start=1):
         label = f"item {index}"
         if isinstance(item, dict) and item.get("title"):
             label += f" ({clean_title(item.get('title'))[:60]!r})"
         try:
             articles.append(builder(item, spec))
+            raw_urls.append(str(item.get("url")))
         except ItemError as exc:
             skipped.append(Skip(spec.name, label, str(exc)))
-    return SourceResult(tuple(articles), tuple(skipped))
+    return SourceResult(tuple(_fragment_permalinks(articles, raw_urls)), tuple(skipped))
+
+
+def _fragment_permalinks(articles: list[Article], raw_urls: list[str]) -> list[Article]:
+    """Give back the fragment to items of one source that share a page and differ only in it.
+
+    Canonical URLs drop the fragment, but some sources (Scripting News, link blogs) publish
+    every item as an anchor on one daily page: without the fragment they would all be one story.
+    """
+    fragments: dict[str, set[str]] = {}
+    for article, raw in zip(articles, raw_urls):
+        fragments.setdefault(article.url, set()).add(urlsplit(raw).fragment)
+    out = []
+    for article, raw in zip(articles, raw_urls):
+        if len(fragments[article.url]) > 1 and urlsplit(raw).fragment:
+            url = canonical_url(raw, keep_fragment=True)
+            if url != article.url:
+                own_id = article.id != article_id(article.url)  # an id the source gave is kept
+                article = replace(article, url=url, id=article.id if own_id else article_id(url))
+        out.append(article)
+    return out
 
 
 @register("native")
