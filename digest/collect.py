@@ -47,7 +47,9 @@ def _one(spec: SourceSpec, fetch: Callable[..., Any], since: datetime | None,
         kind, result = read_source(spec, fetch, since, until)
     except DigestError as exc:
         log.debug("source %s failed: %s", spec.name, exc)
-        return SourceReport(spec.name, spec.kind, spec.location, ok=False, error=str(exc)), SourceResult(())
+        # A --source is named by its location, which the reason starts with too: say it once.
+        error = str(exc).removeprefix(f"{spec.name}: ")
+        return SourceReport(spec.name, spec.kind, spec.location, ok=False, error=error), SourceResult(())
     except Exception as exc:  # a parser bug on hostile input must not sink the other sources
         log.debug("source %s crashed", spec.name, exc_info=True)
         reason = f"unexpected {exc.__class__.__name__} while reading ({exc})"

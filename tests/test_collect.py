@@ -10,7 +10,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from digest.collect import collect, read_all
+from digest.collect import collect, failure_line, read_all
 from digest.errors import SourceError
 from digest.fetch import Backoff, Fetched, Fetcher
 from digest.sources import REGISTRY, SourceSpec
@@ -153,3 +153,12 @@ def test_auto_detection_reuses_the_first_fetch():
 
     (report,) = collect([SourceSpec("Lab", "https://lab.example.org/feed.json")], fetch).reports
     assert report.kind == "jsonfeed" and report.items == 2 and calls == ["https://lab.example.org/feed.json"]
+
+
+def test_report_reason_does_not_repeat_a_location_name(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"articles": [')
+    (report,) = read_all([SourceSpec(str(bad), str(bad))], Fetcher()).reports
+    # The build's warning line is "<name>: <reason>": the path must appear once, not twice.
+    assert f"{report.name}: {report.error}" == f"{bad}: invalid JSON at line 1 column 15: Expecting value"
+    assert failure_line(report) == f"{report.name}: {report.error}"
