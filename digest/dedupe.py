@@ -34,18 +34,23 @@ def richness(article: Article) -> tuple[int, int]:
     return score, article.priority
 
 
-def _similar(a: str, b: str) -> bool:
+def _similar(a: str, b: str, tokens_a: frozenset[str], tokens_b: frozenset[str],
+             matcher: SequenceMatcher) -> bool:
+    """True for near-identical title keys; `matcher` already holds `a` as its second sequence."""
     if a == b:
         return len(a) >= MIN_TITLE_CHARS
-    if min(len(a), len(b)) < MIN_TITLE_CHARS:
+    shorter, longer = sorted((len(a), len(b)))
+    if shorter < MIN_TITLE_CHARS or 2 * shorter < TITLE_SIMILARITY * (shorter + longer):
+        return False  # the length bound: no alignment of such lengths reaches the ratio
+    differing = tokens_a ^ tokens_b
+    # Near-identical titles share most of their words; this skips the costly character match for the rest.
+    if len(differing) > len(tokens_a & tokens_b):
         return False
     # Titles that differ in a number ("Part 1" / "Part 2", "5% rise" / "7% rise") are different stories.
-    if any(any(ch.isdigit() for ch in token) for token in set(a.split()) ^ set(b.split())):
+    if any(any(ch.isdigit() for ch in token) for token in differing):
         return False
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    # The cheap upper bounds first: most pairs are nowhere near each other.
-    return matcher.real_quick_ratio() >= TITLE_SIMILARITY and matcher.quick_ratio() >= TITLE_SIMILARITY \
-        and matcher.ratio() >= TITLE_SIMILARITY
+    matcher.set_seq1(b)
+    return matcher.quick_ratio() >= TITLE_SIMILARITY and matcher.ratio() >= TITLE_SIMILARITY
 
 
 def candidate_pairs(keys: Sequence[str]) -> list[tuple[int, int]]:
@@ -91,10 +96,15 @@ def dedupe(articles: Sequence[Article]) -> tuple[list[Article], list[Skip]]:
         else:
             first_by_url[article.url] = i
     keys = [title_key(a.title) for a in articles]
-    for i, j in candidate_pairs(keys):
-        if root(i) == root(j):
+    tokens = [frozenset(key.split()) for key in keys]
+    matcher, current = SequenceMatcher(None, autojunk=False), -1
+    for i, j in candidate_pairs(keys):  # sorted by i, so each title's match table is built once
+        if root(i) == root(j) or abs(articles[i].published - articles[j].published) > SAME_STORY_SPAN:
             continue
-        if abs(articles[i].published - articles[j].published) <= SAME_STORY_SPAN and _similar(keys[i], keys[j]):
+        if i != current:
+            matcher.set_seq2(keys[i])
+            current = i
+        if _similar(keys[i], keys[j], tokens[i], tokens[j], matcher):
             join(i, j, "near-identical title")
     groups: dict[int, list[int]] = {}
     for i in range(len(articles)):
@@ -102,6 +112,9 @@ def dedupe(articles: Sequence[Article]) -> tuple[list[Article], list[Skip]]:
     keep: set[int] = set()
     skipped: list[Skip] = []
     for members in groups.values():
+        if len(members) == 1:
+            keep.add(members[0])
+            continue
         # Richest first; ties keep the earliest given (sources are in configured order).
         best = max(members, key=lambda i: (richness(articles[i]), -i))
         keep.add(best)

@@ -8,6 +8,7 @@ import re
 import unicodedata
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
@@ -85,12 +86,16 @@ def article_id(canonical: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
 
 
+# Unicode category Cc (C0 and C1 controls) except tab, newline and carriage return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def clean_text(value: str | None) -> str:
     """Decode entities, strip tags' remains and control characters, fold whitespace."""
     if not value:
         return ""
     text = html.unescape(html.unescape(str(value)))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch in "\t\n\r ")
+    text = _CONTROL.sub("", text)
     for placeholder in PLACEHOLDERS:
         text = text.replace(placeholder, "")
     return _WS.sub(" ", text).strip()
@@ -162,6 +167,11 @@ def html_paragraphs(fragment: str) -> list[str]:
     """Split sanitized HTML into plain-text paragraphs; figure captions are dropped."""
     if not fragment:
         return []
+    return list(_paragraphs(fragment))
+
+
+@lru_cache(maxsize=2048)  # dedupe, summarize and classify each read every body; split it once
+def _paragraphs(fragment: str) -> tuple[str, ...]:
     fragment = _FIGCAPTION.sub(" ", fragment)
     chunks = _BLOCK.split(fragment)
     out = []
@@ -170,7 +180,7 @@ def html_paragraphs(fragment: str) -> list[str]:
         text = clean_text(_TAG.sub("", chunk))
         if text:
             out.append(text)
-    return out
+    return tuple(out)
 
 
 def html_to_text(fragment: str) -> str:
