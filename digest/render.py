@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import jinja2
+from markupsafe import Markup
 from premailer import Premailer
 
 import digest
@@ -30,6 +31,8 @@ DEFAULT_BUDGET = 82_000
 # premailer writes colours as 3-digit hex (#fff) and joins declarations with "; ".
 # Anchored at a tag's "<" so text that merely looks like style="..." is never touched.
 _STYLE_ATTR = re.compile(r'(<[a-zA-Z][^<>]*?\sstyle=)(["\'])(.*?)\2', re.S)
+# Letters of the right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko and their presentation forms).
+_RTL_CHAR = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 _SHORT_HEX = re.compile(r"#([0-9a-fA-F])([0-9a-fA-F])([0-9a-fA-F])(?![0-9a-fA-F])")
 
 
@@ -57,21 +60,35 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(wrap=wrap, bullet=bullet, underline=underline, meta=meta_line)
+    env.filters.update(wrap=wrap, bullet=bullet, underline=underline, meta=meta_line, meta_html=meta_html)
     env.globals.update(UNSUBSCRIBE_URL=UNSUBSCRIBE_PLACEHOLDER, RECIPIENT_NAME=RECIPIENT_NAME_PLACEHOLDER,
                        LINE_WIDTH=LINE_WIDTH)
     return env
 
 
-def meta_line(entry: Entry) -> str:
-    """The entry's byline, e.g. 'Source · Author · 4 min read', leaving out what is unknown."""
+def _meta_parts(entry: Entry) -> list[str]:
     article = entry.article
     parts = [article.source]
     if article.author and article.author != article.source:
         parts.append(article.author)
     if article.reading_minutes:
         parts.append(f"{article.reading_minutes} min read")
-    return " · ".join(p for p in parts if p)
+    return [p for p in parts if p]
+
+
+def meta_line(entry: Entry) -> str:
+    """The entry's byline, e.g. 'Source · Author · 4 min read', leaving out what is unknown."""
+    return " · ".join(_meta_parts(entry))
+
+
+def meta_html(entry: Entry) -> Markup:
+    """The byline as HTML: "N min read" never wraps, and mixed-direction parts keep their order."""
+    parts = [p.replace(" min read", "\u00a0min\u00a0read") for p in _meta_parts(entry)]
+    if entry.article.direction == "rtl" or any(_RTL_CHAR.search(p) for p in parts):
+        # Without isolation "1 min read" after an Urdu name shows as "min read 1", and the parts
+        # of a right-to-left article run left to right; dir="auto" spans order each part alone.
+        return Markup(" · ").join(Markup('<span dir="auto">{}</span>').format(p) for p in parts)
+    return Markup(" · ").join(parts)
 
 
 def week_label(issue: Issue) -> str:

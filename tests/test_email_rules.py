@@ -46,7 +46,7 @@ BREAKAGES = [
     ("tiny text", _sub(r'class="meta" style="margin:0 0 6px;font-size:14px', 'class="meta" style="margin:0 0 6px;font-size:12px'), "below 14px"),
     ("small summary", _sub(r'class="sum" style="margin:0"', 'class="sum" style="margin:0;font-size:15px"'), "below 16px"),
     ("low light contrast", _sub(r'(class="meta" style="[^"]*color:)#[0-9a-f]{6}', r"\1#bbbbbb"), "light-mode contrast"),
-    ("low dark contrast", _sub(r"\.meta,\.lede,\.foot,\.src\{color:#[0-9a-f]{6} !important\}", ""), "dark-mode contrast"),
+    ("low dark contrast", _sub(r"\.meta,\.lede,\.foot,\.src,\.hero img\{color:#[0-9a-f]{6} !important\}", ""), "dark-mode contrast"),
     ("bare read more", _sub(r"(<h3[^>]*><a [^>]*>)[^<]*(</a>)", r"\1Read more\2"), "must name its target"),
     ("small tap target", _sub(r"display:block;padding:9px 0;", "display:block;padding:2px 0;"), "tap target"),
     ("http link", _sub(r'href="https://circuit', 'href="http://circuit'), "href must be https"),
