@@ -47,6 +47,7 @@ ALLOWED_ATTRIBUTES = {
 RTL_LANGS = {"ar", "fa", "he", "ur", "ps", "sd", "ug", "yi", "dv", "ckb"}
 
 _WS = re.compile(r"\s+")
+UNTITLED_WORDS = 12  # title-less (microblog) items get their first words as title
 
 
 def is_tracking_param(name: str) -> bool:
@@ -57,6 +58,11 @@ def is_tracking_param(name: str) -> bool:
 
 # Fragments that point inside a page rather than naming an item (comment threads, "read more").
 NOISE_FRAGMENT = re.compile(r"(comments?|respond|disqus_thread|more|more-\d+|comment-\d+|main|content|top)?$", re.I)
+
+
+def _feed_marker(name: str, value: str) -> bool:
+    """True for a parameter that only says the click came from a feed (Medium's ?source=rss-...)."""
+    return name.lower() in ("source", "src", "from") and value.lower().startswith(("rss", "feed", "atom"))
 
 
 def canonical_url(url: str, base: str | None = None, keep_fragment: bool = False) -> str:
@@ -75,7 +81,8 @@ def canonical_url(url: str, base: str | None = None, keep_fragment: bool = False
     host = parts.netloc.lower()
     if host.endswith(":443") or host.endswith(":80"):
         host = host.rsplit(":", 1)[0]
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)]
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if not is_tracking_param(k) and not _feed_marker(k, v)]
     path = parts.path or "/"
     fragment = parts.fragment if keep_fragment and not NOISE_FRAGMENT.fullmatch(parts.fragment) else ""
     return urlunsplit(("https", host, path, urlencode(query), fragment))
@@ -203,3 +210,12 @@ def text_direction(language: str | None, sample: str = "") -> str:
 def reading_minutes(text: str, words_per_minute: int = 230) -> int:
     """Estimated reading time in whole minutes (at least 1)."""
     return max(1, round(len(text.split()) / words_per_minute))
+
+
+def first_words(text: str) -> str | None:
+    """A title for a title-less (microblog) item: its first words."""
+    # A bare link says nothing as a headline ("Cats are neat. https://example.org/cats").
+    words = [w for w in text.split() if not w.startswith(("http://", "https://"))]
+    if not words:
+        return None
+    return " ".join(words[:UNTITLED_WORDS]) + (" …" if len(words) > UNTITLED_WORDS else "")

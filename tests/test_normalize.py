@@ -86,3 +86,8 @@ def test_fragments_are_kept_only_when_asked_and_meaningful():
         == "https://scripting.com/2017/06/26.html#a080605"
     for noise in ("comments", "respond", "more-1234", "disqus_thread", ""):
         assert canonical_url(f"https://x.example/post#{noise}", keep_fragment=True) == "https://x.example/post"
+
+
+def test_feed_source_markers_are_dropped_but_real_source_params_kept():
+    assert canonical_url("https://medium.com/@h/post-417d?source=rss-b1f3d322dadf------2") == "https://medium.com/@h/post-417d"
+    assert canonical_url("https://x.example/search?source=archive&q=1") == "https://x.example/search?source=archive&q=1"

@@ -140,3 +140,40 @@ def test_items_that_are_anchors_on_one_page_stay_separate(httpserver):
     assert second.url == "https://blog.example.com/2026/11/16.html#a090000" and first.id != second.id
     assert second.title == "Second thought, with a link."  # no gap before the full stop
     assert essay.url == "https://blog.example.com/2026/11/essay.html"  # a lone fragment is still dropped
+
+
+ATOM_FEED_AUTHOR = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Notes</title><id>urn:notes</id>
+<updated>2026-11-17T10:00:00Z</updated><author><name>Ada Feedwide</name></author>
+<entry><title>Inherits</title><id>urn:1</id><link href="https://notes.example.com/1"/>
+  <updated>2026-11-17T10:00:00Z</updated>
+  <content type="html">&lt;p&gt;&lt;img src="https://feeds.feedburner.com/~r/notes/~4/x.gif" width="1" height="1"&gt;
+  &lt;img src="https://s.w.org/images/core/emoji/11/72x72/1f600.png"&gt;
+  &lt;img src="/img/wide.jpg" alt="A wide shot" width="1200" height="600"&gt;Body.&lt;/p&gt;</content></entry>
+<entry><title>Own author</title><id>urn:2</id><link href="https://notes.example.com/2"/>
+  <updated>2026-11-17T11:00:00Z</updated><author><name>Bo Entry</name></author></entry>
+</feed>"""
+
+
+def test_atom_entries_inherit_the_feed_author_and_take_the_first_real_picture(httpserver):
+    inherits, own = read(serve(httpserver, ATOM_FEED_AUTHOR, "application/atom+xml")).articles
+    assert inherits.author == "Ada Feedwide" and own.author == "Bo Entry"
+    # The tracking pixel and the emoji are passed over; the relative src resolves against the feed.
+    assert inherits.image.url == origin(httpserver) + "/img/wide.jpg"
+    assert inherits.image.alt == "A wide shot" and inherits.image.width == 1200
+    assert own.image is None
+
+
+RSS_EMAIL_AUTHORS = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Desk</title><link>https://desk.example.com/</link>
+<managingEditor>desk@example.com (The Desk)</managingEditor>
+<item><title>Bare address</title><link>https://desk.example.com/a</link><author>joe@example.com</author>
+  <pubDate>Tue, 17 Nov 2026 10:00:00 GMT</pubDate></item>
+<item><title>Address and name</title><link>https://desk.example.com/b</link>
+  <author>joe@example.com (Joe Bloggs)</author><pubDate>Tue, 17 Nov 2026 10:00:00 GMT</pubDate></item>
+</channel></rss>"""
+
+
+def test_rss_author_is_a_name_never_a_bare_address_nor_the_managing_editor(httpserver):
+    bare, named = read(serve(httpserver, RSS_EMAIL_AUTHORS)).articles
+    assert bare.author is None and named.author == "Joe Bloggs"

@@ -141,3 +141,17 @@ def test_readme_example_configures_two_jsonapi_sources(tmp_path):
     assert (wire.kind, wire.options["items"], wire.options["headers"]) == (
         "jsonapi", "articles", {"X-Api-Key": "env:WIRE_API_KEY"})
     assert front.options["fields"]["published"] == "created_at_i" and front.options["next"] == "links.next"
+
+
+def test_title_less_items_are_titled_by_their_first_words(httpserver):
+    doc = {"rss": {"channel": {"item": [
+        {"link": "https://s.example.com/2026/11/17.html#a1", "pubDate": "Tue, 17 Nov 2026 10:00:00 GMT",
+         "description": "Good morning <b>students</b> and teachers!"},
+        {"link": "https://s.example.com/2026/11/17.html#a2", "pubDate": "Tue, 17 Nov 2026 11:00:00 GMT",
+         "title": "A titled one"},
+    ]}}}
+    httpserver.expect_request("/rss.json").respond_with_json(doc)
+    options = {"items": "rss.channel.item", "fields": {"url": "link", "published": "pubDate", "excerpt": "description"}}
+    first, second = read(httpserver.url_for("/rss.json"), options).articles
+    assert first.title == "Good morning students and teachers!" and second.title == "A titled one"
+    assert first.url.endswith("#a1") and second.url.endswith("#a2")  # anchors on one day page stay apart

@@ -96,3 +96,26 @@ def test_shared_jsonfeed_samples():
         reader(SourceSpec("rss-in-json", str(real / "ScriptingNews.json"), "jsonfeed"), ctx)
     microblog = reader(SourceSpec("m", str(SHARED / "spec/spec-1.1-microblog.json"), "jsonfeed"), ctx).articles
     assert microblog[0].title.startswith("Cats are neat")
+
+
+ICON_FEED = {
+    "version": "https://jsonfeed.org/version/1.1", "title": "Journal", "icon": "https://j.example.org/icon-192.png",
+    "items": [
+        {"id": "1", "url": "https://j.example.org/1", "title": "Logo only", "image": "https://j.example.org/icon-192.png",
+         "banner_image": "https://j.example.org/icon-192.png", "date_published": "2026-11-17T09:00:00+01:00",
+         "tags": ["automators,shortcuts, siri shortcuts", ""],
+         "content_html": "<p><img src='https://stats.j.example.org/p.php?idsite=8'><img src='/pics/one.jpg'>Hi</p>"},
+        {"id": "https://j.example.org/2", "content_text": "https://j.example.org/cats Cats are neat.",
+         "date_published": "2026-11-17T10:00:00Z"},
+    ],
+}
+
+
+def test_feed_icon_is_not_an_item_picture_and_comma_tags_are_split(httpserver):
+    httpserver.expect_request("/feed.json").respond_with_json(ICON_FEED)
+    ctx = FetchContext(Fetcher(backoff=Backoff(retries=0)).get)
+    logo, untitled = reader_for("jsonfeed")(SourceSpec("J", httpserver.url_for("/feed.json"), "jsonfeed"), ctx).articles
+    assert logo.image.url == "https://j.example.org/pics/one.jpg"  # from the body, past the stats pixel
+    assert logo.tags == ("automators", "shortcuts", "siri shortcuts") and logo.categories == logo.tags
+    assert logo.published == datetime(2026, 11, 17, 8, 0, tzinfo=timezone.utc)
+    assert untitled.title == "Cats are neat."  # a bare link is no headline

@@ -133,3 +133,15 @@ def test_server_error_is_reported_as_is(httpserver):
     assert str(err.value).endswith("/wp-json/wp/v2/posts?_embed=1&per_page=100&page=1&orderby=date&order=desc"
                                    "&after=2026-11-15T00%3A00%3A00&before=2026-11-24T00%3A00%3A00: "
                                    "HTTP 503 SERVICE UNAVAILABLE")
+
+
+def test_posts_without_embed_take_their_picture_from_the_body(httpserver):
+    post = {"id": 7, "date": "2026-11-18T10:00:00", "date_gmt": "2026-11-18T01:00:00", "link": "https://ja.example.jp/p7/",
+            "title": {"rendered": "新しい発見は孤独から得られる"}, "excerpt": {"rendered": ""}, "author": 6,
+            "content": {"rendered": '<p class="p1"><img loading="lazy" src="http://ja.example.jp/up/IMG_7329.jpg" '
+                                    'alt="町並み" width="1260" height="945" />言葉も通じない<em>外国</em>で。</p>'}}
+    httpserver.expect_request("/wp-json/wp/v2/posts").respond_with_json([post], headers={"X-WP-TotalPages": "1"})
+    (article,) = reader_for("wordpress")(SourceSpec("ja", httpserver.url_for("/"), "wordpress"), ctx()).articles
+    assert article.published == datetime(2026, 11, 18, 1, 0, tzinfo=timezone.utc)  # date_gmt, not the local date
+    assert article.image.url == "https://ja.example.jp/up/IMG_7329.jpg" and article.image.alt == "町並み"
+    assert article.author is None  # without _embed there is no name to show, and no id is shown instead

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import calendar
 import logging
+import re
 from datetime import datetime, timezone
 from typing import Any
 
 import feedparser
 
 from digest.errors import ItemError, SourceError
+from digest.normalize import first_words
 from digest.sources import FetchContext, SourceResult, SourceSpec, register
+from digest.sources.body_image import body_image
 from digest.sources.jsonapi import plain
-from digest.sources.jsonfeed import first_words
 from digest.sources.native import article_from, articles_from_items
 
 log = logging.getLogger(__name__)
@@ -64,11 +66,16 @@ def _int(value: Any) -> int | None:
     return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
-def _author(entry: dict) -> str | None:
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+
+
+def _author(entry: dict, inherited: str | None = None) -> str | None:
+    """The entry's author names; a bare e-mail address is not a name to print under a story."""
     names = [a.get("name") for a in entry.get("authors") or [] if isinstance(a, dict) and a.get("name")]
-    if names:
-        return ", ".join(dict.fromkeys(names))
-    return entry.get("author") or None
+    if not names and entry.get("author"):
+        names = [entry["author"]]
+    names = [n for n in names if not _EMAIL.fullmatch(n.strip())]
+    return ", ".join(dict.fromkeys(names)) if names else inherited
 
 
 def _link(entry: dict) -> str | None:
@@ -81,7 +88,8 @@ def _link(entry: dict) -> str | None:
     return guid if guid.startswith(("http://", "https://")) and entry.get("guidislink", True) else None
 
 
-def to_native(entry: dict, language: str | None, undated: datetime | None = None) -> dict:
+def to_native(entry: dict, language: str | None, undated: datetime | None = None,
+              feed_author: str | None = None) -> dict:
     """Map one feedparser entry to the native item shape."""
     contents = entry.get("content") or []
     html_parts = [c.get("value", "") for c in contents if "html" in str(c.get("type", "html"))]
@@ -93,13 +101,13 @@ def to_native(entry: dict, language: str | None, undated: datetime | None = None
         "title": title,
         "url": _link(entry),
         "published": published.isoformat() if published else None,
-        "author": _author(entry),
+        "author": _author(entry, feed_author),
         "categories": [t.get("label") or t.get("term") for t in entry.get("tags") or []
                        if t.get("label") or t.get("term")],
         # Without full content the summary is the body; with it, the summary is the excerpt.
         "content_html": body if body else summary,
         "excerpt": plain(summary) if body else None,
-        "image": _image(entry),
+        "image": _image(entry) or body_image(body or summary, _link(entry)),
         "language": (contents[0].get("language") if contents else None) or language,
     }
 
@@ -122,7 +130,10 @@ def read(spec: SourceSpec, ctx: FetchContext) -> SourceResult:
     language = parsed.feed.get("language") or None
     # Some feeds (often RSS 1.0) date nothing; `undated = "now"` dates such items when read.
     undated = datetime.now(timezone.utc) if spec.options.get("undated") == "now" else None
-    items = [to_native(e, language, undated) for e in parsed.entries]
+    # An Atom entry without an author has the feed's (RFC 4287, 4.2.1); an RSS channel's
+    # managingEditor or publisher is not the writer of each item, so RSS inherits nothing.
+    feed_author = _author(parsed.feed) if str(parsed.get("version", "")).startswith("atom") else None
+    items = [to_native(e, language, undated, feed_author) for e in parsed.entries]
     return articles_from_items(items, spec, builder=_article)
 
 

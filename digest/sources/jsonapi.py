@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 
 from digest.errors import ConfigError, SourceError
 from digest.fetch import HTTPStatusError
-from digest.normalize import html_to_text, sanitize_html
+from digest.normalize import clean_text, first_words, html_to_text, sanitize_html
 from digest.sources import FetchContext, SourceResult, SourceSpec, register
 from digest.sources.native import articles_from_items
 
@@ -119,16 +119,19 @@ def to_native(item: Any, mapping: dict[str, str], base: str) -> dict:
     image = _field(item, "image", mapping)
     if isinstance(image, dict):
         image = image.get("url") or image.get("src")
+    content, text, excerpt = (_field(item, n, mapping) for n in ("content", "content_text", "excerpt"))
+    # A title-less item (a microblog post, an RSS-in-JSON entry) is titled by its first words, as in feeds.
+    title = _field(item, "title", mapping) or first_words(plain(content) or clean_text(text) or plain(excerpt) or "")
     return {
-        "title": _field(item, "title", mapping),
+        "title": title,
         "url": urljoin(base, str(url)) if url else None,
         "published": _field(item, "published", mapping),
         "author": author,
         "categories": _names(_field(item, "categories", mapping)),
         "tags": _names(_field(item, "tags", mapping)),
-        "content_html": _field(item, "content", mapping),
-        "content_text": _field(item, "content_text", mapping),
-        "excerpt": plain(_field(item, "excerpt", mapping)),
+        "content_html": content,
+        "content_text": text,
+        "excerpt": plain(excerpt),
         "image": urljoin(base, str(image)) if isinstance(image, str) and image else None,
         "language": _field(item, "language", mapping),
     }

@@ -6,13 +6,11 @@ from typing import Any
 from urllib.parse import urljoin
 
 from digest.errors import SourceError
-from digest.normalize import clean_text, html_to_text, sanitize_html
+from digest.normalize import clean_text, first_words, html_to_text, sanitize_html
 from digest.sources import FetchContext, SourceResult, SourceSpec, register
+from digest.sources.body_image import body_image
 from digest.sources.jsonapi import load_json, plain
 from digest.sources.native import articles_from_items
-
-UNTITLED_WORDS = 12  # title-less (microblog) items get their first words as title
-
 
 def looks_jsonfeed(doc: Any) -> bool:
     """True for a decoded JSON Feed document (any version, http or https version URL)."""
@@ -32,14 +30,6 @@ def _authors(item: dict, feed: dict) -> str | None:
     return None
 
 
-def first_words(text: str) -> str | None:
-    """A title for a title-less (microblog) item: its first words."""
-    words = text.split()
-    if not words:
-        return None
-    return " ".join(words[:UNTITLED_WORDS]) + (" …" if len(words) > UNTITLED_WORDS else "")
-
-
 def _title(item: dict) -> str | None:
     if item.get("title"):
         return item["title"]
@@ -52,9 +42,14 @@ def to_native(item: Any, feed: dict, base: str) -> dict:
     if not isinstance(item, dict):
         return {}
     url = item.get("url") or item.get("external_url")
-    image = item.get("image") or item.get("banner_image")
+    # Some feeds repeat their icon as every item's image: that is a logo, not the story's picture.
+    icons = {feed.get("icon"), feed.get("favicon")} - {None}
+    image = next((i for i in (item.get("image"), item.get("banner_image"))
+                  if isinstance(i, str) and i and i not in icons), None)
     tags = item.get("tags") or []
     tags = [tags] if isinstance(tags, str) else [t for t in tags if isinstance(t, str)]
+    # Some generators write all tags as one "a,b,c" string; a tag never holds a comma on purpose.
+    tags = [part.strip() for t in tags for part in t.split(",") if part.strip()]
     if not url and str(item.get("id", "")).startswith(("http://", "https://")):
         url = item["id"]  # many feeds use the permalink as the item's id
     return {
@@ -68,7 +63,8 @@ def to_native(item: Any, feed: dict, base: str) -> dict:
         "content_html": item.get("content_html"),
         "content_text": item.get("content_text"),
         "excerpt": plain(item.get("summary")),
-        "image": urljoin(base, str(image)) if isinstance(image, str) else None,
+        "image": urljoin(base, image) if image
+        else body_image(item.get("content_html"), urljoin(base, str(url)) if url else base),
         "language": item.get("language") or feed.get("language"),
     }
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from digest.errors import SourceError
 from digest.fetch import HTTPStatusError
 from digest.sources import FetchContext, SourceResult, SourceSpec, register
+from digest.sources.body_image import body_image
 from digest.sources.jsonapi import load_json, plain
 from digest.sources.native import articles_from_items
 
@@ -89,7 +90,8 @@ def to_native(post: Any) -> dict:
         "tags": _terms(post, "post_tag"),
         "content_html": _rendered(post.get("content")),
         "excerpt": plain(_rendered(post.get("excerpt"))),
-        "image": _best_image(post),
+        # Without _embed (a saved response, a site that drops it) the body's first picture stands in.
+        "image": _best_image(post) or body_image(_rendered(post.get("content")), post.get("link")),
     }
 
 
