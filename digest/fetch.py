@@ -152,7 +152,8 @@ class Fetcher:
                 resp = self.session.get(full, headers=headers, timeout=self.timeout, stream=True)
             except requests.exceptions.ReadTimeout:
                 # The server is up but slow: another attempt would multiply the wait, so give up.
-                raise SourceError(f"{shown}: timed out after {self.timeout[1]:g} s waiting for a response") from None
+                raise SourceError(f"{shown}: timed out after {self.timeout[1]:g} s waiting for a response "
+                                  "(raise [fetch] timeout if the source is only slow)") from None
             except (requests.ConnectionError, requests.exceptions.ConnectTimeout) as exc:
                 if _reason(exc) == "host not found":
                     raise SourceError(f"{shown}: cannot connect (host not found)") from None  # not transient

@@ -69,7 +69,8 @@ def test_every_kind_together_with_failures_isolated(threaded_server):
         "Native": (True, "native", 2), "Lab feed": (True, "jsonfeed", 2), "Blog": (True, "wordpress", 2),
         "Signal": (True, "feed", 2), "Atom": (True, "feed", 2)}
     assert reports["Lab feed"].newest == datetime(2026, 11, 18, 10, 0, tzinfo=timezone.utc)
-    assert reports["Slow"].error == f"{httpserver.url_for('/slow')}: timed out after 0.3 s waiting for a response"
+    assert reports["Slow"].error == (f"{httpserver.url_for('/slow')}: timed out after 0.3 s waiting for a response "
+        "(raise [fetch] timeout if the source is only slow)")
     assert reports["Broken"].error == f"{httpserver.url_for('/broken')}: HTTP 500 INTERNAL SERVER ERROR"
     assert reports["Portal"].error == f"{httpserver.url_for('/html')}: expected JSON but got an HTML page (text/html)"
     assert reports["Bad XML"].error.startswith(f"{httpserver.url_for('/bad.xml')}: invalid XML, not a readable feed")

@@ -94,7 +94,8 @@ def test_read_timeout_names_the_url(httpserver):
     httpserver.expect_request("/slow").respond_with_handler(slow)
     with pytest.raises(SourceError) as err:
         fetcher(timeout=(1.0, 0.2)).get(httpserver.url_for("/slow"))
-    assert str(err.value) == f"{httpserver.url_for('/slow')}: timed out after 0.2 s waiting for a response"
+    assert str(err.value) == (f"{httpserver.url_for('/slow')}: timed out after 0.2 s waiting for a response "
+        "(raise [fetch] timeout if the source is only slow)")
 
 
 def test_429_waits_for_retry_after_then_succeeds(httpserver):

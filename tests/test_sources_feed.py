@@ -177,3 +177,19 @@ RSS_EMAIL_AUTHORS = b"""<?xml version="1.0" encoding="utf-8"?>
 def test_rss_author_is_a_name_never_a_bare_address_nor_the_managing_editor(httpserver):
     bare, named = read(serve(httpserver, RSS_EMAIL_AUTHORS)).articles
     assert bare.author is None and named.author == "Joe Bloggs"
+
+
+def test_json_read_as_a_feed_says_to_drop_the_prefix(httpserver):
+    url = serve(httpserver, b'{"version": "https://jsonfeed.org/version/1.1", "items": []}', "application/json")
+    with pytest.raises(SourceError) as err:
+        read(url)
+    assert str(err.value) == (f"{url}: JSON, not an RSS or Atom feed; drop the feed: prefix "
+                              '(or set kind = "auto") so its kind is detected')
+
+
+def test_a_feed_read_as_json_says_which_kind_it_is(httpserver):
+    url = serve(httpserver, (FIXTURES / "rss2.xml").read_bytes(), "application/rss+xml")
+    with pytest.raises(SourceError) as err:
+        reader_for("jsonfeed")(SourceSpec("F", url, "jsonfeed"), FetchContext(Fetcher(backoff=Backoff(retries=0)).get))
+    assert str(err.value) == (f'{url}: expected JSON but got an RSS or Atom feed; read it with kind = "feed" '
+                              "(or the feed: prefix), or let the kind be detected")

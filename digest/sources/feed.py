@@ -116,6 +116,9 @@ def to_native(entry: dict, language: str | None, undated: datetime | None = None
 def read(spec: SourceSpec, ctx: FetchContext) -> SourceResult:
     """Read an RSS, RDF or Atom feed from a file or URL."""
     fetched = ctx.fetch(spec.location)
+    if fetched.body[:64].lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        raise SourceError(f"{spec.location}: JSON, not an RSS or Atom feed; drop the feed: prefix "
+                          '(or set kind = "auto") so its kind is detected')
     parsed = parse(fetched.body, fetched.url, fetched.content_type)
     if not parsed.entries:
         ctype = (fetched.content_type or "").split(";")[0].strip()

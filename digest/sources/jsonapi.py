@@ -47,6 +47,13 @@ def load_json(fetched: Any, where: str) -> Any:
     head = fetched.body[:512].lstrip().lower()
     if ctype in ("text/html", "application/xhtml+xml") or head.startswith((b"<!doctype html", b"<html")):
         raise SourceError(f"{where}: expected JSON but got an HTML page ({ctype or 'no content type'})")
+    if head.lstrip(b"\xef\xbb\xbf").startswith(b"<"):
+        from digest.sources.feed import looks_feed  # feed imports this module
+
+        if looks_feed(fetched.body):
+            raise SourceError(f"{where}: expected JSON but got an RSS or Atom feed; "
+                              'read it with kind = "feed" (or the feed: prefix), or let the kind be detected')
+        raise SourceError(f"{where}: expected JSON but got XML or markup ({ctype or 'no content type'})")
     try:
         return json.loads(fetched.body.decode("utf-8-sig"))
     except UnicodeDecodeError:
