@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -62,6 +63,23 @@ def _one(spec: SourceSpec, fetch: Callable[..., Any], since: datetime | None,
 def failure_line(report: SourceReport) -> str:
     """`name: reason`, without repeating the name when the reason already starts with it (a path or URL)."""
     return report.error if report.error and report.error.startswith(report.name) else f"{report.name}: {report.error}"
+
+
+def skipped_lines(collected: Collected) -> list[str]:
+    """One line per source that skipped items: `name: N item(s) skipped: commonest reason (+ K other reasons)`."""
+    by_source: dict[str, Counter] = {}
+    for skip in collected.skipped:
+        by_source.setdefault(skip.source, Counter())[skip.reason] += 1
+    lines = []
+    for report in collected.reports:
+        reasons = by_source.get(report.name)
+        if not reasons:
+            continue
+        (reason, _), others = reasons.most_common(1)[0], len(reasons) - 1
+        more = f" (+ {others} other reason{'s' * (others > 1)})" if others else ""
+        total = sum(reasons.values())
+        lines.append(f"{report.name}: {total} item{'s' * (total > 1)} skipped: {reason}{more}")
+    return lines
 
 
 def read_all(specs: Sequence[SourceSpec], fetcher: Any, since: datetime | None = None,

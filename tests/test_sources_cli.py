@@ -51,3 +51,18 @@ def test_no_sources_configured(tmp_path, monkeypatch):
     result = run(cwd=tmp_path)
     assert result.exit_code == 1
     assert result.output.strip() == "error: no sources configured; add [[sources]] to digest.toml or pass --source"
+
+
+def test_skipped_items_are_counted_with_their_commonest_reason(tmp_path, httpserver):
+    undated = b"""<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+      xmlns="http://my.netscape.com/rdf/simple/0.9/"><channel><title>News</title><link>https://n.example/</link></channel>
+      <item><title>One</title><link>https://n.example/1</link></item>
+      <item><title>Two</title><link>https://n.example/2</link></item></rdf:RDF>"""
+    httpserver.expect_request("/rdf").respond_with_data(undated, content_type="application/rdf+xml")
+    url = httpserver.url_for("/rdf")
+    result = run("--source", url, cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[1].split() == [url, "feed", "ok", "0", "-"]
+    assert lines[2] == (f'{url}: 2 items skipped: no date (pubDate, dc:date, published or updated); '
+                        'set undated = "now" on this source to date such items when they are read')

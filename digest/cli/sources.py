@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from digest.cli.app import command
-from digest.collect import failure_line, read_all
+from digest.collect import failure_line, read_all, skipped_lines
 from digest.config import parse_source, resolve
 from digest.errors import ConfigError, SourceError
 from digest.fetch import Fetcher
@@ -43,8 +43,12 @@ def sources(
     if not settings.sources:
         raise ConfigError("no sources configured; add [[sources]] to digest.toml or pass --source")
     # read_all, not collect: the table is wanted even when every source fails.
-    reports = read_all(settings.sources, Fetcher.from_settings(settings), workers=settings.fetch_workers).reports
+    collected = read_all(settings.sources, Fetcher.from_settings(settings), workers=settings.fetch_workers)
+    reports = collected.reports
     typer.echo(format_sources(reports))
+    # A source can be "ok" with few items because it skipped the rest: say so, and why.
+    for line in skipped_lines(collected):
+        typer.echo(line)
     failed = sum(1 for r in reports if not r.ok)
     if failed:
         raise SourceError(f"{failed} of {len(reports)} source(s) failed")
