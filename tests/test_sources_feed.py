@@ -84,6 +84,17 @@ RSS_TEMPLATE = """<rss version="2.0"><channel><title>{title}</title><link>https:
      "Café crème à Noël", "Déjà vu"),
     ("", "latin-1", "application/rss+xml", "Café crème à Noël", "Déjà vu"),  # no declaration at all
     ("", "latin-1", "text/xml; charset=ISO-8859-1", "Über Straße", "Grüße"),  # only the HTTP charset
+    # A server's default ISO-8859-1 label loses to the document's own declaration...
+    ('<?xml version="1.0" encoding="windows-1251"?>\n', "cp1251", "text/xml; charset=ISO-8859-1",
+     "Новости недели", "Привет, мир"),
+    ('<?xml version="1.0" encoding="KOI8-R"?>\n', "koi8_r", "application/xml; charset=iso-8859-1",
+     "Первая новость", "Ёжик"),
+    ('<?xml version="1.0" encoding="utf-8"?>\n', "utf-8", "text/xml; charset=ISO-8859-1", "Café ☕", "Déjà vu"),
+    # ...but a charset a server states on purpose still wins, and a mislabelled UTF-8 header is survived.
+    ('<?xml version="1.0" encoding="ISO-8859-1"?>\n', "cp1251", "text/xml; charset=windows-1251",
+     "Новости недели", "Привет, мир"),
+    ('<?xml version="1.0" encoding="windows-1251"?>\n', "cp1251", "application/rss+xml; charset=utf-8",
+     "Новости недели", "Привет, мир"),
 ])
 def test_encodings(httpserver, declared, encoding, content_type, title, body):
     raw = (declared + RSS_TEMPLATE.format(title=title, body=body)).encode(encoding)

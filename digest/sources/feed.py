@@ -28,9 +28,27 @@ def looks_feed(body: bytes) -> bool:
     return any(marker in head for marker in FEED_MARKERS) and b"<html" not in head[:200]
 
 
+# Charsets servers send by default rather than because they know (HTTP/1.1 made ISO-8859-1 the
+# text/* default): when the document's own XML declaration names another, the declaration wins.
+DEFAULT_CHARSETS = frozenset({"iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii", "windows-1252", "cp1252"})
+_CHARSET = re.compile(r";\s*charset\s*=\s*[\"']?([\w.:-]+)", re.I)
+_DECLARED = re.compile(rb"""^\s*<\?xml[^>]*\bencoding\s*=\s*["']([\w.:-]+)["']""")
+
+
+def _trusted_content_type(content_type: str, body: bytes) -> str:
+    """The Content-Type to parse with: without a default-looking charset that the prolog contradicts."""
+    header = _CHARSET.search(content_type)
+    declared = _DECLARED.match(body.lstrip(b"\xef\xbb\xbf")[:300])
+    if header and declared and header.group(1).lower() in DEFAULT_CHARSETS \
+            and declared.group(1).decode("ascii").lower() != header.group(1).lower():
+        return content_type.split(";")[0].strip()
+    return content_type
+
+
 def parse(body: bytes, url: str, content_type: str = "") -> Any:
     """Parse a feed; relative links resolve against `url`, charset from `content_type` or the prolog."""
     headers = {"content-location": url} if url.startswith(("http://", "https://")) else {}
+    content_type = _trusted_content_type(content_type, body)
     if content_type:
         headers["content-type"] = content_type
     return feedparser.parse(body, response_headers=headers, resolve_relative_uris=True, sanitize_html=False)
