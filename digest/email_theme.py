@@ -112,6 +112,20 @@ def palette(newsletter: Newsletter) -> Palette:
     )
 
 
+GENERIC_FONTS = ("serif", "sans-serif", "monospace", "system-ui", "cursive")
+FALLBACK_FONTS = "Arial, sans-serif"
+
+
+def font_stack(value: str) -> str:
+    """A CSS font stack from the configured one, ending in a generic family so text never falls back to Times."""
+    stack = css_safe(value or "").strip(" ,")
+    if not stack:
+        return FALLBACK_FONTS
+    if stack.split(",")[-1].strip().strip("'\"").lower() not in GENERIC_FONTS:
+        stack = f"{stack}, {FALLBACK_FONTS}"
+    return stack
+
+
 def css_safe(value: str) -> str:
     """A config value made safe to place inside CSS (no braces, tags or statement ends)."""
     return re.sub(r"[<>{};\\]", "", value).strip()

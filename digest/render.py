@@ -15,7 +15,7 @@ from markupsafe import Markup
 from premailer import Premailer
 
 import digest
-from digest.email_theme import css_safe, palette
+from digest.email_theme import font_stack, palette
 from digest.errors import RenderError
 from digest.models import (RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, Entry, Issue,
                            Rendered, Section)
@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 HTML_TEMPLATE = "email.html"
 TEXT_TEMPLATE = "email.txt"
 CLIP_LIMIT = 102_000  # Gmail clips an HTML part whose encoded source reaches this size
+# A send replaces the unsubscribe placeholder with each subscriber's link (up to about 700 bytes with
+# a long address): an issue keeps this much below the clip so no subscriber's copy reaches it.
+RECIPIENT_RESERVE = 2_000
+SAFE_LIMIT = CLIP_LIMIT - RECIPIENT_RESERVE
 DEFAULT_BUDGET = 82_000
 
 # premailer writes colours as 3-digit hex (#fff) and joins declarations with "; ".
@@ -122,7 +126,7 @@ def _context(issue: Issue, web: bool) -> dict:
         "issue": issue,
         "newsletter": newsletter,
         "colors": palette(newsletter),
-        "font_family": css_safe(newsletter.font_family) or "Arial, sans-serif",
+        "font_family": font_stack(newsletter.font_family),
         "direction": "rtl" if newsletter.direction == "rtl" else "ltr",
         "week_label": week_label(issue),
         "web_link": None if web else web_link(issue),
@@ -174,8 +178,9 @@ def render_issue(issue: Issue, template_dir: Path | None = None, *, web: bool = 
     html = inline_css(html)
     warnings = []
     size = encoded_size(html)
-    if size >= CLIP_LIMIT:
-        warnings.append(f"HTML is {size:,} bytes encoded; Gmail clips at {CLIP_LIMIT:,} and hides the footer")
+    if size >= SAFE_LIMIT:
+        warnings.append(f"HTML is {size:,} bytes encoded; with a subscriber's unsubscribe link it can reach "
+                        f"Gmail's clip at {CLIP_LIMIT:,}, which hides the footer")
     return Rendered(html=html, text=tidy(text), warnings=tuple(warnings))
 
 
@@ -218,7 +223,7 @@ def trimmed(issue: Issue, count: int) -> Issue:
 def fit_to_budget(issue: Issue, template_dir: Path | None = None,
                   budget: int = DEFAULT_BUDGET) -> tuple[Issue, Rendered]:
     """Render; while the encoded HTML exceeds `budget`, move the lowest-ranked entries to "More this week"."""
-    limit = min(budget, CLIP_LIMIT - 1)
+    limit = min(budget, SAFE_LIMIT - 1)
 
     def attempt(count: int) -> tuple[Issue, Rendered, int]:
         candidate = trimmed(issue, count)

@@ -14,9 +14,10 @@ from lxml import etree
 
 from digest.email_theme import contrast
 from digest.models import UNSUBSCRIBE_PLACEHOLDER, Issue
-from digest.render import CLIP_LIMIT, encoded_size, web_link
+from digest.render import CLIP_LIMIT, SAFE_LIMIT, encoded_size, web_link
 
 STYLE_BLOCKS_MAX = 16 * 1024
+PREHEADER_MAX = 110  # inbox lists show 40-90 characters; longer ones are cut mid-word
 MIN_FONT_PX, BODY_FONT_PX, MIN_TARGET_PX, MIN_CONTRAST = 14, 16, 44, 4.5
 BARE_LINK_TEXT = {"read more", "more", "click here", "here", "link", "continue reading", "read on"}
 BANNED_CSS = [(re.compile(p, re.I), why) for p, why in (
@@ -26,6 +27,13 @@ BANNED_CSS = [(re.compile(p, re.I), why) for p, why in (
     (r"data:", "data: URI"),
 )]
 HEX = re.compile(r"#[0-9a-fA-F]+\b")
+COLOUR_DECLARATION = re.compile(r"(?<![\w-])(color|background-color|background|border(?:-(?:top|right|bottom|left))?"
+                                r"(?:-color)?)\s*:\s*([^;}]+)", re.I)
+COLOUR_KEYWORDS = {"inherit", "transparent", "currentcolor", "initial", "unset", "none", "important"}
+BORDER_WORDS = {"solid", "dashed", "dotted", "double", "none", "hidden", "groove", "ridge", "inset", "outset",
+                "px", "thin", "medium", "thick", "no", "repeat"}
+FONT_DECLARATION = re.compile(r"(?<![\w-])font-family\s*:\s*([^;}]+)", re.I)
+GENERIC_FONTS = {"serif", "sans-serif", "monospace", "system-ui", "cursive", "inherit"}
 
 
 def style_of(el) -> dict[str, str]:
@@ -91,11 +99,21 @@ def style_blocks(doc) -> list[str]:
 
 def dark_overrides(doc) -> dict:
     """{element: {property: value}} applied by the prefers-color-scheme: dark rules."""
+    return media_overrides(doc, "prefers-color-scheme: dark")
+
+
+def phone_overrides(doc) -> dict:
+    """{element: {property: value}} applied by the phone layout (max-width media queries)."""
+    return media_overrides(doc, "max-width")
+
+
+def media_overrides(doc, media: str) -> dict:
+    """{element: {property: value}} applied by the @media rules whose query contains `media`."""
     overrides: dict = {}
     parser = cssutils.CSSParser(validate=False, loglevel=100)
     for text in (s.text or "" for s in doc.iter("style")):
         for rule in parser.parseString(text):
-            if rule.type != rule.MEDIA_RULE or "prefers-color-scheme: dark" not in rule.media.mediaText:
+            if rule.type != rule.MEDIA_RULE or media not in rule.media.mediaText:
                 continue
             for inner in rule.cssRules:
                 if inner.type != inner.STYLE_RULE:
@@ -110,6 +128,33 @@ def dark_overrides(doc) -> dict:
                             value = re.sub(r"^#(\w)(\w)(\w)$", r"#\1\1\2\2\3\3", prop.value.strip())
                             overrides.setdefault(el, {})[prop.name] = value
     return overrides
+
+
+def _rule_selectors(css: str, media: str | None) -> dict[str, set[str]]:
+    """{selector: properties} of the style rules inside @media `media` (None: outside any @media)."""
+    found: dict[str, set[str]] = {}
+    parser = cssutils.CSSParser(validate=False, loglevel=100)
+    for rule in parser.parseString(css):
+        if rule.type == rule.MEDIA_RULE and media and media in rule.media.mediaText:
+            inner = [r for r in rule.cssRules if r.type == r.STYLE_RULE]
+        elif rule.type == rule.STYLE_RULE and media is None:
+            inner = [rule]
+        else:
+            continue
+        for style_rule in inner:
+            for selector in style_rule.selectorText.split(","):
+                found.setdefault(" ".join(selector.split()), set()).update(p.name for p in style_rule.style)
+    return found
+
+
+def dark_selectors(css: str) -> dict[str, set[str]]:
+    """{selector: properties} set by the prefers-color-scheme: dark rules."""
+    return _rule_selectors(css, "prefers-color-scheme: dark")
+
+
+def outlook_dark_selectors(css: str) -> set[str]:
+    """Selectors of the Outlook.com dark-mode rules ([data-ogsc] ..., [data-ogsb] ...)."""
+    return {s for s in _rule_selectors(css, None) if s.startswith(("[data-ogsc]", "[data-ogsb]"))}
 
 
 def _document(doc, html: str) -> list[str]:
@@ -135,9 +180,13 @@ def _document(doc, html: str) -> list[str]:
     wrappers = doc.xpath('//*[@role="article" and @aria-roledescription="email" and normalize-space(@aria-label)]')
     if not wrappers:
         problems.append('no wrapper with role="article" aria-roledescription="email" aria-label')
-    comments = " ".join(c.text or "" for c in doc.iter(etree.Comment))
-    if "<o:PixelsPerInch>96</o:PixelsPerInch>" not in comments:
-        problems.append("missing the Outlook 96-dpi OfficeDocumentSettings block")
+    head = doc.find("head")
+    mso = [c.text or "" for c in (head.iter(etree.Comment) if head is not None else ()) if "[if mso]" in (c.text or "")]
+    if not any("<o:PixelsPerInch>96</o:PixelsPerInch>" in c and "<o:AllowPNG/>" in c for c in mso):
+        problems.append("missing the Outlook 96-dpi OfficeDocumentSettings block (in an [if mso] comment in <head>)")
+    if root.get("xmlns:o") != "urn:schemas-microsoft-com:office:office" or \
+            root.get("xmlns:v") != "urn:schemas-microsoft-com:vml":
+        problems.append("<html> needs the xmlns:v and xmlns:o namespaces, or Outlook ignores the 96-dpi block")
     return problems
 
 
@@ -158,6 +207,10 @@ def _layout(doc) -> list[str]:
         if not (previous is not None and previous.tag is etree.Comment and "[if mso]" in (previous.text or "")
                 and 'width="600"' in (previous.text or "")):
             problems.append(f"top-level table on line {table.sourceline} lacks the MSO 600px wrapper")
+        after = table.getnext()
+        if not (after is not None and after.tag is etree.Comment and "[if mso]" in (after.text or "")
+                and (after.text or "").strip().endswith("</table><![endif]")):
+            problems.append(f"top-level table on line {table.sourceline}: the MSO wrapper is not closed after it")
         if len(table.findall(".//h2")) > 1:
             problems.append(f"table on line {table.sourceline} holds several sections (one table per section)")
     return problems
@@ -181,16 +234,22 @@ def _headings(doc) -> list[str]:
 def _text(doc) -> list[str]:
     problems = []
     light: list[str] = []
-    dark_rules = dark_overrides(doc)
+    dark_rules, phone_rules = dark_overrides(doc), phone_overrides(doc)
     for el in doc.find("body").iter():
-        if not isinstance(el.tag, str) or not own_text(el) or hidden(el):
+        if not isinstance(el.tag, str) or hidden(el):
             continue
-        size = px(inherited(el, "font-size")) or 16.0
-        where = f"<{el.tag}> '{own_text(el)[:30]}' (line {el.sourceline})"
-        if size < MIN_FONT_PX:
-            problems.append(f"{where}: font-size {size:g}px is below {MIN_FONT_PX}px")
-        if "sum" in (el.get("class") or "").split() and size < BODY_FONT_PX:
-            problems.append(f"{where}: body text {size:g}px is below {BODY_FONT_PX}px")
+        if el.tag == "img" and el.get("alt"):  # alt text shows with images blocked: it must read too
+            where = f"alt text of image {el.get('src', '')[:40]} (line {el.sourceline})"
+        elif own_text(el):
+            where = f"<{el.tag}> '{own_text(el)[:30]}' (line {el.sourceline})"
+        else:
+            continue
+        for layout, rules in (("", None), (" on phones", phone_rules)):
+            size = px(inherited(el, "font-size", rules)) or 16.0
+            if size < MIN_FONT_PX:
+                problems.append(f"{where}: font-size {size:g}px{layout} is below {MIN_FONT_PX}px")
+            if "sum" in (el.get("class") or "").split() and size < BODY_FONT_PX:
+                problems.append(f"{where}: body text {size:g}px{layout} is below {BODY_FONT_PX}px")
         colour = inherited(el, "color")
         if el.tag == "a" and not style_of(el).get("color"):
             problems.append(f"{where}: link has no colour of its own")
@@ -236,11 +295,17 @@ def _images(doc, html: str) -> list[str]:
         problems.append("data: URIs are not allowed")
     if doc.xpath("//svg | //*[@background]"):
         problems.append("no SVG or background attributes (they break with images off)")
+    if re.search(r"<svg[\s>]", html, re.I):
+        problems.append("inline SVG is not allowed (Gmail and Outlook drop it)")
     for img in doc.iter("img"):
         where = f"image {img.get('src', '')[:60]} (line {img.sourceline})"
         style = style_of(img)
         if not (img.get("src") or "").startswith("https://"):
             problems.append(f"{where}: src must be https")
+        if re.search(r"\.svgz?$", (img.get("src") or "").split("?")[0].split("#")[0], re.I):
+            problems.append(f"{where}: SVG images do not show in Gmail or Outlook")
+        if "logo-img" in (img.get("class") or "").split() and not (img.get("alt") or "").strip():
+            problems.append(f"{where}: the logo stands for the newsletter's name and needs it as alt text")
         if img.get("alt") is None:
             problems.append(f"{where}: needs an alt attribute (empty when decorative)")
         if not (img.get("width") or "").isdigit():
@@ -267,6 +332,14 @@ def _css(doc) -> list[str]:
         for colour in HEX.findall(text):
             if len(colour) != 7:
                 problems.append(f"colour {colour} is not 6-digit hex")
+        for prop, value in COLOUR_DECLARATION.findall(text):
+            for word in re.findall(r"(?<![#\w-])[a-z]+(?![\w-])", value.replace("!important", "").lower()):
+                if word not in COLOUR_KEYWORDS and (prop.endswith("color") or word not in BORDER_WORDS):
+                    problems.append(f"{prop}: {word!r} is a named colour (use 6-digit hex)")
+        for stack in FONT_DECLARATION.findall(text):
+            last = stack.replace("!important", "").split(",")[-1].strip().strip("'\"").lower()
+            if last not in GENERIC_FONTS:
+                problems.append(f"font-family {stack.strip()[:50]!r} must end in a generic family (sans-serif, serif)")
     for block in blocks:
         depth = 0
         for token in re.findall(r"[{}]|@[\w-]+", block):
@@ -283,6 +356,11 @@ def _css(doc) -> list[str]:
         problems.append("no prefers-color-scheme: dark rules")
     if "[data-ogsc]" not in all_css:
         problems.append("no Outlook.com [data-ogsc] dark-mode rules")
+    outlook = outlook_dark_selectors(all_css)
+    for selector, props in dark_selectors(all_css).items():
+        for prop, marker in (("color", "[data-ogsc]"), ("background-color", "[data-ogsb]")):
+            if prop in props and f"{marker} {selector}" not in outlook:
+                problems.append(f"dark mode sets {prop} on {selector!r} but Outlook.com has no {marker} {selector} rule")
     for logo in doc.find_class("logo-img"):
         plate = logo.getparent()
         if background(plate).lower() != "#ffffff" or dark_overrides(doc).get(plate, {}).get(
@@ -296,6 +374,11 @@ def _issue(doc, html: str, issue: Issue, web: bool) -> list[str]:
     root = doc.getroottree().getroot()
     if root.get("dir") != issue.newsletter.direction:
         problems.append(f"<html dir> is {root.get('dir')}, the newsletter's direction is {issue.newsletter.direction}")
+    if root.get("lang") != issue.newsletter.language:
+        problems.append(f"<html lang> is {root.get('lang')}, the newsletter's language is {issue.newsletter.language}")
+    h1 = doc.find(".//h1")
+    if h1 is not None and " ".join(h1.text_content().split()) != " ".join(issue.title.split()):
+        problems.append(f"the h1 is {h1.text_content().strip()[:40]!r}, not the issue's title {issue.title!r}")
     if (doc.findtext(".//title") or "").strip() != f"{issue.newsletter.name} · {issue.title}":
         problems.append("<title> is not the newsletter's name and the issue's title")
     titles: dict[str, list] = {}
@@ -311,10 +394,21 @@ def _issue(doc, html: str, issue: Issue, web: bool) -> list[str]:
         nearest = next((a.get("dir") for a in heading.iterancestors() if a.get("dir")), None)
         if nearest != article.direction:
             problems.append(f"article {article.title[:40]!r} renders {nearest}, not {article.direction}")
+    if issue.lead and issue.lead.article.image and issue.lead.article.image.url.startswith("https://"):
+        image = issue.lead.article.image
+        shown = [i for i in doc.iter("img") if i.get("src") == image.url]
+        if shown and shown[0].get("alt") != image.alt:
+            problems.append(f"the lead image's alt text is {shown[0].get('alt')!r}, not the article's {image.alt!r}")
     hrefs = {a.get("href") for a in doc.iter("a")}
     for entry in [e for s in issue.sections for e in s.more] + list(issue.more):
         if entry.article.url not in hrefs:
             problems.append(f"listed article {entry.article.title[:40]!r} has no link")
+            continue
+        link = next(a for a in doc.iter("a") if a.get("href") == entry.article.url)
+        nearest = next((a.get("dir") for a in [link, *link.iterancestors()] if a.get("dir")), None)
+        if nearest != entry.article.direction:
+            problems.append(f"listed article {entry.article.title[:40]!r} renders {nearest}, "
+                            f"not {entry.article.direction}")
     headings = {" ".join(h.text_content().split()) for h in doc.iter("h2")}
     problems += [f"section {s.name!r} has no h2" for s in issue.sections if s.name not in headings]
     if issue.newsletter.postal_address not in " ".join(doc.find("body").text_content().split()):
@@ -328,6 +422,11 @@ def _issue(doc, html: str, issue: Issue, web: bool) -> list[str]:
             problems.append("the footer has no unsubscribe link (placeholder href)")
         if issue.preheader and (not preheader or not preheader[0].text_content().startswith(issue.preheader)):
             problems.append("the hidden preheader does not start with the issue's preheader")
+        if preheader and not {"display": "none", "mso-hide": "all"}.items() <= style_of(preheader[0]).items():
+            problems.append("the preheader must be hidden (display:none;mso-hide:all)")
+        if len(issue.preheader) > PREHEADER_MAX:
+            problems.append(f"the preheader is {len(issue.preheader)} characters; inboxes show about "
+                            f"{PREHEADER_MAX}")
         link = web_link(issue)
         if link and not doc.xpath(f'//a[@href="{link}" and contains(., "View in browser")]'):
             problems.append("web_url is set but there is no 'View in browser' link")
@@ -340,8 +439,9 @@ def check_email(html: str, issue: Issue | None = None, *, web: bool = False) -> 
     problems = (_document(doc, html) + _layout(doc) + _headings(doc) + _text(doc) + _links(doc)
                 + _images(doc, html) + _css(doc))
     size = encoded_size(html)
-    if size >= CLIP_LIMIT:
-        problems.append(f"encoded HTML is {size:,} bytes; Gmail clips at {CLIP_LIMIT:,}")
+    if size >= SAFE_LIMIT:
+        problems.append(f"encoded HTML is {size:,} bytes; Gmail clips at {CLIP_LIMIT:,} and each subscriber's "
+                        f"unsubscribe link adds to it (keep under {SAFE_LIMIT:,})")
     if issue is not None:
         problems += _issue(doc, html, issue, web)
     return problems

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -72,6 +73,23 @@ BREAKAGES = [
     ("no preheader", _sub(r'<div class="preheader".*?</div>', ""), "preheader"),
     ("no view in browser", _sub(r">View in browser<", ">Web<"), "View in browser"),
     ("missing article", _sub(r"(<h3[^>]*><a [^>]*>)[^<]*(</a>)", r"\1Another title\2"), "has no h3 title"),
+    ("lang not from config", _sub(r'<html lang="en"', '<html lang="fr"'), "newsletter's language is en"),
+    ("h1 is not the title", _sub(r'(<h1[^>]*><span dir="auto">)[^<]*', r"\1Something else"), "not the issue's title"),
+    ("96 dpi block outside mso", _sub(r"<!--\[if mso\]>\n<noscript>", "<!--[if gte mso 99]>\n<noscript>"), "96-dpi"),
+    ("no office namespace", _sub(r' xmlns:o="urn:schemas-microsoft-com:office:office"', ""), "xmlns:v and xmlns:o"),
+    ("MSO wrapper left open", _sub(r"(</table>\n)<!--\[if mso\]></td></tr><tr><td height=\"16\"></td></tr></table><!\[endif\]-->", r"\1"), "not closed"),
+    ("phone font too small", _sub(r"(\.thumb\{width:96px !important\})", r"\1\n.sum{font-size:13px !important}"), "on phones is below 14px"),
+    ("phone body text small", _sub(r"(\.thumb\{width:96px !important\})", r"\1\n.sum{font-size:15px !important}"), "15px on phones is below 16px"),
+    ("alt text unreadable", _sub(r'(<img src="[^"]*" alt="Photo for the story"[^>]*style="[^"]*)color:#[0-9a-f]{6}', r"\1color:#dddddd"), "alt text of image"),
+    ("svg image", _sub(r'(<img class="thumb" src="[^"]*)\.jpg"', r'\1.svg"'), "SVG images"),
+    ("inline svg", _sub(r'(<p class="sum")', r'<svg width="1" height="1"></svg>\1'), "inline SVG"),
+    ("named colour", _sub(r'class="sum" style="margin:0"', 'class="sum" style="margin:0;color:red"'), "named colour"),
+    ("named border colour", _sub(r"border-top:1px solid #e3e6ea", "border-top:1px solid silver"), "named colour"),
+    ("font without fallback", _sub(r"Helvetica, Arial, sans-serif", "Helvetica, Arial"), "generic family"),
+    ("no outlook.com twin", _sub(r",\[data-ogsc\] \.hero img", ""), "no [data-ogsc] .hero img rule"),
+    ("visible preheader", _sub(r'<div class="preheader" style="display:none;', '<div class="preheader" style="'), "must be hidden"),
+    ("listed link wrong dir", _sub(r'(<a class="link" href="[^"]*") dir="ltr"', r'\1 dir="rtl"'), "renders rtl, not ltr"),
+    ("lead alt not the article's", _sub(r'alt="Photo for the story"', 'alt="image"'), "lead image's alt text"),
 ]
 
 
@@ -79,6 +97,33 @@ BREAKAGES = [
 def test_each_breakage_is_reported(good_html, name, mutate, expected):
     problems = check_email(mutate(good_html), small_issue())
     assert any(expected in p for p in problems), problems
+
+
+@pytest.fixture(scope="module")
+def logo_issue():
+    issue = small_issue()
+    return replace(issue, newsletter=replace(issue.newsletter, logo_url="https://cdn.circuit.example.com/logo.png"))
+
+
+LOGO_BREAKAGES = [
+    ("logo without alt", _sub(r'alt="The Circuit Weekly"', 'alt=""'), "needs it as alt text"),
+    ("logo alt text unreadable in dark mode", _sub(r'(class="logo-img" style="[^"]*)color:#[0-9a-f]{6}', r"\1"), "dark-mode contrast"),
+    ("logo plate not white in dark mode", _sub(r"\.logo\{background-color:#ffffff !important\}", ".logo{background-color:#171b21 !important}"), "white plate"),
+    ("logo plate not kept in Outlook.com", _sub(r"\[data-ogsb\] \.logo\{[^}]*\}", ""), "[data-ogsb] .logo"),
+]
+
+
+@pytest.mark.parametrize("name, mutate, expected", LOGO_BREAKAGES, ids=[b[0] for b in LOGO_BREAKAGES])
+def test_each_logo_breakage_is_reported(logo_issue, name, mutate, expected):
+    html = render_issue(logo_issue).html
+    assert check_email(html, logo_issue) == []
+    problems = check_email(mutate(html), logo_issue)
+    assert any(expected in p for p in problems), problems
+
+
+def test_long_preheader_is_reported(good_html):
+    issue = replace(small_issue(), preheader="word " * 30)
+    assert any("the preheader is 150 characters" in p for p in check_email(render_issue(issue).html, issue))
 
 
 def test_clip_size_is_reported(good_html):

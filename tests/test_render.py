@@ -278,6 +278,17 @@ def test_logo_and_fonts_from_the_theme():
     assert "<script>" not in render_issue(hostile).html
 
 
+@pytest.mark.parametrize("configured, rendered", [
+    ("Inter", "Inter, Arial, sans-serif"),
+    ("Georgia, 'Times New Roman', serif", "Georgia, \"Times New Roman\", serif"),
+    ("", "Arial, sans-serif"),
+])
+def test_font_stack_always_ends_in_a_generic_family(configured, rendered):
+    issue = replace(small_issue(), newsletter=replace(NEWSLETTER, font_family=configured))
+    html = render_issue(issue).html
+    assert f"font-family:{rendered}" in html and check_email(html, issue) == []
+
+
 def test_css_premailer_cannot_inline_is_one_clear_error(tmp_path):
     (tmp_path / "styles.css").write_text(
         "@media (prefers-color-scheme: dark){@media screen{.card{color:#ffffff}}}\n", encoding="utf-8")
