@@ -189,6 +189,7 @@ class Sender:
         self._cap_left = 0
         self._suppressed: set[str] = set()
         self._suppressed_at = float("-inf")
+        self._connect_fails = 0  # connection attempts that failed in a row, over all workers
 
     def run(self, plan: Plan) -> SendSummary:
         """Deliver to everyone in the plan and return the summary (the caller holds the issue lock)."""
@@ -270,7 +271,7 @@ class Sender:
         envelope = None
         try:
             if conn is None:
-                conn = self.transport.connect()
+                conn = self._reconnect()
             envelope = self.factory.build(sub)
             self.ledger.mark(issue, sub.key, SENDING, message_id=envelope.message_id, attempted=True)
             reply: Reply = conn.send(envelope)
@@ -303,6 +304,32 @@ class Sender:
         self.ledger.mark(issue, sub.key, SENT, code=reply.code, reply=reply.text)
         self._count("sent")
         return conn, None
+
+    def _reconnect(self) -> Connection:
+        # Failed connections back off like retries do, and `attempts` of them in a row stop the run:
+        # an outage (or a firewall that swallows packets) must not cost every recipient its own
+        # timeouts and retries. What is left stays deferred/pending for the next run.
+        with self._lock:
+            fails = self._connect_fails
+        if fails:
+            self.stop.wait(min(self.options.backoff * 2 ** (fails - 1), self.options.backoff_max))
+            if self.stop.is_set():
+                raise ConnectionLost("run stopped before reconnecting")
+        try:
+            conn = self.transport.connect()
+        except (TemporaryFailure, ConnectionLost) as exc:
+            with self._lock:
+                self._connect_fails += 1
+                give_up = self._connect_fails >= self.options.attempts and not self.stop.is_set()
+                if give_up:
+                    self.summary.notes.append(
+                        f"{self.issue.id}: could not connect to {self.transport.describe()} "
+                        f"{self._connect_fails} times in a row ({exc}); stopped, the next run continues")
+                    self.stop.set()
+            raise
+        with self._lock:
+            self._connect_fails = 0
+        return conn
 
     def _give_back_cap(self) -> None:
         with self._lock:

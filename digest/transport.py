@@ -186,6 +186,15 @@ class SMTPTransport:
 
     def connect(self) -> SMTPConnection:
         """Connect, secure the channel and log in; ConnectionLost when the server cannot be reached."""
+        opened: list[smtplib.SMTP] = []
+        try:
+            return self._open(opened)
+        except BaseException:
+            for smtp in opened:  # a refused session must not leave its socket behind (one per retry)
+                smtp.close()
+            raise
+
+    def _open(self, opened: list[smtplib.SMTP]) -> SMTPConnection:
         where = f"{self.host}:{self.port}"
         try:
             if self.implicit_tls:
@@ -193,13 +202,13 @@ class SMTPTransport:
                                                       timeout=self.timeout, context=self.tls_context)
             else:
                 smtp = smtplib.SMTP(self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout)
-            smtp.ehlo()
+            opened.append(smtp)
+            _greet(smtp)
             if not self.implicit_tls:
                 if smtp.has_extn("starttls"):
                     smtp.starttls(context=self.tls_context)
-                    smtp.ehlo()
+                    _greet(smtp)
                 elif self.user and not _is_loopback(self.host):
-                    smtp.close()
                     raise SendError(f"{where} does not offer STARTTLS; refusing to send the password "
                                     "unencrypted (use smtps:// if the server expects implicit TLS)")
             if self.user:
@@ -212,10 +221,24 @@ class SMTPTransport:
         except smtplib.SMTPNotSupportedError:
             raise SendError(f"{where} does not offer AUTH; remove the user from send.smtp") from None
         except smtplib.SMTPResponseException as exc:
-            raise _classify(exc.smtp_code, exc.smtp_error) from None
+            # A refusal before any recipient was named (greeting, EHLO, STARTTLS) is about this client,
+            # never about a subscriber: a 5xx stops the run instead of failing (or suppressing) everyone.
+            text = _decode(exc.smtp_error)
+            if 400 <= exc.smtp_code < 500:
+                raise TemporaryFailure(exc.smtp_code, text) from None
+            raise SendError(f"{where} refused the connection ({exc.smtp_code} {text})") from None
         except (OSError, smtplib.SMTPException) as exc:
             raise ConnectionLost(f"cannot reach {where} ({exc.__class__.__name__}: {exc})") from None
         return SMTPConnection(smtp, where)
+
+
+def _greet(smtp: smtplib.SMTP) -> None:
+    # smtplib's ehlo() returns a refusal instead of raising it; HELO is the fallback RFC 5321 allows.
+    code, text = smtp.ehlo()
+    if not 200 <= code < 300:
+        code, text = smtp.helo()
+    if not 200 <= code < 300:
+        raise smtplib.SMTPHeloError(code, text)
 
 
 class OutboxConnection:

@@ -36,18 +36,45 @@ class Recorder:
     """An aiosmtpd handler that records messages and misbehaves on request."""
 
     def __init__(self, replies: dict[str, list[str]] | None = None, drop_on_rcpt: set[int] | None = None,
-                 delay: float = 0.0, logins: dict[str, str] | None = None, hold_at: int = 0):
+                 delay: float = 0.0, logins: dict[str, str] | None = None, hold_at: int = 0,
+                 refuse_hello: str | None = None, refuse_after: int = 0):
         self.replies = defaultdict(deque, {k.lower(): deque(v) for k, v in (replies or {}).items()})
         self.drop_on_rcpt = set(drop_on_rcpt or ())
         self.delay = delay
         self.hold_at = hold_at  # store message number hold_at, then answer only after release()
         self.released = threading.Event()
         self.logins = logins or {}
+        # Answer EHLO and HELO with this reply once `refuse_after` RCPTs were seen (a server that
+        # starts refusing new sessions mid-run); set it to None to let sessions in again.
+        self.refuse_hello = refuse_hello
+        self.refuse_after = refuse_after
+        self.ehlos = 0  # sessions that said EHLO (one per connection without STARTTLS)
         self.seen_logins: list[tuple[str, str]] = []
         self.messages: list[Received] = []
         self.rcpt_count = 0
         self.peers: set = set()  # distinct client connections seen at RCPT
         self.lock = threading.Lock()
+
+    def _refusal(self, ehlo: bool = False) -> str | None:
+        with self.lock:
+            self.ehlos += ehlo
+            return self.refuse_hello if self.refuse_hello and self.rcpt_count >= self.refuse_after else None
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        """Greet as aiosmtpd does, or refuse the session."""
+        refusal = self._refusal(ehlo=True)
+        if refusal:
+            return [refusal]
+        session.host_name = hostname
+        return responses
+
+    async def handle_HELO(self, server, session, envelope, hostname):
+        """Greet as aiosmtpd does, or refuse the session."""
+        refusal = self._refusal()
+        if refusal:
+            return refusal
+        session.host_name = hostname
+        return f"250 {server.hostname}"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         """Answer from the recipient's script, drop the connection, or accept."""

@@ -340,3 +340,43 @@ def test_an_unsubscribe_during_the_run_takes_effect_before_that_recipient(tmp_pa
                          store, SendOptions(), tmp_path / "state", clock=lambda: next(ticks) * 11.0)
     assert (summary.sent, summary.suppressed, summary.undelivered, summary.problems) == (3, 1, 0, [])
     assert "r2@example.com" not in rec.recipients()
+
+
+def test_a_server_refusing_new_sessions_stops_the_run_and_fails_nobody(tmp_path, server):
+    # The connection drops at the 3rd RCPT; the reconnect is answered 554 at EHLO and HELO. That
+    # refusal is about this client, not about the next subscriber: nobody is failed or suppressed.
+    people = [(f"reader{i}@example.com", "") for i in range(6)]
+    rec, ctl = server(drop_on_rcpt={3}, refuse_hello="554 5.7.1 Your IP is on a block list", refuse_after=3)
+    cfg, subs = setup(tmp_path, people, smtp=ctl.url)
+    result = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (f"error: 127.0.0.1:{ctl.port} refused the connection "
+                             "(554 5.7.1 Your IP is on a block list)\n")
+    assert rec.recipients() == {"reader0@example.com": 1, "reader1@example.com": 1}
+    counts = Ledger(tmp_path / "state" / "ledger.sqlite").counts(ISSUE_ID)
+    assert counts.get("failed", 0) == 0 and counts["sent"] == 2 and "sending" not in counts
+    assert SubscriberStore.in_state_dir(tmp_path / "state").suppressed_keys() == set()
+    rec.refuse_hello = None  # the listing is lifted: the next run delivers the rest, once each
+    rerun = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs)
+    assert rerun.exit_code == 0, rerun.output
+    assert rerun.stdout.startswith(f"{ISSUE_ID}: sent 4, skipped 2, deferred 0, failed 0")
+    assert rec.recipients() == {e: 1 for e, _ in people}
+
+
+def test_an_outage_mid_run_stops_after_attempts_failed_connections_in_a_row(tmp_path, server):
+    # After the 3rd RCPT the server drops the line and answers every new session 421: an outage.
+    # The run must not spend `attempts` retries (and timeouts) on each of the remaining recipients.
+    people = [(f"reader{i}@example.com", "") for i in range(50)]
+    rec, ctl = server(drop_on_rcpt={3}, refuse_hello="421 4.3.2 Service shutting down", refuse_after=3)
+    cfg, subs = setup(tmp_path, people, smtp=ctl.url, attempts=3)
+    result = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs)
+    assert result.exit_code == 4, result.output
+    assert result.stdout.startswith(f"{ISSUE_ID}: sent 2, skipped 0, deferred 48, failed 0")
+    assert (f"could not connect to {ctl.url} 3 times in a row (421 4.3.2 Service shutting down); stopped, "
+            "the next run continues") in result.stderr
+    assert rec.ehlos == 1 + 3  # the first session, then exactly `attempts` refused ones
+    rec.refuse_hello = None
+    rerun = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs)
+    assert rerun.exit_code == 0, rerun.output
+    assert rerun.stdout.startswith(f"{ISSUE_ID}: sent 48, skipped 2, deferred 0, failed 0")
+    assert rec.recipients() == {e: 1 for e, _ in people}
