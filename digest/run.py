@@ -38,10 +38,15 @@ class RunResult:
 
 
 def expected_issue_id(settings: Settings, now: datetime) -> str | None:
-    """The id the build would produce, when knowable without collecting (not for the sample week)."""
-    if settings.uses_sample and not settings.week:
-        return None
+    """The id the build would produce, when knowable without collecting (not for 'latest' or the sample)."""
+    week = (settings.week or ("latest" if settings.uses_sample else "current")).strip().lower()
+    if week == "latest" and not (settings.since or settings.until):
+        return None  # the newest article's week: only the articles tell
     return resolve_window(settings.week or "current", settings.since, settings.until, settings.timezone, now).id
+
+
+def _is_built(settings: Settings, issue_id: str) -> bool:
+    return all(p.exists() for p in issue_paths(Path(settings.out), issue_id))
 
 
 def run_once(settings: Settings, fetcher, now: datetime, environ: Mapping[str, str],
@@ -49,13 +54,17 @@ def run_once(settings: Settings, fetcher, now: datetime, environ: Mapping[str, s
     """Build if needed and send; the whole run holds one lock so cron overlaps do nothing."""
     secret_from_env(environ)  # fail before building when sending could not start anyway
     with FileLock(Path(settings.state_dir) / "locks" / "run.lock", "digest run"):
-        issue_id = expected_issue_id(settings, now)
-        built = False
-        if issue_id is None or not all(p.exists() for p in issue_paths(Path(settings.out), issue_id)):
-            from digest.pipeline import build_issue  # imported here: sending alone needs none of it
+        from digest.pipeline import build_issue  # imported here: sending alone needs none of it
 
+        issue_id = expected_issue_id(settings, now)
+        if issue_id is None:
+            # Learn the id without writing: an issue already built may be half sent, and rewriting
+            # it would give the rest of the list a different issue than the first recipients got.
+            issue_id = build_issue(settings, fetcher, now, write=False).issue.id
+        built = not _is_built(settings, issue_id)
+        if built:
             result = build_issue(settings, fetcher, now)
-            issue_id, built = result.issue.id, True
+            issue_id = result.issue.id
             log.info("built %s: %s", issue_id, ", ".join(str(p) for p in result.paths))
         summary = send_from_settings(settings, issue_id, environ, now, stop=stop)
     return RunResult(issue_id, built, summary)

@@ -85,3 +85,30 @@ def test_run_without_secret_fails_before_building(tmp_path, server):
     result = invoke("run", "-c", cfg, "--subscribers", subs, env={"DIGEST_SECRET": ""})
     assert result.exit_code == 1 and result.stderr.startswith("error: DIGEST_SECRET is not set")
     assert not (tmp_path / "issues").exists() and rec.messages == []
+
+
+def test_week_latest_is_built_once_and_never_rewritten_by_a_later_run(tmp_path, server):
+    # 'latest' is the newest article's week, here the previous one: only the articles tell the id,
+    # and a rerun must find that issue built instead of rewriting it under the recipients' feet.
+    rec, ctl = server
+    cfg, subs, _ = setup(tmp_path, ctl.url)
+    source = tmp_path / "week.json"
+    items = json.loads(source.read_text())["articles"]
+    published = datetime.now(timezone.utc) - timedelta(days=7)
+    for item in items:
+        item["published"] = published.isoformat()
+    source.write_text(json.dumps({"articles": items}), encoding="utf-8")
+    week = week_containing(published).id
+    env = {"DIGEST_WEEK": "latest"}
+    first = invoke("run", "-c", cfg, "--subscribers", subs, env=env)
+    assert first.exit_code == 0, first.output
+    assert first.stdout.startswith(f"{week}: built now\n{week}: sent 2, skipped 0")
+    built = (tmp_path / "issues" / f"{week}.html").stat().st_mtime_ns
+    items.append({**items[0], "url": "https://news.example.com/late", "title": "A late story"})
+    source.write_text(json.dumps({"articles": items}), encoding="utf-8")  # the source changed since
+    second = invoke("run", "-c", cfg, "--subscribers", subs, env=env)
+    assert second.exit_code == 0, second.output
+    assert second.stdout == (f"{week}: already built\n"
+                             f"{week}: sent 0, skipped 2, deferred 0, failed 0, suppressed 0 ({ctl.url})\n")
+    assert (tmp_path / "issues" / f"{week}.html").stat().st_mtime_ns == built
+    assert "A late story" not in (tmp_path / "issues" / f"{week}.txt").read_text(encoding="utf-8")
