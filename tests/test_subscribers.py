@@ -25,7 +25,8 @@ def test_csv_dedupes_case_insensitively_keeps_attributes_and_reports_bad_rows(tm
     people, problems = read_csv(path)
     assert people == [Subscriber("ann@example.com", "Ann Lee"), Subscriber("bob@example.com", "Bob Bobson")]
     assert people[0].attributes == {"plan": "pro"}
-    assert problems == [f"{path}:4: skipped 'broken': An email address must have an @-sign."]
+    assert problems == [f"{path}:3: skipped ANN@example.com: already on line 2",
+                        f"{path}:4: skipped 'broken': An email address must have an @-sign."]
 
 
 def test_csv_without_email_column_or_file_is_a_config_error(tmp_path):
@@ -77,3 +78,24 @@ def test_cli_add_import_list_remove(tmp_path):
     assert _run("list", cfg=cfg).stdout.endswith("bob@example.com\t\t(suppressed)\n")
     lifted = _run("add", "bob@example.com", "--resubscribe", cfg=cfg)
     assert lifted.stdout == "Updated bob@example.com\nLifted the suppression of bob@example.com (removed)\n"
+
+
+def test_csv_problems_name_the_physical_line_and_duplicates_are_reported(tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text('email,name\nann@example.com,"Ann\nLee"\nANN@Example.com,Again\n\nnot-an-address,X\n'
+                    'bob@example.com,Bob\n', encoding="utf-8")
+    people, problems = read_csv(path)
+    assert [(p.email, p.name) for p in people] == [("ann@example.com", "Ann Lee"), ("bob@example.com", "Bob")]
+    assert problems == [f"{path}:4: skipped ANN@example.com: already on line 2",
+                        f"{path}:6: skipped 'not-an-address': An email address must have an @-sign."]
+
+
+def test_csv_with_semicolons_or_tabs_as_spreadsheets_export_them(tmp_path):
+    for delimiter in (";", "\t"):
+        path = tmp_path / "people.csv"
+        path.write_text(f"Email{delimiter}Name{delimiter}City\nann@example.com{delimiter}Ann, Lee{delimiter}Köln\n",
+                        encoding="utf-8")
+        people, problems = read_csv(path)
+        assert problems == []
+        assert [(p.email, p.name, p.attributes) for p in people] == [("ann@example.com", "Ann, Lee",
+                                                                      {"city": "Köln"})]
