@@ -144,3 +144,54 @@ def test_digest_serve_without_secret_is_one_line(tmp_path):
 
     result = CliRunner().invoke(app, ["serve"], env={"DIGEST_SECRET": ""})
     assert result.exit_code == 1 and result.stderr.startswith("error: DIGEST_SECRET is not set")
+
+
+def test_the_links_a_subscriber_received_over_smtp_unsubscribe_them_over_http(site, tmp_path):
+    # End to end: the issue goes out through a real SMTP server with `unsubscribe_url` pointing at
+    # this real `digest serve`; each recipient's header, HTML and text carry their own link, and
+    # POSTing it (as Gmail's one-click does) takes them off the next issue.
+    from typer.testing import CliRunner
+
+    import digest.cli  # noqa: F401
+    from digest.cli.app import app
+    from smtp_servers import Recorder, start, write_config, write_csv
+
+    base, store = site
+    rec = Recorder()
+    ctl = start(rec)
+    try:
+        cfg = write_config(tmp_path, smtp=ctl.url, unsubscribe_url=base, backoff=0.01,
+                           unsubscribe_mailto="unsubscribe@example.com")
+        subs = write_csv(tmp_path / "subs.csv", [("ann@example.com", "Ann"), ("bob@example.com", "Bob")])
+
+        def send(issue_id):
+            return CliRunner().invoke(app, ["send", issue_id, "-c", str(cfg), "--subscribers", str(subs)],
+                                      env={"DIGEST_SECRET": SECRET.decode()})
+
+        assert send(ISSUE_ID).exit_code == 0
+        links = {}
+        for received in rec.messages:
+            msg = received.parsed()
+            https, mailto = re.fullmatch(r"<([^>]+)>, <([^>]+)>", msg["List-Unsubscribe"]).groups()
+            assert mailto == "mailto:unsubscribe@example.com?subject=unsubscribe"
+            assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+            assert https.startswith(f"{base}/u/v1.")
+            assert f'href="{https}"' in msg.get_body(("html",)).get_content()
+            assert f"Unsubscribe: {https}\r\n" in msg.get_body(("plain",)).get_content()  # CRLF, as on the wire
+            links[received.rcpt_tos[0]] = https
+        assert set(links) == {"ann@example.com", "bob@example.com"} and len(set(links.values())) == 2
+        assert requests.get(links["bob@example.com"], timeout=5).status_code == 200
+        assert store.suppression("bob@example.com") is None  # a link scanner's GET changes nothing
+        ann_sig = links["ann@example.com"].rsplit(".", 1)[1]
+        forged = links["bob@example.com"].rsplit(".", 1)[0] + "." + ann_sig
+        assert requests.post(forged, data=ONE_CLICK, timeout=5).status_code == 400
+        assert store.suppression("bob@example.com") is None
+        clicked = requests.post(links["bob@example.com"], data=ONE_CLICK, timeout=5)
+        assert clicked.status_code == 200 and store.suppression("bob@example.com") == "unsubscribed"
+        write_issue(tmp_path / "issues", "2026-W48")
+        nxt = send("2026-W48")
+        assert nxt.exit_code == 0, nxt.output
+        assert nxt.stdout.startswith("2026-W48: sent 1, skipped 0, deferred 0, failed 0, suppressed 1")
+        assert rec.recipients() == {"ann@example.com": 2, "bob@example.com": 1}
+    finally:
+        ctl.stop()
