@@ -38,7 +38,8 @@ def read_source(spec: SourceSpec, fetch: Callable[..., Any], since: datetime | N
         kind, prefetched = detect(spec, fetch)
         log.debug("%s: detected kind %s", spec.name, kind)
     reader = reader_for(kind)
-    ctx = FetchContext(fetch=_Prefetched(fetch, spec.location, prefetched), since=since, until=until)
+    ctx = FetchContext(fetch=_Prefetched(fetch, spec.location, prefetched), since=since, until=until,
+                       location_is_document=prefetched is not None)
     return kind, reader(spec, ctx)
 
 

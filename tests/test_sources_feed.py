@@ -204,3 +204,23 @@ def test_a_feed_read_as_json_says_which_kind_it_is(httpserver):
         reader_for("jsonfeed")(SourceSpec("F", url, "jsonfeed"), FetchContext(Fetcher(backoff=Backoff(retries=0)).get))
     assert str(err.value) == (f'{url}: expected JSON but got an RSS or Atom feed; read it with kind = "feed" '
                               "(or the feed: prefix), or let the kind be detected")
+
+
+def test_an_empty_link_is_not_the_feed_url_and_the_entry_id_stands_in(httpserver):
+    atom = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">
+    <title>Links</title><id>urn:links</id><updated>2026-11-17T10:00:00Z</updated>
+    <entry><title>Link: Dolphins</title><link rel="alternate" type="text/html" href=""/>
+      <id>http://links.example.com/?p=14848</id><updated>2026-11-17T10:00:00Z</updated></entry></feed>"""
+    (item,) = read(serve(httpserver, atom, "application/atom+xml", path="/wp-atom.php")).articles
+    assert item.url == "https://links.example.com/?p=14848"
+
+
+def test_text_xml_without_charset_lets_the_declaration_decide(httpserver):
+    # RFC 3023 read such a body as US-ASCII; RFC 7303 (and every browser) uses the declaration.
+    channel_only = '<?xml version="1.0" encoding="windows-1252"?><rss version="2.0"><channel><title>Café</title>' \
+                   "</channel></rss>"
+    result = read(serve(httpserver, channel_only.encode("cp1252"), "text/xml"))
+    assert result.articles == () and result.skipped == ()  # an empty feed, not "invalid XML"
+    raw = ('<?xml version="1.0" encoding="windows-1251"?>\n' + RSS_TEMPLATE.format(title="Новости", body="Привет"))
+    (item,) = read(serve(httpserver, raw.encode("cp1251"), "text/xml", path="/ru")).articles
+    assert item.title == "Новости" and item.content_html == "Привет"

@@ -145,3 +145,16 @@ def test_posts_without_embed_take_their_picture_from_the_body(httpserver):
     assert article.published == datetime(2026, 11, 18, 1, 0, tzinfo=timezone.utc)  # date_gmt, not the local date
     assert article.image.url == "https://ja.example.jp/up/IMG_7329.jpg" and article.image.alt == "町並み"
     assert article.author is None  # without _embed there is no name to show, and no id is shown instead
+
+
+def test_a_saved_posts_response_at_a_url_is_read_as_is(httpserver):
+    from digest.collect import read_source
+
+    posts = (FIXTURES / "wp-posts-1.json").read_bytes()
+    httpserver.expect_request("/backups/posts.json").respond_with_data(posts, content_type="application/json")
+    url = httpserver.url_for("/backups/posts.json")
+    fetch = Fetcher(backoff=Backoff(retries=0)).get
+    for kind in ("auto", "wordpress"):  # detected from the content, or named: never probed as a site
+        found, result = read_source(SourceSpec("Saved", url, kind), fetch, SINCE, UNTIL)
+        assert found == "wordpress" and len(result.articles) == len(json.loads(posts)), kind
+    assert len(httpserver.log) == 2  # one request each, no /wp-json probing

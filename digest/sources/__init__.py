@@ -44,6 +44,9 @@ class FetchContext:
     fetch: Callable[..., Any]  # digest.fetch.Fetcher.get
     since: datetime | None = None
     until: datetime | None = None
+    # True when kind detection found the kind's own document at the location (a saved WordPress
+    # posts response at some URL), not a site to find the API of.
+    location_is_document: bool = False
 
 
 Reader = Callable[[SourceSpec, FetchContext], SourceResult]

@@ -38,6 +38,11 @@ _DECLARED = re.compile(rb"""^\s*<\?xml[^>]*\bencoding\s*=\s*["']([\w.:-]+)["']""
 def _trusted_content_type(content_type: str, body: bytes) -> str:
     """The Content-Type to parse with: without a default-looking charset that the prolog contradicts."""
     header = _CHARSET.search(content_type)
+    mime = content_type.split(";")[0].strip().lower()
+    if not header and mime.startswith("text/") and mime != "text/html":
+        # feedparser follows RFC 3023 (text/xml without charset is US-ASCII); RFC 7303, which
+        # replaced it, lets the BOM or XML declaration decide, as every browser does.
+        return "application/xml"
     declared = _DECLARED.match(body.lstrip(b"\xef\xbb\xbf")[:300])
     if header and declared and header.group(1).lower() in DEFAULT_CHARSETS \
             and declared.group(1).decode("ascii").lower() != header.group(1).lower():
@@ -96,19 +101,26 @@ def _author(entry: dict, inherited: str | None = None) -> str | None:
     return ", ".join(dict.fromkeys(names)) if names else inherited
 
 
-def _link(entry: dict) -> str | None:
+def _link(entry: dict, feed_url: str = "") -> str | None:
+    # An empty href (<link href=""/>) comes back resolved to the feed's own URL: that is no permalink.
+    def usable(href: Any) -> bool:
+        return bool(href) and href != feed_url
+
     for link in entry.get("links") or []:
-        if link.get("rel", "alternate") == "alternate" and link.get("href"):
+        if link.get("rel", "alternate") == "alternate" and usable(link.get("href")):
             return link["href"]
-    if entry.get("link"):
+    if usable(entry.get("link")):
         return entry["link"]
     guid = entry.get("id") or ""
-    return guid if guid.startswith(("http://", "https://")) and entry.get("guidislink", True) else None
+    # Without a link, a URL-shaped id is the best permalink left: Atom ids, and WordPress's
+    # <guid isPermaLink="false">https://site/?p=123</guid>, which redirects to the post.
+    return guid if guid.startswith(("http://", "https://")) and usable(guid) else None
 
 
 def to_native(entry: dict, language: str | None, undated: datetime | None = None,
-              feed_author: str | None = None) -> dict:
+              feed_author: str | None = None, feed_url: str = "") -> dict:
     """Map one feedparser entry to the native item shape."""
+    link = _link(entry, feed_url)
     contents = entry.get("content") or []
     html_parts = [c.get("value", "") for c in contents if "html" in str(c.get("type", "html"))]
     body = max(html_parts, key=len) if html_parts else None
@@ -117,7 +129,7 @@ def to_native(entry: dict, language: str | None, undated: datetime | None = None
     title = entry.get("title") or first_words(plain(body or summary) or "")
     return {
         "title": title,
-        "url": _link(entry),
+        "url": link,
         "published": published.isoformat() if published else None,
         "author": _author(entry, feed_author),
         "categories": [t.get("label") or t.get("term") for t in entry.get("tags") or []
@@ -125,7 +137,7 @@ def to_native(entry: dict, language: str | None, undated: datetime | None = None
         # Without full content the summary is the body; with it, the summary is the excerpt.
         "content_html": body if body else summary,
         "excerpt": plain(summary) if body else None,
-        "image": _image(entry) or body_image(body or summary, _link(entry)),
+        "image": _image(entry) or body_image(body or summary, link),
         "language": (contents[0].get("language") if contents else None) or language,
     }
 
@@ -142,7 +154,7 @@ def read(spec: SourceSpec, ctx: FetchContext) -> SourceResult:
         ctype = (fetched.content_type or "").split(";")[0].strip()
         if ctype.endswith("html") or (not parsed.get("version") and b"<html" in fetched.body[:1024].lower()):
             raise SourceError(f"{spec.location}: not an RSS or Atom feed ({ctype or 'an HTML page'})")
-        if parsed.get("bozo"):
+        if parsed.get("bozo") and not _encoding_only(parsed):
             raise SourceError(f"{spec.location}: invalid XML, not a readable feed ({_reason(parsed.get('bozo_exception'))})")
         if not parsed.get("version"):
             raise SourceError(f"{spec.location}: not an RSS or Atom feed ({ctype or 'unknown content type'})")
@@ -154,7 +166,7 @@ def read(spec: SourceSpec, ctx: FetchContext) -> SourceResult:
     # An Atom entry without an author has the feed's (RFC 4287, 4.2.1); an RSS channel's
     # managingEditor or publisher is not the writer of each item, so RSS inherits nothing.
     feed_author = _author(parsed.feed) if str(parsed.get("version", "")).startswith("atom") else None
-    items = [to_native(e, language, undated, feed_author) for e in parsed.entries]
+    items = [to_native(e, language, undated, feed_author, fetched.url) for e in parsed.entries]
     return articles_from_items(items, spec, builder=_article)
 
 
@@ -163,6 +175,13 @@ def _article(item: dict, spec: SourceSpec):
         raise ItemError('no date (pubDate, dc:date, published or updated); set undated = "now" '
                         "on this source to date such items when they are read")
     return article_from(item, spec)
+
+
+def _encoding_only(parsed: Any) -> bool:
+    """True when feedparser's complaint is only about the declared charset: the XML itself parsed."""
+    exc = parsed.get("bozo_exception")
+    return bool(parsed.get("version")) and isinstance(
+        exc, (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType))
 
 
 def _reason(exc: Any) -> str:

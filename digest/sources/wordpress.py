@@ -33,6 +33,12 @@ def looks_wordpress(doc: Any) -> bool:
     )
 
 
+def is_api_location(location: str) -> bool:
+    """True for a REST API URL (under /wp-json, or a ?rest_route= URL) rather than a site's."""
+    parts = urlsplit(location)
+    return "/wp-json" in parts.path or "rest_route=" in parts.query
+
+
 def endpoints(location: str) -> list[str]:
     """Posts endpoints to try for a configured location, in order."""
     parts = urlsplit(location)
@@ -134,7 +140,10 @@ def _first_page(spec: SourceSpec, ctx: FetchContext) -> tuple[str, Any, Any]:
 @register("wordpress")
 def read(spec: SourceSpec, ctx: FetchContext) -> SourceResult:
     """Read posts from a WordPress site (or a saved posts response file)."""
-    if not spec.location.startswith(("http://", "https://")):
+    remote = spec.location.startswith(("http://", "https://"))
+    if not remote or (not is_api_location(spec.location)
+                      and (ctx.location_is_document or urlsplit(spec.location).path.endswith(".json"))):
+        # A saved posts response (a file, or JSON served at a URL that is not the REST API): read as is.
         fetched = ctx.fetch(spec.location)
         doc = load_json(fetched, spec.location)
         posts = doc if isinstance(doc, list) else [doc]
