@@ -119,3 +119,11 @@ def test_feed_icon_is_not_an_item_picture_and_comma_tags_are_split(httpserver):
     assert logo.tags == ("automators", "shortcuts", "siri shortcuts") and logo.categories == logo.tags
     assert logo.published == datetime(2026, 11, 17, 8, 0, tzinfo=timezone.utc)
     assert untitled.title == "Cats are neat."  # a bare link is no headline
+
+
+def test_json_served_with_an_html_content_type_is_still_read(httpserver):
+    httpserver.expect_request("/feed.php").respond_with_data((FIXTURES / "jsonfeed-1.1.json").read_bytes(),
+                                                             content_type="text/html; charset=utf-8")
+    ctx = FetchContext(Fetcher().get)
+    result = reader_for("jsonfeed")(SourceSpec("Lab", httpserver.url_for("/feed.php")), ctx)
+    assert len(result.articles) == 2

@@ -45,7 +45,10 @@ def load_json(fetched: Any, where: str) -> Any:
     """Decode a fetched JSON body, naming HTML or broken JSON in one line."""
     ctype = (fetched.content_type or "").split(";")[0].strip().lower()
     head = fetched.body[:512].lstrip().lower()
-    if ctype in ("text/html", "application/xhtml+xml") or head.startswith((b"<!doctype html", b"<html")):
+    looks_json = head.lstrip(b"\xef\xbb\xbf")[:1] in (b"{", b"[")
+    # The body decides: a JSON document served as text/html (a misconfigured PHP endpoint) is still read.
+    html_type = ctype in ("text/html", "application/xhtml+xml") and not looks_json
+    if html_type or head.startswith((b"<!doctype html", b"<html")):
         raise SourceError(f"{where}: expected JSON but got an HTML page ({ctype or 'no content type'})")
     if head.lstrip(b"\xef\xbb\xbf").startswith(b"<"):
         from digest.sources.feed import looks_feed  # feed imports this module
