@@ -97,14 +97,28 @@ def test_renders_well(browser, pages, name, width, scheme):
         assert m["bodyBackground"] > 0.5
 
 
-@pytest.mark.parametrize("name", ["fixture", "rtl"])
-def test_layout_holds_with_images_blocked(browser, pages, name):
-    page = _open(browser, pages(name), 375, "light", images=False)
+# The width and height of every article title.
+TITLE_BOXES_JS = "() => Array.from(document.querySelectorAll('h3')).map(h => [h.offsetWidth, h.offsetHeight])"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name", ["fixture", "rtl", "sample"])
+def test_layout_holds_with_images_blocked(browser, pages, name, scheme):
+    page = _open(browser, pages(name), 375, scheme, images=False)
     try:
         m = page.evaluate(MEASURE_JS)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-375-no-images.png"), full_page=True)
+        blocked = page.evaluate(TITLE_BOXES_JS)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-375-{scheme}-no-images.png"), full_page=True)
+    finally:
+        page.close()
+    page = _open(browser, pages(name), 375, scheme)
+    try:
+        shown = page.evaluate(TITLE_BOXES_JS)
     finally:
         page.close()
     assert m["scrollWidth"] <= m["viewport"]
-    assert all(t["visible"] and t["right"] <= 375 for t in m["titles"])
+    assert all(t["visible"] and t["left"] >= 0 and t["right"] <= 375 for t in m["titles"])
     assert not any(i["loaded"] for i in m["images"])
+    # images of known size keep their box, so titles wrap exactly as they do with images shown
+    assert blocked == shown
+    assert m["lowContrast"] == [], m["lowContrast"]

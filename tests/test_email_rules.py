@@ -88,7 +88,7 @@ BREAKAGES = [
     ("font without fallback", _sub(r"Helvetica, Arial, sans-serif", "Helvetica, Arial"), "generic family"),
     ("no outlook.com twin", _sub(r",\[data-ogsc\] \.hero img", ""), "no [data-ogsc] .hero img rule"),
     ("visible preheader", _sub(r'<div class="preheader" style="display:none;', '<div class="preheader" style="'), "must be hidden"),
-    ("listed link wrong dir", _sub(r'(<a class="link" href="[^"]*") dir="ltr"', r'\1 dir="rtl"'), "renders rtl, not ltr"),
+    ("listed link wrong dir", _sub(r'(<a class="link" href="[^"]*")', r'\1 dir="rtl"'), "renders rtl, not ltr"),
     ("lead alt not the article's", _sub(r'alt="Photo for the story"', 'alt="image"'), "lead image's alt text"),
 ]
 

@@ -294,3 +294,84 @@ def test_css_premailer_cannot_inline_is_one_clear_error(tmp_path):
         "@media (prefers-color-scheme: dark){@media screen{.card{color:#ffffff}}}\n", encoding="utf-8")
     with pytest.raises(RenderError, match="cannot inline the template's CSS"):
         render_issue(small_issue(), tmp_path)
+
+
+_WORDS = ("grid", "sensor", "battery", "network", "council", "budget", "rollout", "audit", "vendor",
+          "outage", "library", "satellite", "harbour", "factory", "clinic", "transit")
+
+
+def _week_source(tmp_path, count: int, sections: int) -> str:
+    """A native JSON file of `count` articles of 2026-W48 over `sections` categories, each with an image."""
+    import json
+
+    items = []
+    for n in range(count):
+        words = [_WORDS[(n * 7 + k) % len(_WORDS)] for k in range(40)]
+        body = (f"The {words[0]} team in district {n} said on Tuesday that its {words[1]} plan for the "
+                f"{words[2]} and {words[3]} work would finish early next year after a long review. "
+                f"Officials added that the {words[4]} and {words[5]} costs were lower than feared and "
+                f"that residents would see the first changes within weeks.")
+        items.append({"url": f"https://news.example.com/2026/11/story-{n}", "published": f"2026-11-{24 + n % 5}T{n % 24:02d}:00:00Z",
+                      "title": f"Story {n}: the {words[0]} {words[1]} plan for district {n} moves ahead",
+                      "categories": [f"Topic {n % sections:02d}"], "content_text": body, "author": f"Reporter {n % 9}",
+                      "source": "Circuit News",
+                      "image": {"url": f"https://img.example.com/2026/11/story-{n}-1200x675.jpg",
+                                "alt": f"District {n}", "width": 1200, "height": 675}})
+    path = tmp_path / "week.json"
+    path.write_text(json.dumps(items), encoding="utf-8")
+    return str(path)
+
+
+def _cli_build(tmp_path, monkeypatch, count: int, sections: int):
+    from typer.testing import CliRunner
+
+    from digest.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("DIGEST_CONFIG", "DIGEST_OUT", "DIGEST_WEEK", "DIGEST_TIMEZONE", "DIGEST_HTML_BUDGET"):
+        monkeypatch.delenv(name, raising=False)
+    result = CliRunner().invoke(app, ["build", "--source", _week_source(tmp_path, count, sections),
+                                      "--week", "2026-W48", "--out", "issues"])
+    assert result.exit_code == 0, result.output
+    issues = tmp_path / "issues"
+    return (result.output, (issues / "2026-W48.html").read_text(encoding="utf-8"),
+            (issues / "2026-W48.txt").read_text(encoding="utf-8"))
+
+
+def test_built_60_article_issue_fits_without_trimming(tmp_path, monkeypatch):
+    output, html, text = _cli_build(tmp_path, monkeypatch, 60, 10)
+    assert "More this week" not in html and "moved" not in output
+    assert encoded_size(html) < SIZE_GOAL and check_email(html) == []
+    assert html.count("<h3") == 60 and overlong_lines(text) == []
+
+
+def test_digest_build_says_so_and_trims_an_issue_past_the_budget(tmp_path, monkeypatch):
+    output, html, text = _cli_build(tmp_path, monkeypatch, 130, 22)  # 22 sections of 6: far past 82 KB
+    said = re.search(r"warning: moved (\d+) lowest-ranked articles to 'More this week' to keep the HTML "
+                     r"under the 82,000-byte budget \(([\d,]+) bytes encoded\)", output)
+    assert said, output
+    moved = int(said.group(1))
+    assert moved > 20 and encoded_size(html) == int(said.group(2).replace(",", "")) <= 82_000
+    assert check_email(html) == [] and "More this week" in html and "More this week\n==============" in text
+    assert html.count('class="link"') >= moved and html.count("<h3") == 130 - moved
+    for n in range(130):  # every article is still in both parts, in full or as a link
+        assert f"https://news.example.com/2026/11/story-{n}\"" in html
+        assert f"https://news.example.com/2026/11/story-{n}\n" in text
+    assert overlong_lines(text) == []
+    assert f"HTML: {len(html.encode()) / 1000:.1f} KB" in output
+
+
+def test_no_subscribers_html_part_reaches_gmails_clip(tmp_path):
+    from digest.message import BuiltIssue, MessageFactory
+    from digest.subscribers import Subscriber
+
+    issue = large_issue(140)  # far past the budget: trimmed
+    final, rendered = fit_to_budget(issue, budget=10**6)  # even a budget set past the clip is capped
+    built = BuiltIssue(final.id, rendered.html, rendered.text, {"newsletter": {"name": "The Circuit Weekly"}}, tmp_path)
+    factory = MessageFactory(built, subject_template="{name}", sender="The Circuit Weekly <digest@example.com>",
+                             reply_to="", list_id="", unsubscribe_url="https://unsubscribe.news.example.com/",
+                             unsubscribe_mailto="", secret=b"s" * 32, now=datetime(2026, 11, 28, tzinfo=timezone.utc))
+    address = ("a" * 64) + "@" + ".".join(["sub" + "d" * 55] * 3) + ".example.com"  # a very long address
+    data = factory.build(Subscriber(address, "Reader")).data
+    html_part = data.split(b"Content-Type: text/html")[1].split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n--=_digest_", 1)[0]
+    assert final.more and len(html_part) < 102_000
