@@ -224,3 +224,16 @@ def test_text_xml_without_charset_lets_the_declaration_decide(httpserver):
     raw = ('<?xml version="1.0" encoding="windows-1251"?>\n' + RSS_TEMPLATE.format(title="Новости", body="Привет"))
     (item,) = read(serve(httpserver, raw.encode("cp1251"), "text/xml", path="/ru")).articles
     assert item.title == "Новости" and item.content_html == "Привет"
+
+
+def test_an_avatar_sized_thumbnail_is_no_picture(httpserver):
+    atom = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"
+      xmlns:media="http://search.yahoo.com/mrss/"><title>Commits</title><id>urn:c</id><updated>2026-11-17T10:00:00Z</updated>
+      <entry><title>Parse podcast categories</title><id>urn:c1</id><link href="https://code.example.com/c1"/>
+        <updated>2026-11-17T10:00:00Z</updated><author><name>dev</name></author>
+        <media:thumbnail height="30" width="30" url="https://avatars.example.com/u/1?s=30&amp;v=4"/></entry>
+      <entry><title>Wide</title><id>urn:c2</id><link href="https://code.example.com/c2"/><updated>2026-11-17T10:00:00Z</updated>
+        <media:thumbnail width="1024" height="576" url="http://img.example.com/wide.jpg"/></entry></feed>"""
+    avatar, wide = read(serve(httpserver, atom, "application/atom+xml")).articles
+    assert avatar.image is None
+    assert wide.image.url == "https://img.example.com/wide.jpg" and wide.image.width == 1024

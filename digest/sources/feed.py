@@ -13,7 +13,7 @@ import feedparser
 from digest.errors import ItemError, SourceError
 from digest.normalize import first_words
 from digest.sources import FetchContext, SourceResult, SourceSpec, register
-from digest.sources.body_image import body_image
+from digest.sources.body_image import MIN_SIDE, body_image
 from digest.sources.jsonapi import plain
 from digest.sources.native import article_from, articles_from_items
 
@@ -70,10 +70,11 @@ def _date(entry: dict) -> datetime | None:
 
 def _image(entry: dict) -> dict | None:
     for media in entry.get("media_content") or []:
-        if media.get("url") and (media.get("medium") == "image" or str(media.get("type", "")).startswith("image/")):
+        if media.get("url") and (media.get("medium") == "image" or str(media.get("type", "")).startswith("image/")) \
+                and not _tiny(media):
             return {"url": media["url"], "width": _int(media.get("width")), "height": _int(media.get("height"))}
     for thumb in entry.get("media_thumbnail") or []:
-        if thumb.get("url"):
+        if thumb.get("url") and not _tiny(thumb):
             return {"url": thumb["url"], "width": _int(thumb.get("width")), "height": _int(thumb.get("height"))}
     enclosures = (entry.get("enclosures") or []) + [
         ln for ln in entry.get("links") or [] if ln.get("rel") == "enclosure"]
@@ -83,6 +84,12 @@ def _image(entry: dict) -> dict | None:
     if isinstance(entry.get("image"), dict) and entry["image"].get("href"):
         return {"url": entry["image"]["href"]}
     return None
+
+
+def _tiny(media: dict) -> bool:
+    """True for media declared smaller than a picture (a 30 px avatar as GitHub's feeds give)."""
+    sides = [_int(media.get("width")), _int(media.get("height"))]
+    return any(side is not None and side < MIN_SIDE for side in sides)
 
 
 def _int(value: Any) -> int | None:
