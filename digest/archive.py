@@ -10,7 +10,7 @@ import json
 import logging
 import uuid
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -164,7 +164,9 @@ def atom_feed(issues: list[ArchivedIssue], settings: Settings) -> str:
 
 
 def web_version(issue: Issue, template_dir: Path | None = None) -> str:
-    """The issue's web page: the email without per-recipient parts (pure)."""
+    """The issue's web page: the email without per-recipient parts, every article listed (pure)."""
+    if issue.omitted:  # a web page has no clip: the articles the email had no room for are listed too
+        issue = replace(issue, more=issue.more + issue.omitted, omitted=())
     html = render_issue(issue, template_dir, web=True).html
     for placeholder in PLACEHOLDERS:  # a custom template may still use one: never publish it
         html = html.replace(placeholder, "")

@@ -147,6 +147,7 @@ class Issue:
     sections: tuple[Section, ...]
     sources: tuple[SourceReport, ...] = ()
     more: tuple[Entry, ...] = ()  # "more this week": trimmed to stay under the clip
+    omitted: tuple[Entry, ...] = ()  # left out of the email altogether: even as links it would be clipped
     editor_note_html: str = ""
     subject: str | None = None
 

@@ -31,6 +31,7 @@ CLIP_LIMIT = 102_000  # Gmail clips an HTML part whose encoded source reaches th
 RECIPIENT_RESERVE = 2_000
 SAFE_LIMIT = CLIP_LIMIT - RECIPIENT_RESERVE
 DEFAULT_BUDGET = 82_000
+MIN_LINK_BYTES = 200  # a linked title with its inlined styles is never smaller than this, encoded
 
 # premailer writes colours as 3-digit hex (#fff) and joins declarations with "; ".
 # Anchored at a tag's "<" so text that merely looks like style="..." is never touched.
@@ -220,22 +221,64 @@ def trimmed(issue: Issue, count: int) -> Issue:
     return replace(issue, sections=tuple(sections), more=issue.more + tuple(extra))
 
 
+def link_order(issue: Issue) -> list[tuple[int, int]]:
+    """Link positions from lowest-ranked up: "More this week" from its end (section -1), then the ends
+    of the "Also in" lists, taking turns from the last section."""
+    order = [(-1, i) for i in reversed(range(len(issue.more)))]
+    remaining = [len(section.more) for section in issue.sections]
+    while any(remaining):
+        for index in reversed(range(len(remaining))):
+            if remaining[index]:
+                remaining[index] -= 1
+                order.append((index, remaining[index]))
+    return order
+
+
+def without_links(issue: Issue, count: int) -> Issue:
+    """The issue with its `count` lowest-ranked links moved out of the email into `omitted`."""
+    if count <= 0:
+        return issue
+    dropped = set(link_order(issue)[:count])
+    omitted = [e for i, e in enumerate(issue.more) if (-1, i) in dropped]
+    sections = []
+    for s, section in enumerate(issue.sections):
+        omitted.extend(e for i, e in enumerate(section.more) if (s, i) in dropped)
+        sections.append(replace(section, more=tuple(e for i, e in enumerate(section.more) if (s, i) not in dropped)))
+    return replace(issue, sections=tuple(s for s in sections if s.entries or s.more),
+                   more=tuple(e for i, e in enumerate(issue.more) if (-1, i) not in dropped),
+                   omitted=issue.omitted + tuple(omitted))
+
+
 def fit_to_budget(issue: Issue, template_dir: Path | None = None,
                   budget: int = DEFAULT_BUDGET) -> tuple[Issue, Rendered]:
-    """Render; while the encoded HTML exceeds `budget`, move the lowest-ranked entries to "More this week"."""
+    """Render; while the encoded HTML exceeds `budget`, move the lowest-ranked entries to "More this week",
+    and when even links are too many, leave the lowest-ranked links out (counted in the email)."""
     limit = min(budget, SAFE_LIMIT - 1)
+    moves, links = len(trim_order(issue)), len(link_order(issue))
+    total = moves + links + moves  # every moved article becomes a link that can be left out in turn
+    # No link renders in fewer than MIN_LINK_BYTES, so an email with more than cap links cannot fit. With
+    # that many links before any move, the first step that can fit is the one leaving only cap links:
+    # starting there keeps a 10,000-article week from rendering 10,000 links again and again.
+    cap = limit // MIN_LINK_BYTES
+    floor = total - cap if links > cap else 0
+
+    def step(count: int) -> Issue:
+        if count <= moves:
+            return trimmed(issue, count)
+        return without_links(trimmed(issue, moves), count - moves)
 
     def attempt(count: int) -> tuple[Issue, Rendered, int]:
-        candidate = trimmed(issue, count)
+        candidate = step(count)
         rendered = render_issue(candidate, template_dir)
         return candidate, rendered, encoded_size(rendered.html)
 
-    best = attempt(0)
-    if best[2] <= limit:
-        return best[0], best[1]
-    # Size grows with every entry kept, so search for the fewest moves that fit.
-    low, high = 1, len(trim_order(issue))
-    fitting = None
+    first = attempt(floor)
+    if first[2] <= limit and floor == 0:
+        return first[0], first[1]
+    # Size shrinks with every step (an article becomes a link, a link is left out): find the fewest steps.
+    # When the floor fits it is the fewest already, since every earlier step has more than cap links.
+    fitting = (floor, first) if first[2] <= limit else None
+    low, high = (floor + 1, total) if fitting is None else (1, 0)
     while low <= high:
         middle = (low + high) // 2
         result = attempt(middle)
@@ -244,13 +287,16 @@ def fit_to_budget(issue: Issue, template_dir: Path | None = None,
         else:
             low = middle + 1
     if fitting is None:
-        count = len(trim_order(issue))
-        final, rendered, size = attempt(count)
-        note = (f"moved all {count} section articles to 'More this week' and the HTML is still "
-                f"{size:,} bytes encoded, over the {budget:,}-byte budget")
+        final, rendered, size = attempt(total)
+        note = (f"left every article but the lead out of the email and the HTML is still {size:,} bytes "
+                f"encoded, over the {budget:,}-byte budget; check the templates")
     else:
         count, (final, rendered, size) = fitting
-        note = (f"moved {count} lowest-ranked article{'s' if count != 1 else ''} to 'More this week' "
+        moved = min(count, moves)
+        note = (f"moved {moved} lowest-ranked article{'s' if moved != 1 else ''} to 'More this week' "
                 f"to keep the HTML under the {budget:,}-byte budget ({size:,} bytes encoded)")
+        if final.omitted:
+            note += (f"; {len(final.omitted)} more did not fit even as links and are left out of the email "
+                     f"(counted in it, listed in the manifest and the web version)")
     log.info(note)
     return final, replace(rendered, warnings=rendered.warnings + (note,))

@@ -465,7 +465,9 @@ def send_from_settings(settings: Settings, ref: str, environ: Mapping[str, str],
         ledger.close()
     if summary.sent or summary.skipped:
         # The issue has gone out: its articles must not appear in a later issue (see "New since the last issue").
-        record_sent(settings.state_dir, prep.issue.id, [a["id"] for a in prep.issue.manifest.get("articles", [])])
+        # Articles left out of the email to stay under the clip have not gone out: a later issue may carry them.
+        record_sent(settings.state_dir, prep.issue.id, [a["id"] for a in prep.issue.manifest.get("articles", [])
+                                                        if a.get("placement") != "omitted"])
     if not prep.recipients:
         prep.problems.append("no subscribers: add some with `digest subscribers add` or pass --subscribers FILE")
     summary.notes[:0] = prep.problems

@@ -43,6 +43,7 @@ def manifest(issue: Issue) -> dict[str, Any]:
     for section in issue.sections:
         placement += [("section", e) for e in section.entries] + [("more_in_section", e) for e in section.more]
     placement += [("more_this_week", e) for e in issue.more]
+    placement += [("omitted", e) for e in issue.omitted]
     return {
         "version": MANIFEST_VERSION,
         "id": issue.id,

@@ -375,3 +375,36 @@ def test_no_subscribers_html_part_reaches_gmails_clip(tmp_path):
     data = factory.build(Subscriber(address, "Reader")).data
     html_part = data.split(b"Content-Type: text/html")[1].split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n--=_digest_", 1)[0]
     assert final.more and len(html_part) < 102_000
+
+
+def test_a_week_too_big_even_for_links_leaves_the_lowest_ranked_out_and_says_so(tmp_path, monkeypatch):
+    import json
+
+    output, html, text = _cli_build(tmp_path, monkeypatch, 700, 5)
+    said = re.search(r"; (\d+) more did not fit even as links and are left out of the email", output)
+    assert said, output
+    omitted = int(said.group(1))
+    assert "Articles: 700 kept" in output
+    assert f"{omitted:>5}  left out of the email to stay under Gmail's clip" in output
+    assert encoded_size(html) <= 82_000 and check_email(html) == []
+    assert f"And {omitted} more stories from this week that did not fit in this email." in html
+    assert f"And {omitted} more stories from this week that did not fit in this email." in " ".join(text.split())
+    manifest = json.loads((tmp_path / "issues" / "2026-W48.json").read_text(encoding="utf-8"))
+    placements = [a["placement"] for a in manifest["articles"]]
+    assert len(placements) == 700 and placements.count("omitted") == omitted
+    shown = sum(f"https://news.example.com/2026/11/story-{n}\"" in html for n in range(700))
+    assert shown == 700 - omitted
+    web = (tmp_path / "issues" / "web" / "2026-W48.html").read_text(encoding="utf-8")
+    assert all(f"https://news.example.com/2026/11/story-{n}\"" in web for n in range(700))
+    assert overlong_lines(text) == []
+
+
+def test_links_are_left_out_from_the_lowest_ranked_up():
+    from digest.render import link_order, without_links
+
+    issue = trimmed(large_issue(14), 5)  # sections keep 4, 2 and 0 entries; 5 links in "More this week"
+    order = link_order(issue)
+    assert order[:len(issue.more)] == [(-1, i) for i in reversed(range(len(issue.more)))]
+    fewer = without_links(issue, 2)
+    assert fewer.omitted == issue.more[-2:] and fewer.more == issue.more[:-2]
+    assert _ids(fewer) == sorted(set(_ids(issue)) - {e.article.id for e in fewer.omitted})

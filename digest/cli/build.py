@@ -37,8 +37,8 @@ def format_report(result: BuildResult) -> str:
     reports = result.collected.reports
     failed = [r for r in reports if not r.ok]
     lines.append(f"Sources: {len(reports) - len(failed)} read, {len(failed)} failed")
-    entries = issue.entries
-    lines.append(f"Articles: {len(entries)} kept, {len(result.skipped)} skipped")
+    kept = len(issue.entries) + len(issue.omitted)
+    lines.append(f"Articles: {kept} kept, {len(result.skipped)} skipped")
     kinds: dict[str, int] = {}
     for skip in result.skipped:
         kinds[skip_kind(skip.reason)] = kinds.get(skip_kind(skip.reason), 0) + 1
@@ -51,6 +51,8 @@ def format_report(result: BuildResult) -> str:
         lines.append(f"  {len(section.entries):>3}  {section.name}{extra}")
     if issue.more:
         lines.append(f"  {len(issue.more):>3}  More this week (links only)")
+    if issue.omitted:
+        lines.append(f"  {len(issue.omitted):>3}  left out of the email to stay under Gmail's clip (counted in it)")
     size = len(result.rendered.html.encode("utf-8"))
     encoded = encoded_size(result.rendered.html)
     lines.append(f"HTML: {_kb(size)} ({_kb(encoded)} quoted-printable; Gmail clips at 102 KB)")
