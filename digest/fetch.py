@@ -125,7 +125,8 @@ class Fetcher:
         try:
             size = path.stat().st_size
             if size > self.max_bytes:
-                raise SourceError(f"{location}: file is {size:,} bytes, over the {self.max_bytes:,}-byte limit")
+                raise SourceError(f"{location}: file is {size:,} bytes, over the {self.max_bytes:,}-byte limit "
+                                  f"(raise [fetch] max_bytes to read it)")
             return Fetched(path.read_bytes(), str(path), "")
         except FileNotFoundError:
             raise SourceError(f"{location}: no such file") from None
@@ -187,14 +188,16 @@ class Fetcher:
     def _read_capped(self, resp: requests.Response, url: str) -> bytes:
         declared = resp.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            raise SourceError(f"{url}: response of {int(declared):,} bytes is over the {self.max_bytes:,}-byte limit")
+            raise SourceError(f"{url}: response of {int(declared):,} bytes is over the {self.max_bytes:,}-byte limit "
+                              f"(raise [fetch] max_bytes to read it)")
         chunks, total = [], 0
         try:
             # iter_content decompresses, so the cap also stops a small gzip that inflates hugely.
             for chunk in resp.iter_content(CHUNK):
                 total += len(chunk)
                 if total > self.max_bytes:
-                    raise SourceError(f"{url}: response is over the {self.max_bytes:,}-byte limit")
+                    raise SourceError(f"{url}: response is over the {self.max_bytes:,}-byte limit "
+                                      f"(raise [fetch] max_bytes to read it)")
                 chunks.append(chunk)
         except requests.exceptions.ConnectionError as exc:
             raise SourceError(f"{url}: connection lost while reading ({_reason(exc)})") from None

@@ -68,13 +68,29 @@ def issue_title(week: Week) -> str:
     return week.id.replace("--", " to ")
 
 
+PREHEADER_CHARS = 110  # inbox lists show about 40-90 characters; more is never seen
+
+
 def preheader(issue_lead: str | None, sections: list[str], count: int) -> str:
-    """A short truthful preheader: the lead, then how many stories in which sections."""
-    parts = [issue_lead] if issue_lead else []
-    if count > 1:
-        parts.append(f"plus {count - 1} more on " + ", ".join(sections[:3]))
-    text = ". ".join(parts)
-    return text if len(text) <= 110 else text[:107].rsplit(" ", 1)[0] + "…"
+    """A short truthful preheader: the lead, then how many more stories and on what, as fits."""
+    lead = (issue_lead or "").strip()
+    if lead and not lead.endswith((".", "!", "?", "…")):
+        lead += "."
+    others = count - 1 if lead else count
+    noun = "story" if others == 1 else "stories"
+    named = sections[:3]
+    topics = ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else "".join(named)
+    counted = f"Plus {others} more" if lead else f"{others} {noun}"
+    tails = []  # longest first: the first that fits is used
+    if others > 0 and topics:
+        tails.append(f"{counted} on {topics}.")
+    if others > 0:
+        tails.append(f"{counted} {noun}." if lead else f"{counted}.")
+    for tail in tails + [""]:
+        text = " ".join(part for part in (lead, tail) if part)
+        if len(text) <= PREHEADER_CHARS:
+            return text
+    return lead[:PREHEADER_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
 def collect_window(settings: Settings, fetcher, now: datetime) -> tuple[Collected, Week]:

@@ -84,7 +84,7 @@ def test_every_kind_of_edit_is_applied():
         ("Sharper title", "Editor's own words.", "editor", "Security")
     only = next(e for e in curated.entries if e.article.id == a[6])
     assert only.summary.origin == "editor" and only.article.title == "Article 6"
-    assert curated.preheader.startswith("Article 1. plus 5 more on Business, Science")
+    assert curated.preheader.startswith("Article 1. Plus 5 more on Business, Science")
     assert lead_id != a[1] and sections  # the machine's picks were different
 
 
@@ -233,3 +233,15 @@ def test_an_empty_issue_gets_a_file_and_keeps_its_note():
     curation = parse_curation(text.replace('note = """', 'note = """Quiet week.'))
     curated, warnings = apply_curation(empty, curation)
     assert warnings == [] and curated.editor_note_html == "<p>Quiet week.</p>" and curated.lead is None
+
+
+@pytest.mark.parametrize(("lead", "sections", "count", "expected"), [
+    ("Short lead", ["News", "AI", "Startups", "Policy"], 31, "Short lead. Plus 30 more on News, AI and Startups."),
+    ("Is it over?", ["News"], 2, "Is it over? Plus 1 more on News."),
+    ("A lead long enough that the sections no longer fit in the hundred and ten characters", ["News", "AI"], 9,
+     "A lead long enough that the sections no longer fit in the hundred and ten characters. Plus 8 more stories."),
+    ("Alone", [], 1, "Alone."),
+    (None, ["News", "AI"], 5, "5 stories on News and AI."),
+])
+def test_preheader_is_short_and_truthful(lead, sections, count, expected):
+    assert preheader(lead, sections, count) == expected

@@ -163,7 +163,7 @@ def test_oversized_body_with_content_length(httpserver):
 
 def test_oversized_streamed_body_and_gzip_bomb(httpserver):
     httpserver.expect_request("/stream").respond_with_response(Response((b"y" * 500 for _ in range(10))))
-    with pytest.raises(SourceError, match="response is over the 1,000-byte limit"):
+    with pytest.raises(SourceError, match=r"response is over the 1,000-byte limit \(raise \[fetch\] max_bytes to read it\)"):
         fetcher(max_bytes=1000).get(httpserver.url_for("/stream"))
     httpserver.expect_request("/bomb").respond_with_data(gzip.compress(b"\0" * 200_000),
                                                          headers={"Content-Encoding": "gzip"})
