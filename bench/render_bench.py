@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from digest.render import _context, encoded_size, environment, fit_to_budget, render_issue  # noqa: E402
+from digest.fit import fit_to_budget  # noqa: E402
+from digest.render import _context, encoded_size, environment, render_issue  # noqa: E402
 from fixtures_issue import large_issue  # noqa: E402
 
 

@@ -1,4 +1,4 @@
-"""The one place that states the stage order: collect -> select -> summarize -> group -> render -> write."""
+"""The one place that states the stage order: collect -> select -> summarize -> group -> curate -> fit (render) -> write."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from digest.config import Settings
 from digest.errors import EmptyIssueError, SourceError
 from digest.group import GroupRules, group
 from digest.models import Collected, Issue, Newsletter, Rendered, Skip, Week
-from digest.render import fit_to_budget
+from digest.fit import fit_to_budget
 from digest.select import Selection, select
 from digest.sources import SourceSpec
 from digest.state import load_sent

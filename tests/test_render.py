@@ -16,8 +16,8 @@ import pytest
 
 from digest.errors import RenderError
 from digest.models import UNSUBSCRIBE_PLACEHOLDER, Issue
-from digest.render import (builtin_template_dir, encoded_size, fit_to_budget, meta_line, render_issue,
-                           trim_order, trimmed, web_link, week_label)
+from digest.fit import fit_to_budget, trim_order, trimmed
+from digest.render import builtin_template_dir, encoded_size, meta_line, render_issue, web_link, week_label
 from digest.textwrap_email import LINE_WIDTH, overlong_lines, wrap
 from email_rules import check_email
 from fixtures_issue import NEWSLETTER, entry, large_issue, rtl_issue, small_issue
@@ -400,7 +400,7 @@ def test_a_week_too_big_even_for_links_leaves_the_lowest_ranked_out_and_says_so(
 
 
 def test_links_are_left_out_from_the_lowest_ranked_up():
-    from digest.render import link_order, without_links
+    from digest.fit import link_order, without_links
 
     issue = trimmed(large_issue(14), 5)  # sections keep 4, 2 and 0 entries; 5 links in "More this week"
     order = link_order(issue)
