@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import string
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest.errors import ConfigError
+from digest.models import LABEL_PLACEHOLDERS, Labels
 from digest.sources import SourceSpec
 
 CONFIG_FILE = "digest.toml"
@@ -84,7 +86,24 @@ class Settings:
     attempts: int = 5  # tries per recipient and run (4xx, dropped connections)
     backoff: float = 2.0  # seconds before the first retry, doubled each time
     state_dir: Path = Path(".digest")  # ledger, subscribers, HTTP cache, sent-article state
+    # [labels]: the issue's fixed words (digest.models.Labels), one field each
+    label_week_title: str = Labels.week_title
+    label_top_story: str = Labels.top_story
+    label_also_in: str = Labels.also_in
+    label_more_this_week: str = Labels.more_this_week
+    label_omitted: str = Labels.omitted
+    label_read_all: str = Labels.read_all
+    label_view_in_browser: str = Labels.view_in_browser
+    label_subscribed: str = Labels.subscribed
+    label_unsubscribe: str = Labels.unsubscribe
+    label_min_read: str = Labels.min_read
+    label_no_articles: str = Labels.no_articles
     config_path: Path | None = None
+
+    @property
+    def labels(self) -> Labels:
+        """The [labels] settings as the templates' Labels."""
+        return Labels(**{f.name: getattr(self, f"label_{f.name}") for f in dataclasses.fields(Labels)})
 
     @property
     def uses_sample(self) -> bool:
@@ -108,6 +127,7 @@ FILE_KEYS = {
     "sections.keywords": "section_keywords",
     "sections.default": "default_section",
     **{f"llm.{k}": f"llm_{k}" for k in ("base_url", "model")},
+    **{f"labels.{f.name}": f"label_{f.name}" for f in dataclasses.fields(Labels)},
     **{f"send.{k}": k for k in ("subject", "list_id", "unsubscribe_url", "unsubscribe_mailto", "smtp",
                                  "outbox", "subscribers", "rate", "daily_cap", "connections", "attempts",
                                  "backoff")},
@@ -244,5 +264,16 @@ def validate(settings: Settings) -> None:
         raise ConfigError("[fetch] workers and max_bytes must be at least 1, retries at least 0")
     if min(settings.fetch_timeout, settings.fetch_connect_timeout, settings.fetch_max_wait) <= 0:
         raise ConfigError("[fetch] timeout, connect_timeout and max_wait must be positive seconds")
+    for label in (f.name for f in dataclasses.fields(Labels)):
+        text, allowed = getattr(settings, f"label_{label}"), LABEL_PLACEHOLDERS.get(label, set())
+        try:
+            used = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        except ValueError:  # an unmatched brace
+            used = {"?"}
+        if not text.strip():
+            raise ConfigError(f"[labels] {label} is empty: give it some text, or leave it out for the default")
+        if used - allowed:
+            names = ", ".join("{" + n + "}" for n in sorted(allowed)) or "none"
+            raise ConfigError(f"[labels] {label} = {text!r}: placeholders allowed here: {names}")
     if not 10 <= settings.summary_words <= 200:
         raise ConfigError("summary_words must be between 10 and 200")

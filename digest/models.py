@@ -117,6 +117,32 @@ class Week:
 
 
 @dataclass(frozen=True)
+class Labels:
+    """The fixed words of an issue, so that a newsletter in any language reads in it throughout.
+
+    Placeholders in braces are filled in: {week} and {year} (week_title), {section} (also_in),
+    {name} (subscribed), {minutes} (min_read), {count} (omitted).
+    """
+
+    week_title: str = "Week {week}, {year}"
+    top_story: str = "Top story"
+    also_in: str = "Also in {section}"
+    more_this_week: str = "More this week"
+    omitted: str = "And {count} more from this week that did not fit in this email"
+    read_all: str = "read every story of this week in your browser"
+    view_in_browser: str = "View in browser"
+    subscribed: str = "You receive {name} because you subscribed to it."
+    unsubscribe: str = "Unsubscribe"
+    min_read: str = "{minutes} min read"
+    no_articles: str = "No new articles this week."
+
+
+# Which placeholders each label may use (checked when settings are read).
+LABEL_PLACEHOLDERS = {"week_title": {"week", "year"}, "also_in": {"section"}, "subscribed": {"name"},
+                      "min_read": {"minutes"}, "omitted": {"count"}}
+
+
+@dataclass(frozen=True)
 class Newsletter:
     """The newsletter's identity and look, as the templates need it."""
 
@@ -132,6 +158,7 @@ class Newsletter:
     web_url: str | None = None
     font_family: str = "-apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
     tagline: str = ""
+    labels: Labels = field(default_factory=Labels)
 
 
 @dataclass(frozen=True)

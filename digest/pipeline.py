@@ -15,7 +15,7 @@ from digest.curate import curate
 from digest.config import Settings
 from digest.errors import EmptyIssueError, SourceError
 from digest.group import GroupRules, group
-from digest.models import Collected, Issue, Newsletter, Rendered, Skip, Week
+from digest.models import Collected, Issue, Labels, Newsletter, Rendered, Skip, Week
 from digest.fit import fit_to_budget
 from digest.select import Selection, select
 from digest.sources import SourceSpec
@@ -57,14 +57,15 @@ def newsletter_of(settings: Settings) -> Newsletter:
         accent_color=settings.accent_color, text_color=settings.text_color,
         background_color=settings.background_color, logo_url=settings.logo_url or None,
         web_url=settings.web_url or None, font_family=settings.font_family, tagline=settings.tagline,
+        labels=settings.labels,
     )
 
 
-def issue_title(week: Week) -> str:
-    """The issue's heading: "Week 47, 2026" for an ISO week, else its dates."""
+def issue_title(week: Week, labels: Labels = Labels()) -> str:
+    """The issue's heading: "Week 47, 2026" (the week_title label) for an ISO week, else its dates."""
     match = re.fullmatch(r"(\d{4})-W(\d{2})", week.id)
     if match:
-        return f"Week {int(match.group(2))}, {match.group(1)}"
+        return labels.week_title.format(week=int(match.group(2)), year=match.group(1))
     return week.id.replace("--", " to ")
 
 
@@ -121,7 +122,7 @@ def assemble(settings: Settings, window: Week, selection: Selection, collected: 
                        settings.default_section, settings.max_per_section)
     lead, sections = group(selection.articles, summaries, window, rules)
     return Issue(
-        id=window.id, week=window, title=issue_title(window),
+        id=window.id, week=window, title=issue_title(window, settings.labels),
         preheader=preheader(lead.article.title if lead else None, [s.name for s in sections],
                             len(selection.articles)),
         newsletter=newsletter_of(settings), lead=lead, sections=sections, sources=collected.reports,

@@ -16,7 +16,7 @@ from premailer import Premailer
 import digest
 from digest.email_theme import font_stack, palette
 from digest.errors import RenderError
-from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, Entry, Issue, Rendered
+from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, Entry, Issue, Labels, Rendered
 from digest.textwrap_email import LINE_WIDTH, bullet, note_text, tidy, underline, wrap
 
 HTML_TEMPLATE = "email.html"
@@ -67,24 +67,24 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
     return env
 
 
-def _meta_parts(entry: Entry) -> list[str]:
+def _meta_parts(entry: Entry, min_read: str, glue: str = " ") -> list[str]:
     article = entry.article
     parts = [article.source]
     if article.author and article.author != article.source:
         parts.append(article.author)
     if article.reading_minutes:
-        parts.append(f"{article.reading_minutes} min read")
+        parts.append(glue.join(min_read.format(minutes=article.reading_minutes).split()))
     return [p for p in parts if p]
 
 
-def meta_line(entry: Entry) -> str:
+def meta_line(entry: Entry, min_read: str = Labels.min_read) -> str:
     """The entry's byline, e.g. 'Source · Author · 4 min read', leaving out what is unknown."""
-    return " · ".join(_meta_parts(entry))
+    return " · ".join(_meta_parts(entry, min_read))
 
 
-def meta_html(entry: Entry) -> Markup:
+def meta_html(entry: Entry, min_read: str = Labels.min_read) -> Markup:
     """The byline as HTML: "N min read" never wraps, and mixed-direction parts keep their order."""
-    parts = [p.replace(" min read", "\u00a0min\u00a0read") for p in _meta_parts(entry)]
+    parts = _meta_parts(entry, min_read, glue="\u00a0")
     if entry.article.direction == "rtl" or any(_RTL_CHAR.search(p) for p in parts):
         # Without isolation "1 min read" after an Urdu name shows as "min read 1", and the parts
         # of a right-to-left article run left to right; dir="auto" spans order each part alone.
@@ -122,6 +122,7 @@ def _context(issue: Issue, web: bool) -> dict:
     return {
         "issue": issue,
         "newsletter": newsletter,
+        "labels": newsletter.labels,
         "colors": palette(newsletter),
         "font_family": font_stack(newsletter.font_family),
         "direction": "rtl" if newsletter.direction == "rtl" else "ltr",

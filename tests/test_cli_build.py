@@ -154,3 +154,49 @@ def test_every_help_ends_with_an_example():
         result = runner.invoke(app, [name, "--help"])
         assert result.exit_code == 0, name
         assert result.output.rstrip().splitlines()[-1].strip().startswith("Example: digest"), name
+
+
+URDU_LABELS = """
+[newsletter]
+name = "سرکٹ"
+language = "ur"
+web_url = "https://news.example.com/issues"
+
+[labels]
+week_title = "ہفتہ {week}، {year}"
+top_story = "اہم خبر"
+also_in = "{section} میں مزید"
+more_this_week = "اس ہفتے مزید"
+view_in_browser = "براؤزر میں دیکھیں"
+subscribed = "آپ کو {name} اس لیے ملتا ہے کہ آپ نے اسے سبسکرائب کیا۔"
+unsubscribe = "سبسکرپشن ختم کریں"
+min_read = "{minutes} منٹ"
+"""
+
+
+def test_labels_put_the_issue_in_the_newsletters_language(in_tmp):
+    (in_tmp / "digest.toml").write_text(URDU_LABELS, encoding="utf-8")
+    result = build()
+    assert result.exit_code == 0, result.output
+    html = (in_tmp / "issues" / "2026-W47.html").read_text(encoding="utf-8")
+    text = (in_tmp / "issues" / "2026-W47.txt").read_text(encoding="utf-8")
+    assert '<html lang="ur" dir="rtl"' in html
+    for label in ("ہفتہ 47، 2026", "اہم خبر", "براؤزر میں دیکھیں", "سبسکرپشن ختم کریں",
+                  "آپ کو سرکٹ اس لیے ملتا ہے کہ آپ نے اسے سبسکرائب کیا۔"):
+        assert label in html and label in text, label
+    assert "2\u00a0منٹ" in html and "2 منٹ" in text
+    for english in ("Top story", "View in browser", "Unsubscribe", "min read", "Week 47"):
+        assert english not in html and english not in text, english
+
+
+@pytest.mark.parametrize(("label", "message"), [
+    ('top_story = ""', "error: [labels] top_story is empty: give it some text, or leave it out for the default"),
+    ('also_in = "More {sektion}"', "error: [labels] also_in = 'More {sektion}': placeholders allowed here: {section}"),
+    ('min_read = "{minutes min"', "error: [labels] min_read = '{minutes min': placeholders allowed here: {minutes}"),
+    ('top_story = "Top {x}"', "error: [labels] top_story = 'Top {x}': placeholders allowed here: none"),
+])
+def test_a_bad_label_is_named(in_tmp, label, message):
+    (in_tmp / "digest.toml").write_text(f"[labels]\n{label}\n", encoding="utf-8")
+    result = build()
+    assert result.exit_code == 1
+    assert message in result.output

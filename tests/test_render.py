@@ -387,8 +387,8 @@ def test_a_week_too_big_even_for_links_leaves_the_lowest_ranked_out_and_says_so(
     assert "Articles: 700 kept" in output
     assert f"{omitted:>5}  left out of the email to stay under Gmail's clip" in output
     assert encoded_size(html) <= 82_000 and check_email(html) == []
-    assert f"And {omitted} more stories from this week that did not fit in this email." in html
-    assert f"And {omitted} more stories from this week that did not fit in this email." in " ".join(text.split())
+    assert f"And {omitted} more from this week that did not fit in this email." in html
+    assert f"And {omitted} more from this week that did not fit in this email." in " ".join(text.split())
     manifest = json.loads((tmp_path / "issues" / "2026-W48.json").read_text(encoding="utf-8"))
     placements = [a["placement"] for a in manifest["articles"]]
     assert len(placements) == 700 and placements.count("omitted") == omitted
