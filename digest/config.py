@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest.errors import ConfigError
 from digest.models import LABEL_PLACEHOLDERS, Labels
-from digest.sources import SourceSpec
+from digest.sources import SourceSpec, canonical_kind
 
 CONFIG_FILE = "digest.toml"
 # Common synonyms folded into one section unless [sections.aliases] says otherwise.
@@ -187,7 +187,7 @@ def parse_source(text: str, name: str | None = None, kind: str = "auto", timezon
     head, sep, rest = text.partition(":")
     if sep and head.isalpha() and head.lower() not in ("http", "https", "file") and len(head) > 1:
         kind, text = head.lower(), rest
-    return SourceSpec(name=name or text, location=text, kind=kind, timezone=timezone,
+    return SourceSpec(name=name or text, location=text, kind=canonical_kind(kind), timezone=timezone,
                       priority=priority, options=options or {})
 
 

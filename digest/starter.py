@@ -38,7 +38,7 @@ default = "More news"      # for articles with no usable category
 # [sections.keywords]      # used for articles that come without a category
 # "Security" = ["breach", "ransomware", "vulnerability"]
 
-# One [[sources]] table per source. kind: auto (detected), native, jsonfeed, wordpress, rss, jsonapi.
+# One [[sources]] table per source. kind: auto (detected), native, jsonfeed, wordpress, feed (RSS/Atom), jsonapi.
 # Without any source, digest builds the bundled sample week.
 # [[sources]]
 # name = "Our blog"

@@ -57,7 +57,9 @@ def test_sources_table(tmp_path):
     ("wordpress:https://example.com", "wordpress", "https://example.com"),
     ("https://example.com/feed", "auto", "https://example.com/feed"),
     ("articles.json", "auto", "articles.json"),
-    ("rss:feeds/a.xml", "rss", "feeds/a.xml"),
+    ("rss:feeds/a.xml", "feed", "feeds/a.xml"),
+    ("atom:https://example.com/atom.xml", "feed", "https://example.com/atom.xml"),
+    ("JSONFeed:feed.json", "jsonfeed", "feed.json"),
 ])
 def test_parse_source_prefix(text, kind, location):
     spec = parse_source(text)

@@ -51,6 +51,14 @@ class FetchContext:
 
 Reader = Callable[[SourceSpec, FetchContext], SourceResult]
 REGISTRY: dict[str, Reader] = {}
+# Names editors reach for first: one reader (feedparser) reads all three.
+KIND_ALIASES = {"rss": "feed", "atom": "feed", "rdf": "feed"}
+
+
+def canonical_kind(kind: str) -> str:
+    """The registered name of a kind as an editor may write it ("RSS" -> "feed")."""
+    kind = kind.strip().lower()
+    return KIND_ALIASES.get(kind, kind)
 
 
 def register(kind: str) -> Callable[[Reader], Reader]:
