@@ -6,7 +6,7 @@ import dataclasses
 import os
 import string
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -86,24 +86,8 @@ class Settings:
     attempts: int = 5  # tries per recipient and run (4xx, dropped connections)
     backoff: float = 2.0  # seconds before the first retry, doubled each time
     state_dir: Path = Path(".digest")  # ledger, subscribers, HTTP cache, sent-article state
-    # [labels]: the issue's fixed words (digest.models.Labels), one field each
-    label_week_title: str = Labels.week_title
-    label_top_story: str = Labels.top_story
-    label_also_in: str = Labels.also_in
-    label_more_this_week: str = Labels.more_this_week
-    label_omitted: str = Labels.omitted
-    label_read_all: str = Labels.read_all
-    label_view_in_browser: str = Labels.view_in_browser
-    label_subscribed: str = Labels.subscribed
-    label_unsubscribe: str = Labels.unsubscribe
-    label_min_read: str = Labels.min_read
-    label_no_articles: str = Labels.no_articles
+    labels: Labels = field(default_factory=Labels)  # [labels]: the issue's fixed words, file only
     config_path: Path | None = None
-
-    @property
-    def labels(self) -> Labels:
-        """The [labels] settings as the templates' Labels."""
-        return Labels(**{f.name: getattr(self, f"label_{f.name}") for f in dataclasses.fields(Labels)})
 
     @property
     def uses_sample(self) -> bool:
@@ -127,7 +111,7 @@ FILE_KEYS = {
     "sections.keywords": "section_keywords",
     "sections.default": "default_section",
     **{f"llm.{k}": f"llm_{k}" for k in ("base_url", "model")},
-    **{f"labels.{f.name}": f"label_{f.name}" for f in dataclasses.fields(Labels)},
+    **{f"labels.{f.name}": "labels" for f in dataclasses.fields(Labels)},
     **{f"send.{k}": k for k in ("subject", "list_id", "unsubscribe_url", "unsubscribe_mailto", "smtp",
                                  "outbox", "subscribers", "rate", "daily_cap", "connections", "attempts",
                                  "backoff")},
@@ -215,6 +199,9 @@ def read_file(path: Path) -> dict[str, Any]:
                                   "in the environment instead")
             if field_name is None:
                 raise ConfigError(f"{path}: unknown setting [{table}] {key}")
+            if field_name == "labels":  # one table of words, collected into one Labels
+                values["labels"] = replace(values.get("labels", Labels()), **{key: str(value)})
+                continue
             values[field_name] = _coerce(field_name, value, str(path))
     return values
 
@@ -223,7 +210,7 @@ def read_env(environ: Mapping[str, str]) -> dict[str, Any]:
     """Settings from DIGEST_<FIELD> environment variables (secrets included)."""
     values: dict[str, Any] = {}
     for name in FIELDS:
-        if name in ("sources", "config_path"):
+        if name in ("sources", "config_path", "labels"):
             continue
         key = SECRET_ENV.get(name, ENV_PREFIX + name.upper())
         if key in environ and environ[key] != "":
@@ -265,7 +252,7 @@ def validate(settings: Settings) -> None:
     if min(settings.fetch_timeout, settings.fetch_connect_timeout, settings.fetch_max_wait) <= 0:
         raise ConfigError("[fetch] timeout, connect_timeout and max_wait must be positive seconds")
     for label in (f.name for f in dataclasses.fields(Labels)):
-        text, allowed = getattr(settings, f"label_{label}"), LABEL_PLACEHOLDERS.get(label, set())
+        text, allowed = getattr(settings.labels, label), LABEL_PLACEHOLDERS.get(label, set())
         try:
             used = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
         except ValueError:  # an unmatched brace
