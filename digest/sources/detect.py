@@ -10,7 +10,7 @@ from typing import Any
 from digest.errors import SourceError
 from digest.sources import SourceSpec
 from digest.sources.feed import looks_feed
-from digest.sources.jsonapi import load_json
+from digest.sources.jsonapi import body_head, load_json, looks_json
 from digest.sources.jsonfeed import looks_jsonfeed
 from digest.sources.native import looks_native
 from digest.sources.wordpress import endpoints, looks_wordpress
@@ -54,8 +54,8 @@ def _is_wordpress_site(location: str, fetch: Callable[..., Any]) -> bool:
 def detect(spec: SourceSpec, fetch: Callable[..., Any]) -> tuple[str, Any]:
     """Return (kind, fetched document) for a source, or raise SourceError saying what was found."""
     fetched = fetch(spec.location)
-    head = fetched.body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head[:1] in (b"{", b"["):
+    head = body_head(fetched.body)
+    if looks_json(fetched.body):
         doc = load_json(fetched, spec.location)  # names the line and column of broken JSON
         kind = kind_of_json(doc)
         if kind:

@@ -14,7 +14,7 @@ from digest.errors import ItemError, SourceError
 from digest.normalize import first_words
 from digest.sources import FetchContext, SourceResult, SourceSpec, register
 from digest.sources.body_image import MIN_SIDE, body_image
-from digest.sources.jsonapi import plain
+from digest.sources.jsonapi import looks_json, plain
 from digest.sources.native import article_from, articles_from_items
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ def to_native(entry: dict, language: str | None, undated: datetime | None = None
 def read(spec: SourceSpec, ctx: FetchContext) -> SourceResult:
     """Read an RSS, RDF or Atom feed from a file or URL."""
     fetched = ctx.fetch(spec.location)
-    if fetched.body[:64].lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+    if looks_json(fetched.body):
         raise SourceError(f"{spec.location}: JSON, not an RSS or Atom feed; drop the feed: prefix "
                           '(or set kind = "auto") so its kind is detected')
     parsed = parse(fetched.body, fetched.url, fetched.content_type)

@@ -41,16 +41,25 @@ OPTION_KEYS = {"items", "fields", "params", "headers", "next", "page_param", "pa
                "page_size", "max_pages"}
 
 
+def body_head(body: bytes, size: int = 2048) -> bytes:
+    """The first bytes of a body past a UTF-8 byte-order mark and leading whitespace."""
+    return body[:size].lstrip(b"\xef\xbb\xbf \t\r\n")
+
+
+def looks_json(body: bytes) -> bool:
+    """True when a body starts like a JSON object or array."""
+    return body_head(body)[:1] in (b"{", b"[")
+
+
 def load_json(fetched: Any, where: str) -> Any:
     """Decode a fetched JSON body, naming HTML or broken JSON in one line."""
     ctype = (fetched.content_type or "").split(";")[0].strip().lower()
-    head = fetched.body[:512].lstrip().lower()
-    looks_json = head.lstrip(b"\xef\xbb\xbf")[:1] in (b"{", b"[")
+    head = body_head(fetched.body, 512).lower()
     # The body decides: a JSON document served as text/html (a misconfigured PHP endpoint) is still read.
-    html_type = ctype in ("text/html", "application/xhtml+xml") and not looks_json
+    html_type = ctype in ("text/html", "application/xhtml+xml") and not looks_json(fetched.body)
     if html_type or head.startswith((b"<!doctype html", b"<html")):
         raise SourceError(f"{where}: expected JSON but got an HTML page ({ctype or 'no content type'})")
-    if head.lstrip(b"\xef\xbb\xbf").startswith(b"<"):
+    if head.startswith(b"<"):
         from digest.sources.feed import looks_feed  # feed imports this module
 
         if looks_feed(fetched.body):
