@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digest.sentences import split_sentences, word_count, words
+from digest.sentences import SENTENCE_END, split_sentences, word_count, words
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class Weights:
 DEFAULT_WEIGHTS = Weights()
 
 HEADING_WORDS = 8  # an unpunctuated line shorter than this is a heading, not a sentence
-_SENTENCE_END = tuple(".!?。！？۔؟।\"'”’»)…")
+_SENTENCE_END = SENTENCE_END + ("…",)  # a trailing ellipsis still closes a line of body text
 
 # A dateline or agency tag at the very start of a story: "(CNN)", "LONDON, England (Reuters) --".
 _DATELINE = re.compile(

@@ -29,7 +29,7 @@ from digest import extractive
 from digest.errors import ConfigError
 from digest.models import Article, Summary
 from digest.normalize import clean_text, html_paragraphs
-from digest.sentences import split_sentences, word_count
+from digest.sentences import SENTENCE_END, split_sentences, word_count
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,6 @@ SYSTEM_PROMPT = (
 )
 _LABEL = re.compile(r"^(?:summary|résumé|zusammenfassung|resumen)\s*:\s*", re.I)
 _MARKUP = re.compile(r"[*_`#]+")
-_SENTENCE_END = tuple(".!?。！？۔؟।\"'”’»)")
 
 
 class LLMFailure(Exception):
@@ -138,7 +137,7 @@ def fit_answer(answer: str, max_words: int, max_sentences: int, cut_off: bool = 
     text = _MARKUP.sub("", clean_text(answer))
     text = _LABEL.sub("", text).strip().strip("\"'“”").strip()
     sentences = split_sentences(text)
-    if cut_off and sentences and not sentences[-1].endswith(_SENTENCE_END):
+    if cut_off and sentences and not sentences[-1].endswith(SENTENCE_END):
         sentences.pop()
     if not sentences:
         raise LLMFailure("empty or unfinished answer")

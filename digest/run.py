@@ -39,8 +39,9 @@ class RunResult:
 
 def expected_issue_id(settings: Settings, now: datetime) -> str | None:
     """The id the build would produce, when knowable without collecting (not for 'latest' or the sample)."""
-    week = (settings.week or ("latest" if settings.uses_sample else "current")).strip().lower()
-    if week == "latest" and not (settings.since or settings.until):
+    from digest.pipeline import week_choice
+
+    if week_choice(settings) == "latest":
         return None  # the newest article's week: only the articles tell
     return resolve_window(settings.week or "current", settings.since, settings.until, settings.timezone, now).id
 
@@ -54,13 +55,13 @@ def run_once(settings: Settings, fetcher, now: datetime, environ: Mapping[str, s
     """Build if needed and send; the whole run holds one lock so cron overlaps do nothing."""
     secret_from_env(environ)  # fail before building when sending could not start anyway
     with FileLock(Path(settings.state_dir) / "locks" / "run.lock", "digest run"):
-        from digest.pipeline import build_issue  # imported here: sending alone needs none of it
+        from digest.pipeline import build_issue, collect_window  # imported here: sending alone needs none of it
 
         issue_id = expected_issue_id(settings, now)
         if issue_id is None:
-            # Learn the id without writing: an issue already built may be half sent, and rewriting
-            # it would give the rest of the list a different issue than the first recipients got.
-            issue_id = build_issue(settings, fetcher, now, write=False).issue.id
+            # Learn the id from the articles without building: an issue already built may be half sent,
+            # and rewriting it would give the rest of the list a different issue than the first got.
+            issue_id = collect_window(settings, fetcher, now)[1].id
         built = not _is_built(settings, issue_id)
         if built:
             result = build_issue(settings, fetcher, now)

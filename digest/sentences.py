@@ -13,6 +13,8 @@ import re
 import nupunkt
 
 # Terminators of other scripts, plus any closing quote or bracket that follows them.
+# Marks that end a sentence in the scripts digest splits, with closing quotes and brackets.
+SENTENCE_END = tuple(".!?。！？۔؟।\"'”’»)")
 _NON_LATIN_END = re.compile(r"[۔؟。！？।॥]+[\"'”’»)\]]*")
 # The bundled model lists many ordinary words ("series", "black", "aloud") as abbreviations, so a
 # word of four or more letters, a full stop and a capital still end a sentence unless the word is
