@@ -94,6 +94,12 @@ class Settings:
         """True when no sources are configured and the bundled sample week is used."""
         return not self.sources
 
+    @property
+    def week_choice(self) -> str:
+        """Which week to build: the setting, else the sample's latest week, else the current one."""
+        dated = bool(self.since or self.until)
+        return (self.week or ("latest" if self.uses_sample and not dated else "current")).strip().lower()
+
 
 # Where each file key lands: "table.key" -> field name.
 FILE_KEYS = {

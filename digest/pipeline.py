@@ -94,16 +94,10 @@ def preheader(issue_lead: str | None, sections: list[str], count: int) -> str:
     return lead[:PREHEADER_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
-def week_choice(settings: Settings) -> str:
-    """Which week to build: the setting, else the sample's latest week, else the current one."""
-    dated = bool(settings.since or settings.until)
-    return (settings.week or ("latest" if settings.uses_sample and not dated else "current")).strip().lower()
-
-
 def collect_window(settings: Settings, fetcher, now: datetime) -> tuple[Collected, Week]:
     """Collect every source and settle the window ('latest' needs the articles first)."""
     specs = settings.sources or (sample_source(),)
-    choice = week_choice(settings)
+    choice = settings.week_choice
     window = None if choice == "latest" else resolve_window(choice, settings.since, settings.until,
                                                             settings.timezone, now)
     grace = timedelta(days=settings.carry_over_days)

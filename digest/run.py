@@ -39,9 +39,7 @@ class RunResult:
 
 def expected_issue_id(settings: Settings, now: datetime) -> str | None:
     """The id the build would produce, when knowable without collecting (not for 'latest' or the sample)."""
-    from digest.pipeline import week_choice
-
-    if week_choice(settings) == "latest":
+    if settings.week_choice == "latest":
         return None  # the newest article's week: only the articles tell
     return resolve_window(settings.week or "current", settings.since, settings.until, settings.timezone, now).id
 

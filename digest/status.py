@@ -92,9 +92,9 @@ def _latest_built(out: Path) -> str | None:
 
 def week_status(settings: Settings, now: datetime) -> WeekStatus:
     """The status of the settings' week (default: the current week) read from disk."""
-    choice = settings.week or "current"
-    if not settings.week and settings.uses_sample and not (settings.since or settings.until):
-        choice = _latest_built(Path(settings.out)) or "current"  # the sample builds its latest week, not this one
+    choice = settings.week_choice
+    if choice == "latest":  # the newest article's week (the sample's): the newest issue built
+        choice = _latest_built(Path(settings.out)) or "current"
     window = resolve_window(choice, settings.since, settings.until, settings.timezone, now)
     html_path, _, json_path = issue_paths(Path(settings.out), window.id)
     built_at, articles = None, 0
