@@ -14,14 +14,13 @@ import html
 import json
 import logging
 import re
-import socketserver
 from collections.abc import Callable, Iterable
 from email.parser import BytesParser
 from pathlib import Path
 from urllib.parse import parse_qs
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from digest.config import Settings
+from digest.http_server import HttpServer, ServerLimits
 from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 from digest.subscribers import UNSUBSCRIBED, SubscriberStore
 from digest.tokens import verify_token
@@ -31,10 +30,23 @@ log = logging.getLogger(__name__)
 StartResponse = Callable[..., object]
 _ISSUE_PAGE = re.compile(r"^/(?:web/)?([0-9A-Za-z][0-9A-Za-z_-]{0,63})(?:\.html)?$")
 _MAX_BODY = 4096
+_TOKEN_PATH = re.compile(r"^(/(?:u|confirm|pause)/)[^/?]+")
 _PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
 _ISSUE_CSP = "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; font-src https:; frame-ancestors 'none'"
 _BASE_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer")]
 INVALID_LINK = "This link is not valid."
+
+
+def read_inside(root: Path, name: str) -> bytes | None:
+    """The bytes of regular file `name` under `root`, or None; a symlink leading out of root is refused."""
+    try:
+        base = root.resolve(strict=True)
+        target = (root / name).resolve(strict=True)
+        if not target.is_relative_to(base) or not target.is_file():
+            return None
+        return target.read_bytes()
+    except (OSError, RuntimeError):
+        return None
 
 
 def _page(title: str, body: str, lang: str = "en") -> bytes:
@@ -72,6 +84,9 @@ class ArchiveApp:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         path = environ.get("PATH_INFO", "/") or "/"
         status, headers, body = self.route(method, path, environ)
+        # Tokens are cut out of the logged path: they are as good as the address they carry.
+        log.info("%s %s %s %s", environ.get("REMOTE_ADDR", "-"), method, _TOKEN_PATH.sub(r"\1…", path),
+                 status.split(" ", 1)[0])
         headers = _BASE_HEADERS + headers + [("Content-Length", str(len(body)))]
         start_response(status, headers)
         return [b"" if method == "HEAD" else body]
@@ -153,18 +168,16 @@ class ArchiveApp:
 
     def feed(self) -> tuple[str, list[tuple[str, str]], bytes]:
         """The archive's Atom feed, as the build wrote it."""
-        try:
-            body = (Path(self.settings.out) / "feed.xml").read_bytes()
-        except OSError:
+        body = read_inside(Path(self.settings.out), "feed.xml")
+        if body is None:
             return self._html("404 Not Found", _page("Not found", "<h1>No feed yet</h1>"))
         return "200 OK", [("Content-Type", "application/atom+xml; charset=utf-8")], body
 
     def index(self) -> tuple[str, list[tuple[str, str]], bytes]:
         """The archive's index.html as built, or a plain list of the built issues, newest first."""
-        try:
-            return self._html("200 OK", (Path(self.settings.out) / "index.html").read_bytes(), csp=_ISSUE_CSP)
-        except OSError:
-            pass
+        built = read_inside(Path(self.settings.out), "index.html")
+        if built is not None:
+            return self._html("200 OK", built, csp=_ISSUE_CSP)
         items = "".join(f'<li><a href="web/{html.escape(m["id"])}.html">{html.escape(m["title"])}</a>'
                         f'<br><small>{html.escape(m["preheader"])}</small></li>' for m in self._manifests())
         body = f"<h1>{html.escape(self.name)}</h1>" + (f"<ul>{items}</ul>" if items else "<p>No issues yet.</p>")
@@ -173,34 +186,28 @@ class ArchiveApp:
     def issue(self, issue_id: str) -> tuple[str, list[tuple[str, str]], bytes]:
         """The issue's web version; failing that, the email with its per-recipient parts neutralized."""
         out = Path(self.settings.out)
+        web = read_inside(out / "web", f"{issue_id}.html")
+        if web is not None:
+            return self._html("200 OK", web, csp=_ISSUE_CSP)
         try:
-            return self._html("200 OK", (out / "web" / f"{issue_id}.html").read_bytes(), csp=_ISSUE_CSP)
-        except OSError:
-            pass
-        path = out / f"{issue_id}.html"
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            text = (read_inside(out, f"{issue_id}.html") or b"").decode("utf-8")
+        except UnicodeDecodeError:
+            text = ""
+        if not text:
             return self._html("404 Not Found", _page("Not found", "<h1>No such issue</h1>"))
         unsubscribe = self.settings.unsubscribe_url.rstrip("/") + "/unsubscribe"
         text = text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe).replace(RECIPIENT_NAME_PLACEHOLDER, "")
         return self._html("200 OK", text.encode("utf-8"), csp=_ISSUE_CSP)
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """Request log through logging, with unsubscribe tokens cut out of the path."""
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base class's name)
-        log.info("%s %s", self.address_string(), re.sub(r"/u/[^ ?]+", "/u/…", format % args))
-
-
-class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
-    """wsgiref's server, one thread per request, so a slow client blocks nobody."""
-
-    daemon_threads = True
+def limits_from(settings: Settings) -> ServerLimits:
+    """The server's limits from the [serve] settings."""
+    return ServerLimits(threads=settings.serve_threads, timeout=settings.serve_timeout,
+                        max_body=settings.serve_max_body, backlog=settings.serve_backlog,
+                        connection_limit=settings.serve_connection_limit,
+                        trusted_proxy=settings.serve_trusted_proxy)
 
 
-def make_http_server(settings: Settings, secret: bytes, host: str, port: int) -> ThreadingWSGIServer:
+def make_http_server(settings: Settings, secret: bytes, host: str, port: int) -> HttpServer:
     """A ready (bound) server; port 0 picks a free port (see server.server_port)."""
-    return make_server(host, port, ArchiveApp(settings, secret), server_class=ThreadingWSGIServer,
-                       handler_class=_QuietHandler)
+    return HttpServer(ArchiveApp(settings, secret), host, port, limits_from(settings))
