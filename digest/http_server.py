@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import waitress
 from waitress import wasyncore
@@ -75,7 +75,7 @@ class HttpServer:
         self._server.task_dispatcher.shutdown(timeout=2)
         wasyncore.close_all(self._map)
 
-    def __enter__(self) -> HttpServer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -406,7 +406,7 @@ def prepare(settings: Settings, ref: str, environ: Mapping[str, str], now: datet
                                  reply_to=settings.reply_to, list_id=settings.list_id, unsubscribe_url=base,
                                  unsubscribe_mailto=settings.unsubscribe_mailto, secret=secret, now=now)
     store = SubscriberStore.in_state_dir(settings.state_dir)
-    recipients, problems = load_recipients(settings.subscribers, store)
+    recipients, problems = load_recipients(settings.subscribers, store, now)
     return Prepared(issue, recipients, problems, factory, transport, store)
 
 

@@ -66,7 +66,7 @@ def delivery_status(settings: Settings, issue_id: str) -> Delivery | None:
     if store_path.is_file():
         store = SubscriberStore(store_path)
         suppressed = store.suppressed_keys()
-        recipients = store.all() if settings.subscribers is None else []
+        recipients = store.receiving(with_suppressed=True) if settings.subscribers is None else []
     else:
         recipients = []
     if settings.subscribers is not None:
