@@ -23,7 +23,7 @@ from digest.config import Settings
 from digest.http_server import HttpServer, ServerLimits
 from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 from digest.subscribers import UNSUBSCRIBED, SubscriberStore
-from digest.tokens import verify_token
+from digest.tokens import Secrets, verify_token
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +74,11 @@ def is_one_click(content_type: str, body: bytes) -> bool:
 class ArchiveApp:
     """The WSGI application; one instance serves every request (it keeps no per-request state)."""
 
-    def __init__(self, settings: Settings, secret: bytes, store: SubscriberStore | None = None):
+    def __init__(self, settings: Settings, secret: Secrets, store: SubscriberStore | None = None):
         self.settings = settings
-        self.secret = secret
+        # Signing uses the first secret; every one of them verifies (rotation, see digest.tokens).
+        self.secrets = [secret] if isinstance(secret, bytes) else list(secret)
+        self.secret = self.secrets[0]
         self.store = store or SubscriberStore.in_state_dir(settings.state_dir)
         self.name = settings.name
 
@@ -128,7 +130,7 @@ class ArchiveApp:
 
     def confirm(self, token: str) -> tuple[str, list[tuple[str, str]], bytes]:
         """The confirmation page: one button that POSTs the one-click body to the same URL."""
-        address = verify_token(token, self.secret)
+        address = verify_token(token, self.secrets)
         if address is None:
             return self._invalid()
         body = (f"<h1>Unsubscribe from {html.escape(self.name)}?</h1>"
@@ -140,7 +142,7 @@ class ArchiveApp:
 
     def unsubscribe(self, token: str, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
         """RFC 8058 one-click: suppress the address at once and answer 200."""
-        address = verify_token(token, self.secret)
+        address = verify_token(token, self.secrets)
         try:
             length = min(int(environ.get("CONTENT_LENGTH") or 0), _MAX_BODY)
         except ValueError:
@@ -208,6 +210,6 @@ def limits_from(settings: Settings) -> ServerLimits:
                         trusted_proxy=settings.serve_trusted_proxy)
 
 
-def make_http_server(settings: Settings, secret: bytes, host: str, port: int) -> HttpServer:
+def make_http_server(settings: Settings, secret: Secrets, host: str, port: int) -> HttpServer:
     """A ready (bound) server; port 0 picks a free port (see server.server_port)."""
     return HttpServer(ArchiveApp(settings, secret), host, port, limits_from(settings))

@@ -145,10 +145,10 @@ def serve(
 ) -> None:
     """Serve one-click unsubscribe (POST /u/TOKEN), its confirmation page, and the issues archive."""
     from digest.serve import make_http_server
-    from digest.tokens import secret_from_env
+    from digest.tokens import secrets_from_env
 
     settings = _settings(config)
-    secret = secret_from_env(os.environ)
+    secret = secrets_from_env(os.environ)
     try:
         server = make_http_server(settings, secret, host, port)
     except OSError as exc:
