@@ -13,8 +13,11 @@ import email.policy
 import html
 import json
 import logging
+import os
 import re
-from collections.abc import Callable, Iterable
+import time
+import wsgiref.util
+from collections.abc import Callable, Iterable, Mapping
 from email.parser import BytesParser
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -22,14 +25,17 @@ from urllib.parse import parse_qs
 from digest.config import Settings
 from digest.http_server import HttpServer, ServerLimits
 from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
+from digest.signup import Signup, form_fields
 from digest.subscribers import UNSUBSCRIBED, SubscriberStore
-from digest.tokens import Secrets, verify_token
+from digest.tokens import Secrets, verify_confirm_token, verify_token
+from digest.transport import make_transport
 
 log = logging.getLogger(__name__)
 
 StartResponse = Callable[..., object]
 _ISSUE_PAGE = re.compile(r"^/(?:web/)?([0-9A-Za-z][0-9A-Za-z_-]{0,63})(?:\.html)?$")
 _MAX_BODY = 4096
+_MAX_FORM = 8192
 _TOKEN_PATH = re.compile(r"^(/(?:u|confirm|pause)/)[^/?]+")
 _PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
 _ISSUE_CSP = "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; font-src https:; frame-ancestors 'none'"
@@ -47,6 +53,25 @@ def read_inside(root: Path, name: str) -> bytes | None:
         return target.read_bytes()
     except (OSError, RuntimeError):
         return None
+
+
+def _read_body(environ: dict, limit: int) -> bytes:
+    try:
+        length = min(int(environ.get("CONTENT_LENGTH") or 0), limit)
+    except ValueError:
+        length = 0
+    return environ["wsgi.input"].read(length) if length > 0 else b""
+
+
+def signup_form(action: str, button: str) -> str:
+    """The signup form's markup; `action` is the /subscribe URL (absolute when embedded elsewhere)."""
+    return (f'<form method="post" action="{html.escape(action, quote=True)}">'
+            '<label>Email <input type="email" name="email" required autocomplete="email"></label> '
+            '<label>Name <input type="text" name="name" autocomplete="name"></label>'
+            # The honeypot: hidden from people (and from screen readers), filled in by bots.
+            '<div style="position:absolute;left:-5000px" aria-hidden="true">'
+            '<input type="text" name="website" tabindex="-1" autocomplete="off"></div> '
+            f'<button type="submit">{html.escape(button)}</button></form>')
 
 
 def _page(title: str, body: str, lang: str = "en") -> bytes:
@@ -74,13 +99,19 @@ def is_one_click(content_type: str, body: bytes) -> bool:
 class ArchiveApp:
     """The WSGI application; one instance serves every request (it keeps no per-request state)."""
 
-    def __init__(self, settings: Settings, secret: Secrets, store: SubscriberStore | None = None):
+    def __init__(self, settings: Settings, secret: Secrets, store: SubscriberStore | None = None,
+                 environ: Mapping[str, str] | None = None):
         self.settings = settings
         # Signing uses the first secret; every one of them verifies (rotation, see digest.tokens).
         self.secrets = [secret] if isinstance(secret, bytes) else list(secret)
         self.secret = self.secrets[0]
         self.store = store or SubscriberStore.in_state_dir(settings.state_dir)
         self.name = settings.name
+        self.signup: Signup | None = None
+        if settings.signup_enabled:
+            env = dict(os.environ if environ is None else environ)
+            self.signup = Signup(settings, self.secrets, self.store,
+                                 lambda: make_transport(settings.smtp, Path(settings.outbox) / "confirmations", env))
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -100,6 +131,14 @@ class ArchiveApp:
             if method == "POST":
                 return self.unsubscribe(path[3:], environ)
             return self.confirm(path[3:]) if read else self._not_allowed("GET, HEAD, POST")
+        if path == "/subscribe" and self.signup is not None:
+            if method == "POST":
+                return self.subscribe(environ)
+            return self.subscribe_form() if read else self._not_allowed("GET, HEAD, POST")
+        if path.startswith("/confirm/") and self.signup is not None:
+            if method == "POST":
+                return self.confirmed(path[9:])
+            return self.confirm_page(path[9:]) if read else self._not_allowed("GET, HEAD, POST")
         if not read:
             return self._not_allowed("GET, HEAD")
         if path in ("/", "/index.html"):
@@ -140,14 +179,74 @@ class ArchiveApp:
                 '<button type="submit">Unsubscribe</button></form>')
         return self._html("200 OK", _page("Unsubscribe", body), extra=[("Cache-Control", "no-store")])
 
+    def subscribe_form(self, note: str = "") -> tuple[str, list[tuple[str, str]], bytes]:
+        """The signup form (the same markup as the embeddable snippet in docs/subscribers.md)."""
+        return self._html("200 OK", _page(self.settings.labels.subscribe, f"<h1>{html.escape(self.name)}</h1>"
+                                          + note + signup_form("subscribe", self.settings.labels.subscribe)))
+
+    def subscribe(self, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
+        """A signup request, as a form post (an HTML answer) or a JSON object (a JSON answer)."""
+        assert self.signup is not None
+        raw = _read_body(environ, _MAX_FORM)
+        wants_json = environ.get("CONTENT_TYPE", "").lower().startswith("application/json")
+        if wants_json:
+            try:
+                data = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                data = None
+            fields = data if isinstance(data, dict) else {}
+        else:
+            fields = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
+        email_, name, honeypot = form_fields(fields)
+        result = self.signup.request(email_, name, honeypot, environ.get("REMOTE_ADDR", ""), self._base(environ))
+        status = {"accepted": "202 Accepted", "invalid": "400 Bad Request", "limited": "429 Too Many Requests"}
+        text = {"accepted": self.settings.labels.check_inbox, "invalid": f"Not a valid address: {result.detail}",
+                "limited": "Too many requests: please try again later."}[result.outcome]
+        extra = [("Cache-Control", "no-store")] + ([("Retry-After", "3600")] if result.outcome == "limited" else [])
+        if wants_json:
+            body = json.dumps({"status": result.outcome, "message": text}).encode("utf-8")
+            return status[result.outcome], [("Content-Type", "application/json"), *extra], body
+        note = f"<p role=\"status\">{html.escape(text)}</p>"
+        page = _page(self.settings.labels.subscribe, f"<h1>{html.escape(self.name)}</h1>{note}")
+        return self._html(status[result.outcome], page, extra=extra)
+
+    def _base(self, environ: dict) -> str:
+        if self.settings.unsubscribe_url:
+            return self.settings.unsubscribe_url
+        return wsgiref.util.application_uri(environ)
+
+    def confirm_page(self, token: str) -> tuple[str, list[tuple[str, str]], bytes]:
+        """GET /confirm/TOKEN: a button that POSTs (a link scanner's GET confirms nothing)."""
+        assert self.signup is not None
+        if verify_confirm_token(token, self.secrets, time.time()) is None:
+            return self._invalid()
+        labels = self.settings.labels
+        body = (f"<h1>{html.escape(labels.confirm_subject.format(name=self.name))}</h1>"
+                f'<form method="post" action="{html.escape(token, quote=True)}">'
+                f'<button type="submit">{html.escape(labels.confirm_button)}</button></form>')
+        return self._html("200 OK", _page(labels.confirm_button, body), extra=[("Cache-Control", "no-store")])
+
+    def confirmed(self, token: str) -> tuple[str, list[tuple[str, str]], bytes]:
+        """POST /confirm/TOKEN: the address becomes active; a link to the latest issue follows."""
+        assert self.signup is not None
+        if self.signup.confirm(token) is None:
+            return self._invalid()
+        labels = self.settings.labels
+        latest = self._manifests()[:1]
+        link = ""
+        if latest:
+            web = self.settings.web_url.rstrip("/")
+            href = f"{web}/{latest[0]['id']}.html" if web.startswith(("https://", "http://")) else \
+                f"../web/{latest[0]['id']}.html"
+            link = f'<p><a href="{html.escape(href, quote=True)}">{html.escape(labels.latest_issue)}</a></p>'
+        body = f"<h1>{html.escape(labels.confirmed.format(name=self.name))}</h1>{link}"
+        return self._html("200 OK", _page(labels.confirmed.format(name=self.name), body),
+                          extra=[("Cache-Control", "no-store")])
+
     def unsubscribe(self, token: str, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
         """RFC 8058 one-click: suppress the address at once and answer 200."""
         address = verify_token(token, self.secrets)
-        try:
-            length = min(int(environ.get("CONTENT_LENGTH") or 0), _MAX_BODY)
-        except ValueError:
-            length = 0
-        raw = environ["wsgi.input"].read(length) if length > 0 else b""
+        raw = _read_body(environ, _MAX_BODY)
         if address is None or not is_one_click(environ.get("CONTENT_TYPE", ""), raw):
             return self._invalid()
         if self.store.suppress(address, UNSUBSCRIBED, "one-click"):
@@ -210,6 +309,7 @@ def limits_from(settings: Settings) -> ServerLimits:
                         trusted_proxy=settings.serve_trusted_proxy)
 
 
-def make_http_server(settings: Settings, secret: Secrets, host: str, port: int) -> HttpServer:
+def make_http_server(settings: Settings, secret: Secrets, host: str, port: int,
+                     environ: Mapping[str, str] | None = None) -> HttpServer:
     """A ready (bound) server; port 0 picks a free port (see server.server_port)."""
-    return HttpServer(ArchiveApp(settings, secret), host, port, limits_from(settings))
+    return HttpServer(ArchiveApp(settings, secret, environ=environ), host, port, limits_from(settings))

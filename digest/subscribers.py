@@ -222,6 +222,16 @@ class SubscriberStore:
             return entry.status
         return None
 
+    def claim_confirmation(self, email: str, interval: float, now: float) -> bool:
+        """True (and the time recorded) when no confirmation mail went to the address in `interval` s."""
+        with closing(self._connect()) as db, db:
+            db.execute("BEGIN IMMEDIATE")  # two requests at once cannot both claim it
+            row = db.execute("SELECT sent_at FROM confirmations WHERE key=?", (email.lower(),)).fetchone()
+            if row and now - float(row[0]) < interval:
+                return False
+            db.execute("INSERT OR REPLACE INTO confirmations (key, sent_at) VALUES (?, ?)", (email.lower(), str(now)))
+            return True
+
     def contains(self, email: str) -> bool:
         """True when the address is on the list."""
         with closing(self._connect()) as db:
