@@ -17,6 +17,7 @@ import os
 import re
 import time
 import wsgiref.util
+from datetime import datetime, timedelta, timezone
 from collections.abc import Callable, Iterable, Mapping
 from email.parser import BytesParser
 from pathlib import Path
@@ -26,7 +27,8 @@ from digest.config import Settings
 from digest.http_server import HttpServer, ServerLimits
 from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 from digest.signup import Signup, form_fields
-from digest.subscribers import UNSUBSCRIBED, SubscriberStore
+from digest.addresses import Subscriber
+from digest.subscribers import PAUSED, UNSUBSCRIBED, SubscriberStore
 from digest.tokens import Secrets, verify_confirm_token, verify_token
 from digest.transport import make_transport
 
@@ -36,6 +38,7 @@ StartResponse = Callable[..., object]
 _ISSUE_PAGE = re.compile(r"^/(?:web/)?([0-9A-Za-z][0-9A-Za-z_-]{0,63})(?:\.html)?$")
 _MAX_BODY = 4096
 _MAX_FORM = 8192
+PAUSE_DAYS = 30
 _TOKEN_PATH = re.compile(r"^(/(?:u|confirm|pause)/)[^/?]+")
 _PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
 _ISSUE_CSP = "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; font-src https:; frame-ancestors 'none'"
@@ -131,6 +134,8 @@ class ArchiveApp:
             if method == "POST":
                 return self.unsubscribe(path[3:], environ)
             return self.confirm(path[3:]) if read else self._not_allowed("GET, HEAD, POST")
+        if path.startswith("/pause/"):
+            return self.pause(path[7:], environ) if method == "POST" else self._not_allowed("POST")
         if path == "/subscribe" and self.signup is not None:
             if method == "POST":
                 return self.subscribe(environ)
@@ -176,8 +181,26 @@ class ArchiveApp:
                 f"<p>{html.escape(address)} will receive no more issues.</p>"
                 f'<form method="post" action="{html.escape(token, quote=True)}">'  # relative: fine behind a prefix
                 '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
-                '<button type="submit">Unsubscribe</button></form>')
+                '<button type="submit">Unsubscribe</button></form>'
+                # Pausing instead: one click too (relative to /u/TOKEN, so fine behind a prefix).
+                f'<form method="post" action="../pause/{html.escape(token, quote=True)}">'
+                f'<button type="submit">{html.escape(self.settings.labels.pause)}</button></form>')
         return self._html("200 OK", _page("Unsubscribe", body), extra=[("Cache-Control", "no-store")])
+
+    def pause(self, token: str, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
+        """POST /pause/TOKEN (the unsubscribe token): no issues for PAUSE_DAYS days, then mail resumes."""
+        address = verify_token(token, self.secrets)
+        _read_body(environ, _MAX_BODY)
+        if address is None:
+            return self._invalid()
+        until = datetime.now(timezone.utc) + timedelta(days=PAUSE_DAYS)
+        if not self.store.set_status(address, PAUSED, "pause-link", paused_until=until):
+            # Not on the stored list (a CSV list): record the pause so it holds there too.
+            self.store.add(Subscriber(address), status=PAUSED, source="pause-link")
+            self.store.set_status(address, PAUSED, "pause-link", paused_until=until)
+        text = self.settings.labels.paused.format(date=until.date().isoformat())
+        return self._html("200 OK", _page(self.settings.labels.pause, f"<h1>{html.escape(text)}</h1>"),
+                          extra=[("Cache-Control", "no-store")])
 
     def subscribe_form(self, note: str = "") -> tuple[str, list[tuple[str, str]], bytes]:
         """The signup form (the same markup as the embeddable snippet in docs/subscribers.md)."""
