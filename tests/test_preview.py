@@ -16,7 +16,7 @@ from desk_helpers import WEEK, default_articles, write_source
 
 from digest.config import parse_source, resolve
 from digest.fetch import Fetcher
-from digest.pipeline import build_issue
+from digest.pipeline import build_issue, gather
 from digest.preview import Preview, make_server, server_url
 from digest.render import builtin_template_dir
 
@@ -35,7 +35,8 @@ def desk(tmp_path):
     cli = {"week": WEEK, "out": tmp_path / "issues", "templates": templates, "sources": (parse_source(str(source)),)}
     fetcher = Fetcher()
     preview = Preview(lambda: resolve(cli, environ={}, config_path=config),
-                      lambda settings: build_issue(settings, fetcher, NOW))
+                      lambda settings: gather(settings, fetcher, NOW),
+                      lambda settings, gathered: build_issue(settings, fetcher, NOW, gathered=gathered))
     server = make_server(preview, port=0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
