@@ -160,3 +160,18 @@ def test_a_busy_port_is_one_clear_line(tmp_path):
     assert result.exit_code == 1
     assert result.stderr == f"error: cannot listen on 127.0.0.1:{port} (Address already in use); choose another --port\n"
     assert not (tmp_path / "issues").exists()
+
+
+def test_curation_and_template_changes_recompose_without_collecting_again(desk):
+    preview = desk["preview"]
+    assert state(desk)["version"] == 1 and preview.collections == 1
+    path = desk["out"] / f"{WEEK}.toml"
+    touch(path, path.read_text(encoding="utf-8").replace('note = """', 'note = """Recomposed'))
+    footer = desk["templates"] / "partials" / "footer.html"
+    assert state(desk)["version"] == 2
+    touch(footer, footer.read_text(encoding="utf-8") + "<p>(footer edit)</p>")
+    assert state(desk)["version"] == 3
+    assert "Recomposed" in get(desk["url"] + "issue.html")[2]
+    assert preview.collections == 1  # the sources were read once
+    touch(desk["config"], '[newsletter]\nname = "Renamed Weekly"\n')
+    assert state(desk)["version"] == 4 and preview.collections == 2  # new settings: collected again
