@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from digest.errors import ConfigError, DigestError
@@ -206,7 +206,7 @@ class IssueStore:
         text = self._read(path)
         record = IssueRecord.from_json(text, str(path))
         try:
-            updated = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(microsecond=0)
+            updated = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read ({exc})") from None
         return StoredRecord(record, path, updated)

@@ -17,14 +17,24 @@ from pathlib import Path
 
 from digest.archive import write_archive
 from digest.collect import collect
-from digest.curate import apply_curation, curate_text
 from digest.config import Settings
+from digest.curate import apply_curation, curate_text
 from digest.errors import EmptyIssueError, SourceError
+from digest.fit import fit_to_budget
 from digest.group import GroupRules, group
 from digest.issue_record import IssueRecord
 from digest.issue_store import IssuePaths, IssueStore
-from digest.models import Article, Collected, Issue, Labels, Newsletter, Rendered, Skip, Summary, Week
-from digest.fit import fit_to_budget
+from digest.models import (
+    Article,
+    Collected,
+    Issue,
+    Labels,
+    Newsletter,
+    Rendered,
+    Skip,
+    Summary,
+    Week,
+)
 from digest.select import Selection, select
 from digest.sources import SourceSpec
 from digest.state import load_sent

@@ -110,7 +110,8 @@ def week_status(settings: Settings, now: datetime) -> WeekStatus:
         stored = store.load_record(window.id)  # a damaged manifest stops here with one line
         built_at, articles = stored.updated, len(stored.record.articles)
     path = store.curation_path(window.id)
-    curated, edits, error = False, (), ""
+    edits: tuple[str, ...] = ()
+    curated, error = False, ""
     if path.is_file():
         text = path.read_text(encoding="utf-8")
         curated = is_edited(text)

@@ -13,6 +13,7 @@ import pytest
 from desk_helpers import WEEK, cli_build, default_articles, native_article, write_source
 from lxml import etree
 from pytest_httpserver import HTTPServer
+from smtp_servers import Recorder, start, write_config, write_csv
 from typer.testing import CliRunner
 
 import digest
@@ -20,7 +21,6 @@ from digest.cli import app
 from digest.files import atomic_write, xml_safe
 from digest.issue_record import IssueRecord, ManifestError, Placement
 from digest.issue_store import IssueStore
-from smtp_servers import Recorder, start, write_config, write_csv
 
 DIGEST = Path(digest.__file__).parent
 ENV = {"DIGEST_CONFIG": ""}
@@ -72,8 +72,8 @@ def test_a_manifest_of_another_version_is_refused_with_one_line(tmp_path):
         IssueStore(tmp_path / "issues").load(WEEK)
     result = CliRunner().invoke(app, ["send", str(path), "--dry-run"], env=ENV)
     assert result.exit_code == 1
-    assert result.stderr.splitlines() == [f"error: {path}: issue manifest version 2, but this digest reads version 1; "
-                                          "rebuild the issue with digest build (or move the file aside)"]
+    assert result.stderr.splitlines() == [(f"error: {path}: issue manifest version 2, but this digest reads version 1; "
+                                          "rebuild the issue with digest build (or move the file aside)")]
 
 
 def test_no_module_outside_the_store_reads_a_manifest():
@@ -107,8 +107,8 @@ def test_a_stray_manifest_is_skipped_with_a_warning_by_build_and_archive(tmp_pat
     assert archived.exit_code == 0, archived.output
     assert archived.stdout.startswith(f"Wrote {out / 'index.html'} and feed.xml: 1 issue(s)")
     assert archived.stderr.splitlines() == [
-        f"warning: {stray}: not a readable issue manifest (week is not an object); "
-        "rebuild the issue with digest build (or move the file aside); skipped"]
+        (f"warning: {stray}: not a readable issue manifest (week is not an object); "
+        "rebuild the issue with digest build (or move the file aside); skipped")]
     status = CliRunner().invoke(app, ["status", "--out", str(out)], env=ENV)
     assert status.exit_code == 0 and status.stdout.startswith(f"Issue {WEEK}\n")
     assert f"warning: {stray}: not a readable issue manifest" in status.stderr
@@ -116,10 +116,10 @@ def test_a_stray_manifest_is_skipped_with_a_warning_by_build_and_archive(tmp_pat
 
 @pytest.mark.parametrize("args, message", [
     (("--week", "9999-W52"), "error: invalid week '9999-W52': out of range (use a week of the years 1900 to 9998)"),
-    (("--since", "0001-01-01"), "error: invalid --since '0001-01-01': out of range "
-                                "(use a date of the years 1900 to 9998)"),
-    (("--since", "2026-11-16", "--until", "9999-12-31"), "error: invalid --until '9999-12-31': out of range "
-                                                         "(use a date of the years 1900 to 9998)"),
+    (("--since", "0001-01-01"), ("error: invalid --since '0001-01-01': out of range "
+                                "(use a date of the years 1900 to 9998)")),
+    (("--since", "2026-11-16", "--until", "9999-12-31"), ("error: invalid --until '9999-12-31': out of range "
+                                                         "(use a date of the years 1900 to 9998)")),
 ])
 def test_out_of_range_windows_end_with_one_line(tmp_path, args, message):
     result = build(tmp_path, *args, "--timezone", "Pacific/Kiritimati")
