@@ -25,6 +25,7 @@ from urllib.parse import parse_qs
 
 from digest.config import Settings
 from digest.http_server import HttpServer, ServerLimits
+from digest.issue_store import IssueStore
 from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 from digest.signup import Signup, form_fields
 from digest.addresses import Subscriber
@@ -255,12 +256,12 @@ class ArchiveApp:
         if self.signup.confirm(token) is None:
             return self._invalid()
         labels = self.settings.labels
-        latest = self._manifests()[:1]
+        latest = self._listed()[:1]
         link = ""
         if latest:
             web = self.settings.web_url.rstrip("/")
-            href = f"{web}/{latest[0]['id']}.html" if web.startswith(("https://", "http://")) else \
-                f"../web/{latest[0]['id']}.html"
+            href = f"{web}/{latest[0][0]}.html" if web.startswith(("https://", "http://")) else \
+                f"../web/{latest[0][0]}.html"
             link = f'<p><a href="{html.escape(href, quote=True)}">{html.escape(labels.latest_issue)}</a></p>'
         body = f"<h1>{html.escape(labels.confirmed.format(name=self.name))}</h1>{link}"
         return self._html("200 OK", _page(labels.confirmed.format(name=self.name), body),
@@ -278,17 +279,11 @@ class ArchiveApp:
                 f"{html.escape(self.name)}.</p>")
         return self._html("200 OK", _page("Unsubscribed", body), extra=[("Cache-Control", "no-store")])
 
-    def _manifests(self) -> list[dict]:
-        out = []
-        for path in sorted(Path(self.settings.out).glob("*.json"), reverse=True):
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            if isinstance(data, dict) and path.with_suffix(".html").exists():
-                out.append({"id": path.stem, "title": str(data.get("title") or path.stem),
-                            "preheader": str(data.get("preheader") or "")})
-        return out
+    def _listed(self) -> list[tuple[str, str, str]]:
+        """(id, title, preheader) of every built issue, newest first (unreadable files are left out)."""
+        found, _ = IssueStore(Path(self.settings.out)).records()
+        return [(s.record.id, s.record.title or s.record.id, s.record.preheader) for s in found
+                if s.path.with_suffix(".html").exists()]
 
     def feed(self) -> tuple[str, list[tuple[str, str]], bytes]:
         """The archive's Atom feed, as the build wrote it."""
@@ -302,8 +297,9 @@ class ArchiveApp:
         built = read_inside(Path(self.settings.out), "index.html")
         if built is not None:
             return self._html("200 OK", built, csp=_ISSUE_CSP)
-        items = "".join(f'<li><a href="web/{html.escape(m["id"])}.html">{html.escape(m["title"])}</a>'
-                        f'<br><small>{html.escape(m["preheader"])}</small></li>' for m in self._manifests())
+        items = "".join(f'<li><a href="web/{html.escape(issue_id)}.html">{html.escape(title)}</a>'
+                        f'<br><small>{html.escape(preheader)}</small></li>'
+                        for issue_id, title, preheader in self._listed())
         body = f"<h1>{html.escape(self.name)}</h1>" + (f"<ul>{items}</ul>" if items else "<p>No issues yet.</p>")
         return self._html("200 OK", _page(self.name, body))
 
