@@ -213,15 +213,7 @@ class ArchiveApp:
         assert self.signup is not None
         raw = _read_body(environ, _MAX_FORM)
         wants_json = environ.get("CONTENT_TYPE", "").lower().startswith("application/json")
-        if wants_json:
-            try:
-                data = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError):
-                data = None
-            fields = data if isinstance(data, dict) else {}
-        else:
-            fields = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
-        email_, name, honeypot = form_fields(fields)
+        email_, name, honeypot = form_fields(raw, wants_json)
         result = self.signup.request(email_, name, honeypot, environ.get("REMOTE_ADDR", ""), self._base(environ))
         status = {"accepted": "202 Accepted", "invalid": "400 Bad Request", "limited": "429 Too Many Requests"}
         text = {"accepted": self.settings.labels.check_inbox, "invalid": f"Not a valid address: {result.detail}",

@@ -11,6 +11,7 @@ mail per address per hour (kept in the list, so a restart does not reset it).
 from __future__ import annotations
 
 import html
+import json
 import logging
 import secrets
 import threading
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
+from urllib.parse import parse_qs
 
 from digest.addresses import AddressError, Subscriber, clean_name, normalize_address
 from digest.config import Settings
@@ -163,6 +165,15 @@ class Signup:
             log.warning("could not send a confirmation mail: %s", exc)
 
 
-def form_fields(fields: Mapping[str, str]) -> tuple[str, str, str]:
-    """(email, name, honeypot) from a submitted form or JSON object."""
+def form_fields(body: bytes, is_json: bool) -> tuple[str, str, str]:
+    """(email, name, honeypot) from a submitted form body or JSON object (anything else: empty)."""
+    fields: Mapping[str, object]
+    if is_json:
+        try:
+            data = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            data = None
+        fields = data if isinstance(data, dict) else {}
+    else:
+        fields = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
     return (str(fields.get("email", ""))[:320], str(fields.get("name", ""))[:200], str(fields.get(HONEYPOT, "")))
