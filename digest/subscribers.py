@@ -15,10 +15,20 @@ from pathlib import Path
 from email_validator import EmailNotValidError, validate_email
 
 from digest.errors import ConfigError
+from digest.statedb import guard_state_errors, open_schema
 
 log = logging.getLogger(__name__)
 
 STORE_FILE = "subscribers.sqlite"
+SCHEMA_VERSION = 1
+_SCHEMA = """
+    CREATE TABLE IF NOT EXISTS subscribers (
+        key TEXT PRIMARY KEY, email TEXT NOT NULL, name TEXT NOT NULL DEFAULT '',
+        attributes TEXT NOT NULL DEFAULT '{}', added_at TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS suppressions (
+        key TEXT PRIMARY KEY, email TEXT NOT NULL, reason TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '', at TEXT NOT NULL)
+"""
 HARD_BOUNCE = "hard-bounce"
 UNSUBSCRIBED = "unsubscribed"
 REMOVED = "removed"
@@ -121,6 +131,8 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+@guard_state_errors("subscriber list", "restore it from a backup, or move it aside and import your list again "
+                    "(the suppression list in it is lost then: keep the old file)")
 class SubscriberStore:
     """The SQLite subscriber list and suppression list under the state directory."""
 
@@ -128,16 +140,8 @@ class SubscriberStore:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as db, db:
-            db.executescript(
-                """
-                CREATE TABLE IF NOT EXISTS subscribers (
-                    key TEXT PRIMARY KEY, email TEXT NOT NULL, name TEXT NOT NULL DEFAULT '',
-                    attributes TEXT NOT NULL DEFAULT '{}', added_at TEXT NOT NULL);
-                CREATE TABLE IF NOT EXISTS suppressions (
-                    key TEXT PRIMARY KEY, email TEXT NOT NULL, reason TEXT NOT NULL,
-                    detail TEXT NOT NULL DEFAULT '', at TEXT NOT NULL);
-                """
-            )
+            open_schema(db, path, "subscriber list", version=SCHEMA_VERSION,
+                        tables=("subscribers", "suppressions"), create_sql=_SCHEMA)
 
     @classmethod
     def in_state_dir(cls, state_dir: Path) -> "SubscriberStore":
