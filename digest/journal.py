@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from digest.errors import LostLedgerError, StateError
-from digest.ledger import LEDGER_FILE
+from digest.ledger import FAILED, LEDGER_FILE, SENT, Ledger, issue_lock
 from digest.state import STATE_FILE, sent_issues
 from digest.statedb import state_failure
 
@@ -117,3 +117,23 @@ def refuse_if_lost(state_dir: Path, issue: str, ledger_rows: int) -> None:
             f"{Path(state_dir) / LEDGER_FILE} has no record of {issue}, but {evidence}: the ledger was lost or "
             f"replaced, and sending now could mail everyone again. Restore the ledger from a backup, or start "
             f"the issue over with `digest send {issue} --reset`; nothing was sent")
+
+
+def tally(states: dict[str, str]) -> tuple[int, int, int]:
+    """(sent, failed, not yet delivered) rows in an issue's {key: state}."""
+    sent = sum(1 for s in states.values() if s == SENT)
+    failed = sum(1 for s in states.values() if s == FAILED)
+    return sent, failed, len(states) - sent - failed
+
+
+def start_over(state_dir: Path, issue: str, now: datetime) -> tuple[int, int, int]:
+    """Clear an issue's ledger rows (under its send lock) and note the reset: (sent, failed, pending) cleared."""
+    with issue_lock(state_dir, issue):
+        ledger = Ledger.in_state_dir(state_dir)
+        try:
+            cleared = ledger.clear(issue)
+        finally:
+            ledger.close()
+        record_reset(state_dir, issue, now)
+    sent, failed = cleared.get(SENT, 0), cleared.get(FAILED, 0)
+    return sent, failed, sum(cleared.values()) - sent - failed
