@@ -16,13 +16,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from smtp_servers import ISSUE_ID, Recorder, start, write_config, write_csv, write_issue
 from typer.testing import CliRunner
 
 import digest.cli  # noqa: F401  (registers every command)
 from digest.cli.app import app
 from digest.ledger import Ledger, issue_lock
 from digest.week import week_containing
-from smtp_servers import ISSUE_ID, Recorder, start, write_config, write_csv, write_issue
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = {"DIGEST_SECRET": "records-test-secret-0123456789"}
