@@ -21,32 +21,17 @@ from urllib.parse import urlsplit
 
 from digest.config import Settings
 from digest.errors import ConfigError, SendError, StateError
+from digest.issue_store import BuiltIssue, load_issue
 from digest.journal import lost_evidence, record_started, refuse_if_lost
 from digest.ledger import DEFERRED, FAILED, PENDING, SENDING, SENT, Ledger, issue_lock, read_states
-from digest.message import BuiltIssue, MessageFactory, load_issue, render_subject
+from digest.message import MessageFactory, render_subject
 from digest.outbox import write_previews
 from digest.state import record_sent
-from digest.subscribers import (
-    HARD_BOUNCE,
-    AddressError,
-    Subscriber,
-    SubscriberStore,
-    load_recipients,
-    normalize_address,
-)
+from digest.subscribers import (HARD_BOUNCE, AddressError, Subscriber, SubscriberStore, load_recipients,
+                                normalize_address)
 from digest.tokens import SECRET_ENV, secret_from_env
-from digest.transport import (
-    Connection,
-    ConnectionLost,
-    DeliveryError,
-    OutboxTransport,
-    PermanentFailure,
-    Reply,
-    SMTPTransport,
-    TemporaryFailure,
-    Transport,
-    make_transport,
-)
+from digest.transport import (Connection, ConnectionLost, DeliveryError, OutboxTransport, PermanentFailure, Reply,
+                              SMTPTransport, TemporaryFailure, Transport, make_transport)
 
 log = logging.getLogger(__name__)
 
@@ -498,8 +483,7 @@ def send_from_settings(settings: Settings, ref: str, environ: Mapping[str, str],
         # The issue has gone out: its articles must not appear in a later issue (see "New since the last issue").
         # Articles left out of the email to stay under the clip have not gone out: a later issue may carry them.
         try:
-            record_sent(settings.state_dir, prep.issue.id, [a["id"] for a in prep.issue.manifest.get("articles", [])
-                                                            if a.get("placement") != "omitted"])
+            record_sent(settings.state_dir, prep.issue.id, prep.issue.record.delivered_article_ids)
         except OSError as exc:
             raise StateError(f"{settings.state_dir}: {prep.issue.id} was sent, but its articles could not be "
                              f"recorded ({exc.strerror or exc}); free space or fix permissions and rerun "

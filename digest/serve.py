@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import email.policy
 import html
-import json
 import logging
 import re
 import socketserver
@@ -22,6 +21,7 @@ from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from digest.config import Settings
+from digest.issue_store import IssueStore
 from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 from digest.subscribers import UNSUBSCRIBED, SubscriberStore
 from digest.tokens import verify_token
@@ -139,17 +139,11 @@ class ArchiveApp:
                 f"{html.escape(self.name)}.</p>")
         return self._html("200 OK", _page("Unsubscribed", body), extra=[("Cache-Control", "no-store")])
 
-    def _manifests(self) -> list[dict]:
-        out = []
-        for path in sorted(Path(self.settings.out).glob("*.json"), reverse=True):
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            if isinstance(data, dict) and path.with_suffix(".html").exists():
-                out.append({"id": path.stem, "title": str(data.get("title") or path.stem),
-                            "preheader": str(data.get("preheader") or "")})
-        return out
+    def _listed(self) -> list[tuple[str, str, str]]:
+        """(id, title, preheader) of every built issue, newest first (unreadable files are left out)."""
+        found, _ = IssueStore(Path(self.settings.out)).records()
+        return [(s.record.id, s.record.title or s.record.id, s.record.preheader) for s in found
+                if s.path.with_suffix(".html").exists()]
 
     def feed(self) -> tuple[str, list[tuple[str, str]], bytes]:
         """The archive's Atom feed, as the build wrote it."""
@@ -165,8 +159,9 @@ class ArchiveApp:
             return self._html("200 OK", (Path(self.settings.out) / "index.html").read_bytes(), csp=_ISSUE_CSP)
         except OSError:
             pass
-        items = "".join(f'<li><a href="web/{html.escape(m["id"])}.html">{html.escape(m["title"])}</a>'
-                        f'<br><small>{html.escape(m["preheader"])}</small></li>' for m in self._manifests())
+        items = "".join(f'<li><a href="web/{html.escape(issue_id)}.html">{html.escape(title)}</a>'
+                        f'<br><small>{html.escape(preheader)}</small></li>'
+                        for issue_id, title, preheader in self._listed())
         body = f"<h1>{html.escape(self.name)}</h1>" + (f"<ul>{items}</ul>" if items else "<p>No issues yet.</p>")
         return self._html("200 OK", _page(self.name, body))
 

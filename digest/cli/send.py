@@ -111,7 +111,7 @@ def send(
 def _reset(settings: Settings, ref: str, yes: bool) -> None:
     from digest.journal import start_over, tally
     from digest.ledger import read_states
-    from digest.message import load_issue
+    from digest.issue_store import load_issue
 
     issue_id = load_issue(ref, settings.out).id
     sent, failed, pending = tally(read_states(settings.state_dir, issue_id))
