@@ -54,6 +54,8 @@ def to_native(item: Any, feed: dict, base: str) -> dict:
         url = item["id"]  # many feeds use the permalink as the item's id
     return {
         "title": _title(item),
+        "title_made": not item.get("title"),
+        "guid": str(item.get("id") or ""),
         "url": urljoin(base, str(url)) if url else None,
         "published": item.get("date_published") or item.get("date_modified"),
         "author": _authors(item, feed),
