@@ -80,6 +80,14 @@ def candidate_pairs(keys: Sequence[str]) -> list[tuple[int, int]]:
     return sorted(pairs)
 
 
+def _own_posts(a: Article, b: Article, ia: Identity, ib: Identity) -> bool:
+    """True for two posts of one source, one of them title-less, with different words: two posts, whatever their link.
+
+    Microblogs reuse an anchor (and guid) for a later note on the same day.
+    """
+    return a.source == b.source and (ia.title_made or ib.title_made) and a.title != b.title
+
+
 def identity(article: Article) -> Identity:
     """The article's identity: the one its source gave, else the canonical form of its link."""
     return article.identity or Identity(url=identity_url(article.url))
@@ -126,6 +134,8 @@ def dedupe(articles: Sequence[Article]) -> tuple[list[Article], list[Skip]]:
         if not ident.url:
             continue
         for earlier in first_by_url.get(ident.url, []):
+            if _own_posts(articles[earlier], articles[i], ids[earlier], ids[i]):
+                continue
             join(earlier, i, "same URL")
         first_by_url.setdefault(ident.url, []).append(i)
     keys = [title_key(a.title) for a in articles]

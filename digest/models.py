@@ -79,6 +79,7 @@ class SourceReport:
     items: int = 0
     error: str | None = None
     newest: datetime | None = None
+    dating: tuple[tuple[str, int], ...] = ()  # (how dates were read, how many items), see digest.dates
 
 
 @dataclass(frozen=True)

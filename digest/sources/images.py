@@ -14,7 +14,7 @@ EMAIL_WIDTH = 600  # px, the email's content width
 MAX_WIDTH = 2 * EMAIL_WIDTH
 IMAGE_EXTENSION = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)$", re.I)
 # File-type icons ("pdf.gif", "jpg.gif", WordPress's media icons) stand for a download, not the story.
-FILE_ICON = re.compile(r"\.(?:jpe?g|png|gif|pdf|docx?|xlsx?|pptx?|zip|mp3|mp4|txt)\.(?:gif|png)$|"
+FILE_ICON = re.compile(r"(?:^|[/.])(?:jpe?g|png|gif|pdf|docx?|xlsx?|pptx?|zip|mp3|mp4|txt)\.(?:gif|png)$|"
                        r"/wp-includes/images/|/icons?/", re.I)
 
 

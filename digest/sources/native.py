@@ -188,19 +188,21 @@ def _distinct_within_source(articles: list[Article]) -> list[Article]:
     Two items that share a link (a weekly sponsor post, episodes linked to one page) are still two
     items when the source gives each its own guid.
     """
-    seen_ids: dict[str, str] = {}
+    seen_ids: set[str] = set()
     made_titles: dict[str, int] = {}
     for article in articles:
         if article.identity and article.identity.title_made:
             made_titles[article.title] = made_titles.get(article.title, 0) + 1
     out = []
     for article in articles:
-        guid = article.identity.guid if article.identity else ""
-        if article.id in seen_ids and guid and seen_ids[article.id] != guid:
-            article = replace(article, id=article_id(_identity_url(article) + "\n" + guid))
-        seen_ids.setdefault(article.id, guid)
         if article.identity and article.identity.title_made and made_titles[article.title] > 1:
             article = replace(article, title=f"{article.title} ({link_label(article.url)})")
+        guid = article.identity.guid if article.identity else ""
+        salt = 0
+        while article.id in seen_ids:  # a later item sharing an earlier one's link gets an id of its own
+            salt += 1
+            article = replace(article, id=article_id(f"{_identity_url(article)}\n{guid}\n{article.title}\n{salt}"))
+        seen_ids.add(article.id)
         out.append(article)
     return out
 
