@@ -15,7 +15,7 @@ import json
 import re
 import sys
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
@@ -28,7 +28,7 @@ from digest.sources import SourceSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SAMPLES = ROOT.parent / "shared" / "samples"
-EVERYTHING = Week("all-time", datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc))
+EVERYTHING = Week("all-time", datetime(1970, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".json"}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,7 @@ MISREAD = timedelta(hours=26)
 def _aware(dt: datetime, tz: str) -> datetime:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=ZoneInfo(tz))
-    return dt.astimezone(timezone.utc)
+    return dt.astimezone(UTC)
 
 
 def written_date(text: str, tz: str = "UTC", dayfirst: bool = False) -> datetime | None:
@@ -45,7 +45,7 @@ def read_date(value: object, tz: str = "UTC", dayfirst: bool = False) -> tuple[d
     if isinstance(value, datetime):
         return _aware(value, tz), STANDARD
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, tz=timezone.utc), STANDARD
+        return datetime.fromtimestamp(value, tz=UTC), STANDARD
     if not isinstance(value, str) or not value.strip():
         raise ItemError(f"missing or invalid date {value!r}")
     text = value.strip()
@@ -68,7 +68,7 @@ def read_date(value: object, tz: str = "UTC", dayfirst: bool = False) -> tuple[d
 def feed_date(raw: str | None, parsed: time.struct_time | None, tz: str = "UTC",
               dayfirst: bool = False) -> tuple[datetime | None, str]:
     """An entry's date from feedparser's reading, checked against the raw string it came from."""
-    from_parser = datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc) if parsed else None
+    from_parser = datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC) if parsed else None
     written = written_date(raw, tz, dayfirst) if raw and raw.strip() else None
     if from_parser is None:
         return written, WRITTEN

@@ -19,12 +19,14 @@ MIN_TITLE_CHARS = 12  # short titles ("Update", "Links") repeat without being th
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 # Words that are numbers: "Day Four" and "Day Five", "Part II" and "Part III" are different stories.
-NUMBER_WORDS = frozenset("""
-zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
-seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million
-billion trillion first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth
-twentieth hundredth thousandth ii iii iv vi vii viii ix xi xii xiii xiv xv xvi xvii xviii xix xx
-""".split())
+NUMBER_WORDS = frozenset({
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+    "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "thousand", "million",
+    "billion", "trillion", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+    "ninth", "tenth", "eleventh", "twelfth", "twentieth", "hundredth", "thousandth", "ii", "iii", "iv", "vi",
+    "vii", "viii", "ix", "xi", "xii", "xiii", "xiv", "xv", "xvi", "xvii", "xviii", "xix", "xx",
+})
 
 
 def title_key(title: str) -> str:
@@ -134,7 +136,7 @@ def dedupe(articles: Sequence[Article]) -> tuple[list[Article], list[Skip]]:
         if not ident.url:
             continue
         for earlier in first_by_url.get(ident.url, []):
-            if _own_posts(articles[earlier], articles[i], ids[earlier], ids[i]):
+            if _own_posts(articles[earlier], articles[i], ids[earlier], ident):
                 continue
             join(earlier, i, "same URL")
         first_by_url.setdefault(ident.url, []).append(i)

@@ -6,7 +6,7 @@ a news feed with Media RSS pictures and keyword categories).
 """
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from digest.cli import app
 from digest.collect import read_source
+from digest.errors import DigestError
 from digest.fetch import Fetcher
 from digest.models import Week
 from digest.select import select
@@ -21,8 +22,8 @@ from digest.sources import SourceSpec
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
-WEEK = Week("2026-W47", datetime(2026, 11, 16, tzinfo=timezone.utc), datetime(2026, 11, 23, tzinfo=timezone.utc))
-EVERYTHING = Week("all", datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc))
+WEEK = Week("2026-W47", datetime(2026, 11, 16, tzinfo=UTC), datetime(2026, 11, 23, tzinfo=UTC))
+EVERYTHING = Week("all", datetime(1970, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 
 
 def read(location, name="feed", **options):
@@ -119,19 +120,19 @@ def test_the_email_text_and_manifest_print_the_original_link(tmp_path):
 def test_slash_written_pubdate_is_read_as_written_not_as_feedparser_guesses():
     articles, _ = read(FEEDS / "slash-dates.xml")
     council = articles[0]
-    assert council.published == datetime(2020, 1, 10, 14, 33, tzinfo=timezone.utc)  # not 2020-12-01
+    assert council.published == datetime(2020, 1, 10, 14, 33, tzinfo=UTC)  # not 2020-12-01
     assert council.dated == "corrected" and articles[1].dated == "standard"
 
 
 def test_native_dates_as_written_month_first_unless_the_source_says_day_first():
     articles, skipped = read(FEEDS / "written-dates.json")
     assert skipped == []
-    assert [a.published for a in articles] == [datetime(2026, 11, 17, 10, tzinfo=timezone.utc),
-                                               datetime(2026, 11, 18, tzinfo=timezone.utc),
-                                               datetime(2026, 11, 19, 8, 30, tzinfo=timezone.utc)]
+    assert [a.published for a in articles] == [datetime(2026, 11, 17, 10, tzinfo=UTC),
+                                               datetime(2026, 11, 18, tzinfo=UTC),
+                                               datetime(2026, 11, 19, 8, 30, tzinfo=UTC)]
     assert {a.dated for a in articles} == {"as written"}
     day_first, _ = read(FEEDS / "written-dates.json", dayfirst=True)
-    assert day_first[2].published == datetime(2026, 11, 19, 8, 30, tzinfo=timezone.utc)
+    assert day_first[2].published == datetime(2026, 11, 19, 8, 30, tzinfo=UTC)
 
 
 def test_ambiguous_dates_follow_dayfirst(tmp_path):
@@ -147,7 +148,7 @@ def test_undated_now_works_for_json_feed_too():
     articles, skipped = read(FEEDS / "undated.json", undated="now")
     assert len(articles) == 2 and skipped == []
     assert all(a.dated == "undated, dated when read" for a in articles)
-    assert abs((articles[0].published - datetime.now(timezone.utc)).total_seconds()) < 60
+    assert abs((articles[0].published - datetime.now(UTC)).total_seconds()) < 60
 
 
 def test_digest_sources_reports_how_items_were_dated(tmp_path):
@@ -236,7 +237,7 @@ def test_no_item_of_the_shared_samples_is_lost_as_a_duplicate():
     for path in files:
         try:
             articles, _ = read(path, name=path.name)
-        except Exception:  # refused files are the kind detector's business
+        except DigestError:  # refused files are the kind detector's business
             continue
         lost += [s for s in select(articles, EVERYTHING).skipped if s.reason.startswith("duplicate")]
     assert lost == []

@@ -11,9 +11,15 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from digest.errors import ItemError, SourceError
 from digest.dates import feed_date
-from digest.links import best_alternate, identity_url, is_web_link, link_label, page_links
+from digest.errors import ItemError, SourceError
+from digest.links import (
+    best_alternate,
+    identity_url,
+    is_web_link,
+    link_label,
+    page_links,
+)
 from digest.normalize import clean_title, first_words
 from digest.sources import FetchContext, SourceResult, SourceSpec, register
 from digest.sources.body_image import body_image

@@ -12,10 +12,10 @@ from digest.sources.body_image import MIN_SIDE, NOT_A_PICTURE
 EMAIL_WIDTH = 600  # px, the email's content width
 # The widest picture worth taking: twice the email width, so it stays sharp on 2x (retina) screens.
 MAX_WIDTH = 2 * EMAIL_WIDTH
-IMAGE_EXTENSION = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)$", re.I)
+IMAGE_EXTENSION = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)$", re.IGNORECASE)
 # File-type icons ("pdf.gif", "jpg.gif", WordPress's media icons) stand for a download, not the story.
 FILE_ICON = re.compile(r"(?:^|[/.])(?:jpe?g|png|gif|pdf|docx?|xlsx?|pptx?|zip|mp3|mp4|txt)\.(?:gif|png)$|"
-                       r"/wp-includes/images/|/icons?/", re.I)
+                       r"/wp-includes/images/|/icons?/", re.IGNORECASE)
 
 
 def _int(value: Any) -> int | None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from digest.errors import ItemError, SourceError
 from digest.dates import NOW, read_date
+from digest.errors import ItemError, SourceError
 from digest.links import link_label, printed_link
 from digest.models import Article, Identity, Image, Skip
 from digest.normalize import (
@@ -128,7 +128,7 @@ def _published(item: dict, spec: SourceSpec) -> tuple[datetime, str]:
     value = item.get("published")
     if value in (None, ""):
         if spec.options.get("undated") == "now":
-            return datetime.now(timezone.utc), NOW
+            return datetime.now(UTC), NOW
         raise ItemError('missing required field "published" (set undated = "now" on this source to date '
                         "undated items when they are read)")
     published, how = read_date(value, spec.timezone, bool(spec.options.get("dayfirst")))
