@@ -182,13 +182,21 @@ def _identity_url(article: Article) -> str:
     return article.identity.url if article.identity else article.url
 
 
+def _other_item(a: Article, b: Article) -> bool:
+    """True when two items of one source are different items: their own guids differ, or a made-up title does."""
+    ia, ib = a.identity or Identity(), b.identity or Identity()
+    if ia.guid and ib.guid and ia.guid != ib.guid:
+        return True
+    return (ia.title_made or ib.title_made) and a.title != b.title
+
+
 def _distinct_within_source(articles: list[Article]) -> list[Article]:
     """Items of one source with their own guids get their own ids, and made-up titles that repeat get their link.
 
     Two items that share a link (a weekly sponsor post, episodes linked to one page) are still two
     items when the source gives each its own guid.
     """
-    seen_ids: set[str] = set()
+    seen: dict[str, Article] = {}
     made_titles: dict[str, int] = {}
     for article in articles:
         if article.identity and article.identity.title_made:
@@ -199,10 +207,12 @@ def _distinct_within_source(articles: list[Article]) -> list[Article]:
             article = replace(article, title=f"{article.title} ({link_label(article.url)})")
         guid = article.identity.guid if article.identity else ""
         salt = 0
-        while article.id in seen_ids:  # a later item sharing an earlier one's link gets an id of its own
+        # A later item sharing an earlier one's link gets an id of its own when it is another item;
+        # a true repeat keeps the id, and dedupe drops it.
+        while article.id in seen and _other_item(seen[article.id], article):
             salt += 1
             article = replace(article, id=article_id(f"{_identity_url(article)}\n{guid}\n{article.title}\n{salt}"))
-        seen_ids.add(article.id)
+        seen.setdefault(article.id, article)
         out.append(article)
     return out
 
