@@ -71,5 +71,5 @@ def test_sample_build_is_unchanged(in_tmp):
 
 def test_generated_300_article_week_is_unchanged(in_tmp):
     write_input(in_tmp / "week.json", 300)
-    _build("--source", f"native:{in_tmp / 'week.json'}", "--week", "2026-W47", "--out", "out")
+    _build("--source", "native:week.json", "--week", "2026-W47", "--out", "out")
     _check("week300", in_tmp / "out")
