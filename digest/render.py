@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import binascii
+import functools
 import logging
 import re
 from datetime import timedelta
@@ -46,12 +47,28 @@ def builtin_template_dir() -> Path:
 
 
 def environment(template_dir: Path | None = None) -> jinja2.Environment:
-    """A Jinja2 environment: user templates first, then the built-in ones; strict and autoescaped."""
+    """A Jinja2 environment: user templates first, then the built-in ones; strict and autoescaped.
+
+    One environment per template folder and process, so each template is compiled once; Jinja reloads
+    a template whose file changed, and a file added to the folder gives the folder a new environment.
+    """
+    if template_dir is None:
+        return _cached_environment(None, 0)
+    folder = Path(template_dir)
+    try:
+        changed = folder.stat().st_mtime_ns
+    except OSError:
+        changed = -1
+    if changed < 0 or not folder.is_dir():
+        raise RenderError(f"{template_dir}: template folder not found (check the `templates` setting)")
+    return _cached_environment(str(folder.resolve()), changed)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_environment(template_dir: str | None, _changed: int) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if template_dir is not None:
-        if not Path(template_dir).is_dir():
-            raise RenderError(f"{template_dir}: template folder not found (check the `templates` setting)")
-        loaders.append(jinja2.FileSystemLoader(str(template_dir)))
+        loaders.append(jinja2.FileSystemLoader(template_dir))
     loaders.append(jinja2.FileSystemLoader(str(builtin_template_dir())))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
