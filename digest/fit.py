@@ -12,7 +12,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from digest.models import Entry, Issue, Rendered, Section
-from digest.render import DEFAULT_BUDGET, MIN_LINK_BYTES, SAFE_LIMIT, encoded_size, render_issue
+from digest.render import (
+    DEFAULT_BUDGET,
+    MIN_LINK_BYTES,
+    SAFE_LIMIT,
+    encoded_size,
+    render_issue,
+    render_templates,
+)
 
 log = logging.getLogger(__name__)
 
@@ -91,25 +98,64 @@ def fit_to_budget(issue: Issue, template_dir: Path | None = None,
             return trimmed(issue, count)
         return without_links(trimmed(issue, moves), count - moves)
 
+    renders: dict[int, tuple[Issue, Rendered, int]] = {}
+
     def attempt(count: int) -> tuple[Issue, Rendered, int]:
-        candidate = step(count)
-        rendered = render_issue(candidate, template_dir)
-        return candidate, rendered, encoded_size(rendered.html)
+        if count not in renders:
+            candidate = step(count)
+            rendered = render_issue(candidate, template_dir)
+            renders.clear()  # keep one full rendering: a 10,000-article week tries several
+            renders[count] = (candidate, rendered, encoded_size(rendered.html))
+        return renders[count]
+
+    raw_sizes: dict[int, int] = {}
+
+    def raw_size(count: int) -> int:
+        """Encoded size before CSS inlining: a tenth of a render's cost, and in step with its size."""
+        if count not in raw_sizes:
+            raw_sizes[count] = encoded_size(render_templates(step(count), template_dir, text=False)[0])
+        return raw_sizes[count]
+
+    def predicted(low: int, high: int, known: list[tuple[int, int]]) -> int:
+        """The fewest steps in [low, high] whose size, predicted from the raw size, fits (else high).
+
+        The prediction is a line through the last two renderings (raw size -> encoded size), or through
+        the origin and the only one."""
+        (raw_a, size_a), (raw_b, size_b) = [(raw_size(c), s) for c, s in (known[-2:] if len(known) > 1 else known * 2)]
+        slope = (size_b - size_a) / (raw_b - raw_a) if raw_b != raw_a else size_b / max(1, raw_b)
+        while low < high:
+            middle = (low + high) // 2
+            if size_b + (raw_size(middle) - raw_b) * slope <= limit:
+                high = middle
+            else:
+                low = middle + 1
+        return low
 
     first = attempt(floor)
     if first[2] <= limit and floor == 0:
         return first[0], first[1]
     # Size shrinks with every step (an article becomes a link, a link is left out): find the fewest steps.
     # When the floor fits it is the fewest already, since every earlier step has more than cap links.
+    # Each rendering is predicted from the raw template output scaled by the latest rendering's ratio,
+    # so the search usually renders the answer and its neighbour only; bisection takes over if not.
     fitting = (floor, first) if first[2] <= limit else None
-    low, high = (floor + 1, total) if fitting is None else (1, 0)
-    while low <= high:
-        middle = (low + high) // 2
-        result = attempt(middle)
-        if result[2] <= limit:
-            fitting, high = (middle, result), middle - 1
+    too_big, tries = floor, 0
+    known = [(floor, first[2])]  # (steps, encoded size) of each rendering so far
+    while fitting is None or fitting[0] - too_big > 1:
+        high = total if fitting is None else fitting[0] - 1
+        if too_big >= high and fitting is None:
+            break  # every step was tried: nothing fits
+        if tries < 4:
+            count = predicted(too_big + 1, high, known)
         else:
-            low = middle + 1
+            count = (too_big + 1 + high) // 2
+        tries += 1
+        result = attempt(count)
+        if result[2] <= limit:
+            fitting = (count, result)
+        else:
+            too_big = count
+        known.append((count, result[2]))
     if fitting is None:
         final, rendered, size = attempt(total)
         note = (f"left every article but the lead out of the email and the HTML is still {size:,} bytes "

@@ -174,13 +174,14 @@ def inline_css(html: str) -> str:
                           f'flat and inside <style data-premailer="ignore"> blocks') from None
 
 
-def render_issue(issue: Issue, template_dir: Path | None = None, *, web: bool = False) -> Rendered:
-    """Render the issue's inlined HTML and plain-text twin; `web` drops per-recipient parts."""
+def render_templates(issue: Issue, template_dir: Path | None = None, *, web: bool = False,
+                     text: bool = True) -> tuple[str, str]:
+    """The issue's HTML before its CSS is inlined, and its plain text before tidying ("" unless `text`)."""
     env = environment(template_dir)
     context = _context(issue, web)
     try:
         html = env.get_template(HTML_TEMPLATE).render(context)
-        text = env.get_template(TEXT_TEMPLATE).render(context)
+        return html, env.get_template(TEXT_TEMPLATE).render(context) if text else ""
     except jinja2.TemplateNotFound as exc:
         where = f"{template_dir} or the built-in templates" if template_dir else str(builtin_template_dir())
         raise RenderError(f"template {exc.name} not found in {where}") from None
@@ -190,6 +191,11 @@ def render_issue(issue: Issue, template_dir: Path | None = None, *, web: bool = 
         raise RenderError(f"template uses an unknown value: {exc.message}") from None
     except jinja2.TemplateError as exc:
         raise RenderError(f"template error: {exc}") from None
+
+
+def render_issue(issue: Issue, template_dir: Path | None = None, *, web: bool = False) -> Rendered:
+    """Render the issue's inlined HTML and plain-text twin; `web` drops per-recipient parts."""
+    html, text = render_templates(issue, template_dir, web=web)
     html = inline_css(html)
     warnings = []
     size = encoded_size(html)

@@ -1,0 +1,70 @@
+"""The fit stage renders an issue a few times, not once per trial, and templates compile once per process."""
+
+from __future__ import annotations
+
+import os
+
+from fixtures_issue import large_issue
+
+import digest.fit
+from digest.fit import fit_to_budget, link_order, trim_order
+from digest.render import encoded_size, environment, render_issue
+
+
+def _counting(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    real = digest.fit.render_issue
+
+    def counted(issue, template_dir=None, **kwargs):
+        calls.append(1)
+        return real(issue, template_dir, **kwargs)
+
+    monkeypatch.setattr(digest.fit, "render_issue", counted)
+    return calls
+
+
+def _fewest_fitting_steps(issue, budget: int) -> int:
+    """The answer by brute force: the first step count whose rendering fits (sizes shrink step by step)."""
+    moves, links = len(trim_order(issue)), len(link_order(issue))
+    for count in range(moves + links + moves + 1):
+        if count <= moves:
+            candidate = digest.fit.trimmed(issue, count)
+        else:
+            candidate = digest.fit.without_links(digest.fit.trimmed(issue, moves), count - moves)
+        if encoded_size(render_issue(candidate).html) <= budget:
+            return count
+    raise AssertionError("nothing fits")
+
+
+def test_an_issue_within_budget_renders_once(monkeypatch):
+    calls = _counting(monkeypatch)
+    fit_to_budget(large_issue(30))
+    assert len(calls) == 1
+
+
+def test_an_issue_over_budget_renders_a_few_times_and_finds_the_fewest_moves(monkeypatch):
+    issue, budget = large_issue(120), 60_000
+    calls = _counting(monkeypatch)
+    final, rendered = fit_to_budget(issue, budget=budget)
+    assert len(calls) <= 4  # the plain bisection of 400-odd steps rendered nine times
+    monkeypatch.undo()
+    moved = len(final.more) + len(final.omitted)
+    assert encoded_size(rendered.html) <= budget
+    assert moved == _fewest_fitting_steps(issue, budget) or final.omitted  # past the moves, links drop too
+
+
+def test_one_environment_per_template_folder_and_edits_still_show(tmp_path):
+    assert environment() is environment()
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "note.html").write_text("one", encoding="utf-8")
+    env = environment(folder)
+    assert env is environment(folder) and env.get_template("note.html").render() == "one"
+    (folder / "note.html").write_text("two", encoding="utf-8")
+    stat = (folder / "note.html").stat()
+    os.utime(folder / "note.html", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert environment(folder).get_template("note.html").render() == "two"
+    (folder / "email.txt").write_text("override", encoding="utf-8")  # a new file in the folder is found
+    stat = folder.stat()
+    os.utime(folder, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert environment(folder).get_template("email.txt").render() == "override"
