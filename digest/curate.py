@@ -177,20 +177,27 @@ def new_curation_text(issue: Issue) -> str:
     doc.add("sections", [s.name for s in issue.sections])
     doc.add(tomlkit.nl())
     doc.add(tomlkit.comment("Articles of each section, top to bottom. Move an id to another list to move the article."))
-    order = tomlkit.table()
+    doc.add("order", tomlkit.table())
     lead_id = issue.lead.article.id if issue.lead else None
     names = [s.name for s in issue.sections]
     if issue.lead and issue.lead.section not in names:
         names.insert(0, issue.lead.section)
-    for name in names:  # lists in the issue's section order; the lead tops its own section's list
-        order.add(name, tomlkit.array())
+    # Lists in the issue's section order; the lead tops its own section's list. Written as text, one
+    # line per article: tomlkit re-indexes a whole array on every added line.
+    lines: dict[str, list[str]] = {name: [] for name in names}
     for entry in issue.entries:
-        _append(order, entry, entry.article.id == lead_id)
-    for listed in order.values():
-        listed.add_line(indent="")
-    doc.add("order", order)
-    body = doc.as_string()
+        lines.setdefault(entry.section, []).append(_order_line(entry, entry.article.id == lead_id))
+    order = "".join(f"{tomlkit.key(name).as_string()} = [{''.join(listed)}\n]\n" for name, listed in lines.items())
+    body = doc.as_string() + order
     return f"# digest curation of {issue.id} · {FINGERPRINT_MARK}{_fingerprint(body)}\n{body}"
+
+
+def _order_line(entry: Entry, lead: bool) -> str:
+    """One id line of an [order] list, as tomlkit writes it: the id, a comma, the title as a comment."""
+    comment = _comment(entry, lead)
+    if "\n" in comment or "\r" in comment:
+        raise ValueError("Comment cannot contain line breaks")
+    return f"\n    {tomlkit.string(entry.article.id).as_string()}, # {comment}"
 
 
 def _append(order: Any, entry: Entry, lead: bool = False) -> None:
@@ -292,8 +299,10 @@ def apply_curation(issue: Issue, curation: Curation) -> tuple[Issue, list[str]]:
     cap = max((len(s.entries) for s in issue.sections if s.more), default=0)
     sections = []
     for name in names:
-        wanted = [i for i in curation.order.get(name, ()) if i in members[name]]
-        ids = wanted + [i for i in members[name] if i not in wanted]
+        present_here = set(members[name])
+        wanted = [i for i in curation.order.get(name, ()) if i in present_here]
+        chosen = set(wanted)
+        ids = wanted + [i for i in members[name] if i not in chosen]
         items = tuple(entries[i] for i in ids)
         split = cap or len(items)
         sections.append(Section(name, items[:split], items[split:]))
