@@ -160,9 +160,25 @@ def _fix_styles(html: str) -> str:
     return _STYLE_ATTR.sub(fix, html)
 
 
+_STYLE_RULES: dict[tuple[str, int], tuple[list, list]] = {}  # (stylesheet, its index) -> premailer's rules
+
+
+class _Inliner(Premailer):
+    """premailer, with each stylesheet's rules worked out once per process rather than once per render."""
+
+    def _parse_style_rules(self, css_body: str, ruleset_index: int) -> tuple[list, list]:
+        key = (css_body, ruleset_index)
+        if key not in _STYLE_RULES:
+            if len(_STYLE_RULES) >= 64:  # template folders change rarely; keep the table small anyway
+                _STYLE_RULES.clear()
+            _STYLE_RULES[key] = super()._parse_style_rules(css_body, ruleset_index)
+        rules, leftover = _STYLE_RULES[key]
+        return list(rules), list(leftover)
+
+
 def inline_css(html: str) -> str:
     """Inline the stylesheet once; <style data-premailer="ignore"> blocks are kept verbatim."""
-    premailer = Premailer(html, strip_important=False, keep_style_tags=False, remove_classes=False,
+    premailer = _Inliner(html, strip_important=False, keep_style_tags=False, remove_classes=False,
                           allow_network=False, allow_loading_external_files=False,
                           disable_validation=True, cssutils_logging_level=logging.CRITICAL,
                           disable_link_rewrites=True, align_floating_images=False,
