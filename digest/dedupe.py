@@ -10,7 +10,7 @@ from difflib import SequenceMatcher
 
 from digest.links import identity_url
 from digest.models import Article, Identity, Skip
-from digest.normalize import html_to_text
+from digest.normalize import body_word_count
 
 TITLE_SIMILARITY = 0.9  # SequenceMatcher ratio of normalized titles counted as "near-identical"
 SAME_STORY_SPAN = timedelta(days=7)  # titles further apart than this are different stories
@@ -38,7 +38,7 @@ def title_key(title: str) -> str:
 
 def richness(article: Article) -> tuple[int, int]:
     """How much a copy carries: body words (capped) plus points for image, author, categories, excerpt."""
-    words = min(len(html_to_text(article.content_html).split()), 1500)
+    words = min(body_word_count(article.content_html), 1500)
     score = words + (150 if article.image else 0) + (60 if article.author else 0)
     score += 25 * min(len(article.categories), 4) + (20 if article.excerpt else 0)
     return score, article.priority

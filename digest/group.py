@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from digest.models import Article, Entry, Section, Summary, Week
-from digest.normalize import html_to_text
+from digest.normalize import body_word_count, html_to_text
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def score(article: Article, week: Week) -> float:
     """Ranking score: recency in the window (0-1), plus source priority, plus length (0-0.5) and image (0.2)."""
     span = (week.end - week.start).total_seconds() or 1.0
     recency = min(1.0, max(0.0, (article.published - week.start).total_seconds() / span))
-    words = len(html_to_text(article.content_html).split())
+    words = body_word_count(article.content_html)
     return recency + article.priority + 0.5 * min(words, 1200) / 1200 + (0.2 if article.image else 0.0)
 
 

@@ -195,6 +195,12 @@ def html_to_text(fragment: str) -> str:
     return "\n\n".join(html_paragraphs(fragment))
 
 
+@lru_cache(maxsize=32768)  # dedupe and ranking both weigh every body by its length
+def body_word_count(fragment: str) -> int:
+    """Words in an HTML fragment's plain text."""
+    return len(html_to_text(fragment).split())
+
+
 def text_direction(language: str | None, sample: str = "") -> str:
     """'rtl' for right-to-left languages or text that is mostly RTL script, else 'ltr'."""
     if language and language.split("-")[0].lower() in RTL_LANGS:
