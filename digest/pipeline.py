@@ -52,11 +52,11 @@ def newsletter_of(settings: Settings) -> Newsletter:
     from digest.normalize import text_direction
 
     return Newsletter(
-        name=settings.name, sender=settings.sender, postal_address=settings.postal_address,
-        language=settings.language, direction=text_direction(settings.language),
-        accent_color=settings.accent_color, text_color=settings.text_color,
-        background_color=settings.background_color, logo_url=settings.logo_url or None,
-        web_url=settings.web_url or None, font_family=settings.font_family, tagline=settings.tagline,
+        name=settings.newsletter.name, sender=settings.newsletter.sender, postal_address=settings.newsletter.postal_address,
+        language=settings.newsletter.language, direction=text_direction(settings.newsletter.language),
+        accent_color=settings.theme.accent_color, text_color=settings.theme.text_color,
+        background_color=settings.theme.background_color, logo_url=settings.newsletter.logo_url or None,
+        web_url=settings.newsletter.web_url or None, font_family=settings.theme.font_family, tagline=settings.newsletter.tagline,
         labels=settings.labels,
     )
 
@@ -98,27 +98,27 @@ def collect_window(settings: Settings, fetcher, now: datetime) -> tuple[Collecte
     """Collect every source and settle the window ('latest' needs the articles first)."""
     specs = settings.sources or (sample_source(),)
     choice = settings.week_choice
-    window = None if choice == "latest" else resolve_window(choice, settings.since, settings.until,
-                                                            settings.timezone, now)
-    grace = timedelta(days=settings.carry_over_days)
+    window = None if choice == "latest" else resolve_window(choice, settings.build.since, settings.build.until,
+                                                            settings.newsletter.timezone, now)
+    grace = timedelta(days=settings.build.carry_over_days)
     collected = collect(specs, fetcher, since=window.start - grace if window else None,
-                        until=window.end if window else None, strict=settings.strict,
-                        workers=settings.fetch_workers)
-    if settings.strict and collected.skipped:
+                        until=window.end if window else None, strict=settings.build.strict,
+                        workers=settings.fetch.workers)
+    if settings.build.strict and collected.skipped:
         first = collected.skipped[0]
         raise SourceError(f"--strict: {first.source}: {first.item}: {first.reason} "
                           f"({len(collected.skipped)} unusable item(s) in all); fix the input or drop --strict")
     if window is None:
         latest = max((a.published for a in collected.articles), default=now)
-        window = resolve_window("latest", "", "", settings.timezone, now, latest)
+        window = resolve_window("latest", "", "", settings.newsletter.timezone, now, latest)
     return collected, window
 
 
 def assemble(settings: Settings, window: Week, selection: Selection, collected: Collected) -> Issue:
     """Summarize and group the selected articles into an Issue (pure)."""
-    summaries = summarize_all(selection.articles, settings.summary_words, settings.summary_sentences)
-    rules = GroupRules(settings.section_order, settings.section_aliases, settings.section_keywords,
-                       settings.default_section, settings.max_per_section)
+    summaries = summarize_all(selection.articles, settings.build.summary_words, settings.build.summary_sentences)
+    rules = GroupRules(settings.sections.order, settings.sections.aliases, settings.sections.keywords,
+                       settings.sections.default, settings.build.max_per_section)
     lead, sections = group(selection.articles, summaries, window, rules)
     return Issue(
         id=window.id, week=window, title=issue_title(window, settings.labels),
@@ -131,14 +131,14 @@ def assemble(settings: Settings, window: Week, selection: Selection, collected: 
 def build_issue(settings: Settings, fetcher, now: datetime, write: bool = True) -> BuildResult:
     """Run every stage for the settings' week and (by default) write the issue's files."""
     collected, window = collect_window(settings, fetcher, now)
-    sent = load_sent(settings.state_dir, exclude=window.id)
-    selection = select(collected.articles, window, sent, timedelta(days=settings.carry_over_days))
-    if not selection.articles and not settings.allow_empty:
+    sent = load_sent(settings.build.state_dir, exclude=window.id)
+    selection = select(collected.articles, window, sent, timedelta(days=settings.build.carry_over_days))
+    if not selection.articles and not settings.build.allow_empty:
         raise EmptyIssueError(f"no articles in {window.id}; nothing written (use --allow-empty to write an empty issue)")
     issue = assemble(settings, window, selection, collected)
-    issue, curation_warnings = curate(issue, settings.out, write)  # the editor's <out>/<id>.toml
-    issue, rendered = fit_to_budget(issue, settings.templates, settings.html_budget)
-    paths = write_issue(issue, rendered, settings.out) if write else ()
+    issue, curation_warnings = curate(issue, settings.build.out, write)  # the editor's <out>/<id>.toml
+    issue, rendered = fit_to_budget(issue, settings.build.templates, settings.build.html_budget)
+    paths = write_issue(issue, rendered, settings.build.out) if write else ()
     archive_warnings = write_archive(settings, issue) if write else []  # index.html, web/<id>.html, feed.xml
     warnings = (tuple(f"{r.name}: {r.error}" for r in collected.reports if not r.ok) + tuple(curation_warnings)
                 + rendered.warnings + tuple(archive_warnings))

@@ -41,18 +41,18 @@ def expected_issue_id(settings: Settings, now: datetime) -> str | None:
     """The id the build would produce, when knowable without collecting (not for 'latest' or the sample)."""
     if settings.week_choice == "latest":
         return None  # the newest article's week: only the articles tell
-    return resolve_window(settings.week or "current", settings.since, settings.until, settings.timezone, now).id
+    return resolve_window(settings.build.week or "current", settings.build.since, settings.build.until, settings.newsletter.timezone, now).id
 
 
 def _is_built(settings: Settings, issue_id: str) -> bool:
-    return all(p.exists() for p in issue_paths(Path(settings.out), issue_id))
+    return all(p.exists() for p in issue_paths(Path(settings.build.out), issue_id))
 
 
 def run_once(settings: Settings, fetcher, now: datetime, environ: Mapping[str, str],
              stop: threading.Event | None = None) -> RunResult:
     """Build if needed and send; the whole run holds one lock so cron overlaps do nothing."""
     secret_from_env(environ)  # fail before building when sending could not start anyway
-    with FileLock(Path(settings.state_dir) / "locks" / "run.lock", "digest run"):
+    with FileLock(Path(settings.build.state_dir) / "locks" / "run.lock", "digest run"):
         from digest.pipeline import build_issue, collect_window  # imported here: sending alone needs none of it
 
         issue_id = expected_issue_id(settings, now)

@@ -65,8 +65,8 @@ class ArchiveApp:
     def __init__(self, settings: Settings, secret: bytes, store: SubscriberStore | None = None):
         self.settings = settings
         self.secret = secret
-        self.store = store or SubscriberStore.in_state_dir(settings.state_dir)
-        self.name = settings.name
+        self.store = store or SubscriberStore.in_state_dir(settings.build.state_dir)
+        self.name = settings.newsletter.name
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -141,7 +141,7 @@ class ArchiveApp:
 
     def _manifests(self) -> list[dict]:
         out = []
-        for path in sorted(Path(self.settings.out).glob("*.json"), reverse=True):
+        for path in sorted(Path(self.settings.build.out).glob("*.json"), reverse=True):
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
@@ -154,7 +154,7 @@ class ArchiveApp:
     def feed(self) -> tuple[str, list[tuple[str, str]], bytes]:
         """The archive's Atom feed, as the build wrote it."""
         try:
-            body = (Path(self.settings.out) / "feed.xml").read_bytes()
+            body = (Path(self.settings.build.out) / "feed.xml").read_bytes()
         except OSError:
             return self._html("404 Not Found", _page("Not found", "<h1>No feed yet</h1>"))
         return "200 OK", [("Content-Type", "application/atom+xml; charset=utf-8")], body
@@ -162,7 +162,7 @@ class ArchiveApp:
     def index(self) -> tuple[str, list[tuple[str, str]], bytes]:
         """The archive's index.html as built, or a plain list of the built issues, newest first."""
         try:
-            return self._html("200 OK", (Path(self.settings.out) / "index.html").read_bytes(), csp=_ISSUE_CSP)
+            return self._html("200 OK", (Path(self.settings.build.out) / "index.html").read_bytes(), csp=_ISSUE_CSP)
         except OSError:
             pass
         items = "".join(f'<li><a href="web/{html.escape(m["id"])}.html">{html.escape(m["title"])}</a>'
@@ -172,7 +172,7 @@ class ArchiveApp:
 
     def issue(self, issue_id: str) -> tuple[str, list[tuple[str, str]], bytes]:
         """The issue's web version; failing that, the email with its per-recipient parts neutralized."""
-        out = Path(self.settings.out)
+        out = Path(self.settings.build.out)
         try:
             return self._html("200 OK", (out / "web" / f"{issue_id}.html").read_bytes(), csp=_ISSUE_CSP)
         except OSError:
@@ -182,7 +182,7 @@ class ArchiveApp:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return self._html("404 Not Found", _page("Not found", "<h1>No such issue</h1>"))
-        unsubscribe = self.settings.unsubscribe_url.rstrip("/") + "/unsubscribe"
+        unsubscribe = self.settings.send.unsubscribe_url.rstrip("/") + "/unsubscribe"
         text = text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe).replace(RECIPIENT_NAME_PLACEHOLDER, "")
         return self._html("200 OK", text.encode("utf-8"), csp=_ISSUE_CSP)
 

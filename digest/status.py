@@ -53,8 +53,8 @@ def delivery_status(settings: Settings, issue_id: str) -> Delivery | None:
     from digest.send import plan_send
     from digest.subscribers import STORE_FILE, SubscriberStore, read_csv
 
-    ledger_path = Path(settings.state_dir) / LEDGER_FILE
-    store_path = Path(settings.state_dir) / STORE_FILE
+    ledger_path = Path(settings.build.state_dir) / LEDGER_FILE
+    store_path = Path(settings.build.state_dir) / STORE_FILE
     states: dict[str, str] = {}
     if ledger_path.is_file():
         ledger = Ledger(ledger_path)
@@ -66,11 +66,11 @@ def delivery_status(settings: Settings, issue_id: str) -> Delivery | None:
     if store_path.is_file():
         store = SubscriberStore(store_path)
         suppressed = store.suppressed_keys()
-        recipients = store.all() if settings.subscribers is None else []
+        recipients = store.all() if settings.send.subscribers is None else []
     else:
         recipients = []
-    if settings.subscribers is not None:
-        recipients, _ = read_csv(Path(settings.subscribers))
+    if settings.send.subscribers is not None:
+        recipients, _ = read_csv(Path(settings.send.subscribers))
     if not recipients and not states:
         return None
     plan = plan_send(issue_id, recipients, states, suppressed)
@@ -94,9 +94,9 @@ def week_status(settings: Settings, now: datetime) -> WeekStatus:
     """The status of the settings' week (default: the current week) read from disk."""
     choice = settings.week_choice
     if choice == "latest":  # the newest article's week (the sample's): the newest issue built
-        choice = _latest_built(Path(settings.out)) or "current"
-    window = resolve_window(choice, settings.since, settings.until, settings.timezone, now)
-    html_path, _, json_path = issue_paths(Path(settings.out), window.id)
+        choice = _latest_built(Path(settings.build.out)) or "current"
+    window = resolve_window(choice, settings.build.since, settings.build.until, settings.newsletter.timezone, now)
+    html_path, _, json_path = issue_paths(Path(settings.build.out), window.id)
     built_at, articles = None, 0
     if json_path.is_file():
         built_at = datetime.fromtimestamp(json_path.stat().st_mtime, timezone.utc)
@@ -104,7 +104,7 @@ def week_status(settings: Settings, now: datetime) -> WeekStatus:
             articles = len(json.loads(json_path.read_text(encoding="utf-8")).get("articles", ()))
         except (OSError, ValueError, AttributeError):
             raise ConfigError(f"{json_path}: not a valid issue manifest; rebuild it with digest build") from None
-    path = curation_path(Path(settings.out), window.id)
+    path = curation_path(Path(settings.build.out), window.id)
     curated, edits, error = False, (), ""
     if path.is_file():
         text = path.read_text(encoding="utf-8")
@@ -113,11 +113,11 @@ def week_status(settings: Settings, now: datetime) -> WeekStatus:
             edits = tuple(parse_curation(text, str(path)).edits())
         except DigestError as exc:
             error = str(exc)
-    latest = _latest_built(Path(settings.out))
+    latest = _latest_built(Path(settings.build.out))
     return WeekStatus(
         issue_id=window.id, built_at=built_at, articles=articles, curation_file=path,
         curation_exists=path.is_file(), curated=curated, edits=edits, curation_error=error,
-        web_version=(Path(settings.out) / "web" / f"{window.id}.html").is_file(),
+        web_version=(Path(settings.build.out) / "web" / f"{window.id}.html").is_file(),
         delivery=delivery_status(settings, window.id) if built_at else None,
         latest_built=latest if latest != window.id else None,
     )

@@ -78,8 +78,8 @@ def archive(config: ConfigOpt = None, out: OutOpt = None) -> None:
     settings: Settings = resolve({"out": out}, config_path=config)
     for warning in write_archive(settings):
         typer.echo(f"warning: {warning}", err=True)
-    issues, _ = read_archive(settings.out, settings.subject)
+    issues, _ = read_archive(settings.build.out, settings.send.subject)
     missing = [i.id for i in issues if not i.has_web]
-    typer.echo(f"Wrote {Path(settings.out) / INDEX_FILE} and {FEED_FILE}: {len(issues)} issue(s)")
+    typer.echo(f"Wrote {Path(settings.build.out) / INDEX_FILE} and {FEED_FILE}: {len(issues)} issue(s)")
     if missing:
         typer.echo(f"no web version for {', '.join(missing)}: rebuild with digest build --week ID to write one")

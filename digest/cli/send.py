@@ -153,7 +153,7 @@ def serve(
         server = make_http_server(settings, secret, host, port)
     except OSError as exc:
         raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
-    typer.echo(f"Serving unsubscribe and the archive ({settings.out}) on "
+    typer.echo(f"Serving unsubscribe and the archive ({settings.build.out}) on "
                f"http://{host}:{server.server_port}/ (Ctrl-C stops)")
     with server:
         try:
@@ -167,7 +167,7 @@ subscribers_app = sub_app("subscribers", "Manage the subscriber list and see the
 
 
 def _store(config: Optional[Path]) -> SubscriberStore:
-    return SubscriberStore.in_state_dir(_settings(config).state_dir)
+    return SubscriberStore.in_state_dir(_settings(config).build.state_dir)
 
 
 def _address(raw: str) -> str:

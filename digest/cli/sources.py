@@ -43,7 +43,7 @@ def sources(
     if not settings.sources:
         raise ConfigError("no sources configured; add [[sources]] to digest.toml or pass --source")
     # read_all, not collect: the table is wanted even when every source fails.
-    collected = read_all(settings.sources, Fetcher.from_settings(settings), workers=settings.fetch_workers)
+    collected = read_all(settings.sources, Fetcher.from_settings(settings), workers=settings.fetch.workers)
     reports = collected.reports
     typer.echo(format_sources(reports))
     # A source can be "ok" with few items because it skipped the rest: say so, and why.

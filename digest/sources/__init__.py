@@ -1,7 +1,7 @@
 """Source readers: one module per kind, found through a registry.
 
-A reader is a function ``read(spec, ctx) -> SourceResult``. Importing this
-package registers the built-in kinds.
+A reader is a function ``read(spec, ctx) -> SourceResult``. `load_readers()`
+(called by `reader_for`) registers the built-in kinds.
 """
 
 from __future__ import annotations
@@ -51,6 +51,17 @@ class FetchContext:
 
 Reader = Callable[[SourceSpec, FetchContext], SourceResult]
 REGISTRY: dict[str, Reader] = {}
+# Keys every [[sources]] table may have; any other key is an option of the source's kind.
+SOURCE_KEYS = frozenset({"name", "url", "path", "kind", "timezone", "priority"})
+# The options each kind reads (checked when settings are read; "auto" accepts any kind's option).
+KIND_OPTIONS: dict[str, frozenset[str]] = {
+    "native": frozenset(),
+    "jsonfeed": frozenset(),
+    "wordpress": frozenset({"per_page", "max_pages"}),
+    "feed": frozenset({"undated"}),
+    "jsonapi": frozenset({"items", "fields", "params", "headers", "next", "page_param", "page_start",
+                          "page_size_param", "page_size", "max_pages"}),
+}
 # Names editors reach for first: one reader (feedparser) reads all three.
 KIND_ALIASES = {"rss": "feed", "atom": "feed", "rdf": "feed"}
 
@@ -75,6 +86,7 @@ def reader_for(kind: str) -> Reader:
     """Return the reader registered for a kind."""
     from digest.errors import ConfigError
 
+    load_readers()
     try:
         return REGISTRY[kind]
     except KeyError:
@@ -82,5 +94,7 @@ def reader_for(kind: str) -> Reader:
         raise ConfigError(f"unknown source kind {kind!r}; use one of: {known}") from None
 
 
-from digest.sources import native  # noqa: E402,F401  (registers the built-in kinds)
-from digest.sources import jsonapi, jsonfeed, wordpress, feed  # noqa: E402,F401
+def load_readers() -> None:
+    """Import (and so register) the built-in readers; deferred because they pull in HTTP and XML libraries."""
+    from digest.sources import native  # noqa: F401
+    from digest.sources import jsonapi, jsonfeed, wordpress, feed  # noqa: F401
