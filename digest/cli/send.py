@@ -3,35 +3,29 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from digest.cli.app import command, guarded, sub_app
-from digest.config import Settings, resolve
+from digest.cli.options import ConfigOpt
 from digest.errors import ConfigError
+from digest.runtime import Runtime
 from digest.send import EXIT_UNDELIVERED, SendSummary, dry_run, send_from_settings, send_test_copy
 from digest.subscribers import (REMOVED, AddressError, Subscriber, SubscriberStore, normalize_address,
                                 read_csv)
 from digest.tokens import SECRET_ENV
 
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="Path to digest.toml (default: ./digest.toml if present, or $DIGEST_CONFIG).")]
 SubscribersOpt = Annotated[Optional[Path], typer.Option(help="A CSV of subscribers (columns email, name, ...) instead of the list kept by `digest subscribers`.")]
 SmtpOpt = Annotated[Optional[str], typer.Option(help="SMTP relay, smtp://user@host:587 (STARTTLS) or smtps://user@host:465; the password comes from DIGEST_SMTP_PASSWORD. Default: write .eml files to the outbox.")]
 OutboxOpt = Annotated[Optional[Path], typer.Option(help="Folder for .eml files when no SMTP relay is set (default: outbox).")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log every retry and reconnect.")]
 MAX_LISTED = 20
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @contextmanager
@@ -60,8 +54,8 @@ def report(summary: SendSummary) -> None:
         raise typer.Exit(EXIT_UNDELIVERED)
 
 
-def _settings(config: Optional[Path], **cli: object) -> Settings:
-    return resolve(cli, config_path=config)
+def _runtime(config: Optional[Path], **cli: object) -> Runtime:
+    return Runtime.resolve(cli, config_path=config)
 
 
 @command("digest send 2026-W48 --smtp smtp://apikey@smtp.example.com:587")
@@ -84,22 +78,22 @@ def send(
     Exit status: 0 everyone has it (or nothing to do), 1 error (nothing sent), 4 some recipients
     deferred or failed (rerun later; --retry-failed), 5 the issue is already being sent.
     """
-    settings = _settings(config, subscribers=subscribers, smtp=smtp, outbox=outbox, rate=rate,
-                         daily_cap=daily_cap, connections=connections)
+    rt = _runtime(config, subscribers=subscribers, smtp=smtp, outbox=outbox, rate=rate, daily_cap=daily_cap,
+                  connections=connections)
     logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
     if dry:
-        _print_dry_run(settings, issue, retry_failed)
+        _print_dry_run(rt, issue, retry_failed)
         return
     if to:
-        typer.echo(send_test_copy(settings, issue, to, os.environ, _now()))
+        typer.echo(send_test_copy(rt.settings, issue, to, rt.environ, rt.now()))
         return
     with _stop_on_sigterm() as stop:
-        summary = send_from_settings(settings, issue, os.environ, _now(), retry_failed=retry_failed, stop=stop)
+        summary = send_from_settings(rt.settings, issue, rt.environ, rt.now(), retry_failed=retry_failed, stop=stop)
     report(summary)
 
 
-def _print_dry_run(settings: Settings, ref: str, retry_failed: bool) -> None:
-    prep, plan, subject = dry_run(settings, ref, os.environ, _now(), retry_failed)
+def _print_dry_run(rt: Runtime, ref: str, retry_failed: bool) -> None:
+    prep, plan, subject = dry_run(rt.settings, ref, rt.environ, rt.now(), retry_failed)
     for problem in prep.problems:
         typer.echo(f"warning: {problem}", err=True)
     typer.echo(f"Dry run: {plan.issue} via {prep.transport.describe()}")
@@ -126,13 +120,12 @@ def run(
     Safe to run twice. Exit status: 0 done (or nothing to do), 1 error, 3 the week has no articles,
     4 some recipients deferred or failed (the next run retries them), 5 another run is in progress.
     """
-    from digest.fetch import Fetcher
     from digest.run import run_once
 
-    settings = _settings(config, subscribers=subscribers, smtp=smtp, outbox=outbox)
+    rt = _runtime(config, subscribers=subscribers, smtp=smtp, outbox=outbox)
     logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
     with _stop_on_sigterm() as stop:
-        result = run_once(settings, Fetcher(), _now(), os.environ, stop=stop)
+        result = run_once(rt.settings, rt.fetcher, rt.now(), rt.environ, stop=stop)
     typer.echo(result.built_line)
     report(result.summary)
 
@@ -147,8 +140,9 @@ def serve(
     from digest.serve import make_http_server
     from digest.tokens import secret_from_env
 
-    settings = _settings(config)
-    secret = secret_from_env(os.environ)
+    rt = _runtime(config)
+    settings = rt.settings
+    secret = secret_from_env(rt.environ)
     try:
         server = make_http_server(settings, secret, host, port)
     except OSError as exc:
@@ -167,7 +161,7 @@ subscribers_app = sub_app("subscribers", "Manage the subscriber list and see the
 
 
 def _store(config: Optional[Path]) -> SubscriberStore:
-    return SubscriberStore.in_state_dir(_settings(config).build.state_dir)
+    return SubscriberStore.in_state_dir(_runtime(config).settings.build.state_dir)
 
 
 def _address(raw: str) -> str:
