@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -16,10 +16,11 @@ from digest.cli.app import command, guarded, sub_app
 from digest.cli.options import ConfigOpt
 from digest.errors import ConfigError
 from digest.runtime import Runtime
-from digest.send import EXIT_UNDELIVERED, SendSummary, dry_run, send_from_settings, send_test_copy
 from digest.subscribers import (REMOVED, AddressError, Subscriber, SubscriberStore, normalize_address,
                                 read_csv)
-from digest.tokens import SECRET_ENV
+
+if TYPE_CHECKING:  # digest.send (SMTP, MIME, templates) is imported only by the commands that send
+    from digest.send import SendSummary
 
 SubscribersOpt = Annotated[Optional[Path], typer.Option(help="A CSV of subscribers (columns email, name, ...) instead of the list kept by `digest subscribers`.")]
 SmtpOpt = Annotated[Optional[str], typer.Option(help="SMTP relay, smtp://user@host:587 (STARTTLS) or smtps://user@host:465; the password comes from DIGEST_SMTP_PASSWORD. Default: write .eml files to the outbox.")]
@@ -41,6 +42,8 @@ def _stop_on_sigterm() -> Iterator[threading.Event]:
 
 def report(summary: SendSummary) -> None:
     """Print the summary line and the undelivered recipients; exit 4 when anyone is left."""
+    from digest.send import EXIT_UNDELIVERED
+
     for note in summary.notes:
         typer.echo(f"warning: {note}", err=True)
     for line in summary.problems[:MAX_LISTED]:
@@ -78,6 +81,8 @@ def send(
     Exit status: 0 everyone has it (or nothing to do), 1 error (nothing sent), 4 some recipients
     deferred or failed (rerun later; --retry-failed), 5 the issue is already being sent.
     """
+    from digest.send import send_from_settings, send_test_copy
+
     rt = _runtime(config, subscribers=subscribers, smtp=smtp, outbox=outbox, rate=rate, daily_cap=daily_cap,
                   connections=connections)
     logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
@@ -93,6 +98,9 @@ def send(
 
 
 def _print_dry_run(rt: Runtime, ref: str, retry_failed: bool) -> None:
+    from digest.send import dry_run
+    from digest.tokens import SECRET_ENV
+
     prep, plan, subject = dry_run(rt.settings, ref, rt.environ, rt.now(), retry_failed)
     for problem in prep.problems:
         typer.echo(f"warning: {problem}", err=True)
