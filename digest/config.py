@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from digest.config_rules import check_field
+from digest.config_rules import check_field, control_character
 from digest.errors import ConfigError
 from digest.models import LABEL_PLACEHOLDERS, Labels
 from digest.sources import SourceSpec
@@ -217,8 +217,37 @@ class SendSettings(Table):
     backoff: float = setting(2.0, "seconds before the first retry, doubled each time (at most 300)", min=0)
 
 
+@dataclass(frozen=True)
+class ServeSettings(Table):
+    """[serve]: the limits of `digest serve`."""
+
+    TABLE: ClassVar[str] = "serve"
+    ENV: ClassVar[str] = "SERVE_"
+    HELP: ClassVar[str] = "The limits of `digest serve` (see docs/deployment.md)."
+    threads: int = setting(8, "worker threads of `digest serve` (idle connections never hold one)", min=1)
+    timeout: int = setting(30, "seconds before an idle or stalled connection is closed", min=1)
+    max_body: int = setting(1024 * 1024, "the largest request body accepted (413 above it)", min=1)
+    backlog: int = setting(1024, "connections the operating system queues before they are accepted", min=1)
+    connection_limit: int = setting(200, "connections open at once; more wait in the backlog", min=1)
+    trusted_proxy: str = setting("", "the reverse proxy's address, whose `X-Forwarded-For` / `-Proto` / `-Host` "
+                                     "are believed (see docs/deployment.md)", example="127.0.0.1")
+
+
+@dataclass(frozen=True)
+class SignupSettings(Table):
+    """[signup]: the double opt-in form of `digest serve`."""
+
+    TABLE: ClassVar[str] = "signup"
+    ENV: ClassVar[str] = "SIGNUP_"
+    HELP: ClassVar[str] = "The double opt-in signup form at /subscribe (see docs/subscribers.md)."
+    enabled: bool = setting(False, "serve the double opt-in signup form at `/subscribe`")
+    per_ip: int = setting(10, "signup requests allowed per hour from one client address", min=1)
+    per_address: int = setting(3, "signup requests allowed per hour for one email address", min=1)
+    expiry_hours: int = setting(48, "how long a confirmation link stays valid, in hours", min=1)
+
+
 TABLES: tuple[type[Table], ...] = (NewsletterSettings, ThemeSettings, BuildSettings, SectionsSettings,
-                                   FetchSettings, LlmSettings, SendSettings)
+                                   FetchSettings, LlmSettings, SendSettings, ServeSettings, SignupSettings)
 # Help for each [labels] key (the defaults live on digest.models.Labels).
 LABEL_HELP = {
     "week_title": "the issue's heading; `{week}` is the ISO week number, `{year}` its year",
@@ -232,7 +261,19 @@ LABEL_HELP = {
     "unsubscribe": "the unsubscribe link",
     "min_read": "an article's reading time; `{minutes}`",
     "no_articles": "the text of an empty issue",
+    "subscribe": "the signup form's button",
+    "check_inbox": "the answer to a signup request",
+    "confirm_subject": "the confirmation mail's subject; `{name}`",
+    "confirm_intro": "the confirmation mail's text; `{name}`, `{hours}`",
+    "confirm_button": "the confirmation mail's button",
+    "confirm_ignore": "the confirmation mail's closing line",
+    "confirmed": "the page after confirming; `{name}`",
+    "latest_issue": "the link to the latest issue on that page",
+    "pause": "the pause offer on the unsubscribe page",
+    "paused": "the page after pausing; `{date}`",
 }
+# Labels that become mail headers, and so must stay on one line.
+HEADER_LABELS = {"confirm_subject"}
 
 
 @dataclass(frozen=True)
@@ -246,6 +287,8 @@ class Settings:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     llm: LlmSettings = field(default_factory=LlmSettings)
     send: SendSettings = field(default_factory=SendSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
+    signup: SignupSettings = field(default_factory=SignupSettings)
     labels: Labels = field(default_factory=Labels)  # [labels]: the issue's fixed words, file only
     sources: tuple[SourceSpec, ...] = ()  # [[sources]]
     config_path: Path | None = None
@@ -276,6 +319,10 @@ def check_labels(labels: Labels) -> None:
             used = {"?"}
         if not text.strip():
             raise ConfigError(f"[labels] {label} is empty: give it some text, or leave it out for the default")
+        if label in HEADER_LABELS and control_character(text) is not None:
+            raise ConfigError(f"[labels] {label} contains the control character "
+                              f"U+{ord(control_character(text) or ' '):04X}: it would reach a mail header; "
+                              "write it on one line")
         if used - allowed:
             names = ", ".join("{" + n + "}" for n in sorted(allowed)) or "none"
             raise ConfigError(f"[labels] {label} = {text!r}: placeholders allowed here: {names}")

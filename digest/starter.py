@@ -137,6 +137,33 @@ subject = "{name}, {week}: {lead}"
 # seconds before the first retry, doubled each time (at most 300)
 # backoff = 2.0
 
+[serve]
+# The limits of digest serve (see docs/deployment.md).
+# worker threads of digest serve (idle connections never hold one)
+# threads = 8
+# seconds before an idle or stalled connection is closed
+# timeout = 30
+# the largest request body accepted (413 above it)
+# max_body = 1048576
+# connections the operating system queues before they are accepted
+# backlog = 1024
+# connections open at once; more wait in the backlog
+# connection_limit = 200
+# the reverse proxy's address, whose X-Forwarded-For / -Proto / -Host are believed (see
+# docs/deployment.md)
+# trusted_proxy = "127.0.0.1"
+
+[signup]
+# The double opt-in signup form at /subscribe (see docs/subscribers.md).
+# serve the double opt-in signup form at /subscribe
+# enabled = false
+# signup requests allowed per hour from one client address
+# per_ip = 10
+# signup requests allowed per hour for one email address
+# per_address = 3
+# how long a confirmation link stays valid, in hours
+# expiry_hours = 48
+
 [labels]
 # The issue's fixed words, for a newsletter in another language.
 # week_title = "Week {week}, {year}"
@@ -150,6 +177,16 @@ subject = "{name}, {week}: {lead}"
 # unsubscribe = "Unsubscribe"
 # min_read = "{minutes} min read"
 # no_articles = "No new articles this week."
+# subscribe = "Subscribe"
+# check_inbox = "Check your inbox: if the address can subscribe, a confirmation link is on its way."
+# confirm_subject = "Confirm your subscription to {name}"
+# confirm_intro = "Please confirm that you want to receive {name}. The link is valid for {hours} hours."
+# confirm_button = "Confirm my subscription"
+# confirm_ignore = "If you did not ask for this, ignore this email: you will not be subscribed."
+# confirmed = "You are subscribed to {name}."
+# latest_issue = "Read the latest issue"
+# pause = "Pause for a month"
+# paused = "Paused: you will receive no issues until {date}."
 
 # One [[sources]] table per source. kind: auto (detected), native, jsonfeed, wordpress,
 # feed (RSS/Atom; also rss, atom, rdf), jsonapi. Without any source, digest builds the bundled

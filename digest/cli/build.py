@@ -100,12 +100,13 @@ def init(
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented starter digest.toml."""
+    from digest.files import atomic_write
     from digest.starter import STARTER_CONFIG
 
     if path.exists() and not force:
         raise DigestError(f"{path} already exists; use --force to overwrite it")
     try:
-        path.write_text(STARTER_CONFIG, encoding="utf-8")
+        atomic_write(path, STARTER_CONFIG)
     except OSError as exc:
         raise DigestError(f"cannot write {path}: {exc.strerror}") from None
     typer.echo(f"Wrote {path}. Edit it, then run: digest build")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from digest.cli.app import command
-from digest.cli.options import ConfigOpt, OutOpt, SinceOpt, SourceOpt, TemplatesOpt, UntilOpt, WeekOpt, source_option
+from digest.cli.options import BuiltWeekOpt, ConfigOpt, OutOpt, SinceOpt, SourceOpt, TemplatesOpt, UntilOpt, WeekOpt, source_option
 from digest.config import Settings
 from digest.runtime import Runtime
 
@@ -29,7 +29,7 @@ def preview(
     The issue is rebuilt (and its files rewritten) whenever the curation file, the configuration
     or a template changes; the page reloads itself. Stop with Ctrl+C.
     """
-    from digest.pipeline import build_issue
+    from digest.pipeline import build_issue, gather
     from digest.preview import Preview, make_server, server_url
 
     cli = {"week": week, "since": since, "until": until, "out": out, "templates": templates, **source_option(source)}
@@ -39,7 +39,8 @@ def preview(
         current[0] = current[0].reload()
         return current[0].settings
 
-    desk = Preview(reread, lambda s: build_issue(s, current[0].fetcher, current[0].now()))
+    desk = Preview(reread, lambda s: gather(s, current[0].fetcher, current[0].now()),
+                   lambda s, gathered: build_issue(s, current[0].fetcher, current[0].now(), gathered=gathered))
     server = make_server(desk, port)  # a busy port fails before the first build
     snapshot = desk.refresh()
     if snapshot.error:
@@ -54,13 +55,19 @@ def preview(
 
 
 @command("digest status --week 2026-W48")
-def status(config: ConfigOpt = None, week: WeekOpt = None, since: SinceOpt = None, until: UntilOpt = None,
+def status(config: ConfigOpt = None, week: BuiltWeekOpt = None, since: SinceOpt = None, until: UntilOpt = None,
            out: OutOpt = None) -> None:
-    """Show the week's issue: built or not, curated or not, sent to how many, and what is left."""
+    """Show an issue: built or not, curated or not, sent to how many, and what is left.
+
+    With no --week or --since/--until: the latest issue built (or the current week when none is).
+    """
     from digest.status import format_status, week_status
 
     rt = Runtime.resolve({"week": week, "since": since, "until": until, "out": out}, config_path=config)
-    typer.echo(format_status(week_status(rt.settings, rt.now())))
+    report = week_status(rt.settings, rt.now())
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(format_status(report))
 
 
 @command("digest archive --out issues")

@@ -14,6 +14,8 @@ SourceOpt = Annotated[list[str] | None, typer.Option(
                            "Repeatable; replaces configured sources.")]
 WeekOpt = Annotated[str | None, typer.Option(
     help="ISO week, e.g. 2026-W48 (default: the current week; the latest week for the bundled sample).")]
+BuiltWeekOpt = Annotated[str | None, typer.Option(
+    "--week", help="ISO week, e.g. 2026-W48 (default: the latest issue built, whatever its window).")]
 SinceOpt = Annotated[str | None, typer.Option(
     help="First day of a custom window (YYYY-MM-DD), instead of --week.")]
 UntilOpt = Annotated[str | None, typer.Option(
