@@ -61,6 +61,10 @@ BAD_FILES = [
     ('[send]\nunsubscribe_url = "ftp://news.example.com"\n', "[send] unsubscribe_url must be an http(s) URL"),
     ("[llm]\napi_key = \"k\"\n", "[llm] api_key is a secret: set DIGEST_LLM_API_KEY"),
     ('[build]\nsince = "2026-11-01"\n', "unknown setting [build] since"),
+    ('[labels]\nconfirm_subject = "Confirm\\r\\nBcc: x@example.com"\n',
+     "[labels] confirm_subject contains the control character U+000D"),
+    ("[serve]\nthreads = 0\n", "[serve] threads must be at least 1, not 0"),
+    ("[signup]\nexpiry_hours = 0\n", "[signup] expiry_hours must be at least 1, not 0"),
 ]
 
 
@@ -118,7 +122,8 @@ def test_every_documented_environment_variable_still_works(in_tmp):
            "DIGEST_DEFAULT_SECTION": "Other", "DIGEST_SECTION_ALIASES": '{"ML": "AI"}', "DIGEST_LLM_MODEL": "m",
            "DIGEST_LLM_BASE_URL": "http://localhost:1/v1", "DIGEST_LLM_API_KEY": "secret-key",
            "DIGEST_CONNECTIONS": "4", "DIGEST_STRICT": "yes", "DIGEST_SMTP": "smtp://u@h:587",
-           "DIGEST_STATE_DIR": "st", "DIGEST_CARRY_OVER_DAYS": "2", "DIGEST_ACCENT_COLOR": "#112233"}
+           "DIGEST_STATE_DIR": "st", "DIGEST_CARRY_OVER_DAYS": "2", "DIGEST_ACCENT_COLOR": "#112233",
+           "DIGEST_SERVE_THREADS": "3", "DIGEST_SIGNUP_ENABLED": "true"}
     s = resolve(environ=env)
     assert (s.newsletter.name, str(s.build.out), s.newsletter.timezone, s.build.week) == (
         "Env", "o", "Europe/Berlin", "2026-W40")
@@ -128,6 +133,7 @@ def test_every_documented_environment_variable_still_works(in_tmp):
     assert (s.send.connections, s.build.strict, s.send.smtp, str(s.build.state_dir), s.build.carry_over_days) == (
         4, True, "smtp://u@h:587", "st", 2)
     assert s.theme.accent_color == "#112233"
+    assert (s.serve.threads, s.signup.enabled) == (3, True)
     assert "secret-key" not in repr(s)
 
 
