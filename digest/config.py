@@ -203,9 +203,9 @@ class SendSettings(Table):
                                       example="unsubscribe@example.com")
     smtp: str = setting("", "`smtp://user@host:587` (STARTTLS; required before a login except on localhost) or "
                             "`smtps://user@host:465` (implicit TLS). The password comes only from "
-                            "`DIGEST_SMTP_PASSWORD`; a password in the URL is refused. Default: write `.eml` files "
-                            "to the outbox", example="smtp://user@smtp.example.com:587")
-    outbox: Path = setting(Path("outbox"), "folder for `.eml` files when `smtp` is not set "  # noqa: RUF009
+                            "`DIGEST_SMTP_PASSWORD`; a password in the URL is refused. Default: write previews "
+                            "(`.eml` files, nothing delivered) to the outbox", example="smtp://user@smtp.example.com:587")
+    outbox: Path = setting(Path("outbox"), "folder for previews (`.eml` files, nothing delivered) when `smtp` is not set "  # noqa: RUF009
                                                    "(`<outbox>/<issue>/<address>.eml`)")
     subscribers: Path | None = setting(None, "a CSV file (columns `email`, `name`, any others) instead of the "  # noqa: RUF009
                                              "subscriber list")

@@ -119,9 +119,11 @@ subject = "{name}, {week}: {lead}"
 # unsubscribe_mailto = "unsubscribe@example.com"
 # smtp://user@host:587 (STARTTLS; required before a login except on localhost) or
 # smtps://user@host:465 (implicit TLS). The password comes only from DIGEST_SMTP_PASSWORD; a
-# password in the URL is refused. Default: write .eml files to the outbox
+# password in the URL is refused. Default: write previews (.eml files, nothing delivered) to the
+# outbox
 # smtp = "smtp://user@smtp.example.com:587"
-# folder for .eml files when smtp is not set (<outbox>/<issue>/<address>.eml)
+# folder for previews (.eml files, nothing delivered) when smtp is not set
+# (<outbox>/<issue>/<address>.eml)
 # outbox = "outbox"
 # a CSV file (columns email, name, any others) instead of the subscriber list
 # subscribers = ""

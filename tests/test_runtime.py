@@ -47,11 +47,13 @@ def test_build_refuses_a_source_over_max_bytes(big_source):
 
 
 def test_run_refuses_a_source_over_max_bytes(big_source):
-    result = runner.invoke(app, ["run", "-c", str(big_source)], env={"DIGEST_SECRET": "s" * 32})
+    outbox = big_source.parent / "outbox"
+    result = runner.invoke(app, ["run", "-c", str(big_source), "--outbox", str(outbox)],
+                           env={"DIGEST_SECRET": "s" * 32})
     assert result.exit_code == 1, result.output
     assert LIMIT in result.output
     assert not (big_source.parent / "issues").exists()
-    assert not (big_source.parent / "outbox").exists()
+    assert not outbox.exists()
 
 
 def test_sources_refuses_a_source_over_max_bytes(big_source):

@@ -44,9 +44,10 @@ BAD_FILES = [
     ("[fetch]\nretries = -1\n", "[fetch] retries must be at least 0"),
     ("[build]\nstrict = \"maybe\"\n", "invalid value 'maybe' for [build] strict"),
     ('[[sources]]\nname = "Wire"\nurl = "https://example.com/feed.xml"\nkind = "rss"\nundatd = "now"\n',
-     "source 1 ('Wire'): unknown option 'undatd' for kind feed (it accepts: undated)"),
+     ("source 1 ('Wire'): unknown option 'undatd' for kind feed (it accepts: category_map, dayfirst, section, "
+      "undated)")),
     ('[[sources]]\nname = "Blog"\nurl = "https://example.com"\nkind = "native"\nper_page = 5\n',
-     "unknown option 'per_page' for kind native (it accepts: no options)"),
+     "unknown option 'per_page' for kind native (it accepts: category_map, dayfirst, section, undated)"),
     ('[[sources]]\nname = "Any"\nurl = "https://example.com"\nbogus = 1\n', "unknown option 'bogus' for kind auto"),
     ('[[sources]]\nurl = "https://example.com"\nkind = "gopher"\n', "unknown kind 'gopher'"),
     ('[newsletter]\nname = "Circuit\\r\\nBcc: all@example.com"\n', "[newsletter] name contains the control character U+000D"),

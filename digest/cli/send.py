@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,8 +24,9 @@ if TYPE_CHECKING:  # digest.send (SMTP, MIME, templates) is imported only by the
     from digest.send import SendSummary
 
 SubscribersOpt = Annotated[Optional[Path], typer.Option(help="A CSV of subscribers (columns email, name, ...) instead of the list kept by `digest subscribers`.")]
-SmtpOpt = Annotated[Optional[str], typer.Option(help="SMTP relay, smtp://user@host:587 (STARTTLS) or smtps://user@host:465; the password comes from DIGEST_SMTP_PASSWORD. Default: write .eml files to the outbox.")]
-OutboxOpt = Annotated[Optional[Path], typer.Option(help="Folder for .eml files when no SMTP relay is set (default: outbox).")]
+SmtpOpt = Annotated[Optional[str], typer.Option(help="SMTP relay, smtp://user@host:587 (STARTTLS) or smtps://user@host:465; the password comes from DIGEST_SMTP_PASSWORD. Default: write previews (.eml files) to the outbox.")]
+OutboxOpt = Annotated[Optional[Path], typer.Option(help="Folder for previews (.eml files, nothing delivered) when no SMTP relay is set (default: outbox).")]
+RunOutboxOpt = Annotated[Optional[Path], typer.Option(help="Without an SMTP relay, write previews (.eml files, nothing delivered) to this folder; without this option such a run is refused.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log every retry and reconnect.")]
 MAX_LISTED = 20
 
@@ -74,18 +76,26 @@ def send(
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Also retry recipients that failed permanently in an earlier run.")] = False,
     dry: Annotated[bool, typer.Option("--dry-run", help="Print who would get what; send and record nothing.")] = False,
     to: Annotated[Optional[str], typer.Option(help="Send one test copy to this address only; the ledger is not touched.")] = None,
+    reset: Annotated[bool, typer.Option("--reset", help="Start the issue over: clear its delivery record, so the next send mails every subscriber again. Asks first; sends nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="With --reset: do not ask (required when not at a terminal).")] = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Send a built issue to every subscriber exactly once (rerun to continue where it stopped).
 
-    Exit status: 0 everyone has it (or nothing to do), 1 error (nothing sent), 4 some recipients
-    deferred or failed (rerun later; --retry-failed), 5 the issue is already being sent.
+    Without an SMTP relay the messages are written to the outbox as previews: nothing is delivered
+    or recorded. Exit status: 0 everyone has it (or nothing to do), 1 error (nothing sent), 4 some
+    recipients deferred or failed (rerun later; --retry-failed), 5 the issue is already being sent.
     """
     from digest.send import send_from_settings, send_test_copy
 
     rt = _runtime(config, subscribers=subscribers, smtp=smtp, outbox=outbox, rate=rate, daily_cap=daily_cap,
                   connections=connections)
     logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
+    if reset:
+        if dry or to:
+            raise ConfigError("--reset only clears the delivery record: run it without --dry-run and --to")
+        _reset(rt, issue, yes)
+        return
     if dry:
         _print_dry_run(rt, issue, retry_failed)
         return
@@ -95,6 +105,26 @@ def send(
     with _stop_on_sigterm() as stop:
         summary = send_from_settings(rt.settings, issue, rt.environ, rt.now(), retry_failed=retry_failed, stop=stop)
     report(summary)
+
+
+def _reset(rt: Runtime, ref: str, yes: bool) -> None:
+    from digest.issue_store import load_issue
+    from digest.journal import start_over, tally
+    from digest.ledger import read_states
+
+    settings = rt.settings
+    issue_id = load_issue(ref, settings.build.out).id
+    sent, failed, pending = tally(read_states(settings.build.state_dir, issue_id))
+    what = f"{sent} sent, {failed} failed, {pending} pending"
+    if not yes:
+        if not sys.stdin.isatty():
+            raise ConfigError(f"--reset clears the delivery record of {issue_id} ({what}) and the next send mails "
+                              "every subscriber again: add --yes to confirm when not at a terminal")
+        typer.confirm(f"Clear the delivery record of {issue_id} ({what})? The next send mails every subscriber "
+                      "again", abort=True)
+    sent, failed, pending = start_over(settings.build.state_dir, issue_id, rt.now())
+    typer.echo(f"Cleared {issue_id}: {sent} sent, {failed} failed, {pending} pending row(s) removed; "
+               f"the next `digest send {issue_id}` mails every subscriber again")
 
 
 def _print_dry_run(rt: Runtime, ref: str, retry_failed: bool) -> None:
@@ -120,20 +150,21 @@ def run(
     config: ConfigOpt = None,
     subscribers: SubscribersOpt = None,
     smtp: SmtpOpt = None,
-    outbox: OutboxOpt = None,
+    outbox: RunOutboxOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """The cron entry: build the current week if not built yet, then send it if not sent yet.
 
-    Safe to run twice. Exit status: 0 done (or nothing to do), 1 error, 3 the week has no articles,
-    4 some recipients deferred or failed (the next run retries them), 5 another run is in progress.
+    Safe to run twice. Refused without an SMTP relay unless --outbox asks for previews. Exit status:
+    0 done (or nothing to do), 1 error, 3 the week has no articles, 4 some recipients deferred or
+    failed (the next run retries them), 5 another run is in progress.
     """
     from digest.run import run_once
 
     rt = _runtime(config, subscribers=subscribers, smtp=smtp, outbox=outbox)
     logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
     with _stop_on_sigterm() as stop:
-        result = run_once(rt.settings, rt.fetcher, rt.now(), rt.environ, stop=stop)
+        result = run_once(rt.settings, rt.fetcher, rt.now(), rt.environ, stop=stop, previews=outbox is not None)
     typer.echo(result.built_line)
     report(result.summary)
 

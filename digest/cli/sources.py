@@ -36,7 +36,7 @@ def sources(
     Every source is read (through the HTTP cache). Exit status: 0 all sources read,
     1 at least one failed (each failure is named with its reason).
     """
-    from digest.collect import read_all, skipped_lines
+    from digest.collect import dating_lines, read_all, skipped_lines
 
     rt = Runtime.resolve(source_option(source), config_path=config)
     settings = rt.settings
@@ -48,6 +48,9 @@ def sources(
     typer.echo(format_sources(reports))
     # A source can be "ok" with few items because it skipped the rest: say so, and why.
     for line in skipped_lines(collected):
+        typer.echo(line)
+    # Dates not in a standard form were read as written: say how many, so an editor can check them.
+    for line in dating_lines(reports):
         typer.echo(line)
     failed = sum(1 for r in reports if not r.ok)
     if failed:

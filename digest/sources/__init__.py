@@ -53,14 +53,16 @@ Reader = Callable[[SourceSpec, FetchContext], SourceResult]
 REGISTRY: dict[str, Reader] = {}
 # Keys every [[sources]] table may have; any other key is an option of the source's kind.
 SOURCE_KEYS = frozenset({"name", "url", "path", "kind", "timezone", "priority"})
-# The options each kind reads (checked when settings are read; "auto" accepts any kind's option).
+# Options every kind reads (dates, sections), and the options each kind reads (checked when settings
+# are read; "auto" accepts any kind's option).
+COMMON_OPTIONS = frozenset({"undated", "dayfirst", "section", "category_map"})
 KIND_OPTIONS: dict[str, frozenset[str]] = {
-    "native": frozenset(),
-    "jsonfeed": frozenset(),
-    "wordpress": frozenset({"per_page", "max_pages"}),
-    "feed": frozenset({"undated"}),
-    "jsonapi": frozenset({"items", "fields", "params", "headers", "next", "page_param", "page_start",
-                          "page_size_param", "page_size", "max_pages"}),
+    "native": COMMON_OPTIONS,
+    "jsonfeed": COMMON_OPTIONS,
+    "wordpress": COMMON_OPTIONS | {"per_page", "max_pages"},
+    "feed": COMMON_OPTIONS,
+    "jsonapi": COMMON_OPTIONS | {"items", "fields", "params", "headers", "next", "page_param", "page_start",
+                                 "page_size_param", "page_size", "max_pages"},
 }
 # Names editors reach for first: one reader (feedparser) reads all three.
 KIND_ALIASES = {"rss": "feed", "atom": "feed", "rdf": "feed"}
