@@ -13,14 +13,18 @@ import csv
 import json
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digest.addresses import AddressError, Subscriber, clean_name, dedupe, normalize_address
 from digest.errors import ConfigError
+
+if TYPE_CHECKING:
+    from digest.imports import ImportRow
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +37,7 @@ SOFT_BOUNCE = "soft-bounce"
 UNCONFIRMED, ACTIVE, PAUSED, SUPPRESSED = "unconfirmed", "active", "paused", "suppressed"
 STATUSES = (UNCONFIRMED, ACTIVE, PAUSED, SUPPRESSED)
 SCHEMA_VERSION = 2
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 __all__ = ["AddressError", "Subscriber", "clean_name", "dedupe", "normalize_address"]  # re-exported
 
@@ -83,12 +88,29 @@ def read_csv(path: Path) -> tuple[list[Subscriber], list[str]]:
     return subscribers, problems
 
 
+def spreadsheet_safe(cell: str) -> str:
+    """A cell a spreadsheet shows as text: a leading =, +, -, @ (or tab, CR) would start a formula."""
+    return "'" + cell if cell[:1] in FORMULA_STARTS else cell
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def _stamp(when: datetime | None) -> str:
     return (when or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class ImportCounts:
+    """What an import did: rows added, updated, left unchanged, suppressed as the export marked them,
+    and how many of the mailable rows were already suppressed here."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    suppressed: int = 0
+    already_suppressed: int = 0
 
 
 @dataclass(frozen=True)
@@ -198,6 +220,46 @@ class SubscriberStore:
             db.execute("UPDATE subscribers SET status=?, source=?, changed_at=? WHERE key=? AND status=?",
                        (ACTIVE, source, now, subscriber.key, UNCONFIRMED))
         return False
+
+    def import_rows(self, rows: Iterable[ImportRow], source: str) -> ImportCounts:
+        """Write an export's rows in one transaction; marked rows go straight to suppression."""
+        now = _now()
+        inserts, updates, confirms, suppress = [], [], [], []
+        added = updated = unchanged = 0
+        with closing(self._connect()) as db, db:
+            db.execute("BEGIN IMMEDIATE")  # one transaction: one fsync, and nobody sees half an import
+            existing = {k: (n, a, s) for k, n, a, s in db.execute("SELECT key, name, attributes, status FROM subscribers")}
+            blocked = {k for (k,) in db.execute("SELECT key FROM suppressions")}
+            already = 0
+            for row in rows:
+                sub = row.subscriber
+                if row.suppressed:
+                    suppress.append((sub.key, sub.email, row.status, f"line {row.line}", now, source))
+                    continue
+                already += sub.key in blocked
+                attributes = json.dumps(sub.attributes, ensure_ascii=False)
+                old = existing.get(sub.key)
+                if old is None:
+                    existing[sub.key] = (sub.name, attributes, row.status)
+                    inserts.append((sub.key, sub.email, sub.name, attributes, now, row.status, source, now))
+                    added += 1
+                    continue
+                confirm = row.status == ACTIVE and old[2] == UNCONFIRMED
+                if old[0] == sub.name and json.loads(old[1]) == sub.attributes and not confirm:
+                    unchanged += 1
+                    continue
+                updates.append((sub.name, attributes, sub.key))
+                if confirm:
+                    confirms.append((ACTIVE, source, now, sub.key, UNCONFIRMED))
+                updated += 1
+            db.executemany("INSERT INTO subscribers (key, email, name, attributes, added_at, status, source, "
+                           "changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", inserts)
+            db.executemany("UPDATE subscribers SET name=?, attributes=? WHERE key=?", updates)
+            db.executemany("UPDATE subscribers SET status=?, source=?, changed_at=? WHERE key=? AND status=?",
+                           confirms)
+            db.executemany("INSERT OR IGNORE INTO suppressions (key, email, reason, detail, at, source)"
+                           " VALUES (?, ?, ?, ?, ?, ?)", suppress)
+        return ImportCounts(added, updated, unchanged, len(suppress), already)
 
     def add_unconfirmed(self, subscriber: Subscriber, source: str = "signup") -> bool:
         """Put a signup on the list as unconfirmed; an address already there is left as it is."""
