@@ -131,3 +131,18 @@ def test_formula_names_are_stored_as_given_and_never_exported_as_formulas(tmp_pa
     assert "'=sum@example.net" in cells and "'=HYPERLINK(\"http://bad.example\") +1" in cells
     assert {"'+SUM(A1)", "'@cmd", "'-2+3"} <= set(cells)
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]
+
+
+def test_thousands_of_rows_import_in_one_transaction_within_seconds(tmp_path):
+    import time
+
+    cfg = write_config(tmp_path)
+    path = tmp_path / "big.csv"
+    path.write_text("Email Address,First Name\n" + "".join(f"r{i}@example.com,R{i}\n" for i in range(3000)),
+                    encoding="utf-8")
+    start = time.perf_counter()
+    result = _run("import", str(path), cfg=cfg)
+    elapsed = time.perf_counter() - start
+    assert result.stdout == f"Imported {path}: 3000 added, 0 updated, 0 unchanged, 0 suppressed, 0 invalid\n"
+    assert elapsed < 10, f"3,000 rows took {elapsed:.1f} s"  # row at a time took over a minute
+    assert len(SubscriberStore.in_state_dir(tmp_path / "state").all()) == 3000
