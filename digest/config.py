@@ -98,6 +98,8 @@ class Settings:
     signup_per_ip: int = 10  # signup requests per hour from one client address
     signup_per_address: int = 3  # signup requests per hour for one email address
     signup_expiry_hours: int = 48  # confirmation links expire after this many hours
+    # [bounces]
+    bounces_soft_limit: int = 3  # soft bounces of this many issues in a row suppress an address
     labels: Labels = field(default_factory=Labels)  # [labels]: the issue's fixed words, file only
     config_path: Path | None = None
 
@@ -125,6 +127,7 @@ FILE_KEYS = {
                                              "workers")},
     "build.carry_over_days": "carry_over_days",
     **{f"signup.{k}": f"signup_{k}" for k in ("enabled", "per_ip", "per_address", "expiry_hours")},
+    "bounces.soft_limit": "bounces_soft_limit",
     **{f"serve.{k}": f"serve_{k}" for k in ("threads", "timeout", "max_body", "backlog", "connection_limit",
                                              "trusted_proxy")},
     "sections.order": "section_order",
@@ -288,5 +291,7 @@ def validate(settings: Settings) -> None:
         raise ConfigError("[serve] threads, timeout, max_body, backlog and connection_limit must be at least 1")
     if min(settings.signup_per_ip, settings.signup_per_address, settings.signup_expiry_hours) < 1:
         raise ConfigError("[signup] per_ip, per_address and expiry_hours must be at least 1")
+    if settings.bounces_soft_limit < 1:
+        raise ConfigError("[bounces] soft_limit must be at least 1")
     if not 10 <= settings.summary_words <= 200:
         raise ConfigError("summary_words must be between 10 and 200")

@@ -36,7 +36,7 @@ COMPLAINT = "complaint"
 SOFT_BOUNCE = "soft-bounce"
 UNCONFIRMED, ACTIVE, PAUSED, SUPPRESSED = "unconfirmed", "active", "paused", "suppressed"
 STATUSES = (UNCONFIRMED, ACTIVE, PAUSED, SUPPRESSED)
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 __all__ = ["AddressError", "Subscriber", "clean_name", "dedupe", "normalize_address"]  # re-exported
@@ -143,6 +143,7 @@ CREATE TABLE IF NOT EXISTS suppressions (
     detail TEXT NOT NULL DEFAULT '', at TEXT NOT NULL, source TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS soft_bounces (key TEXT PRIMARY KEY, count INTEGER NOT NULL, last_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS confirmations (key TEXT PRIMARY KEY, sent_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS soft_bounce_issues (key TEXT NOT NULL, issue TEXT NOT NULL, PRIMARY KEY (key, issue));
 """
 # Version 1 (no user_version set) had subscribers and suppressions without status, source or times.
 _FROM_V1 = """
@@ -358,10 +359,45 @@ class SubscriberStore:
             )
             return cur.rowcount > 0
 
+    def soft_bounce(self, email: str, issue: str, limit: int, detail: str, source: str) -> bool:
+        """Count a soft bounce of one issue (repeats of that issue count once); True when it is the
+        `limit`-th issue in a row and the address is now suppressed."""
+        key, now = email.lower(), _now()
+        with closing(self._connect()) as db, db:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("INSERT OR IGNORE INTO soft_bounce_issues (key, issue) VALUES (?, ?)", (key, issue))
+            (count,) = db.execute("SELECT count(*) FROM soft_bounce_issues WHERE key=?", (key,)).fetchone()
+            db.execute("INSERT OR REPLACE INTO soft_bounces (key, count, last_at) VALUES (?, ?, ?)", (key, count, now))
+            if count < limit:
+                return False
+            return db.execute(
+                "INSERT OR IGNORE INTO suppressions (key, email, reason, detail, at, source) VALUES (?, ?, ?, ?, ?, ?)",
+                (key, email, SOFT_BOUNCE, detail[:500], now, source)).rowcount > 0
+
+    def delivered(self, email: str) -> None:
+        """An issue reached the address: its run of soft bounces starts again from zero."""
+        with closing(self._connect()) as db, db:
+            db.execute("DELETE FROM soft_bounce_issues WHERE key=?", (email.lower(),))
+            db.execute("DELETE FROM soft_bounces WHERE key=?", (email.lower(),))
+
+    def soft_bounces(self, email: str) -> int:
+        """How many issues in a row soft-bounced for the address."""
+        with closing(self._connect()) as db:
+            row = db.execute("SELECT count FROM soft_bounces WHERE key=?", (email.lower(),)).fetchone()
+        return row[0] if row else 0
+
+    def knows(self, email: str) -> bool:
+        """True when the address is on the list or on the suppression list."""
+        key = email.lower()
+        with closing(self._connect()) as db:
+            return db.execute("SELECT 1 FROM subscribers WHERE key=? UNION SELECT 1 FROM suppressions WHERE key=?",
+                              (key, key)).fetchone() is not None
+
     def unsuppress(self, email: str) -> bool:
         """Lift a suppression (an explicit re-subscription); True when there was one."""
         with closing(self._connect()) as db, db:
             db.execute("DELETE FROM soft_bounces WHERE key=?", (email.lower(),))
+            db.execute("DELETE FROM soft_bounce_issues WHERE key=?", (email.lower(),))
             return db.execute("DELETE FROM suppressions WHERE key=?", (email.lower(),)).rowcount > 0
 
     def suppression(self, email: str) -> str | None:
