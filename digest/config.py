@@ -19,6 +19,7 @@ CONFIG_FILE = "digest.toml"
 # Common synonyms folded into one section unless [sections.aliases] says otherwise.
 DEFAULT_ALIASES = {"AI": "Artificial Intelligence", "Machine Learning": "Artificial Intelligence"}
 ENV_PREFIX = "DIGEST_"
+SUMMARIZERS = ("extractive", "llm")  # [build] summarizer
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Settings:
     section_aliases: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ALIASES))
     section_keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     default_section: str = "More news"
+    section_min_size: int = 2  # smaller sections are folded into a larger one
     # [[sources]]
     sources: tuple[SourceSpec, ...] = ()
     # [fetch]
@@ -72,6 +74,11 @@ class Settings:
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: str = ""  # from DIGEST_LLM_API_KEY; never printed
+    llm_workers: int = 4  # requests in flight at once
+    llm_timeout: float = 30.0  # seconds to wait for one answer
+    llm_retries: int = 2  # extra tries after a 429, a 5xx or a dropped connection
+    llm_max_articles: int = 200  # per build; the rest get the extractive summary
+    llm_max_input_chars: int = 6000  # of the article's cleaned text sent with its title
     # [send]
     subject: str = "{name}, {week}: {lead}"
     list_id: str = ""
@@ -116,7 +123,9 @@ FILE_KEYS = {
     "sections.aliases": "section_aliases",
     "sections.keywords": "section_keywords",
     "sections.default": "default_section",
-    **{f"llm.{k}": f"llm_{k}" for k in ("base_url", "model")},
+    "sections.min_size": "section_min_size",
+    **{f"llm.{k}": f"llm_{k}" for k in ("base_url", "model", "workers", "timeout", "retries", "max_articles",
+                                         "max_input_chars")},
     **{f"labels.{f.name}": "labels" for f in dataclasses.fields(Labels)},
     **{f"send.{k}": k for k in ("subject", "list_id", "unsubscribe_url", "unsubscribe_mailto", "smtp",
                                  "outbox", "subscribers", "rate", "daily_cap", "connections", "attempts",
@@ -268,5 +277,14 @@ def validate(settings: Settings) -> None:
         if used - allowed:
             names = ", ".join("{" + n + "}" for n in sorted(allowed)) or "none"
             raise ConfigError(f"[labels] {label} = {text!r}: placeholders allowed here: {names}")
+    if settings.summarizer not in SUMMARIZERS:
+        raise ConfigError(f"[build] summarizer = {settings.summarizer!r} is not known: use one of "
+                          + ", ".join(f'"{name}"' for name in SUMMARIZERS))
+    if settings.llm_workers < 1 or settings.llm_retries < 0 or settings.llm_max_articles < 0 \
+            or settings.llm_max_input_chars < 200 or settings.llm_timeout <= 0:
+        raise ConfigError("[llm] workers must be at least 1, retries and max_articles at least 0, "
+                          "max_input_chars at least 200 and timeout positive seconds")
+    if settings.section_min_size < 1:
+        raise ConfigError("[sections] min_size must be at least 1 (1 keeps every section)")
     if not 10 <= settings.summary_words <= 200:
         raise ConfigError("summary_words must be between 10 and 200")

@@ -14,13 +14,13 @@ from digest.collect import collect
 from digest.curate import curate
 from digest.config import Settings
 from digest.errors import EmptyIssueError, SourceError
-from digest.group import GroupRules, group
+from digest.group import GroupRules, group_issue
 from digest.models import Collected, Issue, Labels, Newsletter, Rendered, Skip, Week
 from digest.fit import fit_to_budget
 from digest.select import Selection, select
 from digest.sources import SourceSpec
 from digest.state import load_sent
-from digest.summarize import summarize_all
+from digest.summarize import Summarizer, summarizer_for
 from digest.week import resolve_window
 from digest.write import write_issue
 
@@ -114,32 +114,38 @@ def collect_window(settings: Settings, fetcher, now: datetime) -> tuple[Collecte
     return collected, window
 
 
-def assemble(settings: Settings, window: Week, selection: Selection, collected: Collected) -> Issue:
-    """Summarize and group the selected articles into an Issue (pure)."""
-    summaries = summarize_all(selection.articles, settings.summary_words, settings.summary_sentences)
+def assemble(settings: Settings, window: Week, selection: Selection, collected: Collected,
+             summarizer: Summarizer) -> tuple[Issue, tuple[str, ...]]:
+    """Summarize and group the selected articles into an Issue, with the stages' warnings."""
+    summaries = summarizer.summarize(selection.articles)
     rules = GroupRules(settings.section_order, settings.section_aliases, settings.section_keywords,
-                       settings.default_section, settings.max_per_section)
-    lead, sections = group(selection.articles, summaries, window, rules)
+                       settings.default_section, settings.max_per_section, settings.section_min_size)
+    lead, sections, folds = group_issue(selection.articles, summaries.by_id, window, rules)
     return Issue(
         id=window.id, week=window, title=issue_title(window, settings.labels),
         preheader=preheader(lead.article.title if lead else None, [s.name for s in sections],
                             len(selection.articles)),
         newsletter=newsletter_of(settings), lead=lead, sections=sections, sources=collected.reports,
-    )
+    ), summaries.warnings + tuple(folds)
 
 
-def build_issue(settings: Settings, fetcher, now: datetime, write: bool = True) -> BuildResult:
-    """Run every stage for the settings' week and (by default) write the issue's files."""
+def build_issue(settings: Settings, fetcher, now: datetime, write: bool = True,
+                summarizer: Summarizer | None = None) -> BuildResult:
+    """Run every stage for the settings' week and (by default) write the issue's files.
+
+    The summarizer defaults to the one `[build] summarizer` names.
+    """
     collected, window = collect_window(settings, fetcher, now)
     sent = load_sent(settings.state_dir, exclude=window.id)
     selection = select(collected.articles, window, sent, timedelta(days=settings.carry_over_days))
     if not selection.articles and not settings.allow_empty:
         raise EmptyIssueError(f"no articles in {window.id}; nothing written (use --allow-empty to write an empty issue)")
-    issue = assemble(settings, window, selection, collected)
+    issue, stage_warnings = assemble(settings, window, selection, collected, summarizer or summarizer_for(settings))
     issue, curation_warnings = curate(issue, settings.out, write)  # the editor's <out>/<id>.toml
     issue, rendered = fit_to_budget(issue, settings.templates, settings.html_budget)
     paths = write_issue(issue, rendered, settings.out) if write else ()
     archive_warnings = write_archive(settings, issue) if write else []  # index.html, web/<id>.html, feed.xml
-    warnings = (tuple(f"{r.name}: {r.error}" for r in collected.reports if not r.ok) + tuple(curation_warnings)
+    warnings = (tuple(f"{r.name}: {r.error}" for r in collected.reports if not r.ok) + stage_warnings
+                + tuple(curation_warnings)
                 + rendered.warnings + tuple(archive_warnings))
     return BuildResult(issue, rendered, tuple(paths), collected, collected.skipped + selection.skipped, warnings)

@@ -7,13 +7,15 @@ Nothing is created, so status can run before anything else has.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from digest.config import Settings
 from digest.curate import curation_path, is_edited, parse_curation
 from digest.errors import ConfigError, DigestError
+from digest.summarize import origin_counts_line
 from digest.week import resolve_window
 from digest.write import issue_paths
 
@@ -45,6 +47,7 @@ class WeekStatus:
     web_version: bool
     delivery: Delivery | None
     latest_built: str | None  # the newest issue on disk, when it is not this one
+    summaries: Mapping[str, int] = field(default_factory=dict)  # summary origin -> articles
 
 
 def delivery_status(settings: Settings, issue_id: str) -> Delivery | None:
@@ -98,11 +101,16 @@ def week_status(settings: Settings, now: datetime) -> WeekStatus:
     window = resolve_window(choice, settings.since, settings.until, settings.timezone, now)
     html_path, _, json_path = issue_paths(Path(settings.out), window.id)
     built_at, articles = None, 0
+    summaries: dict[str, int] = {}
     if json_path.is_file():
         built_at = datetime.fromtimestamp(json_path.stat().st_mtime, timezone.utc)
         try:
-            articles = len(json.loads(json_path.read_text(encoding="utf-8")).get("articles", ()))
-        except (OSError, ValueError, AttributeError):
+            records = json.loads(json_path.read_text(encoding="utf-8")).get("articles", ())
+            articles = len(records)
+            for record in records:
+                origin = str(record.get("summary_origin") or "none")
+                summaries[origin] = summaries.get(origin, 0) + 1
+        except (OSError, ValueError, AttributeError, TypeError):
             raise ConfigError(f"{json_path}: not a valid issue manifest; rebuild it with digest build") from None
     path = curation_path(Path(settings.out), window.id)
     curated, edits, error = False, (), ""
@@ -119,7 +127,7 @@ def week_status(settings: Settings, now: datetime) -> WeekStatus:
         curation_exists=path.is_file(), curated=curated, edits=edits, curation_error=error,
         web_version=(Path(settings.out) / "web" / f"{window.id}.html").is_file(),
         delivery=delivery_status(settings, window.id) if built_at else None,
-        latest_built=latest if latest != window.id else None,
+        latest_built=latest if latest != window.id else None, summaries=summaries,
     )
 
 
@@ -149,6 +157,8 @@ def format_status(status: WeekStatus) -> str:
     if status.built_at:
         lines.append(f"  built:   yes, {status.built_at:%Y-%m-%d %H:%M} UTC, {status.articles} articles"
                      + ("" if status.web_version else " (no web version)"))
+        if status.summaries:
+            lines.append("  " + origin_counts_line(dict(status.summaries)).replace("Summaries:", "summaries:"))
     else:
         lines.append("  built:   no")
     if not status.curation_exists:

@@ -17,6 +17,7 @@ from digest.pipeline import BuildResult, build_issue
 from digest.render import encoded_size
 from digest.select import skip_kind
 from digest.starter import STARTER_CONFIG
+from digest.summarize import summary_counts_line
 
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="Path to digest.toml (default: ./digest.toml if present, or $DIGEST_CONFIG).")]
 
@@ -53,6 +54,7 @@ def format_report(result: BuildResult) -> str:
         lines.append(f"  {len(issue.more):>3}  More this week (links only)")
     if issue.omitted:
         lines.append(f"  {len(issue.omitted):>3}  left out of the email to stay under Gmail's clip (counted in it)")
+    lines.append(summary_counts_line(issue))
     size = len(result.rendered.html.encode("utf-8"))
     encoded = encoded_size(result.rendered.html)
     lines.append(f"HTML: {_kb(size)} ({_kb(encoded)} quoted-printable; Gmail clips at 102 KB)")
