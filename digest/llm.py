@@ -50,6 +50,7 @@ MAX_RETRY_WAIT = 30.0  # seconds: a longer Retry-After is cut to this
 FIRST_BACKOFF = 0.5  # seconds before the first retry without Retry-After, doubled each time
 _LABEL = re.compile(r"^(?:summary|résumé|zusammenfassung|resumen)\s*:\s*", re.I)
 _MARKUP = re.compile(r"[*_`#]+")
+MAX_LISTED_FAILURES = 5  # failures named one by one in the build report
 _RETRIED = (429, 500, 502, 503, 504)
 
 
@@ -297,7 +298,11 @@ class LLMSummarizer:
         asked, rest = order[: self.config.max_articles], order[self.config.max_articles:]
         results = _summarize_batch(asked, self.config)
         by_id = {a.id: summary for a, (summary, _) in zip(asked, results)}
-        warnings = [w for _, w in results if w]
+        failures = [w for _, w in results if w]
+        warnings = failures[:MAX_LISTED_FAILURES]
+        if len(failures) > MAX_LISTED_FAILURES:
+            warnings.append(f"... and {len(failures) - MAX_LISTED_FAILURES} more LLM summaries failed "
+                            "and used the extractive summary")
         for article in rest:
             by_id[article.id] = self.fallback(article)
         if rest:
