@@ -18,6 +18,7 @@ MIN_CONFIDENCE = 0.15
 # Above this the classifier beats configured keywords (measured on BBC by bench/eval_categories.py:
 # keywords first cost accuracy on large issues), and a small section may be folded into its guess.
 CONFIDENT = 0.5
+TRUSTED_TRAINING = 50  # below this many labelled articles keywords go first (small issues: see bench/README.md)
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,8 @@ def choose_sections(articles: Sequence[Article], rules: GroupRules) -> dict[str,
     classifier = train(usable) if len({e[2] for e in usable}) >= 2 else None
     for article in pending:
         label, confidence = classifier.predict(article.title, texts[article.id]) if classifier else (None, 0.0)
-        section = label if label and confidence >= CONFIDENT else None
+        trusted = confidence >= CONFIDENT and (len(usable) >= TRUSTED_TRAINING or not rules.keywords)
+        section = label if label and trusted else None
         if section is None and rules.keywords:
             section = keyword_section(article.title, texts[article.id], rules.keywords)
         if section is None and label and confidence >= MIN_CONFIDENCE:
@@ -110,7 +112,8 @@ def merge_variants(chosen: dict[str, tuple[str, str | None]], keep: Sequence[str
     for section, _ in chosen.values():
         counts[section] = counts.get(section, 0) + 1
     spelling: dict[str, str] = {}
-    for name in sorted(counts, key=lambda n: (n not in keep, -counts[n], n)):
+    first_seen = {name: i for i, name in enumerate(counts)}
+    for name in sorted(counts, key=lambda n: (n not in keep, -counts[n], n.isupper(), first_seen[n])):
         spelling.setdefault(_variant_key(name), name)
     target: dict[str, str] = {name: spelling[_variant_key(name)] for name in counts}
     for name in counts:
