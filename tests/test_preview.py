@@ -16,7 +16,7 @@ from desk_helpers import WEEK, default_articles, write_source
 
 from digest.config import parse_source, resolve
 from digest.fetch import Fetcher
-from digest.pipeline import build_issue
+from digest.pipeline import build_issue, gather
 from digest.preview import Preview, make_server, server_url
 from digest.render import builtin_template_dir
 
@@ -28,14 +28,15 @@ def desk(tmp_path):
     """A running preview of a native source with a config file and a user template folder."""
     source = write_source(tmp_path / "news.json", default_articles(5))
     config = tmp_path / "digest.toml"
-    config.write_text('[newsletter]\nname = "Desk Weekly"\n', encoding="utf-8")
+    config.write_text('[newsletter]\nname = "Desk Weekly"\n\n[sections]\nmin_size = 1\n', encoding="utf-8")
     templates = tmp_path / "templates"
     (templates / "partials").mkdir(parents=True)
     shutil.copy(builtin_template_dir() / "partials" / "footer.html", templates / "partials" / "footer.html")
     cli = {"week": WEEK, "out": tmp_path / "issues", "templates": templates, "sources": (parse_source(str(source)),)}
     fetcher = Fetcher()
     preview = Preview(lambda: resolve(cli, environ={}, config_path=config),
-                      lambda settings: build_issue(settings, fetcher, NOW))
+                      lambda settings: gather(settings, fetcher, NOW),
+                      lambda settings, gathered: build_issue(settings, fetcher, NOW, gathered=gathered))
     server = make_server(preview, port=0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -80,7 +81,9 @@ def test_page_shows_html_and_text_side_by_side_with_a_width_toggle(desk):
     status, kind, text = get(desk["url"] + "issue.txt")
     assert (status, kind) == (200, "text/plain; charset=utf-8") and text.startswith("DESK WEEKLY")
     assert get(desk["url"] + "nope")[0] == 404
-    assert state(desk) == {"version": 1, "issue": WEEK, "error": "", "warnings": [], "built_at": state(desk)["built_at"]}
+    assert state(desk) == {"version": 1, "issue": WEEK, "error": "", "warnings": [], "built_at": state(desk)["built_at"],
+                           "summaries": "Summaries: 5 extractive"}
+    assert '<p class="built" id="summaries">Summaries: 5 extractive</p>' in page
     assert desk["preview"].builds == 1  # polling without changes does not rebuild
 
 
@@ -159,3 +162,18 @@ def test_a_busy_port_is_one_clear_line(tmp_path):
     assert result.exit_code == 1
     assert result.stderr == f"error: cannot listen on 127.0.0.1:{port} (Address already in use); choose another --port\n"
     assert not (tmp_path / "issues").exists()
+
+
+def test_curation_and_template_changes_recompose_without_collecting_again(desk):
+    preview = desk["preview"]
+    assert state(desk)["version"] == 1 and preview.collections == 1
+    path = desk["out"] / f"{WEEK}.toml"
+    touch(path, path.read_text(encoding="utf-8").replace('note = """', 'note = """Recomposed'))
+    footer = desk["templates"] / "partials" / "footer.html"
+    assert state(desk)["version"] == 2
+    touch(footer, footer.read_text(encoding="utf-8") + "<p>(footer edit)</p>")
+    assert state(desk)["version"] == 3
+    assert "Recomposed" in get(desk["url"] + "issue.html")[2]
+    assert preview.collections == 1  # the sources were read once
+    touch(desk["config"], '[newsletter]\nname = "Renamed Weekly"\n')
+    assert state(desk)["version"] == 4 and preview.collections == 2  # new settings: collected again
