@@ -47,7 +47,7 @@ SYSTEM_PROMPT = (
 )
 MAX_RETRY_WAIT = 30.0  # seconds: a longer Retry-After is cut to this
 FIRST_BACKOFF = 0.5  # seconds before the first retry without Retry-After, doubled each time
-_LABEL = re.compile(r"^(?:summary|résumé|zusammenfassung|resumen)\s*:\s*", re.I)
+_LABEL = re.compile(r"^(?:summary|résumé|zusammenfassung|resumen)\s*:\s*", re.IGNORECASE)
 _MARKUP = re.compile(r"[*_`#]+")
 MAX_LISTED_FAILURES = 5  # failures named one by one in the build report
 _RETRIED = (429, 500, 502, 503, 504)
@@ -75,7 +75,7 @@ class LLMConfig:
     max_articles: int = 200
 
     @classmethod
-    def from_settings(cls, settings: Any, cache_dir: Path | None = None) -> "LLMConfig":
+    def from_settings(cls, settings: Any, cache_dir: Path | None = None) -> LLMConfig:
         """The config from resolved Settings; raises ConfigError when base URL or model is missing."""
         if not settings.llm_base_url or not settings.llm_model:
             raise ConfigError('summarizer "llm" needs [llm] base_url and model (or DIGEST_LLM_BASE_URL '

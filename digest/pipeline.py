@@ -55,6 +55,7 @@ class BuildResult:
     collected: Collected
     skipped: tuple[Skip, ...]
     warnings: tuple[str, ...]
+    folds: tuple[str, ...] = ()  # small sections folded into others, one line each
 
 
 def sample_source() -> SourceSpec:
@@ -128,6 +129,7 @@ class Composed:
     curation_changed: bool  # the file is missing or differs: publish writes it
     skipped: tuple[Skip, ...]
     warnings: tuple[str, ...]
+    folds: tuple[str, ...] = ()
 
 
 def gather(settings: Settings, fetcher, now: datetime) -> Gathered:
@@ -158,8 +160,8 @@ def window_start_with_grace(window: Week, settings: Settings) -> datetime:
 
 
 def assemble(settings: Settings, window: Week, selection: Selection, collected: Collected,
-             summarizer: Summarizer) -> tuple[Issue, tuple[str, ...]]:
-    """Summarize and group the selected articles into an Issue, with the stages' warnings."""
+             summarizer: Summarizer) -> tuple[Issue, tuple[str, ...], tuple[str, ...]]:
+    """Summarize and group the selected articles into an Issue, with the summarizer's warnings and the folds."""
     summaries = summarizer.summarize(selection.articles)
     rules = GroupRules(settings.section_order, settings.section_aliases, settings.section_keywords,
                        settings.default_section, settings.max_per_section, settings.section_min_size)
@@ -169,7 +171,7 @@ def assemble(settings: Settings, window: Week, selection: Selection, collected: 
         preheader=preheader(lead.article.title if lead else None, [s.name for s in sections],
                             len(selection.articles)),
         newsletter=newsletter_of(settings), lead=lead, sections=sections, sources=collected.reports,
-    ), summaries.warnings + tuple(folds)
+    ), summaries.warnings, tuple(folds)
 
 
 def compose(settings: Settings, gathered: Gathered, sent: set[str], curation: str | None,
@@ -182,14 +184,15 @@ def compose(settings: Settings, gathered: Gathered, sent: set[str], curation: st
     selection = select(collected.articles, window, sent, timedelta(days=settings.carry_over_days))
     if not selection.articles and not settings.allow_empty:
         raise EmptyIssueError(f"no articles in {window.id}; nothing written (use --allow-empty to write an empty issue)")
-    issue, stage_warnings = assemble(settings, window, selection, collected, summarizer)
+    issue, stage_warnings, folds = assemble(settings, window, selection, collected, summarizer)
     where = str(IssueStore(settings.out).curation_path(window.id))
     text, curation_rules, notes = curate_text(issue, curation, where)  # the editor's <out>/<id>.toml
     issue, curation_warnings = apply_curation(issue, curation_rules)
     issue, rendered = fit_to_budget(issue, settings.templates, settings.html_budget)
     warnings = (tuple(f"{r.name}: {r.error}" for r in collected.reports if not r.ok) + stage_warnings + tuple(notes)
                 + tuple(curation_warnings) + rendered.warnings)
-    return Composed(issue, rendered, text, text != curation, collected.skipped + selection.skipped, warnings)
+    return Composed(issue, rendered, text, text != curation, collected.skipped + selection.skipped, warnings,
+                    folds)
 
 
 def publish(settings: Settings, composed: Composed) -> tuple[IssuePaths, list[str]]:
@@ -214,4 +217,4 @@ def build_issue(settings: Settings, fetcher, now: datetime, write: bool = True,
     composed = compose(settings, gathered, sent, curation, summarizer or summarizer_for(settings))
     paths, archive_warnings = publish(settings, composed) if write else ((), [])
     return BuildResult(composed.issue, composed.rendered, tuple(paths), gathered.collected, composed.skipped,
-                       composed.warnings + tuple(archive_warnings))
+                       composed.warnings + tuple(archive_warnings), composed.folds)

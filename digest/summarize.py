@@ -27,7 +27,9 @@ class Summarizer(Protocol):
 
 def summarize_article(article: Article, max_words: int = 60, max_sentences: int = 2) -> Summary:
     """The source's excerpt when it is a good summary, else an extractive summary of the body."""
-    from digest import extractive  # numpy: imported when summarizing, not by `digest status`
+    from digest import (
+        extractive,  # numpy: imported when summarizing, not by `digest status`
+    )
 
     paragraphs = html_paragraphs(article.content_html)
     if article.excerpt and is_good_excerpt(article.excerpt, paragraphs, max_words):
@@ -64,7 +66,10 @@ def summarizer_for(settings: Any) -> Summarizer:
     """The summarizer `[build] summarizer` names (settings are validated: the name is known)."""
     offline = ExtractiveSummarizer(settings.summary_words, settings.summary_sentences)
     if settings.summarizer == "llm":
-        from digest.llm import LLMConfig, LLMSummarizer  # requests is imported only when used
+        from digest.llm import (  # requests is imported only when used
+            LLMConfig,
+            LLMSummarizer,
+        )
 
         return LLMSummarizer(LLMConfig.from_settings(settings), offline.summarize_one)
     return offline

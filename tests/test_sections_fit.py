@@ -43,7 +43,7 @@ def week_with_small_sections():
 
 def test_small_sections_fold_into_the_confident_match_or_the_default():
     items = week_with_small_sections()
-    lead, sections, folds = group_issue(items, summaries(items), WEEK, GroupRules(min_size=2))
+    _, sections, folds = group_issue(items, summaries(items), WEEK, GroupRules(min_size=2))
     names = {s.name: [e.article.id for e in s.entries] for s in sections}
     assert set(names) == {"Security", "Phones", "More news"}
     assert "a020" in names["Security"]  # the ransomware story joins Security
@@ -102,7 +102,7 @@ def test_digest_build_reports_each_fold_and_min_size_is_a_setting(tmp_path):
     week = ["--week", "2026-W47", "--out", str(tmp_path / "out"), "--source", src]
     result = CliRunner().invoke(app, ["build", *week], env={}, catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert 'warning: section "Black Friday" had 1 article(s), fewer than [sections] min_size = 2: folded ' \
+    assert 'folded: section "Black Friday" had 1 article(s), fewer than [sections] min_size = 2: folded ' \
            'into "More news"' in result.output
     assert "  Malware" not in result.output
     config = tmp_path / "digest.toml"

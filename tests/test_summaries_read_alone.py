@@ -15,7 +15,7 @@ from digest.sentences import word_count
 
 # What a reader cannot place at the start of a summary: a quotation, a pronoun or a connective.
 BAD_OPENING = re.compile(r"^(?:[\"“‘«']|(?:he|she|they|it|this(?! week)|that|these|those|his|her|their|its|but|"
-                         r"and|however|meanwhile|also|so|yet|still|then)\b)", re.I)
+                         r"and|however|meanwhile|also|so|yet|still|then)\b)", re.IGNORECASE)
 
 
 def test_the_bundled_sample_issue_has_no_summary_opening_without_its_referent(tmp_path, monkeypatch):

@@ -59,6 +59,8 @@ def format_report(result: BuildResult) -> str:
     size = len(result.rendered.html.encode("utf-8"))
     encoded = encoded_size(result.rendered.html)
     lines.append(f"HTML: {_kb(size)} ({_kb(encoded)} quoted-printable; Gmail clips at 102 KB)")
+    for fold in result.folds:
+        lines.append(f"folded: {fold}")
     for warning in result.warnings:
         lines.append(f"warning: {warning}")
     return "\n".join(lines)
