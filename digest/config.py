@@ -152,6 +152,8 @@ class SectionsSettings(Table):
                                                       example={"Security": ["breach", "ransomware"]})
     default: str = setting("More news", "the section for articles with no usable category",
                            env="DIGEST_DEFAULT_SECTION", starter=True)
+    min_size: int = setting(2, "a section with fewer articles is folded into a larger one (1 keeps every "
+                            "section)", env="DIGEST_SECTION_MIN_SIZE", min=1)
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,12 @@ class LlmSettings(Table):
                        example="http://localhost:11434/v1")
     model: str = setting("", "the model's name", example="llama3.2")
     api_key: str = setting("", "the endpoint's key; from the environment only, never printed", secret=True)
+    workers: int = setting(4, "requests in flight at once", min=1)
+    timeout: float = setting(30.0, "seconds to wait for one answer", above=0)
+    retries: int = setting(2, "extra tries after a 429, a 5xx or a dropped connection", min=0)
+    max_articles: int = setting(200, "articles summarized by the model per build; the rest get the extractive "
+                                "summary (0: none)", min=0)
+    max_input_chars: int = setting(6000, "characters of the article's cleaned text sent with its title", min=200)
 
 
 @dataclass(frozen=True)

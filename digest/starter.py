@@ -76,6 +76,8 @@ max_per_section = 6
 order = ["News", "Artificial Intelligence", "Startups", "Security", "Gadgets", "Policy"]
 # the section for articles with no usable category
 default = "More news"
+# a section with fewer articles is folded into a larger one (1 keeps every section)
+# min_size = 2
 # a table mapping a source's category name to a section name (added to the defaults shown)
 [sections.aliases]
 "AI" = "Artificial Intelligence"
@@ -105,6 +107,16 @@ default = "More news"
 # base_url = "http://localhost:11434/v1"
 # the model's name
 # model = "llama3.2"
+# requests in flight at once
+# workers = 4
+# seconds to wait for one answer
+# timeout = 30.0
+# extra tries after a 429, a 5xx or a dropped connection
+# retries = 2
+# articles summarized by the model per build; the rest get the extractive summary (0: none)
+# max_articles = 200
+# characters of the article's cleaned text sent with its title
+# max_input_chars = 6000
 
 [send]
 # How an issue is delivered (digest send, digest run).
