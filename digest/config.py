@@ -78,6 +78,8 @@ class Settings:
     unsubscribe_url: str = ""  # public base of `digest serve`, e.g. https://news.example.com
     unsubscribe_mailto: str = ""
     smtp: str = ""  # smtp://user@host:port or smtps://...
+    api: str = ""  # ses://REGION, postmark:// or mailgun://DOMAIN instead of smtp
+    api_endpoint: str = ""  # the API's base URL, for regional or compatible services
     outbox: Path = Path("outbox")
     subscribers: Path | None = None
     rate: float = 0.0  # messages per second, 0 = unlimited
@@ -118,7 +120,7 @@ FILE_KEYS = {
     "sections.default": "default_section",
     **{f"llm.{k}": f"llm_{k}" for k in ("base_url", "model")},
     **{f"labels.{f.name}": "labels" for f in dataclasses.fields(Labels)},
-    **{f"send.{k}": k for k in ("subject", "list_id", "unsubscribe_url", "unsubscribe_mailto", "smtp",
+    **{f"send.{k}": k for k in ("subject", "list_id", "unsubscribe_url", "unsubscribe_mailto", "smtp", "api", "api_endpoint",
                                  "outbox", "subscribers", "rate", "daily_cap", "connections", "attempts",
                                  "backoff")},
 }

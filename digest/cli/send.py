@@ -25,6 +25,7 @@ from digest.tokens import SECRET_ENV
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="Path to digest.toml (default: ./digest.toml if present, or $DIGEST_CONFIG).")]
 SubscribersOpt = Annotated[Optional[Path], typer.Option(help="A CSV of subscribers (columns email, name, ...) instead of the list kept by `digest subscribers`.")]
 SmtpOpt = Annotated[Optional[str], typer.Option(help="SMTP relay, smtp://user@host:587 (STARTTLS) or smtps://user@host:465; the password comes from DIGEST_SMTP_PASSWORD. Default: write .eml files to the outbox.")]
+ApiOpt = Annotated[Optional[str], typer.Option(help="Send through an email API instead of SMTP: ses://REGION, postmark:// or mailgun://DOMAIN (credentials from the environment; see docs/sending.md).")]
 OutboxOpt = Annotated[Optional[Path], typer.Option(help="Folder for .eml files when no SMTP relay is set (default: outbox).")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log every retry and reconnect.")]
 MAX_LISTED = 20
@@ -61,6 +62,8 @@ def report(summary: SendSummary) -> None:
 
 
 def _settings(config: Optional[Path], **cli: object) -> Settings:
+    if cli.get("api") and cli.get("smtp") is None:  # --api replaces a relay set in the file
+        cli["smtp"] = ""
     return resolve(cli, config_path=config)
 
 
@@ -70,10 +73,11 @@ def send(
     config: ConfigOpt = None,
     subscribers: SubscribersOpt = None,
     smtp: SmtpOpt = None,
+    api: ApiOpt = None,
     outbox: OutboxOpt = None,
     rate: Annotated[Optional[float], typer.Option(help="At most this many messages per second (0 = no limit).")] = None,
     daily_cap: Annotated[Optional[int], typer.Option(help="At most this many messages in any 24 hours, all issues together (0 = no cap).")] = None,
-    connections: Annotated[Optional[int], typer.Option(help="Parallel SMTP connections (default 1).")] = None,
+    connections: Annotated[Optional[int], typer.Option(help="Parallel SMTP connections or API calls (default 1).")] = None,
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Also retry recipients that failed permanently in an earlier run.")] = False,
     dry: Annotated[bool, typer.Option("--dry-run", help="Print who would get what; send and record nothing.")] = False,
     to: Annotated[Optional[str], typer.Option(help="Send one test copy to this address only; the ledger is not touched.")] = None,
@@ -84,7 +88,7 @@ def send(
     Exit status: 0 everyone has it (or nothing to do), 1 error (nothing sent), 4 some recipients
     deferred or failed (rerun later; --retry-failed), 5 the issue is already being sent.
     """
-    settings = _settings(config, subscribers=subscribers, smtp=smtp, outbox=outbox, rate=rate,
+    settings = _settings(config, subscribers=subscribers, smtp=smtp, api=api, outbox=outbox, rate=rate,
                          daily_cap=daily_cap, connections=connections)
     logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
     if dry:
@@ -118,6 +122,7 @@ def run(
     config: ConfigOpt = None,
     subscribers: SubscribersOpt = None,
     smtp: SmtpOpt = None,
+    api: ApiOpt = None,
     outbox: OutboxOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -129,7 +134,7 @@ def run(
     from digest.fetch import Fetcher
     from digest.run import run_once
 
-    settings = _settings(config, subscribers=subscribers, smtp=smtp, outbox=outbox)
+    settings = _settings(config, subscribers=subscribers, smtp=smtp, api=api, outbox=outbox)
     logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
     with _stop_on_sigterm() as stop:
         result = run_once(settings, Fetcher(), _now(), os.environ, stop=stop)
