@@ -58,6 +58,10 @@ class BatchSender:
 
     def _batches(self, todo: Sequence[Subscriber]) -> list[Batch]:
         size = max(1, self.transport.batch_size)
+        budget = getattr(self.transport, "batch_bytes", 0)
+        if budget:  # APIs that take whole messages: a call's body stays small whatever the issue's size
+            per_message = len(self.issue.html.encode()) + len(self.issue.text.encode()) + 2048
+            size = max(1, min(size, budget // per_message))
         if self.rate:  # a batch never holds more than one second's worth of the allowed rate
             size = max(1, min(size, int(self.rate)))
         return [tuple(todo[i:i + size]) for i in range(0, len(todo), size)]
