@@ -224,3 +224,18 @@ def test_sigkill_during_a_batch_call_then_rerun_repeats_at_most_that_batch(tmp_p
         assert len(ids) == 2 and ids[0] == ids[1]
     finally:
         server.stop()
+
+
+def test_digest_run_with_api_builds_and_delivers_through_the_api(tmp_path, postmark):
+    from test_send_records import _run_setup
+
+    cfg, subs, week = _run_setup(tmp_path)
+    cfg_path = Path(cfg)
+    cfg_path.write_text(cfg_path.read_text().replace("[send]", f'[send]\napi_endpoint = "{postmark.url}"'),
+                        encoding="utf-8")
+    result = invoke("run", "-c", cfg, "--subscribers", subs, "--api", "postmark://")
+    assert result.exit_code == 0, result.output
+    assert f"{week}: sent " in result.stdout and f"(postmark {postmark.url} (broadcast stream))" in result.stdout
+    assert postmark.count == sum(1 for _ in open(subs)) - 1
+    again = invoke("run", "-c", cfg, "--subscribers", subs, "--api", "postmark://")
+    assert again.exit_code == 0 and postmark.calls == 1
