@@ -59,7 +59,7 @@ def _assert_each_message_is_complete(messages):
     for m in messages:
         h = m["headers"]
         link = h["List-Unsubscribe"].split(">")[0].lstrip("<")
-        assert link.startswith("https://news.example.com/u/v1.") and link in m["html"] and link in m["text"]
+        assert link.startswith("https://news.example.com/u/v2.") and link in m["html"] and link in m["text"]
         links.add(link)
         assert h["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert h["List-Id"] == "The Circuit Weekly <the-circuit-weekly.example.com>"

@@ -54,7 +54,7 @@ def test_ses_delivers_complete_messages_at_the_account_rate_and_a_rerun_sends_no
     for m in sent:
         msg = email.message_from_string(m.raw_data, policy=email.policy.default)
         assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-        assert msg["List-Unsubscribe"].startswith("<https://news.example.com/u/v1.")
+        assert msg["List-Unsubscribe"].startswith("<https://news.example.com/u/v2.")
         assert msg["Message-ID"].startswith(f"<{ISSUE_ID}.") and msg["List-Id"]
         assert {p.get_content_type() for p in msg.iter_parts()} == {"text/plain", "text/html"}
     again = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs, env=AWS)
