@@ -14,16 +14,30 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from digest.errors import SendError
 from digest.issue_store import BuiltIssue
 from digest.ledger import DEFERRED, FAILED, PENDING, SENDING, SENT, Ledger
 from digest.message import MessageFactory
-from digest.send import Plan, RateLimiter, SendOptions, SendSummary, SUPPRESSION_REFRESH, _Queue
+from digest.send import (
+    SUPPRESSION_REFRESH,
+    Plan,
+    RateLimiter,
+    SendOptions,
+    SendSummary,
+    _Queue,
+)
 from digest.subscribers import HARD_BOUNCE, Subscriber, SubscriberStore
 from digest.transport import ConnectionLost, TemporaryFailure
-from digest.transports.base import ACCEPTED, REJECTED, BatchConnection, BatchTransport, Outcome, Throttled
+from digest.transports.base import (
+    ACCEPTED,
+    REJECTED,
+    BatchConnection,
+    BatchTransport,
+    Outcome,
+    Throttled,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +50,7 @@ class BatchSender:
     def __init__(self, issue: BuiltIssue, factory: MessageFactory, transport: BatchTransport, ledger: Ledger,
                  store: SubscriberStore, options: SendOptions, *, stop: threading.Event | None = None,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
-                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.issue, self.factory, self.transport = issue, factory, transport
         self.ledger, self.store, self.options = ledger, store, options
         self.stop = stop or threading.Event()
@@ -98,7 +112,7 @@ class BatchSender:
                 batch, attempt = item
                 retry = self._deliver(conn, batch, attempt)  # type: ignore[arg-type]
                 queue.done(retry)  # type: ignore[arg-type]
-        except BaseException as exc:  # a fatal error stops every thread; run() re-raises it
+        except BaseException as exc:  # noqa: BLE001  (a fatal error stops every thread; run() re-raises it)
             self._fatal = self._fatal or exc
             self.stop.set()
             queue.done()

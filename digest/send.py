@@ -32,7 +32,7 @@ from digest.subscribers import (HARD_BOUNCE, AddressError, Subscriber, Subscribe
 from digest.tokens import SECRET_ENV, secret_from_env
 from digest.transports.base import ACCEPTED, is_batch
 from digest.transport import (Connection, ConnectionLost, DeliveryError, OutboxTransport, PermanentFailure, Reply,
-                              SMTPTransport, TemporaryFailure, Transport, make_transport)
+                              TemporaryFailure, Transport, make_transport)
 
 log = logging.getLogger(__name__)
 

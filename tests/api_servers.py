@@ -68,7 +68,7 @@ class _Base:
         """http://127.0.0.1:PORT, for send.api_endpoint."""
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def start(self) -> "_Base":
+    def start(self) -> _Base:
         """Serve in a thread."""
         self.thread.start()
         return self
@@ -194,7 +194,7 @@ class MailgunServer(_Base):
             address = _address(to)
             vars_ = variables[address]
 
-            def sub(text: str) -> str:
+            def sub(text: str, vars_: dict = vars_) -> str:
                 return re.sub(r"%recipient\.(\w+)%", lambda m: str(vars_.get(m.group(1), "")), text)
 
             kept.append({"to": address, "to_header": to, "from": form["from"][0], "subject": form["subject"][0],

@@ -10,14 +10,14 @@ import time
 from pathlib import Path
 
 import pytest
+from api_servers import MailgunServer, PostmarkServer
+from smtp_servers import ISSUE_ID, write_config, write_csv, write_issue
 from typer.testing import CliRunner
 
 import digest.cli  # noqa: F401  (registers every command)
-from api_servers import MailgunServer, PostmarkServer
 from digest.cli.app import app
 from digest.ledger import Ledger
 from digest.subscribers import SubscriberStore
-from smtp_servers import ISSUE_ID, write_config, write_csv, write_issue
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = {"DIGEST_SECRET": "api-test-secret-0123456789", "DIGEST_POSTMARK_TOKEN": "pm-token",
@@ -89,8 +89,8 @@ def test_postmark_delivers_once_per_subscriber_without_tracking_and_a_rerun_send
 
 def test_postmark_rejections_suppress_and_throttling_and_errors_back_off(tmp_path):
     server = PostmarkServer(statuses=[429, 503, 200, 429],
-                            errors={"reader03@example.com": (406, "You tried to send to recipient(s) that have "
-                                                                  "been marked as inactive."),
+                            errors={"reader03@example.com": (406, ("You tried to send to recipient(s) that have "
+                                                                   "been marked as inactive.")),
                                     "reader07@example.com": (300, "Invalid 'To' address: 'reader07@example.com'.")})
     server.start()
     try:
@@ -184,7 +184,7 @@ def test_connections_rate_and_daily_cap_hold_across_concurrent_calls(tmp_path, p
 
 
 def test_send_to_one_test_copy_through_the_api(tmp_path, postmark):
-    cfg, subs = setup(tmp_path, "postmark://", postmark.url)
+    cfg, _ = setup(tmp_path, "postmark://", postmark.url)
     result = invoke("send", ISSUE_ID, "-c", cfg, "--to", "editor@example.com")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(f"test copy of {ISSUE_ID} sent to editor@example.com (postmark ")
@@ -236,6 +236,6 @@ def test_digest_run_with_api_builds_and_delivers_through_the_api(tmp_path, postm
     result = invoke("run", "-c", cfg, "--subscribers", subs, "--api", "postmark://")
     assert result.exit_code == 0, result.output
     assert f"{week}: sent " in result.stdout and f"(postmark {postmark.url} (broadcast stream))" in result.stdout
-    assert postmark.count == sum(1 for _ in open(subs)) - 1
+    assert postmark.count == len(Path(subs).read_text().splitlines()) - 1
     again = invoke("run", "-c", cfg, "--subscribers", subs, "--api", "postmark://")
     assert again.exit_code == 0 and postmark.calls == 1

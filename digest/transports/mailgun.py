@@ -29,7 +29,7 @@ def _var(name: str) -> str:
 class MailgunConnection:
     """One HTTP session posting to /v3/DOMAIN/messages."""
 
-    def __init__(self, transport: "MailgunTransport"):
+    def __init__(self, transport: MailgunTransport):
         self.transport = transport
         self.session = requests.Session()
         self.session.auth = ("api", transport.key)

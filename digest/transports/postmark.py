@@ -26,7 +26,7 @@ ACCOUNT_CODES = {10, 400, 401, 405, 412, 413}
 class PostmarkConnection:
     """One HTTP session posting to /email/batch."""
 
-    def __init__(self, transport: "PostmarkTransport"):
+    def __init__(self, transport: PostmarkTransport):
         self.transport = transport
         self.session = requests.Session()
         self.session.headers.update({"Accept": "application/json", "X-Postmark-Server-Token": transport.token})

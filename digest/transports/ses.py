@@ -42,7 +42,7 @@ def _boto3() -> Any:
 class SESConnection:
     """Sends each message of a batch with SendEmail (Raw content); the boto3 client is shared."""
 
-    def __init__(self, transport: "SESTransport"):
+    def __init__(self, transport: SESTransport):
         self.transport = transport
 
     def send_batch(self, factory: MessageFactory, batch: Sequence[Subscriber],
