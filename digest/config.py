@@ -254,8 +254,19 @@ class SignupSettings(Table):
     expiry_hours: int = setting(48, "how long a confirmation link stays valid, in hours", min=1)
 
 
+@dataclass(frozen=True)
+class BouncesSettings(Table):
+    """[bounces]: what `digest bounces` does with the reports it reads."""
+
+    TABLE: ClassVar[str] = "bounces"
+    ENV: ClassVar[str] = "BOUNCES_"
+    HELP: ClassVar[str] = "Bounce and complaint reports read by `digest bounces` (see docs/subscribers.md)."
+    soft_limit: int = setting(3, "issues in a row that soft-bounced before an address is suppressed", min=1)
+
+
 TABLES: tuple[type[Table], ...] = (NewsletterSettings, ThemeSettings, BuildSettings, SectionsSettings,
-                                   FetchSettings, LlmSettings, SendSettings, ServeSettings, SignupSettings)
+                                   FetchSettings, LlmSettings, SendSettings, ServeSettings, SignupSettings,
+                                   BouncesSettings)
 # Help for each [labels] key (the defaults live on digest.models.Labels).
 LABEL_HELP = {
     "week_title": "the issue's heading; `{week}` is the ISO week number, `{year}` its year",
@@ -297,6 +308,7 @@ class Settings:
     send: SendSettings = field(default_factory=SendSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
     signup: SignupSettings = field(default_factory=SignupSettings)
+    bounces: BouncesSettings = field(default_factory=BouncesSettings)
     labels: Labels = field(default_factory=Labels)  # [labels]: the issue's fixed words, file only
     sources: tuple[SourceSpec, ...] = ()  # [[sources]]
     config_path: Path | None = None

@@ -174,6 +174,11 @@ subject = "{name}, {week}: {lead}"
 # how long a confirmation link stays valid, in hours
 # expiry_hours = 48
 
+[bounces]
+# Bounce and complaint reports read by digest bounces (see docs/subscribers.md).
+# issues in a row that soft-bounced before an address is suppressed
+# soft_limit = 3
+
 [labels]
 # The issue's fixed words, for a newsletter in another language.
 # week_title = "Week {week}, {year}"

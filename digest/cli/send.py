@@ -18,7 +18,7 @@ from digest.cli.options import ConfigOpt
 from digest.errors import ConfigError
 from digest.runtime import Runtime
 from digest.subscribers import (REMOVED, SUPPRESSED, AddressError, Subscriber, SubscriberStore, normalize_address,
-                                read_csv)
+                                spreadsheet_safe)
 
 if TYPE_CHECKING:  # digest.send (SMTP, MIME, templates) is imported only by the commands that send
     from digest.send import SendSummary
@@ -251,21 +251,29 @@ def remove(
     typer.echo(f"{'Removed' if removed else 'Not on the list:'} {address} (suppressed)")
 
 
-@subscribers_app.command("import", epilog="Example: digest subscribers import people.csv")
+@subscribers_app.command("import", epilog="Example: digest subscribers import subscribed_members_export.csv")
 @guarded
 def import_(
-    file: Annotated[Path, typer.Argument(help="CSV with an email column (name and other columns optional).")],
+    file: Annotated[Path, typer.Argument(help="A CSV export (Mailchimp, Substack, Buttondown, Ghost, listmonk or any CSV with an email column).")],
+    email_column: Annotated[Optional[str], typer.Option(help="The column holding the address (default: found from the usual headers, e.g. 'Email Address', 'email', 'E-Mail-Adresse').")] = None,
+    name_column: Annotated[Optional[str], typer.Option(help="The column holding the name (default: 'name', or 'First Name' + 'Last Name').")] = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Add every valid row of a CSV to the list; invalid rows are reported and skipped."""
+    """Add every valid row of an export to the list in one go; rows it marks unsubscribed, cleaned,
+    bounced or complained are suppressed instead; invalid rows are reported and skipped."""
+    from digest.imports import read_export
+
     store = _store(config)
-    people, problems = read_csv(file)
-    for problem in problems:
+    export = read_export(file, email_column, name_column)
+    for problem in export.invalid + export.duplicates:
         typer.echo(f"warning: {problem}", err=True)
-    added = sum(store.add(p) for p in people)
-    suppressed = sum(1 for p in people if store.suppression(p.email))
-    typer.echo(f"Imported {file}: {added} added, {len(people) - added} updated, {len(problems)} skipped"
-               + (f", {suppressed} suppressed (not mailed)" if suppressed else ""))
+    counts = store.import_rows(export.rows, source=f"import:{file.name}")
+    typer.echo(f"Imported {file}: {counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged, "
+               f"{counts.suppressed} suppressed, {len(export.invalid)} invalid"
+               + (f", {len(export.duplicates)} repeated" if export.duplicates else ""))
+    if counts.already_suppressed:
+        typer.echo(f"note: {counts.already_suppressed} imported address(es) were suppressed before and stay "
+                   "suppressed (not mailed)", err=True)
 
 
 @subscribers_app.command("list", epilog="Example: digest subscribers list --json")
@@ -290,6 +298,7 @@ def list_(
     typer.echo("email\tname\tstatus\treason\tsource\tchanged_at")
     for e in entries:
         status = f"paused until {e.paused_until[:10]}" if e.paused_until else e.status
-        typer.echo("\t".join((e.email, e.name, status, e.reason or "", e.source, e.changed_at)))
+        cells = (e.email, e.name, status, e.reason or "", e.source, e.changed_at)
+        typer.echo("\t".join(spreadsheet_safe(c) for c in cells))
     typer.echo(f"{counted} subscriber(s)" + (f", {len(entries) - counted} suppressed (not counted)"
                                               if len(entries) > counted else ""), err=True)
