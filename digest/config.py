@@ -205,7 +205,7 @@ class SendSettings(Table):
     list_id: str = setting("", "the `List-Id` header (default: `<name> <slug.sender-domain>`)", header=True,
                            example="circuit.news.example.com")
     unsubscribe_url: str = setting("", "the public http(s) base of `digest serve`; links are "
-                                   "`<unsubscribe_url>/u/TOKEN`. Required for SMTP", url=True,
+                                   "`<unsubscribe_url>/u/TOKEN`. Required for SMTP and the APIs", url=True,
                                    example="https://news.example.com")
     unsubscribe_mailto: str = setting("", "an address for the `mailto:` half of `List-Unsubscribe`", header=True,
                                       example="unsubscribe@example.com")
@@ -213,14 +213,22 @@ class SendSettings(Table):
                             "`smtps://user@host:465` (implicit TLS). The password comes only from "
                             "`DIGEST_SMTP_PASSWORD`; a password in the URL is refused. Default: write previews "
                             "(`.eml` files, nothing delivered) to the outbox", example="smtp://user@smtp.example.com:587")
-    outbox: Path = setting(Path("outbox"), "folder for previews (`.eml` files, nothing delivered) when `smtp` is not set "  # noqa: RUF009
+    api: str = setting("", "send through an email API instead of SMTP: `ses://REGION`, `postmark://` "
+                           "(`?stream=NAME`, default `broadcast`) or `mailgun://DOMAIN` (`?region=eu` for the EU "
+                           "service). Credentials come only from the environment: the AWS credential chain, "
+                           "`DIGEST_POSTMARK_TOKEN`, `DIGEST_MAILGUN_KEY` (see docs/sending.md)",
+                        example="postmark://")
+    api_endpoint: str = setting("", "the API's base URL, for a regional or compatible service (default: the "
+                                    "provider's)", url=True, example="https://api.eu.mailgun.net")
+    outbox: Path = setting(Path("outbox"), "folder for previews (`.eml` files, nothing delivered) when neither `smtp` nor `api` is set "  # noqa: RUF009
                                                    "(`<outbox>/<issue>/<address>.eml`)")
     subscribers: Path | None = setting(None, "a CSV file (columns `email`, `name`, any others) instead of the "  # noqa: RUF009
                                              "subscriber list")
     rate: float = setting(0.0, "messages per second over all connections (0: no limit)", min=0)
     daily_cap: int = setting(0, "messages in any rolling 24 hours, all issues together (0: no cap); the "
                                      "rest are deferred to the next run", min=0)
-    connections: int = setting(1, "parallel SMTP connections, each reused for many messages", min=1)
+    connections: int = setting(1, "parallel SMTP connections, each reused for many messages (with `api`: "
+                                  "concurrent API calls)", min=1)
     attempts: int = setting(5, "tries per recipient and run after a 4xx reply or a dropped connection", min=1)
     backoff: float = setting(2.0, "seconds before the first retry, doubled each time (at most 300)", min=0)
 

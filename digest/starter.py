@@ -126,6 +126,7 @@ subject = "{name}, {week}: {lead}"
 # the List-Id header (default: <name> <slug.sender-domain>)
 # list_id = "circuit.news.example.com"
 # the public http(s) base of digest serve; links are <unsubscribe_url>/u/TOKEN. Required for SMTP
+# and the APIs
 # unsubscribe_url = "https://news.example.com"
 # an address for the mailto: half of List-Unsubscribe
 # unsubscribe_mailto = "unsubscribe@example.com"
@@ -134,7 +135,14 @@ subject = "{name}, {week}: {lead}"
 # password in the URL is refused. Default: write previews (.eml files, nothing delivered) to the
 # outbox
 # smtp = "smtp://user@smtp.example.com:587"
-# folder for previews (.eml files, nothing delivered) when smtp is not set
+# send through an email API instead of SMTP: ses://REGION, postmark:// (?stream=NAME, default
+# broadcast) or mailgun://DOMAIN (?region=eu for the EU service). Credentials come only from the
+# environment: the AWS credential chain, DIGEST_POSTMARK_TOKEN, DIGEST_MAILGUN_KEY (see
+# docs/sending.md)
+# api = "postmark://"
+# the API's base URL, for a regional or compatible service (default: the provider's)
+# api_endpoint = "https://api.eu.mailgun.net"
+# folder for previews (.eml files, nothing delivered) when neither smtp nor api is set
 # (<outbox>/<issue>/<address>.eml)
 # outbox = "outbox"
 # a CSV file (columns email, name, any others) instead of the subscriber list
@@ -144,7 +152,7 @@ subject = "{name}, {week}: {lead}"
 # messages in any rolling 24 hours, all issues together (0: no cap); the rest are deferred to the
 # next run
 # daily_cap = 0
-# parallel SMTP connections, each reused for many messages
+# parallel SMTP connections, each reused for many messages (with api: concurrent API calls)
 # connections = 1
 # tries per recipient and run after a 4xx reply or a dropped connection
 # attempts = 5
