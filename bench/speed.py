@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from build_scale import write_input  # noqa: E402
+from build_scale import write_input
 
 ENV = {**os.environ, "NO_COLOR": "1", "OPENBLAS_NUM_THREADS": "1"}
 for _name in ("DIGEST_CONFIG", "DIGEST_OUT", "DIGEST_WEEK", "DIGEST_TIMEZONE"):
@@ -41,7 +41,7 @@ for _name in ("DIGEST_CONFIG", "DIGEST_OUT", "DIGEST_WEEK", "DIGEST_TIMEZONE"):
 def cpu(argv: list[str], cwd: Path) -> tuple[float, float]:
     """CPU seconds (user + sys) and peak RSS in MiB of one child process; raises if it fails."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=ENV)
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=ENV, check=False)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv[:3])} failed ({done.returncode}): {done.stderr.strip()[-400:]}")
@@ -57,7 +57,7 @@ def median_cpu(argv: list[str], cwd: Path, runs: int) -> float:
 
 def preview_seconds(work: Path, runs: int) -> float:
     """Median CPU seconds of re-composing a 60-article week after its curation file was edited."""
-    from digest.config import parse_source, resolve
+    from digest.config_load import parse_source, resolve
     from digest.fetch import Fetcher
     from digest.pipeline import build_issue, gather
 

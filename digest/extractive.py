@@ -31,6 +31,7 @@ sentence fits max_words at all, the shortest usable sentence is returned alone
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -152,9 +153,18 @@ def opens_on_missing_referent(text: str, earlier: list[str]) -> bool:
         return True  # even an attributed quotation reads as a reply to something the reader missed
     first = text.split(" ", 1)[0].rstrip(",.'’s")
     if first[:1].isupper() and first.isalpha() and len(first) > 2 and earlier:
-        introduced = re.compile(rf"\b[A-Z][\w.'-]+ {re.escape(first)}\b")
-        return any(introduced.search(sentence) for sentence in earlier) and not introduced.search(text)
+        before = "\n".join(earlier)  # no match can span the line break: the pattern has no \n in it
+        if f" {first}" not in before:
+            return False  # the cheap test first: most opening words never follow a capitalized word
+        introduced = _introduced(first)
+        return bool(introduced.search(before)) and not introduced.search(text)
     return False
+
+
+@functools.lru_cache(maxsize=4096)  # re's own cache (512 patterns) is too small for a large week
+def _introduced(surname: str) -> re.Pattern[str]:
+    """A full name ending in `surname`: a capitalized word, a space, the surname."""
+    return re.compile(rf"\b[A-Z][\w.'-]+ {re.escape(surname)}\b")
 
 
 def is_heading(sentence: str) -> bool:
