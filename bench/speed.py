@@ -57,7 +57,7 @@ def median_cpu(argv: list[str], cwd: Path, runs: int) -> float:
 
 def preview_seconds(work: Path, runs: int) -> float:
     """Median CPU seconds of re-composing a 60-article week after its curation file was edited."""
-    from digest.config_load import parse_source, resolve
+    from digest.config import parse_source, resolve
     from digest.fetch import Fetcher
     from digest.pipeline import build_issue, gather
 
