@@ -14,7 +14,7 @@ from markupsafe import Markup
 from premailer import Premailer
 
 import digest
-from digest.email_theme import font_stack, palette
+from digest.email_theme import line_height, palette, script_font_stack, script_style
 from digest.errors import RenderError
 from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, Entry, Issue, Labels, Rendered
 from digest.textwrap_email import LINE_WIDTH, bullet, note_text, tidy, underline, wrap
@@ -119,12 +119,15 @@ def web_link(issue: Issue) -> str | None:
 
 def _context(issue: Issue, web: bool) -> dict:
     newsletter = issue.newsletter
+    script = script_style(newsletter.language)
     return {
         "issue": issue,
         "newsletter": newsletter,
         "labels": newsletter.labels,
         "colors": palette(newsletter),
-        "font_family": font_stack(newsletter.font_family),
+        "font_family": script_font_stack(newsletter.font_family, script),
+        "lh": lambda px: line_height(px, script),
+        "letter_spacing": script.spacing,
         "direction": "rtl" if newsletter.direction == "rtl" else "ltr",
         "week_label": week_label(issue),
         "web_link": None if web else web_link(issue),

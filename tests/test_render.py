@@ -408,3 +408,40 @@ def test_links_are_left_out_from_the_lowest_ranked_up():
     fewer = without_links(issue, 2)
     assert fewer.omitted == issue.more[-2:] and fewer.more == issue.more[:-2]
     assert _ids(fewer) == sorted(set(_ids(issue)) - {e.article.id for e in fewer.omitted})
+
+
+def test_images_have_no_numeric_height_and_link_to_their_story(tmp_path, monkeypatch):
+    import lxml.html
+
+    issue, rendered = _pipeline_issue(tmp_path, monkeypatch)
+    doc = lxml.html.document_fromstring(rendered.html)
+    images = list(doc.iter("img"))
+    assert len(images) > 10
+    assert all(img.get("height") in (None, "auto") and "height:auto" in img.get("style", "") for img in images)
+    urls = {e.article.url for e in issue.entries}
+    assert all(img.getparent().tag == "a" and img.getparent().get("href") in urls for img in images)
+
+
+def test_outlook_resets_and_title_above_the_thumbnail():
+    html = render_issue(small_issue()).html
+    mso = re.search(r"<!--\[if mso\]>.*?<!\[endif\]-->", html, re.S).group(0)
+    for reset in ("mso-line-height-rule:exactly", "mso-table-lspace:0pt", "mso-table-rspace:0pt",
+                  "border-collapse:collapse"):
+        assert reset in mso
+    row = re.search(r'<td class="item".*?</td>', html, re.S).group(0)
+    assert row.index("<h3") < row.index("<img")  # the thumbnail sits beside the summary, below the title
+
+
+def test_a_right_to_left_issue_sets_dir_on_the_cells_outlook_reads():
+    html = render_issue(rtl_issue()).html
+    cells = re.findall(r'<td class="(item|pad|sec|foot)"([^>]*)>', html)
+    assert cells and all('dir="' in attrs for _, attrs in cells)
+
+
+def test_right_to_left_scripts_get_room_between_lines_and_their_own_faces():
+    html = render_issue(rtl_issue()).html
+    body = re.search(r'class="card head"[^>]*style=\'([^\']*)\'', html).group(1)
+    assert "font-family:\"Noto Nastaliq Urdu\"" in body and "line-height:35px" in body
+    assert "letter-spacing:1px" not in html  # spacing pulls joined Arabic-script letters apart
+    latin = render_issue(small_issue()).html
+    assert "line-height:25px" in latin and "Nastaliq" not in latin
