@@ -7,7 +7,6 @@ a millisecond of CPU instead of a premailer run.
 
 from __future__ import annotations
 
-import binascii
 import email.policy
 import html
 import json
@@ -26,6 +25,7 @@ from digest.errors import ConfigError
 from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 from digest.subscribers import Subscriber
 from digest.tokens import make_token, message_key
+from digest.transfer import encode, transfer_encoding
 
 ISSUE_SUFFIXES = (".json", ".html", ".txt")
 _ISSUE_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,63}$")
@@ -134,12 +134,6 @@ def parse_sender(value: str) -> Address:
     return Address(display_name=name, username=user, domain=domain)
 
 
-def _qp(text: str) -> bytes:
-    # binascii's quoted-printable encoder is C code; lines are normalized to CRLF afterwards.
-    body = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
-    return binascii.b2a_qp(body, istext=True).replace(b"\n", b"\r\n")
-
-
 def _segments(body: str) -> list[str]:
     return _PLACEHOLDER_SPLIT.split(body)
 
@@ -179,6 +173,8 @@ class MessageFactory:
         self._common = self._common_headers()
         self._html = _segments(issue.html)
         self._text = _segments(issue.text)
+        # Chosen once per issue, as the fit stage measured it: a subscriber's link changes little.
+        self._encoding = {"html": transfer_encoding(issue.html), "plain": transfer_encoding(issue.text)}
 
     def _list_id(self, configured: str, name: str) -> str:
         value = clean_header(configured)
@@ -221,7 +217,7 @@ class MessageFactory:
         link = self.unsubscribe_link(subscriber.email)
         name = clean_header(subscriber.name) or self.name_fallback
         one_click = f"<{link}>" + (f",\r\n <mailto:{self.mailto}?subject=unsubscribe>" if self.mailto else "")
-        boundary = "=_digest_" + secrets.token_hex(12)  # "=_" can never occur in quoted-printable text
+        boundary = "=_digest_" + secrets.token_hex(12)  # "=_" occurs in neither quoted-printable nor base64
         out = [
             self.headers(subscriber, message_id),
             f"List-Unsubscribe: {one_click}\r\n".encode("ascii"),
@@ -229,9 +225,10 @@ class MessageFactory:
             f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode("ascii"),
         ]
         for subtype, segments in (("plain", self._text), ("html", self._html)):
+            encoding = self._encoding[subtype]
             out.append(f'--{boundary}\r\nContent-Type: text/{subtype}; charset="utf-8"\r\n'
-                       f"Content-Transfer-Encoding: quoted-printable\r\n\r\n".encode("ascii"))
-            out.append(_qp(self._fill(segments, link, name, subtype == "html")))
+                       f"Content-Transfer-Encoding: {encoding}\r\n\r\n".encode("ascii"))
+            out.append(encode(self._fill(segments, link, name, subtype == "html"), encoding))
             out.append(b"\r\n")
         out.append(f"--{boundary}--\r\n".encode("ascii"))
         return Envelope(self.sender.addr_spec, subscriber.email, b"".join(out), message_id)

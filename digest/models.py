@@ -129,7 +129,7 @@ class Labels:
     also_in: str = "Also in {section}"
     more_this_week: str = "More this week"
     omitted: str = "And {count} more from this week that did not fit in this email"
-    read_all: str = "read every story of this week in your browser"
+    read_all: str = "Read every story of this week"
     view_in_browser: str = "View in browser"
     subscribed: str = "You receive {name} because you subscribed to it."
     unsubscribe: str = "Unsubscribe"

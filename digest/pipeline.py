@@ -136,10 +136,11 @@ def build_issue(settings: Settings, fetcher, now: datetime, write: bool = True) 
     if not selection.articles and not settings.allow_empty:
         raise EmptyIssueError(f"no articles in {window.id}; nothing written (use --allow-empty to write an empty issue)")
     issue = assemble(settings, window, selection, collected)
-    issue, curation_warnings = curate(issue, settings.out, write)  # the editor's <out>/<id>.toml
-    issue, rendered = fit_to_budget(issue, settings.templates, settings.html_budget)
+    whole, curation_warnings = curate(issue, settings.out, write)  # the editor's <out>/<id>.toml
+    issue, rendered = fit_to_budget(whole, settings.templates, settings.html_budget)
     paths = write_issue(issue, rendered, settings.out) if write else ()
-    archive_warnings = write_archive(settings, issue) if write else []  # index.html, web/<id>.html, feed.xml
+    # The web version has no clip: it shows every story with its summary, as the whole issue has them.
+    archive_warnings = write_archive(settings, whole) if write else []  # index.html, web/<id>.html, feed.xml
     warnings = (tuple(f"{r.name}: {r.error}" for r in collected.reports if not r.ok) + tuple(curation_warnings)
                 + rendered.warnings + tuple(archive_warnings))
     return BuildResult(issue, rendered, tuple(paths), collected, collected.skipped + selection.skipped, warnings)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import binascii
 import logging
 import re
 from datetime import timedelta
@@ -17,6 +16,7 @@ import digest
 from digest.email_theme import line_height, palette, script_font_stack, script_style
 from digest.errors import RenderError
 from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, Entry, Issue, Labels, Rendered
+from digest.transfer import base64_size, qp_size
 from digest.textwrap_email import LINE_WIDTH, bullet, note_text, tidy, underline, wrap
 
 HTML_TEMPLATE = "email.html"
@@ -160,13 +160,11 @@ def inline_css(html: str) -> str:
                           f'flat and inside <style data-premailer="ignore"> blocks') from None
 
 
-def render_issue(issue: Issue, template_dir: Path | None = None, *, web: bool = False) -> Rendered:
-    """Render the issue's inlined HTML and plain-text twin; `web` drops per-recipient parts."""
+def _render_templates(issue: Issue, template_dir: Path | None, web: bool, names: tuple[str, ...]) -> list[str]:
     env = environment(template_dir)
     context = _context(issue, web)
     try:
-        html = env.get_template(HTML_TEMPLATE).render(context)
-        text = env.get_template(TEXT_TEMPLATE).render(context)
+        return [env.get_template(name).render(context) for name in names]
     except jinja2.TemplateNotFound as exc:
         where = f"{template_dir} or the built-in templates" if template_dir else str(builtin_template_dir())
         raise RenderError(f"template {exc.name} not found in {where}") from None
@@ -176,6 +174,16 @@ def render_issue(issue: Issue, template_dir: Path | None = None, *, web: bool = 
         raise RenderError(f"template uses an unknown value: {exc.message}") from None
     except jinja2.TemplateError as exc:
         raise RenderError(f"template error: {exc}") from None
+
+
+def render_text(issue: Issue, template_dir: Path | None = None) -> str:
+    """Only the plain-text twin (no clip applies to it, so it is made from the whole issue)."""
+    return tidy(_render_templates(issue, template_dir, False, (TEXT_TEMPLATE,))[0])
+
+
+def render_issue(issue: Issue, template_dir: Path | None = None, *, web: bool = False) -> Rendered:
+    """Render the issue's inlined HTML and plain-text twin; `web` drops per-recipient parts."""
+    html, text = _render_templates(issue, template_dir, web, (HTML_TEMPLATE, TEXT_TEMPLATE))
     html = inline_css(html)
     warnings = []
     size = encoded_size(html)
@@ -186,7 +194,6 @@ def render_issue(issue: Issue, template_dir: Path | None = None, *, web: bool = 
 
 
 def encoded_size(html: str) -> int:
-    """Bytes of the HTML part as the sender encodes it: UTF-8, quoted-printable, CRLF line ends."""
-    body = html.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
-    encoded = binascii.b2a_qp(body, istext=True)
-    return len(encoded) + encoded.count(b"\n")  # every line, soft breaks included, ends in CRLF
+    """Bytes of the HTML part as the sender encodes it: UTF-8, CRLF line ends, in the smaller of
+    quoted-printable and base64 (the one the sender chooses)."""
+    return min(qp_size(html), base64_size(html))
