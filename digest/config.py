@@ -57,7 +57,7 @@ class Settings:
     section_order: tuple[str, ...] = ()
     section_aliases: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ALIASES))
     section_keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    default_section: str = "More news"
+    default_section: str = ""  # "" = the default_section label ("More news" in English)
     # [[sources]]
     sources: tuple[SourceSpec, ...] = ()
     # [fetch]
@@ -73,7 +73,7 @@ class Settings:
     llm_model: str = ""
     llm_api_key: str = ""  # from DIGEST_LLM_API_KEY; never printed
     # [send]
-    subject: str = "{name}, {week}: {lead}"
+    subject: str = ""  # "" = the newsletter's name, the dates and the lead, in its language
     list_id: str = ""
     unsubscribe_url: str = ""  # public base of `digest serve`, e.g. https://news.example.com
     unsubscribe_mailto: str = ""

@@ -106,22 +106,49 @@ def clean_header(value: object) -> str:
     return " ".join(_CONTROL.sub(" ", str(value)).split())
 
 
+def issue_dates(issue: BuiltIssue) -> str:
+    """The issue's days in its language, from the manifest (the week id when they are not recorded)."""
+    from digest.locale_text import week_span  # Babel's data loads only when a subject needs it
+
+    week = issue.manifest.get("week") or {}
+    try:
+        start, end = datetime.fromisoformat(week["start"]), datetime.fromisoformat(week["end"])
+    except (KeyError, TypeError, ValueError):
+        return issue.week_id
+    language = str((issue.manifest.get("newsletter") or {}).get("language") or "en")
+    return week_span(start, end, str(week.get("timezone") or "UTC"), language)
+
+
+def default_subject(issue: BuiltIssue) -> str:
+    """The subject when none is configured: name, dates and lead, with the language's comma."""
+    from digest.locale_text import list_separator
+
+    language = str((issue.manifest.get("newsletter") or {}).get("language") or "en")
+    head = list_separator(language).join(p for p in (issue.newsletter_name, issue_dates(issue)) if p)
+    return clean_header(f"{head}: {issue.lead_title}" if issue.lead_title else head)
+
+
 def render_subject(template: str, issue: BuiltIssue) -> str:
-    """The subject line: the manifest's override, else the template with {name}, {week}, {lead}, {title}."""
+    """The subject line: the manifest's override, else the template with {name}, {date}, {week}, {lead},
+    {title}, {id}, else the default subject."""
     override = issue.manifest.get("subject")
     if override:
         return clean_header(override)
+    if not template.strip():
+        return default_subject(issue)
     values = {"name": issue.newsletter_name, "week": issue.week_id, "lead": issue.lead_title,
               "title": issue.title, "id": issue.id}
     try:
         fields = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
+        if "date" in fields:
+            values["date"] = issue_dates(issue)
         unknown = sorted(f for f in fields if f not in values)
         if unknown:
             raise KeyError(unknown[0])
         subject = template.format(**values)
     except (KeyError, ValueError, IndexError) as exc:
         raise ConfigError(f"send.subject: cannot use {template!r} ({exc}); "
-                          "available fields: {name}, {week}, {lead}, {title}, {id}") from None
+                          "available fields: {name}, {date}, {week}, {lead}, {title}, {id}") from None
     return clean_header(subject.rstrip(" :,-"))
 
 

@@ -118,10 +118,12 @@ class Week:
 
 @dataclass(frozen=True)
 class Labels:
-    """The fixed words of an issue, so that a newsletter in any language reads in it throughout.
+    """The fixed words of an issue, its archive and `digest serve`'s pages, so that a newsletter in any
+    language reads in it throughout (dates, lists and the subject's punctuation come from the locale).
 
     Placeholders in braces are filled in: {week} and {year} (week_title), {section} (also_in),
-    {name} (subscribed), {minutes} (min_read), {count} (omitted).
+    {name} (subscribed, unsubscribe_question), {minutes} (min_read), {count} (omitted, preheader_sections),
+    {stories} (preheader), {topics} (preheader_sections), {address} (unsubscribe_effect).
     """
 
     week_title: str = "Week {week}, {year}"
@@ -135,11 +137,29 @@ class Labels:
     unsubscribe: str = "Unsubscribe"
     min_read: str = "{minutes} min read"
     no_articles: str = "No new articles this week."
+    default_section: str = "More news"
+    preheader: str = "Also: {stories}"
+    preheader_sections: str = "{count} more on {topics}"
+    all_issues: str = "All issues"
+    feed: str = "Atom feed"
+    date: str = "Date"
+    subject: str = "Subject"
+    lead_story: str = "Lead story"
+    no_issues: str = "No issues yet."
+    read_on_web: str = "Read the issue on the web"
+    unsubscribe_question: str = "Unsubscribe from {name}?"
+    unsubscribe_effect: str = "{address} will receive no more issues."
+    unsubscribed: str = "You are unsubscribed."
+    unsubscribe_help: str = "Use the unsubscribe link at the bottom of any issue you received by email."
+    invalid_link: str = "This link is not valid."
+    not_found: str = "Not found"
 
 
 # Which placeholders each label may use (checked when settings are read).
 LABEL_PLACEHOLDERS = {"week_title": {"week", "year"}, "also_in": {"section"}, "subscribed": {"name"},
-                      "min_read": {"minutes"}, "omitted": {"count"}}
+                      "min_read": {"minutes"}, "omitted": {"count"}, "preheader": {"stories"},
+                      "preheader_sections": {"count", "topics"}, "unsubscribe_question": {"name"},
+                      "unsubscribe_effect": {"address"}}
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from digest.errors import EmptyIssueError, SourceError
 from digest.group import GroupRules, group
 from digest.models import Collected, Issue, Labels, Newsletter, Rendered, Skip, Week
 from digest.fit import fit_to_budget
+from digest.locale_text import join_list, week_span
 from digest.select import Selection, select
 from digest.sources import SourceSpec
 from digest.state import load_sent
@@ -61,37 +62,37 @@ def newsletter_of(settings: Settings) -> Newsletter:
     )
 
 
-def issue_title(week: Week, labels: Labels = Labels()) -> str:
+def issue_title(week: Week, labels: Labels = Labels(), language: str = "en") -> str:
     """The issue's heading: "Week 47, 2026" (the week_title label) for an ISO week, else its dates."""
     match = re.fullmatch(r"(\d{4})-W(\d{2})", week.id)
     if match:
         return labels.week_title.format(week=int(match.group(2)), year=match.group(1))
-    return week.id.replace("--", " to ")
+    return week_span(week.start, week.end, week.timezone, language)
 
 
 PREHEADER_CHARS = 110  # inbox lists show about 40-90 characters; more is never seen
 
 
-def preheader(issue_lead: str | None, sections: list[str], count: int) -> str:
-    """A short truthful preheader: the lead, then how many more stories and on what, as fits."""
-    lead = (issue_lead or "").strip()
-    if lead and not lead.endswith((".", "!", "?", "…")):
-        lead += "."
-    others = count - 1 if lead else count
-    noun = "story" if others == 1 else "stories"
-    named = sections[:3]
-    topics = ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else "".join(named)
-    counted = f"Plus {others} more" if lead else f"{others} {noun}"
-    tails = []  # longest first: the first that fits is used
-    if others > 0 and topics:
-        tails.append(f"{counted} on {topics}.")
-    if others > 0:
-        tails.append(f"{counted} {noun}." if lead else f"{counted}.")
-    for tail in tails + [""]:
-        text = " ".join(part for part in (lead, tail) if part)
-        if len(text) <= PREHEADER_CHARS:
+def preheader(stories: list[str], sections: list[str], count: int, labels: Labels = Labels(),
+              language: str = "en") -> str:
+    """A preheader that adds to the subject (which names the lead): the next top stories, as many as
+    fit, else how many more stories there are and on what. `stories` and `count` leave the lead out."""
+    titles: list[str] = []
+    separator = " · "
+    for title in (" ".join(t.split()) for t in stories if t.strip()):
+        text = labels.preheader.format(stories=separator.join(titles + [title]))
+        if len(text) > PREHEADER_CHARS:
+            break
+        titles.append(title)
+    if titles:
+        return labels.preheader.format(stories=separator.join(titles))
+    for named in (sections[:3], sections[:1], []):
+        if count <= 0:
+            break
+        text = labels.preheader_sections.format(count=count, topics=join_list(named, language)).strip(" :")
+        if named and len(text) <= PREHEADER_CHARS:
             return text
-    return lead[:PREHEADER_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return ""
 
 
 def collect_window(settings: Settings, fetcher, now: datetime) -> tuple[Collected, Week]:
@@ -118,12 +119,13 @@ def assemble(settings: Settings, window: Week, selection: Selection, collected: 
     """Summarize and group the selected articles into an Issue (pure)."""
     summaries = summarize_all(selection.articles, settings.summary_words, settings.summary_sentences)
     rules = GroupRules(settings.section_order, settings.section_aliases, settings.section_keywords,
-                       settings.default_section, settings.max_per_section)
+                       settings.default_section or settings.labels.default_section, settings.max_per_section)
     lead, sections = group(selection.articles, summaries, window, rules)
+    others = [s.entries[0].article.title for s in sections if s.entries]  # each section's top story
     return Issue(
-        id=window.id, week=window, title=issue_title(window, settings.labels),
-        preheader=preheader(lead.article.title if lead else None, [s.name for s in sections],
-                            len(selection.articles)),
+        id=window.id, week=window, title=issue_title(window, settings.labels, settings.language),
+        preheader=preheader(others, [s.name for s in sections], len(selection.articles) - (1 if lead else 0),
+                            settings.labels, settings.language),
         newsletter=newsletter_of(settings), lead=lead, sections=sections, sources=collected.reports,
     )
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import jinja2
 from markupsafe import Markup
@@ -15,6 +13,7 @@ from premailer import Premailer
 import digest
 from digest.email_theme import line_height, palette, script_font_stack, script_style
 from digest.errors import RenderError
+from digest.locale_text import week_span
 from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, Entry, Issue, Labels, Rendered
 from digest.transfer import base64_size, qp_size
 from digest.textwrap_email import LINE_WIDTH, bullet, note_text, tidy, underline, wrap
@@ -93,18 +92,8 @@ def meta_html(entry: Entry, min_read: str = Labels.min_read) -> Markup:
 
 
 def week_label(issue: Issue) -> str:
-    """The issue's dates in its own timezone, e.g. "23–29 November 2026"."""
-    zone = ZoneInfo(issue.week.timezone)
-    start, last = issue.week.start.astimezone(zone), (issue.week.end - timedelta(days=1)).astimezone(zone)
-    if last < start:
-        last = start
-    if (start.year, start.month) == (last.year, last.month):
-        span = f"{start.day}–{last.day} {start:%B %Y}" if start.day != last.day else f"{start.day} {start:%B %Y}"
-    elif start.year == last.year:
-        span = f"{start.day} {start:%B} – {last.day} {last:%B %Y}"
-    else:
-        span = f"{start.day} {start:%B %Y} – {last.day} {last:%B %Y}"
-    return span
+    """The issue's dates in its own timezone and language, e.g. "Nov 23 – 29, 2026" (CLDR formats)."""
+    return week_span(issue.week.start, issue.week.end, issue.week.timezone, issue.newsletter.language)
 
 
 def web_link(issue: Issue) -> str | None:

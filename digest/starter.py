@@ -14,7 +14,7 @@ sender = "The Circuit Weekly <digest@example.com>"
 postal_address = "The Circuit Weekly, 1 Example Street, Springfield 00000"
 language = "en"            # <html lang>; ar, fa, he, ur ... render right to left
 timezone = "UTC"           # the issue's ISO week is counted in this timezone
-# web_url = "https://news.example.com/issues"   # enables "view in browser"
+# web_url = "https://news.example.com/web"   # where the archive's web/ folder is public: "View in browser" links to <web_url>/<issue id>.html
 # logo_url = "https://news.example.com/logo.png"
 tagline = "The week in technology, summarized."
 
@@ -31,7 +31,7 @@ max_per_section = 6        # the rest of a section is listed as links
 
 [sections]
 order = ["News", "Artificial Intelligence", "Startups", "Security", "Gadgets", "Policy"]
-default = "More news"      # for articles with no usable category
+# default = "More news"    # for articles with no usable category (default: the default_section label)
 [sections.aliases]
 "AI" = "Artificial Intelligence"
 "Machine Learning" = "Artificial Intelligence"
@@ -51,7 +51,7 @@ default = "More news"      # for articles with no usable category
 # url = "https://news.example.com/feed.xml"
 
 [send]
-subject = "{name}, {week}: {lead}"
+# subject = "{name}, {date}: {lead}"   # default: name, dates and lead story, in the newsletter's language
 # list_id = "circuit.news.example.com"
 # unsubscribe_url = "https://news.example.com"   # where `digest serve` is reachable
 # unsubscribe_mailto = "unsubscribe@example.com"
