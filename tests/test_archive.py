@@ -35,7 +35,7 @@ def test_index_lists_every_issue_newest_first_with_date_subject_and_lead(tmp_pat
     assert '<time datetime="2026-11-16">16–22 Nov 2026</time>' in index
     assert '<time datetime="2026-11-09">9–15 Nov 2026</time>' in index
     lead = "Q&amp;A: 5 &lt; 6 &amp; &#34;quotes&#34; lead"
-    assert f'<a href="web/2026-W47.html">The Circuit Weekly, Nov 16\u2009\u2013\u200922, 2026: {lead}</a>' in index
+    assert f'<a href="web/2026-W47.html">The Circuit Weekly, Nov 16 \u2013 22, 2026: {lead}</a>' in index
     assert f'<td class="lead"><a href="https://news.example.com/2026/11/story-5">{lead}</a></td>' in index
     assert '<link rel="alternate" type="application/atom+xml"' in index
 
@@ -57,8 +57,8 @@ def test_feed_is_valid_atom_with_stable_ids(tmp_path):
     assert parsed.bozo == 0, parsed.get("bozo_exception")
     assert parsed.version == "atom10"
     assert parsed.feed.title == "The Circuit Weekly"
-    assert [e.title for e in parsed.entries] == ['The Circuit Weekly, Nov 16\u2009\u2013\u200922, 2026: Q&A: 5 < 6 & "quotes" lead',
-                                                 f"The Circuit Weekly, Nov 9\u2009\u2013\u200915, 2026: {json.loads((out / '2026-W46.json').read_text())['lead']['title']}"]
+    assert [e.title for e in parsed.entries] == ['The Circuit Weekly, Nov 16 \u2013 22, 2026: Q&A: 5 < 6 & "quotes" lead',
+                                                 f"The Circuit Weekly, Nov 9 \u2013 15, 2026: {json.loads((out / '2026-W46.json').read_text())['lead']['title']}"]
     assert [e.link for e in parsed.entries] == ["web/2026-W47.html", "web/2026-W46.html"]
     assert "https://news.example.com/2026/11/story-5" in parsed.entries[0].content[0].value
     root = ET.fromstring(raw)

@@ -132,8 +132,14 @@ def test_web_link():
 
 def test_week_label_and_meta_line():
     issue = small_issue()
-    assert week_label(issue) == "23–29 November 2026"
-    assert week_label(replace(issue, title="Weekly")) == "23–29 November 2026"
+    assert week_label(issue) == "Nov 23\u2009–\u200929, 2026"
+    assert week_label(replace(issue, title="Weekly")) == "Nov 23\u2009–\u200929, 2026"
+    german = replace(issue, newsletter=replace(issue.newsletter, language="de"))
+    assert week_label(german) == "23.–29. Nov. 2026"
+    assert week_label(replace(german, week=replace(issue.week, start=datetime(2026, 2, 23, tzinfo=timezone.utc),
+                                                   end=datetime(2026, 3, 2, tzinfo=timezone.utc)))) == \
+        "23. Feb.\u2009–\u20091. März 2026"
+    assert "نومبر" in week_label(rtl_issue())
     assert meta_line(entry(1, "News")) == "Circuit News · Mara Quint · 4 min read"
     assert meta_line(entry(4, "News", author=None, minutes=None)) == "Signal & Noise"
 
