@@ -37,8 +37,8 @@ _BASE_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-
 INVALID_LINK = "This link is not valid."
 
 
-def _page(title: str, body: str, lang: str = "en") -> bytes:
-    return (f'<!doctype html><html lang="{html.escape(lang)}"><head><meta charset="utf-8">'
+def _page(title: str, body: str, lang: str = "en", direction: str = "ltr") -> bytes:
+    return (f'<!doctype html><html lang="{html.escape(lang)}" dir="{direction}"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             '<meta name="robots" content="noindex">'
             f"<title>{html.escape(title)}</title><style>body{{font-family:system-ui,sans-serif;max-width:36rem;"
@@ -67,6 +67,14 @@ class ArchiveApp:
         self.secret = secret
         self.store = store or SubscriberStore.in_state_dir(settings.state_dir)
         self.name = settings.name
+        self.labels = settings.labels
+
+    def page(self, title: str, body: str) -> bytes:
+        """A small page in the newsletter's language and direction."""
+        from digest.normalize import text_direction
+
+        language = self.settings.language
+        return _page(title, body, language, text_direction(language))
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -90,12 +98,17 @@ class ArchiveApp:
         if path == "/feed.xml":
             return self.feed()
         if path == "/unsubscribe":
-            return self._html("200 OK", _page("Unsubscribe", "<h1>Unsubscribe</h1><p>Use the unsubscribe link "
-                                              "at the bottom of any issue you received by email.</p>"))
+            words = self.labels
+            return self._html("200 OK", self.page(words.unsubscribe, f"<h1>{html.escape(words.unsubscribe)}</h1>"
+                                                  f"<p>{html.escape(words.unsubscribe_help)}</p>"))
         match = _ISSUE_PAGE.match(path)
         if match:
             return self.issue(match.group(1))
-        return self._html("404 Not Found", _page("Not found", "<h1>Not found</h1>"))
+        return self._not_found()
+
+    def _not_found(self) -> tuple[str, list[tuple[str, str]], bytes]:
+        words = html.escape(self.labels.not_found)
+        return self._html("404 Not Found", self.page(self.labels.not_found, f"<h1>{words}</h1>"))
 
     def _html(self, status: str, body: bytes, csp: str = _PAGE_CSP,
               extra: list[tuple[str, str]] | None = None) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -108,7 +121,8 @@ class ArchiveApp:
 
     def _invalid(self) -> tuple[str, list[tuple[str, str]], bytes]:
         # One fixed answer for every bad token: no hint whether the address or the signature was wrong.
-        return self._html("400 Bad Request", _page("Invalid link", f"<h1>{INVALID_LINK}</h1>"),
+        words = html.escape(self.labels.invalid_link)
+        return self._html("400 Bad Request", self.page(self.labels.invalid_link, f"<h1>{words}</h1>"),
                           extra=[("Cache-Control", "no-store")])
 
     def confirm(self, token: str) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -116,12 +130,13 @@ class ArchiveApp:
         address = verify_token(token, self.secret)
         if address is None:
             return self._invalid()
-        body = (f"<h1>Unsubscribe from {html.escape(self.name)}?</h1>"
-                f"<p>{html.escape(address)} will receive no more issues.</p>"
+        words = self.labels
+        body = (f"<h1>{html.escape(words.unsubscribe_question.format(name=self.name))}</h1>"
+                f"<p>{html.escape(words.unsubscribe_effect.format(address=address))}</p>"
                 f'<form method="post" action="{html.escape(token, quote=True)}">'  # relative: fine behind a prefix
                 '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
-                '<button type="submit">Unsubscribe</button></form>')
-        return self._html("200 OK", _page("Unsubscribe", body), extra=[("Cache-Control", "no-store")])
+                f'<button type="submit">{html.escape(words.unsubscribe)}</button></form>')
+        return self._html("200 OK", self.page(words.unsubscribe, body), extra=[("Cache-Control", "no-store")])
 
     def unsubscribe(self, token: str, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
         """RFC 8058 one-click: suppress the address at once and answer 200."""
@@ -135,9 +150,10 @@ class ArchiveApp:
             return self._invalid()
         if self.store.suppress(address, UNSUBSCRIBED, "one-click"):
             log.info("unsubscribed one address")
-        body = (f"<h1>You are unsubscribed.</h1><p>{html.escape(address)} will receive no more issues of "
-                f"{html.escape(self.name)}.</p>")
-        return self._html("200 OK", _page("Unsubscribed", body), extra=[("Cache-Control", "no-store")])
+        words = self.labels
+        body = (f"<h1>{html.escape(words.unsubscribed)}</h1>"
+                f"<p>{html.escape(words.unsubscribe_effect.format(address=address))}</p>")
+        return self._html("200 OK", self.page(words.unsubscribed, body), extra=[("Cache-Control", "no-store")])
 
     def _manifests(self) -> list[dict]:
         out = []
@@ -156,7 +172,7 @@ class ArchiveApp:
         try:
             body = (Path(self.settings.out) / "feed.xml").read_bytes()
         except OSError:
-            return self._html("404 Not Found", _page("Not found", "<h1>No feed yet</h1>"))
+            return self._not_found()
         return "200 OK", [("Content-Type", "application/atom+xml; charset=utf-8")], body
 
     def index(self) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -167,8 +183,9 @@ class ArchiveApp:
             pass
         items = "".join(f'<li><a href="web/{html.escape(m["id"])}.html">{html.escape(m["title"])}</a>'
                         f'<br><small>{html.escape(m["preheader"])}</small></li>' for m in self._manifests())
-        body = f"<h1>{html.escape(self.name)}</h1>" + (f"<ul>{items}</ul>" if items else "<p>No issues yet.</p>")
-        return self._html("200 OK", _page(self.name, body))
+        empty = f"<p>{html.escape(self.labels.no_issues)}</p>"
+        body = f"<h1>{html.escape(self.name)}</h1>" + (f"<ul>{items}</ul>" if items else empty)
+        return self._html("200 OK", self.page(self.name, body))
 
     def issue(self, issue_id: str) -> tuple[str, list[tuple[str, str]], bytes]:
         """The issue's web version; failing that, the email with its per-recipient parts neutralized."""
@@ -181,7 +198,7 @@ class ArchiveApp:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
-            return self._html("404 Not Found", _page("Not found", "<h1>No such issue</h1>"))
+            return self._not_found()
         unsubscribe = self.settings.unsubscribe_url.rstrip("/") + "/unsubscribe"
         text = text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe).replace(RECIPIENT_NAME_PLACEHOLDER, "")
         return self._html("200 OK", text.encode("utf-8"), csp=_ISSUE_CSP)

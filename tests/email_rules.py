@@ -267,10 +267,12 @@ def _padding(style: dict[str, str]) -> tuple[float, float]:
     return px(style.get("padding-top")) or top, px(style.get("padding-bottom")) or bottom
 
 
-def _links(doc) -> list[str]:
+def _links(doc, web: bool = False) -> list[str]:
     problems = []
     for link in doc.iter("a"):
         href = link.get("href") or ""
+        if web and href.startswith("../"):
+            href = "https://archive.example/" + href[3:]  # the web version links within its archive
         name = " ".join(link.text_content().split()) or " ".join(i.get("alt", "") for i in link.iter("img")).strip()
         where = f"link '{name[:30]}' (line {link.sourceline})"
         if not (href.startswith(("https://", "mailto:")) or href == UNSUBSCRIBE_PLACEHOLDER):
@@ -448,7 +450,7 @@ def _issue(doc, html: str, issue: Issue, web: bool) -> list[str]:
 def check_email(html: str, issue: Issue | None = None, *, web: bool = False) -> list[str]:
     """Every rule the email breaks, as readable lines (empty when it passes)."""
     doc = lxml.html.document_fromstring(html)
-    problems = (_document(doc, html) + _layout(doc) + _headings(doc) + _text(doc) + _links(doc)
+    problems = (_document(doc, html) + _layout(doc) + _headings(doc) + _text(doc) + _links(doc, web)
                 + _images(doc, html) + _css(doc))
     size = encoded_size(html)
     if size >= SAFE_LIMIT:
