@@ -19,9 +19,9 @@ import jinja2
 
 from digest.config import Settings
 from digest.errors import ConfigError, DigestError, RenderError
+from digest.locale_text import week_span
 from digest.message import BuiltIssue, render_subject
 from digest.models import PLACEHOLDERS, Issue
-from digest.locale_text import week_span
 from digest.normalize import text_direction
 from digest.render import environment, render_issue
 

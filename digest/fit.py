@@ -16,7 +16,14 @@ from pathlib import Path
 
 from digest.group import score
 from digest.models import Entry, Issue, Rendered, Section
-from digest.render import DEFAULT_BUDGET, MIN_LINK_BYTES, SAFE_LIMIT, encoded_size, render_issue, render_text
+from digest.render import (
+    DEFAULT_BUDGET,
+    MIN_LINK_BYTES,
+    SAFE_LIMIT,
+    encoded_size,
+    render_issue,
+    render_text,
+)
 
 log = logging.getLogger(__name__)
 

@@ -108,7 +108,9 @@ def clean_header(value: object) -> str:
 
 def issue_dates(issue: BuiltIssue) -> str:
     """The issue's days in its language, from the manifest (the week id when they are not recorded)."""
-    from digest.locale_text import week_span  # Babel's data loads only when a subject needs it
+    from digest.locale_text import (
+        week_span,  # Babel's data loads only when a subject needs it
+    )
 
     week = issue.manifest.get("week") or {}
     try:

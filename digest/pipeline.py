@@ -11,13 +11,13 @@ from pathlib import Path
 
 from digest.archive import write_archive
 from digest.collect import collect
-from digest.curate import curate
 from digest.config import Settings
+from digest.curate import curate
 from digest.errors import EmptyIssueError, SourceError
-from digest.group import GroupRules, group
-from digest.models import Collected, Issue, Labels, Newsletter, Rendered, Skip, Week
 from digest.fit import fit_to_budget
+from digest.group import GroupRules, group
 from digest.locale_text import join_list, week_span
+from digest.models import Collected, Issue, Labels, Newsletter, Rendered, Skip, Week
 from digest.select import Selection, select
 from digest.sources import SourceSpec
 from digest.state import load_sent
@@ -73,10 +73,11 @@ def issue_title(week: Week, labels: Labels = Labels(), language: str = "en") -> 
 PREHEADER_CHARS = 110  # inbox lists show about 40-90 characters; more is never seen
 
 
-def preheader(stories: list[str], sections: list[str], count: int, labels: Labels = Labels(),
+def preheader(stories: list[str], sections: list[str], count: int, labels: Labels | None = None,
               language: str = "en") -> str:
     """A preheader that adds to the subject (which names the lead): the next top stories, as many as
     fit, else how many more stories there are and on what. `stories` and `count` leave the lead out."""
+    labels = labels or Labels()
     titles: list[str] = []
     separator = " · "
     for title in (" ".join(t.split()) for t in stories if t.strip()):

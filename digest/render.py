@@ -14,9 +14,16 @@ import digest
 from digest.email_theme import line_height, palette, script_font_stack, script_style
 from digest.errors import RenderError
 from digest.locale_text import week_span
-from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, Entry, Issue, Labels, Rendered
-from digest.transfer import base64_size, qp_size
+from digest.models import (
+    RECIPIENT_NAME_PLACEHOLDER,
+    UNSUBSCRIBE_PLACEHOLDER,
+    Entry,
+    Issue,
+    Labels,
+    Rendered,
+)
 from digest.textwrap_email import LINE_WIDTH, bullet, note_text, tidy, underline, wrap
+from digest.transfer import base64_size, qp_size
 
 HTML_TEMPLATE = "email.html"
 TEXT_TEMPLATE = "email.txt"
