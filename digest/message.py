@@ -1,4 +1,4 @@
-"""The built issue on disk, and the per-recipient multipart/alternative message made from it.
+"""The per-recipient multipart/alternative message made from a built issue.
 
 The issue's HTML is inlined once by the renderer; here only the per-recipient placeholders
 (name, unsubscribe link) are substituted and the parts encoded, so a message costs well under
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import email.policy
 import html
-import json
 import re
 import secrets
 import string
@@ -18,87 +17,19 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
-from pathlib import Path
-from typing import Any
 
 from digest.errors import ConfigError
+from digest.issue_record import IssueRecord
+from digest.issue_store import BuiltIssue, issue_stem, load_issue  # noqa: F401 (re-exported)
 from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 from digest.subscribers import Subscriber
 from digest.tokens import make_token, message_key
 from digest.transfer import encode, transfer_encoding
 
-ISSUE_SUFFIXES = (".json", ".html", ".txt")
-_ISSUE_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,63}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 # List-Unsubscribe is written by hand: the library's folding would turn a long URL into encoded words.
 HEADER_POLICY = email.policy.SMTP.clone(cte_type="7bit")
 _PLACEHOLDER_SPLIT = re.compile(f"({re.escape(UNSUBSCRIBE_PLACEHOLDER)}|{re.escape(RECIPIENT_NAME_PLACEHOLDER)})")
-
-
-@dataclass(frozen=True)
-class BuiltIssue:
-    """An issue as `digest build` wrote it: inlined HTML, text twin and manifest."""
-
-    id: str
-    html: str
-    text: str
-    manifest: dict[str, Any]
-    directory: Path
-
-    @property
-    def newsletter_name(self) -> str:
-        """The newsletter's name as the manifest records it."""
-        return str((self.manifest.get("newsletter") or {}).get("name") or "")
-
-    @property
-    def week_id(self) -> str:
-        """The issue's week id, e.g. 2026-W47."""
-        return str((self.manifest.get("week") or {}).get("id") or self.id)
-
-    @property
-    def title(self) -> str:
-        """The issue's title."""
-        return str(self.manifest.get("title") or "")
-
-    @property
-    def lead_title(self) -> str:
-        """The lead article's title, or the issue title when there is no lead."""
-        lead = self.manifest.get("lead") or {}
-        return str(lead.get("title") or self.title)
-
-
-def issue_stem(ref: str, out_dir: Path) -> Path:
-    """The path without suffix of the issue named by a file path or an id such as 2026-W48."""
-    path = Path(ref).expanduser()
-    if path.suffix in ISSUE_SUFFIXES:
-        return path.with_suffix("")
-    if not _ISSUE_ID.match(ref):
-        raise ConfigError(f"{ref!r} is neither an issue id such as 2026-W48 nor a built issue's .json/.html/.txt file")
-    return Path(out_dir) / ref
-
-
-def load_issue(ref: str, out_dir: Path) -> BuiltIssue:
-    """Read a built issue's three files, or raise ConfigError naming the missing or broken one."""
-    stem = issue_stem(ref, out_dir)
-    parts = {}
-    for suffix in ISSUE_SUFFIXES:
-        path = stem.with_suffix(suffix)
-        try:
-            parts[suffix] = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: no such file (build the issue first: digest build)") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read ({exc})") from None
-    try:
-        manifest = json.loads(parts[".json"])
-        if not isinstance(manifest, dict):
-            raise ValueError("not an object")
-    except ValueError as exc:
-        raise ConfigError(f"{stem.with_suffix('.json')}: not a valid issue manifest ({exc})") from None
-    issue_id = str(manifest.get("id") or stem.name)
-    if not _ISSUE_ID.match(issue_id):
-        raise ConfigError(f"{stem.with_suffix('.json')}: invalid issue id {issue_id!r}")
-    return BuiltIssue(issue_id, parts[".html"], parts[".txt"], manifest, stem.parent)
 
 
 def clean_header(value: object) -> str:
@@ -106,44 +37,39 @@ def clean_header(value: object) -> str:
     return " ".join(_CONTROL.sub(" ", str(value)).split())
 
 
-def issue_dates(issue: BuiltIssue) -> str:
-    """The issue's days in its language, from the manifest (the week id when they are not recorded)."""
-    from digest.locale_text import (
-        week_span,  # Babel's data loads only when a subject needs it
-    )
+def issue_dates(record: IssueRecord) -> str:
+    """The issue's days in its language, e.g. "Nov 16 – 22, 2026" (the week id without a window)."""
+    from digest.locale_text import week_span  # Babel's data loads only when a subject needs it
 
-    week = issue.manifest.get("week") or {}
-    try:
-        start, end = datetime.fromisoformat(week["start"]), datetime.fromisoformat(week["end"])
-    except (KeyError, TypeError, ValueError):
-        return issue.week_id
-    language = str((issue.manifest.get("newsletter") or {}).get("language") or "en")
-    return week_span(start, end, str(week.get("timezone") or "UTC"), language)
+    week = record.week
+    if not (week.start and week.end):
+        return week.id or record.id
+    return week_span(week.start, week.end, week.timezone or "UTC", record.newsletter.language or "en")
 
 
-def default_subject(issue: BuiltIssue) -> str:
+def default_subject(record: IssueRecord) -> str:
     """The subject when none is configured: name, dates and lead, with the language's comma."""
     from digest.locale_text import list_separator
 
-    language = str((issue.manifest.get("newsletter") or {}).get("language") or "en")
-    head = list_separator(language).join(p for p in (issue.newsletter_name, issue_dates(issue)) if p)
-    return clean_header(f"{head}: {issue.lead_title}" if issue.lead_title else head)
+    separator = list_separator(record.newsletter.language or "en")
+    head = separator.join(p for p in (record.newsletter.name, issue_dates(record)) if p)
+    return clean_header(f"{head}: {record.lead_title}" if record.lead_title else head)
 
 
-def render_subject(template: str, issue: BuiltIssue) -> str:
-    """The subject line: the manifest's override, else the template with {name}, {date}, {week}, {lead},
-    {title}, {id}, else the default subject."""
-    override = issue.manifest.get("subject")
-    if override:
-        return clean_header(override)
+def render_subject(template: str, issue: BuiltIssue | IssueRecord) -> str:
+    """The subject line: the issue's override, else the template with {name}, {date}, {week}, {lead},
+    {title}, {id}, else the default subject (name, dates and lead in the newsletter's language)."""
+    record = issue.record if isinstance(issue, BuiltIssue) else issue
+    if record.subject:
+        return clean_header(record.subject)
     if not template.strip():
-        return default_subject(issue)
-    values = {"name": issue.newsletter_name, "week": issue.week_id, "lead": issue.lead_title,
-              "title": issue.title, "id": issue.id}
+        return default_subject(record)
+    values = {"name": record.newsletter.name, "week": record.week.id or record.id, "lead": record.lead_title,
+              "title": record.title, "id": record.id}
     try:
         fields = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
         if "date" in fields:
-            values["date"] = issue_dates(issue)
+            values["date"] = issue_dates(record)
         unknown = sorted(f for f in fields if f not in values)
         if unknown:
             raise KeyError(unknown[0])

@@ -23,11 +23,20 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Identity:
+    """What tells one story from another, for dedupe only: never printed."""
+
+    url: str = ""  # canonical form of the link (https, no tracking or fragment); "" = the link names no item
+    guid: str = ""  # the source's own id for the item (RSS guid, Atom id, JSON Feed id, enclosure URL)
+    title_made: bool = False  # the title was made from the body's first words, so it names no story
+
+
+@dataclass(frozen=True)
 class Article:
     """One normalized article, as every source kind produces it."""
 
-    id: str  # stable short hash of the canonical URL
-    url: str  # canonical https URL, tracking parameters removed
+    id: str  # stable short hash of the canonical URL (of the source's guid when the link names no item)
+    url: str  # the link as the publisher gave it (absolute; click-tracking parameters removed): printed
     title: str  # plain text, entities decoded, whitespace folded
     published: datetime  # timezone-aware, UTC
     source: str  # the configured source's name
@@ -41,6 +50,8 @@ class Article:
     language: str | None = None  # BCP 47 tag when known
     direction: str = "ltr"  # "ltr" or "rtl"
     priority: int = 0  # the source's configured priority, used for ranking
+    identity: Identity | None = None  # None: the canonical form of `url` is the whole identity
+    dated: str = ""  # how the date was read (digest.dates names the ways), for `digest sources`
 
     @property
     def featured(self) -> bool:
@@ -68,6 +79,7 @@ class SourceReport:
     items: int = 0
     error: str | None = None
     newest: datetime | None = None
+    dating: tuple[tuple[str, int], ...] = ()  # (how dates were read, how many items), see digest.dates
 
 
 @dataclass(frozen=True)
@@ -153,13 +165,25 @@ class Labels:
     unsubscribe_help: str = "Use the unsubscribe link at the bottom of any issue you received by email."
     invalid_link: str = "This link is not valid."
     not_found: str = "Not found"
+    # The signup form, its confirmation mail and pages, and the pause offer.
+    subscribe: str = "Subscribe"
+    check_inbox: str = "Check your inbox: if the address can subscribe, a confirmation link is on its way."
+    confirm_subject: str = "Confirm your subscription to {name}"
+    confirm_intro: str = "Please confirm that you want to receive {name}. The link is valid for {hours} hours."
+    confirm_button: str = "Confirm my subscription"
+    confirm_ignore: str = "If you did not ask for this, ignore this email: you will not be subscribed."
+    confirmed: str = "You are subscribed to {name}."
+    latest_issue: str = "Read the latest issue"
+    pause: str = "Pause for a month"
+    paused: str = "Paused: you will receive no issues until {date}."
 
 
 # Which placeholders each label may use (checked when settings are read).
 LABEL_PLACEHOLDERS = {"week_title": {"week", "year"}, "also_in": {"section"}, "subscribed": {"name"},
                       "min_read": {"minutes"}, "omitted": {"count"}, "preheader": {"stories"},
                       "preheader_sections": {"count", "topics"}, "unsubscribe_question": {"name"},
-                      "unsubscribe_effect": {"address"}}
+                      "unsubscribe_effect": {"address"}, "confirm_subject": {"name"},
+                      "confirm_intro": {"name", "hours"}, "confirmed": {"name"}, "paused": {"date"}}
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,23 @@
 """`digest status`: the week's issue at a glance: built, curated, sent to how many, what is left.
 
-Reads only: the issue's files, its curation file, the delivery ledger and the subscriber list.
+Reads only: the issue's record, its curation file, the delivery ledger and the subscriber list.
 Nothing is created, so status can run before anything else has.
 """
 
 from __future__ import annotations
 
-import json
+import shlex
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from digest.config import Settings
-from digest.curate import curation_path, is_edited, parse_curation
-from digest.errors import ConfigError, DigestError
+from digest.curate import is_edited, parse_curation
+from digest.errors import DigestError
 from digest.week import resolve_window
-from digest.write import issue_paths
+
+DEFAULT_OUT = Path("issues")  # the build's default folder: suggestions name any other with --out
+from digest.issue_store import IssueStore
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class Delivery:
     in_doubt: int  # in flight when a run stopped: the next run sends them again
     failed: int
     suppressed: int
+    lost: str = ""  # why an issue with no ledger rows was sent before: the ledger was lost or replaced
 
 
 @dataclass(frozen=True)
@@ -45,67 +48,66 @@ class WeekStatus:
     web_version: bool
     delivery: Delivery | None
     latest_built: str | None  # the newest issue on disk, when it is not this one
+    out_option: str = ""  # " --out FOLDER" when the issues folder is not the default one
+    explicit: bool = True  # a window was asked for (else the default: the latest issue built)
+    warnings: tuple[str, ...] = ()  # files in the issues folder that are not readable issues
+
+    @property
+    def issue_ref(self) -> str:
+        """How `digest send` names this issue: its id, or its manifest's path outside the default folder."""
+        return f"{shlex.quote(str(self.curation_file.with_suffix('.json')))}" if self.out_option else self.issue_id
 
 
 def delivery_status(settings: Settings, issue_id: str) -> Delivery | None:
     """Delivery numbers from the send ledger; None when nothing was ever sent or queued."""
-    from digest.ledger import LEDGER_FILE, Ledger
+    from digest.journal import lost_evidence
+    from digest.ledger import read_states
     from digest.send import plan_send
     from digest.subscribers import STORE_FILE, SubscriberStore, read_csv
 
-    ledger_path = Path(settings.state_dir) / LEDGER_FILE
     store_path = Path(settings.state_dir) / STORE_FILE
-    states: dict[str, str] = {}
-    if ledger_path.is_file():
-        ledger = Ledger(ledger_path)
-        try:
-            states = ledger.states(issue_id)
-        finally:
-            ledger.close()
+    states = read_states(settings.state_dir, issue_id)
+    lost = "" if states else lost_evidence(settings.state_dir, issue_id)
     suppressed: set[str] = set()
-    if store_path.is_file():
+    if store_path.exists():  # a directory or a damaged file is reported, not skipped
         store = SubscriberStore(store_path)
         suppressed = store.suppressed_keys()
-        recipients = store.all() if settings.subscribers is None else []
+        recipients = store.receiving(with_suppressed=True) if settings.subscribers is None else []
     else:
         recipients = []
     if settings.subscribers is not None:
         recipients, _ = read_csv(Path(settings.subscribers))
-    if not recipients and not states:
+    if not recipients and not states and not lost:
         return None
     plan = plan_send(issue_id, recipients, states, suppressed)
     return Delivery(recipients=len(recipients), sent=plan.already_sent, to_send=len(plan.todo) - plan.in_doubt,
-                    in_doubt=plan.in_doubt, failed=plan.failed_before, suppressed=plan.suppressed)
+                    in_doubt=plan.in_doubt, failed=plan.failed_before, suppressed=plan.suppressed, lost=lost)
 
 
-def _latest_built(out: Path) -> str | None:
-    ids = []
-    for path in Path(out).glob("*.json"):
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(manifest, dict) and manifest.get("id") == path.stem and "week" in manifest:
-            ids.append((str(manifest["week"].get("start", "")), path.stem))
-    return max(ids)[1] if ids else None
+def window_options(issue_id: str) -> str:
+    """The options that name an issue's window: --week for an ISO week, else --since and --until."""
+    since, sep, until = issue_id.partition("--")
+    return f"--since {since} --until {until}" if sep else f"--week {issue_id}"
 
 
 def week_status(settings: Settings, now: datetime) -> WeekStatus:
-    """The status of the settings' week (default: the current week) read from disk."""
-    choice = settings.week_choice
-    if choice == "latest":  # the newest article's week (the sample's): the newest issue built
-        choice = _latest_built(Path(settings.out)) or "current"
-    window = resolve_window(choice, settings.since, settings.until, settings.timezone, now)
-    html_path, _, json_path = issue_paths(Path(settings.out), window.id)
+    """The status of the settings' window; with none given, of the latest issue built (else the current week)."""
+    store = IssueStore(Path(settings.out))
+    found, warnings = store.records()  # stray JSON files are skipped with a warning
+    latest = found[0] if found else None
+    explicit = bool(settings.since or settings.until) or settings.week.strip().lower() not in ("", "latest")
+    if latest is not None and not explicit:
+        window = latest.record.week
+    else:
+        choice = "current" if settings.week_choice == "latest" else settings.week_choice
+        window = resolve_window(choice, settings.since, settings.until, settings.timezone, now)
     built_at, articles = None, 0
-    if json_path.is_file():
-        built_at = datetime.fromtimestamp(json_path.stat().st_mtime, timezone.utc)
-        try:
-            articles = len(json.loads(json_path.read_text(encoding="utf-8")).get("articles", ()))
-        except (OSError, ValueError, AttributeError):
-            raise ConfigError(f"{json_path}: not a valid issue manifest; rebuild it with digest build") from None
-    path = curation_path(Path(settings.out), window.id)
-    curated, edits, error = False, (), ""
+    if store.paths(window.id).json.is_file():
+        stored = store.load_record(window.id)  # a damaged manifest stops here with one line
+        built_at, articles = stored.updated, len(stored.record.articles)
+    path = store.curation_path(window.id)
+    edits: tuple[str, ...] = ()
+    curated, error = False, ""
     if path.is_file():
         text = path.read_text(encoding="utf-8")
         curated = is_edited(text)
@@ -113,13 +115,15 @@ def week_status(settings: Settings, now: datetime) -> WeekStatus:
             edits = tuple(parse_curation(text, str(path)).edits())
         except DigestError as exc:
             error = str(exc)
-    latest = _latest_built(Path(settings.out))
+    latest_id = latest.record.id if latest else None
     return WeekStatus(
         issue_id=window.id, built_at=built_at, articles=articles, curation_file=path,
         curation_exists=path.is_file(), curated=curated, edits=edits, curation_error=error,
-        web_version=(Path(settings.out) / "web" / f"{window.id}.html").is_file(),
+        web_version=store.web_path(window.id).is_file(),
         delivery=delivery_status(settings, window.id) if built_at else None,
-        latest_built=latest if latest != window.id else None,
+        latest_built=latest_id if latest_id != window.id else None,
+        out_option="" if Path(settings.out) == DEFAULT_OUT else f" --out {shlex.quote(str(settings.out))}",
+        explicit=explicit, warnings=tuple(warnings),
     )
 
 
@@ -127,19 +131,24 @@ def next_steps(status: WeekStatus) -> list[str]:
     """What is left to do for the issue, in order."""
     steps = []
     if status.built_at is None:
-        steps.append(f"build it: digest build --week {status.issue_id}")
+        window = f" {window_options(status.issue_id)}" if status.explicit else ""
+        steps.append(f"build it: digest build{window}{status.out_option}")
         return steps
     if status.curation_error:
         steps.append(f"fix the curation file: {status.curation_error}")
     elif not status.curated:
         steps.append(f"curate it: edit {status.curation_file} (digest preview shows each change)")
     delivery = status.delivery
+    if delivery and delivery.lost:
+        steps.append(f"the delivery ledger has no record of {status.issue_id}, but {delivery.lost}: restore the "
+                     f"ledger from a backup, or start the issue over with digest send {status.issue_id} --reset")
+        return steps
     if delivery is None or delivery.recipients == 0 and delivery.sent == 0:
         steps.append("add subscribers: digest subscribers add EMAIL")
     elif delivery.to_send or delivery.in_doubt:
-        steps.append(f"send to {delivery.to_send + delivery.in_doubt} recipient(s): digest send {status.issue_id}")
+        steps.append(f"send to {delivery.to_send + delivery.in_doubt} recipient(s): digest send {status.issue_ref}")
     if delivery and delivery.failed:
-        steps.append(f"{delivery.failed} failed permanently: digest send {status.issue_id} --retry-failed to try again")
+        steps.append(f"{delivery.failed} failed permanently: digest send {status.issue_ref} --retry-failed to try again")
     return steps
 
 
@@ -161,6 +170,8 @@ def format_status(status: WeekStatus) -> str:
     d = status.delivery
     if d is None:
         lines.append("  sent:    not yet (no subscribers or ledger entries)" if status.built_at else "  sent:    no")
+    elif d.lost:
+        lines.append("  sent:    unknown: the delivery ledger lost its record of this issue")
     else:
         lines.append(f"  sent:    {d.sent} of {d.recipients} recipients; {d.to_send + d.in_doubt} left to send, "
                      f"{d.failed} failed, {d.suppressed} suppressed")
@@ -168,5 +179,6 @@ def format_status(status: WeekStatus) -> str:
     lines.append("Left to do:" if steps else "Nothing left to do for this issue.")
     lines += [f"  - {step}" for step in steps]
     if status.latest_built:
-        lines.append(f"(latest built issue: {status.latest_built}; see it with --week {status.latest_built})")
+        lines.append(f"(latest built issue: {status.latest_built}; see it with: "
+                     f"digest status {window_options(status.latest_built)}{status.out_option})")
     return "\n".join(lines)

@@ -21,7 +21,11 @@ URDU_LABELS = {
     "read_on_web": "ویب پر پڑھیں", "unsubscribe_question": "{name} سے ان سبسکرائب کریں؟",
     "unsubscribe_effect": "{address} کو مزید شمارے نہیں ملیں گے۔", "unsubscribed": "آپ ان سبسکرائب ہو گئے۔",
     "unsubscribe_help": "کسی بھی شمارے کے آخر میں دیے گئے لنک سے ان سبسکرائب کریں۔",
-    "invalid_link": "یہ لنک درست نہیں۔", "not_found": "نہیں ملا",
+    "invalid_link": "یہ لنک درست نہیں۔", "not_found": "نہیں ملا", "subscribe": "سبسکرائب",
+    "check_inbox": "اپنا ان باکس دیکھیں۔", "confirm_subject": "{name} کی سبسکرپشن کی تصدیق کریں",
+    "confirm_intro": "{name} کی تصدیق کریں۔ لنک {hours} گھنٹے کارآمد ہے۔", "confirm_button": "تصدیق کریں",
+    "confirm_ignore": "اگر آپ نے یہ نہیں مانگا تو اسے نظر انداز کریں۔", "confirmed": "آپ {name} کے سبسکرائبر ہیں۔",
+    "latest_issue": "تازہ شمارہ پڑھیں", "pause": "ایک مہینے کا وقفہ", "paused": "{date} تک وقفہ",
 }
 TITLES = ("کراچی میں ٹیکنالوجی کانفرنس کا آغاز", "لاہور کی جامعہ نے نیا سولر منصوبہ شروع کر دیا",
           "اسلام آباد میں تیز رفتار انٹرنیٹ کی آزمائش", "پشاور کے طلبہ نے موسم کی پیش گوئی کا ایپ بنایا")
@@ -67,13 +71,14 @@ def _visible(html: str) -> str:
 
 
 def test_an_urdu_issue_has_no_english_word(tmp_path, monkeypatch):
-    from digest.message import load_issue, render_subject
+    from digest.issue_store import load_issue
+    from digest.message import render_subject
     from digest.serve import ArchiveApp
     from digest.tokens import make_token
 
     out = _build(tmp_path, monkeypatch, "ur", URDU_LABELS)
     issue = load_issue("2026-W47", out)
-    assert issue.manifest["sections"][0]["name"] == "دیگر خبریں"
+    assert issue.record.sections[0].name == "دیگر خبریں"
     subject = render_subject("", issue)
     assert subject.startswith("سرکٹ ہفتہ وار، ") and "W47" not in subject and "نومبر" in subject
     assert ENGLISH.findall(subject) == []
@@ -94,5 +99,6 @@ def test_a_german_issue_writes_its_months_in_german(tmp_path, monkeypatch):
     out = _build(tmp_path, monkeypatch, "de", {"default_section": "Weitere Nachrichten"})
     html = (out / "2026-W47.html").read_text(encoding="utf-8")
     assert "16.–22. Nov. 2026" in html and "November" not in html
-    from digest.message import load_issue, render_subject
+    from digest.issue_store import load_issue
+    from digest.message import render_subject
     assert render_subject("", load_issue("2026-W47", out)).startswith("سرکٹ ہفتہ وار, 16.–22. Nov. 2026: ")

@@ -392,12 +392,15 @@ def test_digest_build_says_so_and_trims_an_issue_past_the_budget(tmp_path, monke
 
 
 def test_no_subscribers_html_part_reaches_gmails_clip(tmp_path):
-    from digest.message import BuiltIssue, MessageFactory
+    from digest.issue_record import IssueRecord, NewsletterRecord
+    from digest.issue_store import BuiltIssue
+    from digest.message import MessageFactory
     from digest.subscribers import Subscriber
 
     issue = large_issue(140)  # far past the budget: trimmed
     final, rendered = fit_to_budget(issue, budget=10**6)  # even a budget set past the clip is capped
-    built = BuiltIssue(final.id, rendered.html, rendered.text, {"newsletter": {"name": "The Circuit Weekly"}}, tmp_path)
+    record = replace(IssueRecord.from_issue(final), newsletter=NewsletterRecord("The Circuit Weekly"))
+    built = BuiltIssue(final.id, rendered.html, rendered.text, record, tmp_path)
     factory = MessageFactory(built, subject_template="{name}", sender="The Circuit Weekly <digest@example.com>",
                              reply_to="", list_id="", unsubscribe_url="https://unsubscribe.news.example.com/",
                              unsubscribe_mailto="", secret=b"s" * 32, now=datetime(2026, 11, 28, tzinfo=timezone.utc))
@@ -498,7 +501,9 @@ def test_a_non_latin_issue_is_measured_and_sent_in_the_smaller_encoding(tmp_path
     import email
     from email import policy
 
-    from digest.message import BuiltIssue, MessageFactory
+    from digest.issue_record import IssueRecord, NewsletterRecord
+    from digest.issue_store import BuiltIssue
+    from digest.message import MessageFactory
     from digest.subscribers import Subscriber
     from digest.transfer import base64_size, qp_size
 
@@ -506,7 +511,9 @@ def test_a_non_latin_issue_is_measured_and_sent_in_the_smaller_encoding(tmp_path
     assert encoded_size(rendered.html) == base64_size(rendered.html) < 0.9 * qp_size(rendered.html)
     english = render_issue(large_issue(60)).html
     assert encoded_size(english) == qp_size(english) < base64_size(english)
-    built = BuiltIssue("2026-W48", rendered.html, rendered.text, {"newsletter": {"name": "N"}}, tmp_path)
+    urdu = _urdu_issue(60)
+    record = replace(IssueRecord.from_issue(urdu), newsletter=NewsletterRecord("N"))
+    built = BuiltIssue("2026-W48", rendered.html, rendered.text, record, tmp_path)
     factory = MessageFactory(built, subject_template="{name}", sender="N <digest@example.com>", reply_to="",
                              list_id="", unsubscribe_url="https://u.example.com", unsubscribe_mailto="",
                              secret=b"s" * 32, now=datetime(2026, 11, 28, tzinfo=timezone.utc))

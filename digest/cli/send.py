@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,14 +19,15 @@ from digest.cli.app import command, guarded, sub_app
 from digest.config import Settings, resolve
 from digest.errors import ConfigError
 from digest.send import EXIT_UNDELIVERED, SendSummary, dry_run, send_from_settings, send_test_copy
-from digest.subscribers import (REMOVED, AddressError, Subscriber, SubscriberStore, normalize_address,
+from digest.subscribers import (REMOVED, SUPPRESSED, AddressError, Subscriber, SubscriberStore, normalize_address,
                                 read_csv)
 from digest.tokens import SECRET_ENV
 
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="Path to digest.toml (default: ./digest.toml if present, or $DIGEST_CONFIG).")]
 SubscribersOpt = Annotated[Optional[Path], typer.Option(help="A CSV of subscribers (columns email, name, ...) instead of the list kept by `digest subscribers`.")]
-SmtpOpt = Annotated[Optional[str], typer.Option(help="SMTP relay, smtp://user@host:587 (STARTTLS) or smtps://user@host:465; the password comes from DIGEST_SMTP_PASSWORD. Default: write .eml files to the outbox.")]
-OutboxOpt = Annotated[Optional[Path], typer.Option(help="Folder for .eml files when no SMTP relay is set (default: outbox).")]
+SmtpOpt = Annotated[Optional[str], typer.Option(help="SMTP relay, smtp://user@host:587 (STARTTLS) or smtps://user@host:465; the password comes from DIGEST_SMTP_PASSWORD. Default: write previews (.eml files) to the outbox.")]
+OutboxOpt = Annotated[Optional[Path], typer.Option(help="Folder for previews (.eml files, nothing delivered) when no SMTP relay is set (default: outbox).")]
+RunOutboxOpt = Annotated[Optional[Path], typer.Option(help="Without an SMTP relay, write previews (.eml files, nothing delivered) to this folder; without this option such a run is refused.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log every retry and reconnect.")]
 MAX_LISTED = 20
 
@@ -77,16 +79,24 @@ def send(
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Also retry recipients that failed permanently in an earlier run.")] = False,
     dry: Annotated[bool, typer.Option("--dry-run", help="Print who would get what; send and record nothing.")] = False,
     to: Annotated[Optional[str], typer.Option(help="Send one test copy to this address only; the ledger is not touched.")] = None,
+    reset: Annotated[bool, typer.Option("--reset", help="Start the issue over: clear its delivery record, so the next send mails every subscriber again. Asks first; sends nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="With --reset: do not ask (required when not at a terminal).")] = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Send a built issue to every subscriber exactly once (rerun to continue where it stopped).
 
-    Exit status: 0 everyone has it (or nothing to do), 1 error (nothing sent), 4 some recipients
-    deferred or failed (rerun later; --retry-failed), 5 the issue is already being sent.
+    Without an SMTP relay the messages are written to the outbox as previews: nothing is delivered
+    or recorded. Exit status: 0 everyone has it (or nothing to do), 1 error (nothing sent), 4 some
+    recipients deferred or failed (rerun later; --retry-failed), 5 the issue is already being sent.
     """
     settings = _settings(config, subscribers=subscribers, smtp=smtp, outbox=outbox, rate=rate,
                          daily_cap=daily_cap, connections=connections)
     logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
+    if reset:
+        if dry or to:
+            raise ConfigError("--reset only clears the delivery record: run it without --dry-run and --to")
+        _reset(settings, issue, yes)
+        return
     if dry:
         _print_dry_run(settings, issue, retry_failed)
         return
@@ -96,6 +106,25 @@ def send(
     with _stop_on_sigterm() as stop:
         summary = send_from_settings(settings, issue, os.environ, _now(), retry_failed=retry_failed, stop=stop)
     report(summary)
+
+
+def _reset(settings: Settings, ref: str, yes: bool) -> None:
+    from digest.journal import start_over, tally
+    from digest.ledger import read_states
+    from digest.issue_store import load_issue
+
+    issue_id = load_issue(ref, settings.out).id
+    sent, failed, pending = tally(read_states(settings.state_dir, issue_id))
+    what = f"{sent} sent, {failed} failed, {pending} pending"
+    if not yes:
+        if not sys.stdin.isatty():
+            raise ConfigError(f"--reset clears the delivery record of {issue_id} ({what}) and the next send mails "
+                              "every subscriber again: add --yes to confirm when not at a terminal")
+        typer.confirm(f"Clear the delivery record of {issue_id} ({what})? The next send mails every subscriber "
+                      "again", abort=True)
+    sent, failed, pending = start_over(settings.state_dir, issue_id, _now())
+    typer.echo(f"Cleared {issue_id}: {sent} sent, {failed} failed, {pending} pending row(s) removed; "
+               f"the next `digest send {issue_id}` mails every subscriber again")
 
 
 def _print_dry_run(settings: Settings, ref: str, retry_failed: bool) -> None:
@@ -118,13 +147,14 @@ def run(
     config: ConfigOpt = None,
     subscribers: SubscribersOpt = None,
     smtp: SmtpOpt = None,
-    outbox: OutboxOpt = None,
+    outbox: RunOutboxOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """The cron entry: build the current week if not built yet, then send it if not sent yet.
 
-    Safe to run twice. Exit status: 0 done (or nothing to do), 1 error, 3 the week has no articles,
-    4 some recipients deferred or failed (the next run retries them), 5 another run is in progress.
+    Safe to run twice. Refused without an SMTP relay unless --outbox asks for previews. Exit status:
+    0 done (or nothing to do), 1 error, 3 the week has no articles, 4 some recipients deferred or
+    failed (the next run retries them), 5 another run is in progress.
     """
     from digest.fetch import Fetcher
     from digest.run import run_once
@@ -132,7 +162,7 @@ def run(
     settings = _settings(config, subscribers=subscribers, smtp=smtp, outbox=outbox)
     logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
     with _stop_on_sigterm() as stop:
-        result = run_once(settings, Fetcher(), _now(), os.environ, stop=stop)
+        result = run_once(settings, Fetcher(), _now(), os.environ, stop=stop, previews=outbox is not None)
     typer.echo(result.built_line)
     report(result.summary)
 
@@ -145,10 +175,10 @@ def serve(
 ) -> None:
     """Serve one-click unsubscribe (POST /u/TOKEN), its confirmation page, and the issues archive."""
     from digest.serve import make_http_server
-    from digest.tokens import secret_from_env
+    from digest.tokens import secrets_from_env
 
     settings = _settings(config)
-    secret = secret_from_env(os.environ)
+    secret = secrets_from_env(os.environ)
     try:
         server = make_http_server(settings, secret, host, port)
     except OSError as exc:
@@ -209,7 +239,7 @@ def remove(
     store = _store(config)
     address = _address(email)
     removed = store.remove(address)
-    store.suppress(address, REMOVED)
+    store.suppress(address, REMOVED, source="cli")
     typer.echo(f"{'Removed' if removed else 'Not on the list:'} {address} (suppressed)")
 
 
@@ -230,20 +260,27 @@ def import_(
                + (f", {suppressed} suppressed (not mailed)" if suppressed else ""))
 
 
-@subscribers_app.command("list", epilog="Example: digest subscribers list --suppressed")
+@subscribers_app.command("list", epilog="Example: digest subscribers list --json")
 @guarded
 def list_(
-    suppressed: Annotated[bool, typer.Option("--suppressed", help="List the suppressed addresses and why instead.")] = False,
+    suppressed: Annotated[bool, typer.Option("--suppressed", help="List only the suppressed addresses and why.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Every address as JSON: email, name, status, reason, source, changed_at, paused_until.")] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Print the subscribers (email, name), or the suppression list."""
-    store = _store(config)
+    """Print every address with its status (unconfirmed, active, paused, suppressed) and, if suppressed, why."""
+    import json
+
+    entries = _store(config).entries(_now())
     if suppressed:
-        for email, reason, when in store.suppressions():
-            typer.echo(f"{email}\t{reason}\t{when}")
+        entries = [e for e in entries if e.status == SUPPRESSED]
+    counted = sum(1 for e in entries if e.status != SUPPRESSED)
+    if as_json:
+        typer.echo(json.dumps({"version": 1, "count": counted, "subscribers": [e.as_json() for e in entries]},
+                              ensure_ascii=False, indent=2))
         return
-    blocked = store.suppressed_keys()
-    people = store.all()
-    for sub in people:
-        typer.echo(f"{sub.email}\t{sub.name}" + ("\t(suppressed)" if sub.key in blocked else ""))
-    typer.echo(f"{len(people)} subscriber(s)", err=True)
+    typer.echo("email\tname\tstatus\treason\tsource\tchanged_at")
+    for e in entries:
+        status = f"paused until {e.paused_until[:10]}" if e.paused_until else e.status
+        typer.echo("\t".join((e.email, e.name, status, e.reason or "", e.source, e.changed_at)))
+    typer.echo(f"{counted} subscriber(s)" + (f", {len(entries) - counted} suppressed (not counted)"
+                                              if len(entries) > counted else ""), err=True)

@@ -38,7 +38,9 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "language": ("language", "lang"),
 }
 OPTION_KEYS = {"items", "fields", "params", "headers", "next", "page_param", "page_start", "page_size_param",
-               "page_size", "max_pages"}
+               "page_size", "max_pages",
+               # Options every kind takes (dates and sections; see digest.sources.native and .sections).
+               "undated", "dayfirst", "section", "category_map"}
 
 
 def body_head(body: bytes, size: int = 2048) -> bytes:
@@ -140,9 +142,11 @@ def to_native(item: Any, mapping: dict[str, str], base: str) -> dict:
         image = image.get("url") or image.get("src")
     content, text, excerpt = (_field(item, n, mapping) for n in ("content", "content_text", "excerpt"))
     # A title-less item (a microblog post, an RSS-in-JSON entry) is titled by its first words, as in feeds.
-    title = _field(item, "title", mapping) or first_words(plain(content) or clean_text(text) or plain(excerpt) or "")
+    given = _field(item, "title", mapping)
+    title = given or first_words(plain(content) or clean_text(text) or plain(excerpt) or "")
     return {
         "title": title,
+        "title_made": not given,
         "url": urljoin(base, str(url)) if url else None,
         "published": _field(item, "published", mapping),
         "author": author,

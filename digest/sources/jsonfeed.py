@@ -52,8 +52,14 @@ def to_native(item: Any, feed: dict, base: str) -> dict:
     tags = [part.strip() for t in tags for part in t.split(",") if part.strip()]
     if not url and str(item.get("id", "")).startswith(("http://", "https://")):
         url = item["id"]  # many feeds use the permalink as the item's id
+    link_is_page = False
+    if not url and item.get("id") not in (None, "") and feed.get("home_page_url"):
+        url, link_is_page = feed["home_page_url"], True  # a note with only an id: its id names it
     return {
         "title": _title(item),
+        "title_made": not item.get("title"),
+        "guid": str(item.get("id") or ""),
+        "link_is_page": link_is_page,
         "url": urljoin(base, str(url)) if url else None,
         "published": item.get("date_published") or item.get("date_modified"),
         "author": _authors(item, feed),

@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from digest.dates import NOW, read_date
 from digest.errors import ItemError, SourceError
-from digest.models import Article, Image, Skip
+from digest.links import link_label, printed_link
+from digest.models import Article, Identity, Image, Skip
 from digest.normalize import (
     article_id,
     canonical_url,
     clean_text,
     clean_title,
     html_to_text,
-    parse_datetime,
     reading_minutes,
     sanitize_html,
     script_language,
     text_direction,
 )
 from digest.sources import FetchContext, SourceResult, SourceSpec, register
+from digest.sources.sections import section_categories
 
 
 def parse_json(body: bytes, where: str) -> Any:
@@ -78,10 +81,14 @@ def article_from(item: Any, spec: SourceSpec) -> Article:
     """Build an Article from one native item, or raise ItemError naming the problem."""
     if not isinstance(item, dict):
         raise ItemError("item is not an object")
-    for name in ("url", "title", "published"):
+    for name in ("url", "title"):
         if not item.get(name):
             raise ItemError(f'missing required field "{name}"')
-    url = canonical_url(item["url"])
+    published, dated = _published(item, spec)
+    url = printed_link(item["url"])
+    canonical = canonical_url(item["url"])
+    guid = clean_text(item.get("guid"))
+    link_is_page = bool(item.get("link_is_page"))
     body = sanitize_html(item.get("content_html"), base=url)
     if not body and item.get("content_text"):
         body = "".join(f"<p>{_escape(p)}</p>" for p in str(item["content_text"]).split("\n\n") if p.strip())
@@ -96,14 +103,16 @@ def article_from(item: Any, spec: SourceSpec) -> Article:
     if isinstance(categories, str):
         categories = [c for c in categories.split(",")]
     minutes = item.get("reading_minutes")
+    # A link to the site's home page or the feed itself names no item: the source's guid does.
+    own_id = clean_text(item.get("id")) or article_id(canonical + "\n" + guid if link_is_page and guid else canonical)
     return Article(
-        id=clean_text(item.get("id")) or article_id(url),
+        id=own_id,
         url=url,
         title=title,
-        published=parse_datetime(item["published"], spec.timezone),
+        published=published,
         source=clean_text(item.get("source")) or spec.name,
         author=clean_text(item.get("author")) or None,
-        categories=tuple(c for c in (clean_text(c) for c in categories) if c),
+        categories=section_categories(tuple(c for c in (clean_text(c) for c in categories) if c), spec),
         tags=tuple(t for t in (clean_text(t) for t in item.get("tags") or []) if t),
         content_html=body,
         excerpt=clean_text(item.get("excerpt")) or None,
@@ -112,7 +121,21 @@ def article_from(item: Any, spec: SourceSpec) -> Article:
         language=language,
         direction=text_direction(language, title + " " + text[:300]),
         priority=spec.priority,
+        identity=Identity(url="" if link_is_page else canonical, guid=guid, title_made=bool(item.get("title_made"))),
+        dated=dated,
     )
+
+
+def _published(item: dict, spec: SourceSpec) -> tuple[datetime, str]:
+    """The item's date and how it was read; an undated item is dated now when the source says so."""
+    value = item.get("published")
+    if value in (None, ""):
+        if spec.options.get("undated") == "now":
+            return datetime.now(UTC), NOW
+        raise ItemError('missing required field "published" (set undated = "now" on this source to date '
+                        "undated items when they are read)")
+    published, how = read_date(value, spec.timezone, bool(spec.options.get("dayfirst")))
+    return published, str(item.get("dated") or how)  # a reader that checked the date says how
 
 
 def _escape(text: str) -> str:
@@ -133,25 +156,66 @@ def articles_from_items(items: list[Any], spec: SourceSpec, builder=article_from
             raw_urls.append(str(item.get("url")))
         except ItemError as exc:
             skipped.append(Skip(spec.name, label, str(exc)))
-    return SourceResult(tuple(_fragment_permalinks(articles, raw_urls)), tuple(skipped))
+    return SourceResult(tuple(_distinct_within_source(_fragment_permalinks(articles, raw_urls))), tuple(skipped))
 
 
 def _fragment_permalinks(articles: list[Article], raw_urls: list[str]) -> list[Article]:
-    """Give back the fragment to items of one source that share a page and differ only in it.
+    """Give back the fragment to the identity of items of one source that differ only in it.
 
     Canonical URLs drop the fragment, but some sources (Scripting News, link blogs) publish
     every item as an anchor on one daily page: without the fragment they would all be one story.
     """
     fragments: dict[str, set[str]] = {}
     for article, raw in zip(articles, raw_urls):
-        fragments.setdefault(article.url, set()).add(urlsplit(raw).fragment)
+        fragments.setdefault(_identity_url(article), set()).add(urlsplit(raw).fragment)
     out = []
     for article, raw in zip(articles, raw_urls):
-        if len(fragments[article.url]) > 1 and urlsplit(raw).fragment:
+        key = _identity_url(article)
+        if key and len(fragments[key]) > 1 and urlsplit(raw).fragment:
             url = canonical_url(raw, keep_fragment=True)
-            if url != article.url:
-                own_id = article.id != article_id(article.url)  # an id the source gave is kept
-                article = replace(article, url=url, id=article.id if own_id else article_id(url))
+            if url != key:
+                own_id = article.id != article_id(key)  # an id the source gave is kept
+                identity = replace(article.identity or Identity(), url=url)
+                article = replace(article, identity=identity, id=article.id if own_id else article_id(url))
+        out.append(article)
+    return out
+
+
+def _identity_url(article: Article) -> str:
+    return article.identity.url if article.identity else article.url
+
+
+def _other_item(a: Article, b: Article) -> bool:
+    """True when two items of one source are different items: their own guids differ, or a made-up title does."""
+    ia, ib = a.identity or Identity(), b.identity or Identity()
+    if ia.guid and ib.guid and ia.guid != ib.guid:
+        return True
+    return (ia.title_made or ib.title_made) and a.title != b.title
+
+
+def _distinct_within_source(articles: list[Article]) -> list[Article]:
+    """Items of one source with their own guids get their own ids, and made-up titles that repeat get their link.
+
+    Two items that share a link (a weekly sponsor post, episodes linked to one page) are still two
+    items when the source gives each its own guid.
+    """
+    seen: dict[str, Article] = {}
+    made_titles: dict[str, int] = {}
+    for article in articles:
+        if article.identity and article.identity.title_made:
+            made_titles[article.title] = made_titles.get(article.title, 0) + 1
+    out = []
+    for article in articles:
+        if article.identity and article.identity.title_made and made_titles[article.title] > 1:
+            article = replace(article, title=f"{article.title} ({link_label(article.url)})")
+        guid = article.identity.guid if article.identity else ""
+        salt = 0
+        # A later item sharing an earlier one's link gets an id of its own when it is another item;
+        # a true repeat keeps the id, and dedupe drops it.
+        while article.id in seen and _other_item(seen[article.id], article):
+            salt += 1
+            article = replace(article, id=article_id(f"{_identity_url(article)}\n{guid}\n{article.title}\n{salt}"))
+        seen.setdefault(article.id, article)
         out.append(article)
     return out
 
