@@ -1,7 +1,7 @@
 """Source readers: one module per kind, found through a registry.
 
-A reader is a function ``read(spec, ctx) -> SourceResult``. Importing this
-package registers the built-in kinds.
+A reader is a function ``read(spec, ctx) -> SourceResult``. `load_readers()`
+(called by `reader_for`) registers the built-in kinds.
 """
 
 from __future__ import annotations
@@ -51,6 +51,19 @@ class FetchContext:
 
 Reader = Callable[[SourceSpec, FetchContext], SourceResult]
 REGISTRY: dict[str, Reader] = {}
+# Keys every [[sources]] table may have; any other key is an option of the source's kind.
+SOURCE_KEYS = frozenset({"name", "url", "path", "kind", "timezone", "priority"})
+# Options every kind reads (dates, sections), and the options each kind reads (checked when settings
+# are read; "auto" accepts any kind's option).
+COMMON_OPTIONS = frozenset({"undated", "dayfirst", "section", "category_map"})
+KIND_OPTIONS: dict[str, frozenset[str]] = {
+    "native": COMMON_OPTIONS,
+    "jsonfeed": COMMON_OPTIONS,
+    "wordpress": COMMON_OPTIONS | {"per_page", "max_pages"},
+    "feed": COMMON_OPTIONS,
+    "jsonapi": COMMON_OPTIONS | {"items", "fields", "params", "headers", "next", "page_param", "page_start",
+                                 "page_size_param", "page_size", "max_pages"},
+}
 # Names editors reach for first: one reader (feedparser) reads all three.
 KIND_ALIASES = {"rss": "feed", "atom": "feed", "rdf": "feed"}
 
@@ -75,6 +88,7 @@ def reader_for(kind: str) -> Reader:
     """Return the reader registered for a kind."""
     from digest.errors import ConfigError
 
+    load_readers()
     try:
         return REGISTRY[kind]
     except KeyError:
@@ -82,5 +96,7 @@ def reader_for(kind: str) -> Reader:
         raise ConfigError(f"unknown source kind {kind!r}; use one of: {known}") from None
 
 
-from digest.sources import native  # noqa: E402,F401  (registers the built-in kinds)
-from digest.sources import jsonapi, jsonfeed, wordpress, feed  # noqa: E402,F401
+def load_readers() -> None:
+    """Import (and so register) the built-in readers; deferred because they pull in HTTP and XML libraries."""
+    from digest.sources import native  # noqa: F401
+    from digest.sources import jsonapi, jsonfeed, wordpress, feed  # noqa: F401
