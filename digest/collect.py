@@ -43,8 +43,10 @@ def read_source(spec: SourceSpec, fetch: Callable[..., Any], since: datetime | N
     return kind, reader(spec, ctx)
 
 
-def _one(spec: SourceSpec, fetch: Callable[..., Any], since: datetime | None,
+def _one(spec: SourceSpec, fetcher: Any, since: datetime | None,
          until: datetime | None) -> tuple[SourceReport, SourceResult]:
+    # Each source's deadline starts when its reading does, so a slow source never eats another's time.
+    fetch = fetcher.bounded() if hasattr(fetcher, "bounded") else getattr(fetcher, "get", fetcher)
     try:
         kind, result = read_source(spec, fetch, since, until)
     except DigestError as exc:
@@ -86,11 +88,10 @@ def skipped_lines(collected: Collected) -> list[str]:
 def read_all(specs: Sequence[SourceSpec], fetcher: Any, since: datetime | None = None,
              until: datetime | None = None, workers: int = 8) -> Collected:
     """Read every source, at most `workers` at once; never raises: failures are in the reports."""
-    fetch = fetcher.get if hasattr(fetcher, "get") else fetcher
     if not specs:
         return Collected((), ())
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(specs))), thread_name_prefix="collect") as pool:
-        outcomes = list(pool.map(lambda s: _one(s, fetch, since, until), specs))
+        outcomes = list(pool.map(lambda s: _one(s, fetcher, since, until), specs))
     articles = tuple(a for _, result in outcomes for a in result.articles)
     skipped: tuple[Skip, ...] = tuple(s for _, result in outcomes for s in result.skipped)
     return Collected(articles, tuple(r for r, _ in outcomes), skipped)

@@ -67,6 +67,7 @@ class Settings:
     fetch_max_wait: float = 30.0  # cap on a backoff delay or a server's Retry-After
     fetch_max_bytes: int = 10 * 1024 * 1024
     fetch_workers: int = 20  # sources read at once (a 20-source build takes about its slowest source)
+    fetch_deadline: float = 0.0  # seconds one source may take in all; 0 = three times `timeout`
     carry_over_days: int = 7  # unsent articles this many days before the week still go out
     # [llm]
     llm_base_url: str = ""
@@ -110,7 +111,7 @@ FILE_KEYS = {
                                   "summary_words", "summary_sentences", "max_per_section", "html_budget",
                                   "state_dir")},
     **{f"fetch.{k}": f"fetch_{k}" for k in ("timeout", "connect_timeout", "retries", "max_wait", "max_bytes",
-                                             "workers")},
+                                             "workers", "deadline")},
     "build.carry_over_days": "carry_over_days",
     "sections.order": "section_order",
     "sections.aliases": "section_aliases",
@@ -257,6 +258,8 @@ def validate(settings: Settings) -> None:
         raise ConfigError("[fetch] workers and max_bytes must be at least 1, retries at least 0")
     if min(settings.fetch_timeout, settings.fetch_connect_timeout, settings.fetch_max_wait) <= 0:
         raise ConfigError("[fetch] timeout, connect_timeout and max_wait must be positive seconds")
+    if settings.fetch_deadline < 0:
+        raise ConfigError("[fetch] deadline must be positive seconds (or 0 for three times timeout)")
     for label in (f.name for f in dataclasses.fields(Labels)):
         text, allowed = getattr(settings.labels, label), LABEL_PLACEHOLDERS.get(label, set())
         try:

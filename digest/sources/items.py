@@ -59,7 +59,8 @@ def convert(name: str, fn: Callable[[Any], T], value: object) -> T:
     except (OverflowError, OSError):
         raise ItemError(f'field "{name}": {_shown(value)} is out of range') from None
     except Exception as exc:  # noqa: BLE001  (any other failure of a conversion is this item's problem alone)
-        raise ItemError(f'field "{name}": unusable value {_shown(value)} ({exc.__class__.__name__})') from None
+        why = f"{exc.__class__.__name__}: {str(exc)[:80]}" if str(exc) else exc.__class__.__name__
+        raise ItemError(f'field "{name}": unusable value {_shown(value)} ({why})') from None
 
 
 def _checked(text: str) -> str:
