@@ -6,11 +6,15 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime
+from pathlib import PurePath
 from typing import Any
+from urllib.parse import urlsplit
 
 from digest.errors import DigestError, SourceError
 from digest.models import Collected, Skip, SourceReport
+from digest.normalize import clean_title
 from digest.sources import FetchContext, SourceResult, SourceSpec, reader_for
 from digest.sources.detect import detect
 
@@ -58,9 +62,29 @@ def _one(spec: SourceSpec, fetcher: Any, since: datetime | None,
         log.debug("source %s crashed", spec.name, exc_info=True)
         reason = f"unexpected {exc.__class__.__name__} while reading ({exc})"
         return SourceReport(spec.name, spec.kind, spec.location, ok=False, error=reason), SourceResult(())
+    if not spec.named:
+        label = source_label(spec.location, result.title)
+        result = replace(result, articles=tuple(replace(a, source=label) if a.source == spec.name else a
+                                                for a in result.articles))
     newest = max((a.published for a in result.articles), default=None)
     report = SourceReport(spec.name, kind, spec.location, ok=True, items=len(result.articles), newest=newest)
     return report, result
+
+
+def source_label(location: str, title: str | None) -> str:
+    """What readers see for a source with no configured name: its own title, else its host, never a path."""
+    try:
+        label = clean_title(title)[:80].strip()
+    except (TypeError, ValueError):  # a title that is not valid text is no label
+        label = ""
+    if label and not label.startswith(("http://", "https://", "/")):
+        return label
+    if location.startswith(("http://", "https://")):
+        host = (urlsplit(location).hostname or "").removeprefix("www.")
+        if host:
+            return host
+    # A local file without a title: its name, without folders or extension, is the least surprising label.
+    return PurePath(location).stem or location
 
 
 def failure_line(report: SourceReport) -> str:
