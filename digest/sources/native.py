@@ -33,7 +33,7 @@ def looks_native(doc: Any) -> bool:
     # One malformed item among the first five must not hide the source's kind: the others decide.
     head = items[:5]
     shaped = [i for i in head if isinstance(i, dict) and "url" in i and "title" in i]
-    return not head or len(shaped) * 2 > len(head)
+    return not head or len(shaped) * 2 >= len(head)
 
 
 def to_raw(item: dict) -> RawItem:

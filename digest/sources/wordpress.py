@@ -27,12 +27,14 @@ OPTION_KEYS = frozenset({"per_page", "max_pages"})
 
 
 def looks_wordpress(doc: Any) -> bool:
-    """True for a decoded WordPress REST response of posts (or media): a list, or one item."""
-    items = doc if isinstance(doc, list) else [doc]
-    return bool(items) and all(
-        isinstance(p, dict) and isinstance(p.get("title"), dict) and "rendered" in p["title"] and "link" in p
-        for p in items[:5]
-    )
+    """True for a decoded WordPress REST response of posts (or media): a list, or one item.
+
+    Most of the first five items decide, so that one malformed post does not hide the source's kind.
+    """
+    head = (doc if isinstance(doc, list) else [doc])[:5]
+    shaped = [p for p in head if isinstance(p, dict) and isinstance(p.get("title"), dict)
+              and "rendered" in p["title"] and "link" in p]
+    return bool(shaped) and len(shaped) * 2 >= len(head)
 
 
 def is_media(doc: Any) -> bool:
