@@ -1,12 +1,11 @@
 """The public archive of issues: issues/index.html, a web version per issue and an Atom feed.
 
-The index and the feed are made from the manifests on disk, so they list every issue ever built;
+The index and the feed are made from the issue records on disk, so they list every issue ever built;
 a web version is rendered at build time, when the full Issue is at hand.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 import xml.etree.ElementTree as ET
@@ -18,16 +17,15 @@ from typing import Any
 import jinja2
 
 from digest.config import Settings
-from digest.errors import ConfigError, DigestError, RenderError
-from digest.message import BuiltIssue, render_subject
+from digest.errors import ConfigError, RenderError
+from digest.issue_record import ArticleRecord
+from digest.issue_store import FEED_FILE, INDEX_FILE, WEB_DIR, IssueStore, StoredRecord
+from digest.message import render_subject
 from digest.models import PLACEHOLDERS, Issue
 from digest.render import environment, render_issue
 
 log = logging.getLogger(__name__)
 
-INDEX_FILE = "index.html"
-FEED_FILE = "feed.xml"
-WEB_DIR = "web"
 INDEX_TEMPLATE = "archive/index.html"
 FEED_ENTRY_TEMPLATE = "archive/feed_entry.html"
 ATOM = "http://www.w3.org/2005/Atom"
@@ -46,7 +44,7 @@ class ArchivedIssue:
     updated: datetime  # when the issue was last built
     lead_title: str | None
     lead_url: str | None
-    articles: tuple[dict[str, Any], ...]  # manifest article records, in reading order
+    articles: tuple[ArticleRecord, ...]  # in reading order
     has_web: bool
 
     @property
@@ -63,38 +61,26 @@ class ArchivedIssue:
         return f"{WEB_DIR}/{self.id}.html"
 
 
-def _archived(path: Path, manifest: dict[str, Any], subject_template: str) -> ArchivedIssue:
-    """An ArchivedIssue from one manifest (raises KeyError/ValueError when it is malformed)."""
-    issue_id = str(manifest["id"])
-    lead = manifest.get("lead") or {}
-    built = BuiltIssue(issue_id, "", "", manifest, path.parent)
+def archived(stored: StoredRecord, store: IssueStore, subject_template: str) -> ArchivedIssue:
+    """An ArchivedIssue from one stored issue record."""
+    record = stored.record
     try:
-        subject = render_subject(subject_template, built)
+        subject = render_subject(subject_template, record)
     except ConfigError:
-        subject = built.title  # the send command reports a bad template; the archive still lists the issue
+        subject = record.title  # the send command reports a bad template; the archive still lists the issue
     return ArchivedIssue(
-        id=issue_id, title=built.title, subject=subject, preheader=str(manifest.get("preheader") or ""),
-        start=datetime.fromisoformat(manifest["week"]["start"]), end=datetime.fromisoformat(manifest["week"]["end"]),
-        updated=datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(microsecond=0),
-        lead_title=lead.get("title"), lead_url=lead.get("url"),
-        articles=tuple(a for a in manifest.get("articles", ()) if isinstance(a, dict)),
-        has_web=(path.parent / WEB_DIR / f"{issue_id}.html").is_file(),
+        id=record.id, title=record.title, subject=subject, preheader=record.preheader,
+        start=record.week.start, end=record.week.end, updated=stored.updated,
+        lead_title=record.lead.title if record.lead else None, lead_url=record.lead.url if record.lead else None,
+        articles=record.articles, has_web=store.web_path(record.id).is_file(),
     )
 
 
 def read_archive(out: Path, subject_template: str) -> tuple[list[ArchivedIssue], list[str]]:
-    """Every issue built into `out`, newest first, plus a warning per manifest that cannot be read."""
-    issues, warnings = [], []
-    for path in sorted(Path(out).glob("*.json")):
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(manifest, dict) or "week" not in manifest or manifest.get("id") != path.stem:
-                continue  # not an issue manifest
-            issues.append(_archived(path, manifest, subject_template))
-        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-            warnings.append(f"{path}: not a readable issue manifest ({exc}); left out of the archive")
-    issues.sort(key=lambda i: (i.start, i.id), reverse=True)
-    return issues, warnings
+    """Every issue built into `out`, newest first, plus a warning per JSON file that is not a readable issue."""
+    store = IssueStore(out)
+    found, warnings = store.records()
+    return [archived(s, store, subject_template) for s in found], warnings
 
 
 def index_html(issues: list[ArchivedIssue], settings: Settings) -> str:
@@ -175,18 +161,11 @@ def web_version(issue: Issue, template_dir: Path | None = None) -> str:
 
 def write_archive(settings: Settings, issue: Issue | None = None) -> list[str]:
     """Write the issue's web version (when given), then the index and the feed; returns warnings."""
-    from digest.write import _atomic_write  # the project's one atomic writer
-
-    out = Path(settings.out)
-    try:
-        if issue is not None:
-            (out / WEB_DIR).mkdir(parents=True, exist_ok=True)
-            _atomic_write(out / WEB_DIR / f"{issue.id}.html", web_version(issue, settings.templates))
-        issues, warnings = read_archive(out, settings.subject)
-        out.mkdir(parents=True, exist_ok=True)
-        _atomic_write(out / INDEX_FILE, index_html(issues, settings))
-        _atomic_write(out / FEED_FILE, atom_feed(issues, settings))
-    except OSError as exc:
-        raise DigestError(f"cannot write the archive in {out}: {exc.strerror or exc}") from None
-    log.info("archive: %d issue(s) in %s", len(issues), out / INDEX_FILE)
+    store = IssueStore(Path(settings.out))
+    if issue is not None:
+        store.write_web(issue.id, web_version(issue, settings.templates))
+    issues, warnings = read_archive(store.out, settings.subject)
+    store.write_index(index_html(issues, settings))
+    store.write_feed(atom_feed(issues, settings))
+    log.info("archive: %d issue(s) in %s", len(issues), store.index_path)
     return warnings

@@ -87,6 +87,18 @@ class Settings:
     attempts: int = 5  # tries per recipient and run (4xx, dropped connections)
     backoff: float = 2.0  # seconds before the first retry, doubled each time
     state_dir: Path = Path(".digest")  # ledger, subscribers, HTTP cache, sent-article state
+    # [serve]
+    serve_threads: int = 8  # worker threads; idle connections never hold one
+    serve_timeout: int = 30  # seconds before an idle or stalled connection is closed
+    serve_max_body: int = 1024 * 1024  # bytes; a larger request body gets 413
+    serve_backlog: int = 1024  # connections the OS queues before accepting
+    serve_connection_limit: int = 200
+    serve_trusted_proxy: str = ""  # address of a reverse proxy whose X-Forwarded-* headers are believed
+    # [signup]
+    signup_enabled: bool = False  # serve the double opt-in form at /subscribe
+    signup_per_ip: int = 10  # signup requests per hour from one client address
+    signup_per_address: int = 3  # signup requests per hour for one email address
+    signup_expiry_hours: int = 48  # confirmation links expire after this many hours
     labels: Labels = field(default_factory=Labels)  # [labels]: the fixed words, file only
     config_path: Path | None = None
 
@@ -113,6 +125,9 @@ FILE_KEYS = {
     **{f"fetch.{k}": f"fetch_{k}" for k in ("timeout", "connect_timeout", "retries", "max_wait", "max_bytes",
                                              "workers", "deadline")},
     "build.carry_over_days": "carry_over_days",
+    **{f"signup.{k}": f"signup_{k}" for k in ("enabled", "per_ip", "per_address", "expiry_hours")},
+    **{f"serve.{k}": f"serve_{k}" for k in ("threads", "timeout", "max_body", "backlog", "connection_limit",
+                                             "trusted_proxy")},
     "sections.order": "section_order",
     "sections.aliases": "section_aliases",
     "sections.keywords": "section_keywords",
@@ -271,5 +286,10 @@ def validate(settings: Settings) -> None:
         if used - allowed:
             names = ", ".join("{" + n + "}" for n in sorted(allowed)) or "none"
             raise ConfigError(f"[labels] {label} = {text!r}: placeholders allowed here: {names}")
+    if min(settings.serve_threads, settings.serve_timeout, settings.serve_max_body, settings.serve_backlog,
+           settings.serve_connection_limit) < 1:
+        raise ConfigError("[serve] threads, timeout, max_body, backlog and connection_limit must be at least 1")
+    if min(settings.signup_per_ip, settings.signup_per_address, settings.signup_expiry_hours) < 1:
+        raise ConfigError("[signup] per_ip, per_address and expiry_hours must be at least 1")
     if not 10 <= settings.summary_words <= 200:
         raise ConfigError("summary_words must be between 10 and 200")

@@ -1,6 +1,6 @@
 """The editor's curation file beside each issue (<out>/<id>.toml).
 
-File I/O happens only in `sync_curation` and `curate`; creating, merging, parsing and applying a
+File I/O happens only in `sync_curation` and `curate` (through the issue store); creating, merging, parsing and applying a
 curation are pure functions of text and frozen dataclasses.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 import tomlkit
 
-from digest.errors import ConfigError, DigestError
+from digest.errors import ConfigError
 from digest.markdown_note import render_note
 from digest.models import Entry, Issue, Section, Summary
 
@@ -315,40 +315,41 @@ def apply_curation(issue: Issue, curation: Curation) -> tuple[Issue, list[str]]:
     return curated, warnings
 
 
+def curate_text(issue: Issue, old: str | None, where: str) -> tuple[str, Curation, list[str]]:
+    """Create or merge the curation text for an issue and parse it (pure): (text, curation, notes)."""
+    if old is None:
+        text, added = new_curation_text(issue), []
+    else:
+        text, added = merge_curation_text(old, issue, where)
+    notes = []
+    if added:
+        titles = "; ".join(e.article.title for e in added[:5]) + (" …" if len(added) > 5 else "")
+        notes.append(f"{where}: {len(added)} article{'s' if len(added) != 1 else ''} the file did not list "
+                     f"added at the end of their sections: {titles}")
+    return text, parse_curation(text, where), notes
+
+
 # ---- the edge --------------------------------------------------------------------------------
 
 
 def curation_path(out: Path, issue_id: str) -> Path:
     """Where an issue's curation file lives: beside its .html, .txt and .json."""
-    return Path(out) / f"{issue_id}.toml"
+    from digest.issue_store import IssueStore
+
+    return IssueStore(out).curation_path(issue_id)
 
 
 def sync_curation(issue: Issue, out: Path, write: bool = True) -> tuple[Curation, list[str]]:
     """Read the issue's curation file (creating it on the first build), add new articles, and parse it."""
-    from digest.write import _atomic_write  # the project's one atomic writer
+    from digest.issue_store import IssueStore
 
-    path = curation_path(out, issue.id)
-    try:
-        old = path.read_text(encoding="utf-8") if path.exists() else None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the curation file ({exc})") from None
-    if old is None:
-        text, added = new_curation_text(issue), []
-    else:
-        text, added = merge_curation_text(old, issue, str(path))
+    store = IssueStore(out)
+    old = store.read_curation(issue.id)
+    text, curation, notes = curate_text(issue, old, str(store.curation_path(issue.id)))
     if write and text != old:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(path, text)
-        except OSError as exc:
-            raise DigestError(f"cannot write the curation file {path}: {exc.strerror or exc}") from None
-        log.info("wrote %s", path)
-    notes = []
-    if added:
-        titles = "; ".join(e.article.title for e in added[:5]) + (" …" if len(added) > 5 else "")
-        notes.append(f"{path}: {len(added)} article{'s' if len(added) != 1 else ''} the file did not list "
-                     f"added at the end of their sections: {titles}")
-    return parse_curation(text, str(path)), notes
+        store.write_curation(issue.id, text)
+        log.info("wrote %s", store.curation_path(issue.id))
+    return curation, notes
 
 
 def curate(issue: Issue, out: Path, write: bool = True) -> tuple[Issue, list[str]]:

@@ -13,10 +13,8 @@ import functools
 import hashlib
 import json
 import logging
-import os
 import re
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +28,7 @@ from requests.adapters import HTTPAdapter
 
 from digest import __version__
 from digest.errors import SourceError
+from digest.files import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -290,7 +289,7 @@ class Fetcher:
         meta = {"request": url, "url": fetched.url, "headers": dict(fetched.headers)}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(path, json.dumps(meta).encode("utf-8") + b"\n" + fetched.body)
+            atomic_write(path, json.dumps(meta).encode("utf-8") + b"\n" + fetched.body)
         except OSError as exc:
             log.warning("HTTP cache not written for %s: %s", url, exc.strerror)
 
@@ -359,12 +358,3 @@ def _reason(exc: Exception) -> str:
     return exc.__class__.__name__
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

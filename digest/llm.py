@@ -14,9 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +25,7 @@ import requests
 
 from digest import extractive
 from digest.errors import ConfigError
+from digest.files import atomic_write
 from digest.models import Article, Summary
 from digest.normalize import clean_text, html_paragraphs
 from digest.sentences import SENTENCE_END, split_sentences, word_count
@@ -121,10 +120,7 @@ def _write_cache(path: Path | None, summary: str) -> None:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"summary": summary}, fh, ensure_ascii=False)
-        os.replace(tmp, path)
+        atomic_write(path, json.dumps({"summary": summary}, ensure_ascii=False))
     except OSError as exc:
         log.warning("cannot write the summary cache in %s (%s)", path.parent, exc.strerror)
 

@@ -1,4 +1,4 @@
-"""The built issue on disk, and the per-recipient multipart/alternative message made from it.
+"""The per-recipient multipart/alternative message made from a built issue.
 
 The issue's HTML is inlined once by the renderer; here only the per-recipient placeholders
 (name, unsubscribe link) are substituted and the parts encoded, so a message costs well under
@@ -10,7 +10,6 @@ from __future__ import annotations
 import binascii
 import email.policy
 import html
-import json
 import re
 import secrets
 import string
@@ -19,86 +18,18 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
-from pathlib import Path
-from typing import Any
 
 from digest.errors import ConfigError
+from digest.issue_record import IssueRecord
+from digest.issue_store import BuiltIssue, issue_stem, load_issue  # noqa: F401 (re-exported)
 from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 from digest.subscribers import Subscriber
 from digest.tokens import make_token, message_key
 
-ISSUE_SUFFIXES = (".json", ".html", ".txt")
-_ISSUE_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,63}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 # List-Unsubscribe is written by hand: the library's folding would turn a long URL into encoded words.
 HEADER_POLICY = email.policy.SMTP.clone(cte_type="7bit")
 _PLACEHOLDER_SPLIT = re.compile(f"({re.escape(UNSUBSCRIBE_PLACEHOLDER)}|{re.escape(RECIPIENT_NAME_PLACEHOLDER)})")
-
-
-@dataclass(frozen=True)
-class BuiltIssue:
-    """An issue as `digest build` wrote it: inlined HTML, text twin and manifest."""
-
-    id: str
-    html: str
-    text: str
-    manifest: dict[str, Any]
-    directory: Path
-
-    @property
-    def newsletter_name(self) -> str:
-        """The newsletter's name as the manifest records it."""
-        return str((self.manifest.get("newsletter") or {}).get("name") or "")
-
-    @property
-    def week_id(self) -> str:
-        """The issue's week id, e.g. 2026-W47."""
-        return str((self.manifest.get("week") or {}).get("id") or self.id)
-
-    @property
-    def title(self) -> str:
-        """The issue's title."""
-        return str(self.manifest.get("title") or "")
-
-    @property
-    def lead_title(self) -> str:
-        """The lead article's title, or the issue title when there is no lead."""
-        lead = self.manifest.get("lead") or {}
-        return str(lead.get("title") or self.title)
-
-
-def issue_stem(ref: str, out_dir: Path) -> Path:
-    """The path without suffix of the issue named by a file path or an id such as 2026-W48."""
-    path = Path(ref).expanduser()
-    if path.suffix in ISSUE_SUFFIXES:
-        return path.with_suffix("")
-    if not _ISSUE_ID.match(ref):
-        raise ConfigError(f"{ref!r} is neither an issue id such as 2026-W48 nor a built issue's .json/.html/.txt file")
-    return Path(out_dir) / ref
-
-
-def load_issue(ref: str, out_dir: Path) -> BuiltIssue:
-    """Read a built issue's three files, or raise ConfigError naming the missing or broken one."""
-    stem = issue_stem(ref, out_dir)
-    parts = {}
-    for suffix in ISSUE_SUFFIXES:
-        path = stem.with_suffix(suffix)
-        try:
-            parts[suffix] = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: no such file (build the issue first: digest build)") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read ({exc})") from None
-    try:
-        manifest = json.loads(parts[".json"])
-        if not isinstance(manifest, dict):
-            raise ValueError("not an object")
-    except ValueError as exc:
-        raise ConfigError(f"{stem.with_suffix('.json')}: not a valid issue manifest ({exc})") from None
-    issue_id = str(manifest.get("id") or stem.name)
-    if not _ISSUE_ID.match(issue_id):
-        raise ConfigError(f"{stem.with_suffix('.json')}: invalid issue id {issue_id!r}")
-    return BuiltIssue(issue_id, parts[".html"], parts[".txt"], manifest, stem.parent)
 
 
 def clean_header(value: object) -> str:
@@ -106,13 +37,13 @@ def clean_header(value: object) -> str:
     return " ".join(_CONTROL.sub(" ", str(value)).split())
 
 
-def render_subject(template: str, issue: BuiltIssue) -> str:
-    """The subject line: the manifest's override, else the template with {name}, {week}, {lead}, {title}."""
-    override = issue.manifest.get("subject")
-    if override:
-        return clean_header(override)
-    values = {"name": issue.newsletter_name, "week": issue.week_id, "lead": issue.lead_title,
-              "title": issue.title, "id": issue.id}
+def render_subject(template: str, issue: BuiltIssue | IssueRecord) -> str:
+    """The subject line: the issue's override, else the template with {name}, {week}, {lead}, {title}."""
+    record = issue.record if isinstance(issue, BuiltIssue) else issue
+    if record.subject:
+        return clean_header(record.subject)
+    values = {"name": record.newsletter.name, "week": record.week.id or record.id, "lead": record.lead_title,
+              "title": record.title, "id": record.id}
     try:
         fields = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
         unknown = sorted(f for f in fields if f not in values)

@@ -135,11 +135,23 @@ class Labels:
     unsubscribe: str = "Unsubscribe"
     min_read: str = "{minutes} min read"
     no_articles: str = "No new articles this week."
+    # The signup form, its confirmation mail and pages, and the pause offer.
+    subscribe: str = "Subscribe"
+    check_inbox: str = "Check your inbox: if the address can subscribe, a confirmation link is on its way."
+    confirm_subject: str = "Confirm your subscription to {name}"
+    confirm_intro: str = "Please confirm that you want to receive {name}. The link is valid for {hours} hours."
+    confirm_button: str = "Confirm my subscription"
+    confirm_ignore: str = "If you did not ask for this, ignore this email: you will not be subscribed."
+    confirmed: str = "You are subscribed to {name}."
+    latest_issue: str = "Read the latest issue"
+    pause: str = "Pause for a month"
+    paused: str = "Paused: you will receive no issues until {date}."
 
 
 # Which placeholders each label may use (checked when settings are read).
 LABEL_PLACEHOLDERS = {"week_title": {"week", "year"}, "also_in": {"section"}, "subscribed": {"name"},
-                      "min_read": {"minutes"}, "omitted": {"count"}}
+                      "min_read": {"minutes"}, "omitted": {"count"}, "confirm_subject": {"name"},
+                      "confirm_intro": {"name", "hours"}, "confirmed": {"name"}, "paused": {"date"}}
 
 
 @dataclass(frozen=True)

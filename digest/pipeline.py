@@ -1,28 +1,45 @@
-"""The one place that states the stage order: collect -> select -> summarize -> group -> curate -> fit (render) -> write."""
+"""The one place that states the stage order (`build_issue`).
+
+gather (collect every source, settle the window) -> compose (select -> summarize -> group -> curate ->
+fit and render; pure) -> publish (issue files, web version, index, feed, curation file).
+"""
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
 from digest.archive import write_archive
 from digest.collect import collect
-from digest.curate import curate
 from digest.config import Settings
+from digest.curate import apply_curation, curate_text
 from digest.errors import EmptyIssueError, SourceError
-from digest.group import GroupRules, group
-from digest.models import Collected, Issue, Labels, Newsletter, Rendered, Skip, Week
 from digest.fit import fit_to_budget
+from digest.group import GroupRules, group
+from digest.issue_record import IssueRecord
+from digest.issue_store import IssuePaths, IssueStore
+from digest.models import (
+    Article,
+    Collected,
+    Issue,
+    Labels,
+    Newsletter,
+    Rendered,
+    Skip,
+    Summary,
+    Week,
+)
 from digest.select import Selection, select
 from digest.sources import SourceSpec
 from digest.state import load_sent
 from digest.summarize import summarize_all
 from digest.week import resolve_window
-from digest.write import write_issue
 
 log = logging.getLogger(__name__)
 
@@ -94,14 +111,41 @@ def preheader(issue_lead: str | None, sections: list[str], count: int) -> str:
     return lead[:PREHEADER_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
-def collect_window(settings: Settings, fetcher, now: datetime) -> tuple[Collected, Week]:
+@dataclass(frozen=True)
+class Gathered:
+    """What collecting produced: every source's articles and the window they settled."""
+
+    collected: Collected
+    window: Week
+
+
+Summarizer = Callable[[Sequence[Article]], Mapping[str, Summary]]
+
+
+@dataclass(frozen=True)
+class Composed:
+    """An issue computed but not yet written: the issue, its rendering and its curation file's text."""
+
+    issue: Issue
+    rendered: Rendered
+    curation_text: str  # the curation file as it must read after this build
+    curation_changed: bool  # the file is missing or differs: publish writes it
+    skipped: tuple[Skip, ...]
+    warnings: tuple[str, ...]
+
+
+def summarizer_for(settings: Settings) -> Summarizer:
+    """The summarizer the settings choose."""
+    return partial(summarize_all, max_words=settings.summary_words, max_sentences=settings.summary_sentences)
+
+
+def gather(settings: Settings, fetcher, now: datetime) -> Gathered:
     """Collect every source and settle the window ('latest' needs the articles first)."""
     specs = settings.sources or (sample_source(),)
     choice = settings.week_choice
     window = None if choice == "latest" else resolve_window(choice, settings.since, settings.until,
                                                             settings.timezone, now)
-    grace = timedelta(days=settings.carry_over_days)
-    collected = collect(specs, fetcher, since=window.start - grace if window else None,
+    collected = collect(specs, fetcher, since=window_start_with_grace(window, settings) if window else None,
                         until=window.end if window else None, strict=settings.strict,
                         workers=settings.fetch_workers)
     if settings.strict and collected.skipped:
@@ -111,12 +155,21 @@ def collect_window(settings: Settings, fetcher, now: datetime) -> tuple[Collecte
     if window is None:
         latest = max((a.published for a in collected.articles), default=now)
         window = resolve_window("latest", "", "", settings.timezone, now, latest)
-    return collected, window
+    return Gathered(collected, window)
 
 
-def assemble(settings: Settings, window: Week, selection: Selection, collected: Collected) -> Issue:
+def window_start_with_grace(window: Week, settings: Settings) -> datetime:
+    """The earliest publication an issue may carry: the window's start less the carry-over days."""
+    try:
+        return window.start - timedelta(days=settings.carry_over_days)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=timezone.utc)
+
+
+def assemble(settings: Settings, window: Week, selection: Selection, collected: Collected,
+             summarizer: Summarizer) -> Issue:
     """Summarize and group the selected articles into an Issue (pure)."""
-    summaries = summarize_all(selection.articles, settings.summary_words, settings.summary_sentences)
+    summaries = summarizer(selection.articles)
     rules = GroupRules(settings.section_order, settings.section_aliases, settings.section_keywords,
                        settings.default_section, settings.max_per_section)
     lead, sections = group(selection.articles, summaries, window, rules)
@@ -128,18 +181,43 @@ def assemble(settings: Settings, window: Week, selection: Selection, collected: 
     )
 
 
-def build_issue(settings: Settings, fetcher, now: datetime, write: bool = True) -> BuildResult:
-    """Run every stage for the settings' week and (by default) write the issue's files."""
-    collected, window = collect_window(settings, fetcher, now)
-    sent = load_sent(settings.state_dir, exclude=window.id)
+def compose(settings: Settings, gathered: Gathered, sent: set[str], curation: str | None,
+            summarizer: Summarizer) -> Composed:
+    """Select, summarize, group, curate and render (no writing): the issue as it would be published.
+
+    `sent` holds the ids earlier issues carried; `curation` is the curation file's text (None: no file yet).
+    """
+    collected, window = gathered.collected, gathered.window
     selection = select(collected.articles, window, sent, timedelta(days=settings.carry_over_days))
     if not selection.articles and not settings.allow_empty:
         raise EmptyIssueError(f"no articles in {window.id}; nothing written (use --allow-empty to write an empty issue)")
-    issue = assemble(settings, window, selection, collected)
-    issue, curation_warnings = curate(issue, settings.out, write)  # the editor's <out>/<id>.toml
+    issue = assemble(settings, window, selection, collected, summarizer)
+    where = str(IssueStore(settings.out).curation_path(window.id))
+    text, curation_rules, notes = curate_text(issue, curation, where)  # the editor's <out>/<id>.toml
+    issue, curation_warnings = apply_curation(issue, curation_rules)
     issue, rendered = fit_to_budget(issue, settings.templates, settings.html_budget)
-    paths = write_issue(issue, rendered, settings.out) if write else ()
-    archive_warnings = write_archive(settings, issue) if write else []  # index.html, web/<id>.html, feed.xml
-    warnings = (tuple(f"{r.name}: {r.error}" for r in collected.reports if not r.ok) + tuple(curation_warnings)
-                + rendered.warnings + tuple(archive_warnings))
-    return BuildResult(issue, rendered, tuple(paths), collected, collected.skipped + selection.skipped, warnings)
+    warnings = (tuple(f"{r.name}: {r.error}" for r in collected.reports if not r.ok) + tuple(notes)
+                + tuple(curation_warnings) + rendered.warnings)
+    return Composed(issue, rendered, text, text != curation, collected.skipped + selection.skipped, warnings)
+
+
+def publish(settings: Settings, composed: Composed) -> tuple[IssuePaths, list[str]]:
+    """Write the issue files, the web version, the index, the feed and the curation file, in that order."""
+    store = IssueStore(settings.out)
+    paths = store.write(IssueRecord.from_issue(composed.issue), composed.rendered)
+    warnings = write_archive(settings, composed.issue)  # web/<id>.html, index.html, feed.xml
+    if composed.curation_changed:
+        store.write_curation(composed.issue.id, composed.curation_text)
+    return paths, warnings
+
+
+def build_issue(settings: Settings, fetcher, now: datetime, write: bool = True,
+                gathered: Gathered | None = None) -> BuildResult:
+    """Every stage in order: gather (unless given), read the sent record and curation, compose, publish."""
+    gathered = gathered or gather(settings, fetcher, now)
+    sent = load_sent(settings.state_dir, exclude=gathered.window.id)
+    curation = IssueStore(settings.out).read_curation(gathered.window.id)
+    composed = compose(settings, gathered, sent, curation, summarizer_for(settings))
+    paths, archive_warnings = publish(settings, composed) if write else ((), [])
+    return BuildResult(composed.issue, composed.rendered, tuple(paths), gathered.collected, composed.skipped,
+                       composed.warnings + tuple(archive_warnings))

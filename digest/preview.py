@@ -2,7 +2,8 @@
 
 The page polls /state about once a second; each poll compares the modification times of the
 curation file, the configuration and the templates with those of the last build and rebuilds
-when one changed, so the page reloads itself after the editor saves.
+when one changed, so the page reloads itself after the editor saves. A rebuild re-composes the
+articles already collected; the sources are read again only when the settings changed.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from digest.config import Settings
-from digest.curate import curation_path
 from digest.errors import DigestError
+from digest.issue_store import IssueStore
 from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 from digest.render import builtin_template_dir, environment
 
@@ -63,16 +65,20 @@ def stamp(paths: list[Path]) -> tuple:
 
 
 class Preview:
-    """Holds the latest build and rebuilds when the curation file, config or templates change."""
+    """Holds the latest build; re-composes when the curation file or templates change, re-collects on new settings."""
 
-    def __init__(self, settings_factory: Callable[[], Settings], build: Callable[[Settings], object]):
+    def __init__(self, settings_factory: Callable[[], Settings], gather: Callable[[Settings], Any],
+                 build: Callable[[Settings, Any], Any]):
         self._settings_factory = settings_factory
-        self._build = build  # Settings -> BuildResult (digest.pipeline.build_issue with its edges bound)
+        self._gather = gather  # Settings -> Gathered (digest.pipeline.gather with its edges bound)
+        self._build = build  # (Settings, Gathered) -> BuildResult (digest.pipeline.build_issue, bound)
         self._lock = threading.Lock()
         self._stamp: tuple | None = None
         self._settings: Settings | None = None
+        self._gathered: tuple[Settings, Any] | None = None  # what was collected, and under which settings
         self.snapshot = Snapshot()
         self.builds = 0
+        self.collections = 0
 
     def watched(self) -> list[Path]:
         """The files whose change triggers a rebuild."""
@@ -82,7 +88,7 @@ class Preview:
             if settings.config_path:
                 paths.append(Path(settings.config_path))
             if self.snapshot.issue_id:
-                paths.append(curation_path(settings.out, self.snapshot.issue_id))
+                paths.append(IssueStore(settings.out).curation_path(self.snapshot.issue_id))
             if settings.templates:
                 paths += _files_under(Path(settings.templates))
         paths += _files_under(builtin_template_dir())
@@ -101,8 +107,14 @@ class Preview:
         version = previous.version + 1
         now = datetime.now(timezone.utc).strftime("%H:%M:%S UTC")
         try:
-            self._settings = self._settings_factory()
-            result = self._build(self._settings)
+            self._settings = settings = self._settings_factory()
+            if self._gathered is None or self._gathered[0] != settings:
+                # Only new settings (sources, window) need the sources again; a curation or template
+                # change re-composes what was collected.
+                self._gathered = None
+                self._gathered = (settings, self._gather(settings))
+                self.collections += 1
+            result = self._build(settings, self._gathered[1])
         except DigestError as exc:
             # Keep showing the last good issue; the page shows the error above it.
             self.snapshot = Snapshot(version, previous.issue_id, previous.html, previous.text, (), str(exc), now)

@@ -14,11 +14,11 @@ from datetime import datetime
 from pathlib import Path
 
 from digest.config import Settings
+from digest.issue_store import IssueStore
 from digest.ledger import FileLock
 from digest.send import SendSummary, send_from_settings
 from digest.tokens import secret_from_env
 from digest.week import resolve_window
-from digest.write import issue_paths
 
 log = logging.getLogger(__name__)
 
@@ -44,25 +44,23 @@ def expected_issue_id(settings: Settings, now: datetime) -> str | None:
     return resolve_window(settings.week or "current", settings.since, settings.until, settings.timezone, now).id
 
 
-def _is_built(settings: Settings, issue_id: str) -> bool:
-    return all(p.exists() for p in issue_paths(Path(settings.out), issue_id))
-
-
 def run_once(settings: Settings, fetcher, now: datetime, environ: Mapping[str, str],
              stop: threading.Event | None = None) -> RunResult:
     """Build if needed and send; the whole run holds one lock so cron overlaps do nothing."""
     secret_from_env(environ)  # fail before building when sending could not start anyway
     with FileLock(Path(settings.state_dir) / "locks" / "run.lock", "digest run"):
-        from digest.pipeline import build_issue, collect_window  # imported here: sending alone needs none of it
+        from digest.pipeline import build_issue, gather  # imported here: sending alone needs none of it
 
-        issue_id = expected_issue_id(settings, now)
+        issue_id, gathered = expected_issue_id(settings, now), None
         if issue_id is None:
             # Learn the id from the articles without building: an issue already built may be half sent,
             # and rewriting it would give the rest of the list a different issue than the first got.
-            issue_id = collect_window(settings, fetcher, now)[1].id
-        built = not _is_built(settings, issue_id)
+            # What was collected is kept, so a build that follows collects nothing twice.
+            gathered = gather(settings, fetcher, now)
+            issue_id = gathered.window.id
+        built = not IssueStore(Path(settings.out)).exists(issue_id)
         if built:
-            result = build_issue(settings, fetcher, now)
+            result = build_issue(settings, fetcher, now, gathered=gathered)
             issue_id = result.issue.id
             log.info("built %s: %s", issue_id, ", ".join(str(p) for p in result.paths))
         summary = send_from_settings(settings, issue_id, environ, now, stop=stop)

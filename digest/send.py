@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 from digest.config import Settings
 from digest.errors import ConfigError, SendError
 from digest.ledger import DEFERRED, FAILED, LEDGER_FILE, PENDING, SENDING, SENT, Ledger, issue_lock
-from digest.message import BuiltIssue, MessageFactory, load_issue, render_subject
+from digest.issue_store import BuiltIssue, load_issue
+from digest.message import MessageFactory, render_subject
 from digest.state import record_sent
 from digest.subscribers import (HARD_BOUNCE, AddressError, Subscriber, SubscriberStore, load_recipients,
                                 normalize_address)
@@ -406,7 +407,7 @@ def prepare(settings: Settings, ref: str, environ: Mapping[str, str], now: datet
                                  reply_to=settings.reply_to, list_id=settings.list_id, unsubscribe_url=base,
                                  unsubscribe_mailto=settings.unsubscribe_mailto, secret=secret, now=now)
     store = SubscriberStore.in_state_dir(settings.state_dir)
-    recipients, problems = load_recipients(settings.subscribers, store)
+    recipients, problems = load_recipients(settings.subscribers, store, now)
     return Prepared(issue, recipients, problems, factory, transport, store)
 
 
@@ -466,8 +467,7 @@ def send_from_settings(settings: Settings, ref: str, environ: Mapping[str, str],
     if summary.sent or summary.skipped:
         # The issue has gone out: its articles must not appear in a later issue (see "New since the last issue").
         # Articles left out of the email to stay under the clip have not gone out: a later issue may carry them.
-        record_sent(settings.state_dir, prep.issue.id, [a["id"] for a in prep.issue.manifest.get("articles", [])
-                                                        if a.get("placement") != "omitted"])
+        record_sent(settings.state_dir, prep.issue.id, prep.issue.record.delivered_article_ids)
     if not prep.recipients:
         prep.problems.append("no subscribers: add some with `digest subscribers add` or pass --subscribers FILE")
     summary.notes[:0] = prep.problems

@@ -13,28 +13,69 @@ import email.policy
 import html
 import json
 import logging
+import os
 import re
-import socketserver
-from collections.abc import Callable, Iterable
+import time
+import wsgiref.util
+from datetime import datetime, timedelta, timezone
+from collections.abc import Callable, Iterable, Mapping
 from email.parser import BytesParser
 from pathlib import Path
 from urllib.parse import parse_qs
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from digest.config import Settings
+from digest.http_server import HttpServer, ServerLimits
+from digest.issue_store import IssueStore
 from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
-from digest.subscribers import UNSUBSCRIBED, SubscriberStore
-from digest.tokens import verify_token
+from digest.signup import Signup, form_fields
+from digest.addresses import Subscriber
+from digest.subscribers import PAUSED, UNSUBSCRIBED, SubscriberStore
+from digest.tokens import Secrets, verify_confirm_token, verify_token
+from digest.transport import make_transport
 
 log = logging.getLogger(__name__)
 
 StartResponse = Callable[..., object]
 _ISSUE_PAGE = re.compile(r"^/(?:web/)?([0-9A-Za-z][0-9A-Za-z_-]{0,63})(?:\.html)?$")
 _MAX_BODY = 4096
+_MAX_FORM = 8192
+PAUSE_DAYS = 30
+_TOKEN_PATH = re.compile(r"^(/(?:u|confirm|pause)/)[^/?]+")
 _PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
 _ISSUE_CSP = "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; font-src https:; frame-ancestors 'none'"
 _BASE_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer")]
 INVALID_LINK = "This link is not valid."
+
+
+def read_inside(root: Path, name: str) -> bytes | None:
+    """The bytes of regular file `name` under `root`, or None; a symlink leading out of root is refused."""
+    try:
+        base = root.resolve(strict=True)
+        target = (root / name).resolve(strict=True)
+        if not target.is_relative_to(base) or not target.is_file():
+            return None
+        return target.read_bytes()
+    except (OSError, RuntimeError):
+        return None
+
+
+def _read_body(environ: dict, limit: int) -> bytes:
+    try:
+        length = min(int(environ.get("CONTENT_LENGTH") or 0), limit)
+    except ValueError:
+        length = 0
+    return environ["wsgi.input"].read(length) if length > 0 else b""
+
+
+def signup_form(action: str, button: str) -> str:
+    """The signup form's markup; `action` is the /subscribe URL (absolute when embedded elsewhere)."""
+    return (f'<form method="post" action="{html.escape(action, quote=True)}">'
+            '<label>Email <input type="email" name="email" required autocomplete="email"></label> '
+            '<label>Name <input type="text" name="name" autocomplete="name"></label>'
+            # The honeypot: hidden from people (and from screen readers), filled in by bots.
+            '<div style="position:absolute;left:-5000px" aria-hidden="true">'
+            '<input type="text" name="website" tabindex="-1" autocomplete="off"></div> '
+            f'<button type="submit">{html.escape(button)}</button></form>')
 
 
 def _page(title: str, body: str, lang: str = "en") -> bytes:
@@ -62,16 +103,27 @@ def is_one_click(content_type: str, body: bytes) -> bool:
 class ArchiveApp:
     """The WSGI application; one instance serves every request (it keeps no per-request state)."""
 
-    def __init__(self, settings: Settings, secret: bytes, store: SubscriberStore | None = None):
+    def __init__(self, settings: Settings, secret: Secrets, store: SubscriberStore | None = None,
+                 environ: Mapping[str, str] | None = None):
         self.settings = settings
-        self.secret = secret
+        # Signing uses the first secret; every one of them verifies (rotation, see digest.tokens).
+        self.secrets = [secret] if isinstance(secret, bytes) else list(secret)
+        self.secret = self.secrets[0]
         self.store = store or SubscriberStore.in_state_dir(settings.state_dir)
         self.name = settings.name
+        self.signup: Signup | None = None
+        if settings.signup_enabled:
+            env = dict(os.environ if environ is None else environ)
+            self.signup = Signup(settings, self.secrets, self.store,
+                                 lambda: make_transport(settings.smtp, Path(settings.outbox) / "confirmations", env))
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         path = environ.get("PATH_INFO", "/") or "/"
         status, headers, body = self.route(method, path, environ)
+        # Tokens are cut out of the logged path: they are as good as the address they carry.
+        log.info("%s %s %s %s", environ.get("REMOTE_ADDR", "-"), method, _TOKEN_PATH.sub(r"\1…", path),
+                 status.split(" ", 1)[0])
         headers = _BASE_HEADERS + headers + [("Content-Length", str(len(body)))]
         start_response(status, headers)
         return [b"" if method == "HEAD" else body]
@@ -83,6 +135,16 @@ class ArchiveApp:
             if method == "POST":
                 return self.unsubscribe(path[3:], environ)
             return self.confirm(path[3:]) if read else self._not_allowed("GET, HEAD, POST")
+        if path.startswith("/pause/"):
+            return self.pause(path[7:], environ) if method == "POST" else self._not_allowed("POST")
+        if path == "/subscribe" and self.signup is not None:
+            if method == "POST":
+                return self.subscribe(environ)
+            return self.subscribe_form() if read else self._not_allowed("GET, HEAD, POST")
+        if path.startswith("/confirm/") and self.signup is not None:
+            if method == "POST":
+                return self.confirmed(path[9:])
+            return self.confirm_page(path[9:]) if read else self._not_allowed("GET, HEAD, POST")
         if not read:
             return self._not_allowed("GET, HEAD")
         if path in ("/", "/index.html"):
@@ -113,24 +175,94 @@ class ArchiveApp:
 
     def confirm(self, token: str) -> tuple[str, list[tuple[str, str]], bytes]:
         """The confirmation page: one button that POSTs the one-click body to the same URL."""
-        address = verify_token(token, self.secret)
+        address = verify_token(token, self.secrets)
         if address is None:
             return self._invalid()
         body = (f"<h1>Unsubscribe from {html.escape(self.name)}?</h1>"
                 f"<p>{html.escape(address)} will receive no more issues.</p>"
                 f'<form method="post" action="{html.escape(token, quote=True)}">'  # relative: fine behind a prefix
                 '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
-                '<button type="submit">Unsubscribe</button></form>')
+                '<button type="submit">Unsubscribe</button></form>'
+                # Pausing instead: one click too (relative to /u/TOKEN, so fine behind a prefix).
+                f'<form method="post" action="../pause/{html.escape(token, quote=True)}">'
+                f'<button type="submit">{html.escape(self.settings.labels.pause)}</button></form>')
         return self._html("200 OK", _page("Unsubscribe", body), extra=[("Cache-Control", "no-store")])
+
+    def pause(self, token: str, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
+        """POST /pause/TOKEN (the unsubscribe token): no issues for PAUSE_DAYS days, then mail resumes."""
+        address = verify_token(token, self.secrets)
+        _read_body(environ, _MAX_BODY)
+        if address is None:
+            return self._invalid()
+        until = datetime.now(timezone.utc) + timedelta(days=PAUSE_DAYS)
+        if not self.store.set_status(address, PAUSED, "pause-link", paused_until=until):
+            # Not on the stored list (a CSV list): record the pause so it holds there too.
+            self.store.add(Subscriber(address), status=PAUSED, source="pause-link")
+            self.store.set_status(address, PAUSED, "pause-link", paused_until=until)
+        text = self.settings.labels.paused.format(date=until.date().isoformat())
+        return self._html("200 OK", _page(self.settings.labels.pause, f"<h1>{html.escape(text)}</h1>"),
+                          extra=[("Cache-Control", "no-store")])
+
+    def subscribe_form(self, note: str = "") -> tuple[str, list[tuple[str, str]], bytes]:
+        """The signup form (the same markup as the embeddable snippet in docs/subscribers.md)."""
+        return self._html("200 OK", _page(self.settings.labels.subscribe, f"<h1>{html.escape(self.name)}</h1>"
+                                          + note + signup_form("subscribe", self.settings.labels.subscribe)))
+
+    def subscribe(self, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
+        """A signup request, as a form post (an HTML answer) or a JSON object (a JSON answer)."""
+        assert self.signup is not None
+        raw = _read_body(environ, _MAX_FORM)
+        wants_json = environ.get("CONTENT_TYPE", "").lower().startswith("application/json")
+        email_, name, honeypot = form_fields(raw, wants_json)
+        result = self.signup.request(email_, name, honeypot, environ.get("REMOTE_ADDR", ""), self._base(environ))
+        status = {"accepted": "202 Accepted", "invalid": "400 Bad Request", "limited": "429 Too Many Requests"}
+        text = {"accepted": self.settings.labels.check_inbox, "invalid": f"Not a valid address: {result.detail}",
+                "limited": "Too many requests: please try again later."}[result.outcome]
+        extra = [("Cache-Control", "no-store")] + ([("Retry-After", "3600")] if result.outcome == "limited" else [])
+        if wants_json:
+            body = json.dumps({"status": result.outcome, "message": text}).encode("utf-8")
+            return status[result.outcome], [("Content-Type", "application/json"), *extra], body
+        note = f"<p role=\"status\">{html.escape(text)}</p>"
+        page = _page(self.settings.labels.subscribe, f"<h1>{html.escape(self.name)}</h1>{note}")
+        return self._html(status[result.outcome], page, extra=extra)
+
+    def _base(self, environ: dict) -> str:
+        if self.settings.unsubscribe_url:
+            return self.settings.unsubscribe_url
+        return wsgiref.util.application_uri(environ)
+
+    def confirm_page(self, token: str) -> tuple[str, list[tuple[str, str]], bytes]:
+        """GET /confirm/TOKEN: a button that POSTs (a link scanner's GET confirms nothing)."""
+        assert self.signup is not None
+        if verify_confirm_token(token, self.secrets, time.time()) is None:
+            return self._invalid()
+        labels = self.settings.labels
+        body = (f"<h1>{html.escape(labels.confirm_subject.format(name=self.name))}</h1>"
+                f'<form method="post" action="{html.escape(token, quote=True)}">'
+                f'<button type="submit">{html.escape(labels.confirm_button)}</button></form>')
+        return self._html("200 OK", _page(labels.confirm_button, body), extra=[("Cache-Control", "no-store")])
+
+    def confirmed(self, token: str) -> tuple[str, list[tuple[str, str]], bytes]:
+        """POST /confirm/TOKEN: the address becomes active; a link to the latest issue follows."""
+        assert self.signup is not None
+        if self.signup.confirm(token) is None:
+            return self._invalid()
+        labels = self.settings.labels
+        latest = self._listed()[:1]
+        link = ""
+        if latest:
+            web = self.settings.web_url.rstrip("/")
+            href = f"{web}/{latest[0][0]}.html" if web.startswith(("https://", "http://")) else \
+                f"../web/{latest[0][0]}.html"
+            link = f'<p><a href="{html.escape(href, quote=True)}">{html.escape(labels.latest_issue)}</a></p>'
+        body = f"<h1>{html.escape(labels.confirmed.format(name=self.name))}</h1>{link}"
+        return self._html("200 OK", _page(labels.confirmed.format(name=self.name), body),
+                          extra=[("Cache-Control", "no-store")])
 
     def unsubscribe(self, token: str, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
         """RFC 8058 one-click: suppress the address at once and answer 200."""
-        address = verify_token(token, self.secret)
-        try:
-            length = min(int(environ.get("CONTENT_LENGTH") or 0), _MAX_BODY)
-        except ValueError:
-            length = 0
-        raw = environ["wsgi.input"].read(length) if length > 0 else b""
+        address = verify_token(token, self.secrets)
+        raw = _read_body(environ, _MAX_BODY)
         if address is None or not is_one_click(environ.get("CONTENT_TYPE", ""), raw):
             return self._invalid()
         if self.store.suppress(address, UNSUBSCRIBED, "one-click"):
@@ -139,68 +271,56 @@ class ArchiveApp:
                 f"{html.escape(self.name)}.</p>")
         return self._html("200 OK", _page("Unsubscribed", body), extra=[("Cache-Control", "no-store")])
 
-    def _manifests(self) -> list[dict]:
-        out = []
-        for path in sorted(Path(self.settings.out).glob("*.json"), reverse=True):
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            if isinstance(data, dict) and path.with_suffix(".html").exists():
-                out.append({"id": path.stem, "title": str(data.get("title") or path.stem),
-                            "preheader": str(data.get("preheader") or "")})
-        return out
+    def _listed(self) -> list[tuple[str, str, str]]:
+        """(id, title, preheader) of every built issue, newest first (unreadable files are left out)."""
+        found, _ = IssueStore(Path(self.settings.out)).records()
+        return [(s.record.id, s.record.title or s.record.id, s.record.preheader) for s in found
+                if s.path.with_suffix(".html").exists()]
 
     def feed(self) -> tuple[str, list[tuple[str, str]], bytes]:
         """The archive's Atom feed, as the build wrote it."""
-        try:
-            body = (Path(self.settings.out) / "feed.xml").read_bytes()
-        except OSError:
+        body = read_inside(Path(self.settings.out), "feed.xml")
+        if body is None:
             return self._html("404 Not Found", _page("Not found", "<h1>No feed yet</h1>"))
         return "200 OK", [("Content-Type", "application/atom+xml; charset=utf-8")], body
 
     def index(self) -> tuple[str, list[tuple[str, str]], bytes]:
         """The archive's index.html as built, or a plain list of the built issues, newest first."""
-        try:
-            return self._html("200 OK", (Path(self.settings.out) / "index.html").read_bytes(), csp=_ISSUE_CSP)
-        except OSError:
-            pass
-        items = "".join(f'<li><a href="web/{html.escape(m["id"])}.html">{html.escape(m["title"])}</a>'
-                        f'<br><small>{html.escape(m["preheader"])}</small></li>' for m in self._manifests())
+        built = read_inside(Path(self.settings.out), "index.html")
+        if built is not None:
+            return self._html("200 OK", built, csp=_ISSUE_CSP)
+        items = "".join(f'<li><a href="web/{html.escape(issue_id)}.html">{html.escape(title)}</a>'
+                        f'<br><small>{html.escape(preheader)}</small></li>'
+                        for issue_id, title, preheader in self._listed())
         body = f"<h1>{html.escape(self.name)}</h1>" + (f"<ul>{items}</ul>" if items else "<p>No issues yet.</p>")
         return self._html("200 OK", _page(self.name, body))
 
     def issue(self, issue_id: str) -> tuple[str, list[tuple[str, str]], bytes]:
         """The issue's web version; failing that, the email with its per-recipient parts neutralized."""
         out = Path(self.settings.out)
+        web = read_inside(out / "web", f"{issue_id}.html")
+        if web is not None:
+            return self._html("200 OK", web, csp=_ISSUE_CSP)
         try:
-            return self._html("200 OK", (out / "web" / f"{issue_id}.html").read_bytes(), csp=_ISSUE_CSP)
-        except OSError:
-            pass
-        path = out / f"{issue_id}.html"
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            text = (read_inside(out, f"{issue_id}.html") or b"").decode("utf-8")
+        except UnicodeDecodeError:
+            text = ""
+        if not text:
             return self._html("404 Not Found", _page("Not found", "<h1>No such issue</h1>"))
         unsubscribe = self.settings.unsubscribe_url.rstrip("/") + "/unsubscribe"
         text = text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe).replace(RECIPIENT_NAME_PLACEHOLDER, "")
         return self._html("200 OK", text.encode("utf-8"), csp=_ISSUE_CSP)
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """Request log through logging, with unsubscribe tokens cut out of the path."""
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base class's name)
-        log.info("%s %s", self.address_string(), re.sub(r"/u/[^ ?]+", "/u/…", format % args))
-
-
-class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
-    """wsgiref's server, one thread per request, so a slow client blocks nobody."""
-
-    daemon_threads = True
+def limits_from(settings: Settings) -> ServerLimits:
+    """The server's limits from the [serve] settings."""
+    return ServerLimits(threads=settings.serve_threads, timeout=settings.serve_timeout,
+                        max_body=settings.serve_max_body, backlog=settings.serve_backlog,
+                        connection_limit=settings.serve_connection_limit,
+                        trusted_proxy=settings.serve_trusted_proxy)
 
 
-def make_http_server(settings: Settings, secret: bytes, host: str, port: int) -> ThreadingWSGIServer:
+def make_http_server(settings: Settings, secret: Secrets, host: str, port: int,
+                     environ: Mapping[str, str] | None = None) -> HttpServer:
     """A ready (bound) server; port 0 picks a free port (see server.server_port)."""
-    return make_server(host, port, ArchiveApp(settings, secret), server_class=ThreadingWSGIServer,
-                       handler_class=_QuietHandler)
+    return HttpServer(ArchiveApp(settings, secret, environ=environ), host, port, limits_from(settings))

@@ -10,13 +10,12 @@ issue carried. Before any issue has been recorded there is no carry-over.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from digest.errors import ConfigError
+from digest.files import atomic_write
 from digest.models import Article, Skip
 
 STATE_FILE = "sent-articles.json"
@@ -57,15 +56,7 @@ def record_sent(state_dir: Path, issue_id: str, article_ids: Iterable[str]) -> N
     issues[issue_id] = sorted(set(article_ids))
     path = _path(state_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".sent-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump({"version": 1, "issues": dict(sorted(issues.items()))}, out, indent=1)
-            out.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, json.dumps({"version": 1, "issues": dict(sorted(issues.items()))}, indent=1) + "\n")
 
 
 def new_since_last(articles: Sequence[Article], sent_ids: set[str], window_start: datetime,

@@ -1,21 +1,23 @@
 """`digest status`: the week's issue at a glance: built, curated, sent to how many, what is left.
 
-Reads only: the issue's files, its curation file, the delivery ledger and the subscriber list.
+Reads only: the issue's record, its curation file, the delivery ledger and the subscriber list.
 Nothing is created, so status can run before anything else has.
 """
 
 from __future__ import annotations
 
-import json
+import shlex
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from digest.config import Settings
-from digest.curate import curation_path, is_edited, parse_curation
-from digest.errors import ConfigError, DigestError
+from digest.curate import is_edited, parse_curation
+from digest.errors import DigestError
 from digest.week import resolve_window
-from digest.write import issue_paths
+
+DEFAULT_OUT = Path("issues")  # the build's default folder: suggestions name any other with --out
+from digest.issue_store import IssueStore
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,14 @@ class WeekStatus:
     web_version: bool
     delivery: Delivery | None
     latest_built: str | None  # the newest issue on disk, when it is not this one
+    out_option: str = ""  # " --out FOLDER" when the issues folder is not the default one
+    explicit: bool = True  # a window was asked for (else the default: the latest issue built)
+    warnings: tuple[str, ...] = ()  # files in the issues folder that are not readable issues
+
+    @property
+    def issue_ref(self) -> str:
+        """How `digest send` names this issue: its id, or its manifest's path outside the default folder."""
+        return f"{shlex.quote(str(self.curation_file.with_suffix('.json')))}" if self.out_option else self.issue_id
 
 
 def delivery_status(settings: Settings, issue_id: str) -> Delivery | None:
@@ -66,7 +76,7 @@ def delivery_status(settings: Settings, issue_id: str) -> Delivery | None:
     if store_path.is_file():
         store = SubscriberStore(store_path)
         suppressed = store.suppressed_keys()
-        recipients = store.all() if settings.subscribers is None else []
+        recipients = store.receiving(with_suppressed=True) if settings.subscribers is None else []
     else:
         recipients = []
     if settings.subscribers is not None:
@@ -78,34 +88,30 @@ def delivery_status(settings: Settings, issue_id: str) -> Delivery | None:
                     in_doubt=plan.in_doubt, failed=plan.failed_before, suppressed=plan.suppressed)
 
 
-def _latest_built(out: Path) -> str | None:
-    ids = []
-    for path in Path(out).glob("*.json"):
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(manifest, dict) and manifest.get("id") == path.stem and "week" in manifest:
-            ids.append((str(manifest["week"].get("start", "")), path.stem))
-    return max(ids)[1] if ids else None
+def window_options(issue_id: str) -> str:
+    """The options that name an issue's window: --week for an ISO week, else --since and --until."""
+    since, sep, until = issue_id.partition("--")
+    return f"--since {since} --until {until}" if sep else f"--week {issue_id}"
 
 
 def week_status(settings: Settings, now: datetime) -> WeekStatus:
-    """The status of the settings' week (default: the current week) read from disk."""
-    choice = settings.week_choice
-    if choice == "latest":  # the newest article's week (the sample's): the newest issue built
-        choice = _latest_built(Path(settings.out)) or "current"
-    window = resolve_window(choice, settings.since, settings.until, settings.timezone, now)
-    html_path, _, json_path = issue_paths(Path(settings.out), window.id)
+    """The status of the settings' window; with none given, of the latest issue built (else the current week)."""
+    store = IssueStore(Path(settings.out))
+    found, warnings = store.records()  # stray JSON files are skipped with a warning
+    latest = found[0] if found else None
+    explicit = bool(settings.since or settings.until) or settings.week.strip().lower() not in ("", "latest")
+    if latest is not None and not explicit:
+        window = latest.record.week
+    else:
+        choice = "current" if settings.week_choice == "latest" else settings.week_choice
+        window = resolve_window(choice, settings.since, settings.until, settings.timezone, now)
     built_at, articles = None, 0
-    if json_path.is_file():
-        built_at = datetime.fromtimestamp(json_path.stat().st_mtime, timezone.utc)
-        try:
-            articles = len(json.loads(json_path.read_text(encoding="utf-8")).get("articles", ()))
-        except (OSError, ValueError, AttributeError):
-            raise ConfigError(f"{json_path}: not a valid issue manifest; rebuild it with digest build") from None
-    path = curation_path(Path(settings.out), window.id)
-    curated, edits, error = False, (), ""
+    if store.paths(window.id).json.is_file():
+        stored = store.load_record(window.id)  # a damaged manifest stops here with one line
+        built_at, articles = stored.updated, len(stored.record.articles)
+    path = store.curation_path(window.id)
+    edits: tuple[str, ...] = ()
+    curated, error = False, ""
     if path.is_file():
         text = path.read_text(encoding="utf-8")
         curated = is_edited(text)
@@ -113,13 +119,15 @@ def week_status(settings: Settings, now: datetime) -> WeekStatus:
             edits = tuple(parse_curation(text, str(path)).edits())
         except DigestError as exc:
             error = str(exc)
-    latest = _latest_built(Path(settings.out))
+    latest_id = latest.record.id if latest else None
     return WeekStatus(
         issue_id=window.id, built_at=built_at, articles=articles, curation_file=path,
         curation_exists=path.is_file(), curated=curated, edits=edits, curation_error=error,
-        web_version=(Path(settings.out) / "web" / f"{window.id}.html").is_file(),
+        web_version=store.web_path(window.id).is_file(),
         delivery=delivery_status(settings, window.id) if built_at else None,
-        latest_built=latest if latest != window.id else None,
+        latest_built=latest_id if latest_id != window.id else None,
+        out_option="" if Path(settings.out) == DEFAULT_OUT else f" --out {shlex.quote(str(settings.out))}",
+        explicit=explicit, warnings=tuple(warnings),
     )
 
 
@@ -127,7 +135,8 @@ def next_steps(status: WeekStatus) -> list[str]:
     """What is left to do for the issue, in order."""
     steps = []
     if status.built_at is None:
-        steps.append(f"build it: digest build --week {status.issue_id}")
+        window = f" {window_options(status.issue_id)}" if status.explicit else ""
+        steps.append(f"build it: digest build{window}{status.out_option}")
         return steps
     if status.curation_error:
         steps.append(f"fix the curation file: {status.curation_error}")
@@ -137,9 +146,9 @@ def next_steps(status: WeekStatus) -> list[str]:
     if delivery is None or delivery.recipients == 0 and delivery.sent == 0:
         steps.append("add subscribers: digest subscribers add EMAIL")
     elif delivery.to_send or delivery.in_doubt:
-        steps.append(f"send to {delivery.to_send + delivery.in_doubt} recipient(s): digest send {status.issue_id}")
+        steps.append(f"send to {delivery.to_send + delivery.in_doubt} recipient(s): digest send {status.issue_ref}")
     if delivery and delivery.failed:
-        steps.append(f"{delivery.failed} failed permanently: digest send {status.issue_id} --retry-failed to try again")
+        steps.append(f"{delivery.failed} failed permanently: digest send {status.issue_ref} --retry-failed to try again")
     return steps
 
 
@@ -168,5 +177,6 @@ def format_status(status: WeekStatus) -> str:
     lines.append("Left to do:" if steps else "Nothing left to do for this issue.")
     lines += [f"  - {step}" for step in steps]
     if status.latest_built:
-        lines.append(f"(latest built issue: {status.latest_built}; see it with --week {status.latest_built})")
+        lines.append(f"(latest built issue: {status.latest_built}; see it with: "
+                     f"digest status {window_options(status.latest_built)}{status.out_option})")
     return "\n".join(lines)

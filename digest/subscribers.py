@@ -1,4 +1,11 @@
-"""Subscribers from a CSV file or the SQLite list, and the suppression list both always honour."""
+"""Subscribers from a CSV file or the SQLite list, each address's status, and the suppression list.
+
+Every address on the list has a status: `unconfirmed` (signed up, link not yet followed),
+`active`, or `paused` until a date; a suppression (unsubscribe, bounce, complaint, removal)
+overrides it and records its reason, source and time. Only active addresses, and paused ones
+whose date has passed, receive issues. The database carries its schema version in
+`PRAGMA user_version`; an older list is migrated in place when opened.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +13,13 @@ import csv
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from email_validator import EmailNotValidError, validate_email
-
+from digest.addresses import AddressError, Subscriber, clean_name, dedupe, normalize_address
 from digest.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -22,53 +28,13 @@ STORE_FILE = "subscribers.sqlite"
 HARD_BOUNCE = "hard-bounce"
 UNSUBSCRIBED = "unsubscribed"
 REMOVED = "removed"
+COMPLAINT = "complaint"
+SOFT_BOUNCE = "soft-bounce"
+UNCONFIRMED, ACTIVE, PAUSED, SUPPRESSED = "unconfirmed", "active", "paused", "suppressed"
+STATUSES = (UNCONFIRMED, ACTIVE, PAUSED, SUPPRESSED)
+SCHEMA_VERSION = 2
 
-
-class AddressError(ValueError):
-    """An address that is not a deliverable email address (the message says why)."""
-
-
-@dataclass(frozen=True)
-class Subscriber:
-    """One recipient: normalized address, display name and optional attributes."""
-
-    email: str
-    name: str = ""
-    attributes: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
-
-    @property
-    def key(self) -> str:
-        """The case-insensitive identity used for deduplication, the ledger and suppression."""
-        return self.email.lower()
-
-
-def normalize_address(raw: str) -> str:
-    """The normalized address (syntax only, no DNS), or AddressError with the reason."""
-    text = (raw or "").strip()
-    if not text:
-        raise AddressError("empty address")
-    try:
-        result = validate_email(text, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError as exc:
-        raise AddressError(str(exc)) from None
-    # The ASCII form (punycode domain) goes into SMTP envelopes and headers unchanged.
-    return result.ascii_email or result.normalized
-
-
-def _clean_name(value: str | None) -> str:
-    # Names end up in headers: control characters (CR/LF included) never survive.
-    return " ".join("".join(c if c.isprintable() else " " for c in (value or "")).split())
-
-
-def dedupe(subscribers: Iterable[Subscriber]) -> list[Subscriber]:
-    """Keep the first occurrence of each address, compared case-insensitively."""
-    seen: set[str] = set()
-    out = []
-    for sub in subscribers:
-        if sub.key not in seen:
-            seen.add(sub.key)
-            out.append(sub)
-    return out
+__all__ = ["AddressError", "Subscriber", "clean_name", "dedupe", "normalize_address"]  # re-exported
 
 
 def _delimiter(sample: str) -> str:
@@ -113,7 +79,7 @@ def read_csv(path: Path) -> tuple[list[Subscriber], list[str]]:
             continue
         first_line[email.lower()] = line
         extra = {k: v for k, v in fields.items() if k not in ("email", "name") and k}
-        subscribers.append(Subscriber(email, _clean_name(fields.get("name")), extra))
+        subscribers.append(Subscriber(email, clean_name(fields.get("name")), extra))
     return subscribers, problems
 
 
@@ -121,26 +87,85 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def _stamp(when: datetime | None) -> str:
+    return (when or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One address as the list sees it: its status and, when suppressed, why, by what, and when."""
+
+    email: str
+    name: str
+    status: str
+    reason: str | None
+    source: str
+    changed_at: str
+    paused_until: str | None = None
+
+    def as_json(self) -> dict[str, str | None]:
+        """The documented JSON form (see docs/subscribers.md)."""
+        return {"email": self.email, "name": self.name, "status": self.status, "reason": self.reason,
+                "source": self.source or None, "changed_at": self.changed_at or None,
+                "paused_until": self.paused_until}
+
+
+_CREATE = """
+CREATE TABLE IF NOT EXISTS subscribers (
+    key TEXT PRIMARY KEY, email TEXT NOT NULL, name TEXT NOT NULL DEFAULT '',
+    attributes TEXT NOT NULL DEFAULT '{}', added_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'active', paused_until TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT '', changed_at TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS suppressions (
+    key TEXT PRIMARY KEY, email TEXT NOT NULL, reason TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '', at TEXT NOT NULL, source TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS soft_bounces (key TEXT PRIMARY KEY, count INTEGER NOT NULL, last_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS confirmations (key TEXT PRIMARY KEY, sent_at TEXT NOT NULL);
+"""
+# Version 1 (no user_version set) had subscribers and suppressions without status, source or times.
+_FROM_V1 = """
+ALTER TABLE subscribers ADD COLUMN status TEXT NOT NULL DEFAULT 'active';
+ALTER TABLE subscribers ADD COLUMN paused_until TEXT NOT NULL DEFAULT '';
+ALTER TABLE subscribers ADD COLUMN source TEXT NOT NULL DEFAULT '';
+ALTER TABLE subscribers ADD COLUMN changed_at TEXT NOT NULL DEFAULT '';
+UPDATE subscribers SET changed_at = added_at, source = 'list';
+ALTER TABLE suppressions ADD COLUMN source TEXT NOT NULL DEFAULT '';
+UPDATE suppressions SET source = CASE reason WHEN 'hard-bounce' THEN 'smtp' WHEN 'removed' THEN 'cli'
+    WHEN 'unsubscribed' THEN 'one-click' ELSE '' END;
+"""
+
+
 class SubscriberStore:
     """The SQLite subscriber list and suppression list under the state directory."""
 
     def __init__(self, path: Path):
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as db, db:
-            db.executescript(
-                """
-                CREATE TABLE IF NOT EXISTS subscribers (
-                    key TEXT PRIMARY KEY, email TEXT NOT NULL, name TEXT NOT NULL DEFAULT '',
-                    attributes TEXT NOT NULL DEFAULT '{}', added_at TEXT NOT NULL);
-                CREATE TABLE IF NOT EXISTS suppressions (
-                    key TEXT PRIMARY KEY, email TEXT NOT NULL, reason TEXT NOT NULL,
-                    detail TEXT NOT NULL DEFAULT '', at TEXT NOT NULL);
-                """
-            )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with closing(self._connect()) as db, db:
+                self._migrate(db)
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"{path}: not a readable subscriber list ({exc}); restore it from a backup, "
+                              "or move it aside to start an empty list") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot open the subscriber list ({exc.strerror or exc})") from None
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise ConfigError(f"{self.path}: made by a newer digest (schema {version}); upgrade digest")
+        if version == SCHEMA_VERSION:
+            return
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        columns = {row[1] for row in db.execute("PRAGMA table_info(subscribers)")}
+        if "subscribers" in tables and "status" not in columns:
+            log.info("%s: adding statuses to the subscriber list", self.path)
+            db.executescript("BEGIN;" + _FROM_V1 + _CREATE + f"PRAGMA user_version = {SCHEMA_VERSION};COMMIT;")
+        else:
+            db.executescript("BEGIN;" + _CREATE + f"PRAGMA user_version = {SCHEMA_VERSION};COMMIT;")
 
     @classmethod
-    def in_state_dir(cls, state_dir: Path) -> "SubscriberStore":
+    def in_state_dir(cls, state_dir: Path) -> SubscriberStore:
         """The store kept in the configured state directory."""
         return cls(Path(state_dir) / STORE_FILE)
 
@@ -149,16 +174,63 @@ class SubscriberStore:
         db.execute("PRAGMA journal_mode=WAL")
         return db
 
-    def add(self, subscriber: Subscriber) -> bool:
-        """Add or update a subscriber; True when the address is new to the list."""
+    def add(self, subscriber: Subscriber, status: str = ACTIVE, source: str = "cli") -> bool:
+        """Add or update a subscriber; True when the address is new to the list.
+
+        An existing address keeps its status, except that an editor's add (status active)
+        confirms an unconfirmed one.
+        """
         with closing(self._connect()) as db, db:
-            known = db.execute("SELECT 1 FROM subscribers WHERE key=?", (subscriber.key,)).fetchone()
-            db.execute(
-                "INSERT INTO subscribers (key, email, name, attributes, added_at) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT(key) DO UPDATE SET name=excluded.name, attributes=excluded.attributes",
-                (subscriber.key, subscriber.email, subscriber.name, json.dumps(subscriber.attributes), _now()),
-            )
-        return known is None
+            return self._upsert(db, subscriber, status, source, _now())
+
+    def _upsert(self, db: sqlite3.Connection, subscriber: Subscriber, status: str, source: str, now: str) -> bool:
+        cur = db.execute(
+            "INSERT INTO subscribers (key, email, name, attributes, added_at, status, source, changed_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
+            (subscriber.key, subscriber.email, subscriber.name, json.dumps(subscriber.attributes), now, status,
+             source, now),
+        )
+        if cur.rowcount:
+            return True
+        db.execute("UPDATE subscribers SET name=?, attributes=? WHERE key=?",
+                   (subscriber.name, json.dumps(subscriber.attributes), subscriber.key))
+        if status == ACTIVE:
+            db.execute("UPDATE subscribers SET status=?, source=?, changed_at=? WHERE key=? AND status=?",
+                       (ACTIVE, source, now, subscriber.key, UNCONFIRMED))
+        return False
+
+    def add_unconfirmed(self, subscriber: Subscriber, source: str = "signup") -> bool:
+        """Put a signup on the list as unconfirmed; an address already there is left as it is."""
+        now = _now()
+        with closing(self._connect()) as db, db:
+            return db.execute(
+                "INSERT INTO subscribers (key, email, name, attributes, added_at, status, source, changed_at)"
+                " VALUES (?, ?, ?, '{}', ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
+                (subscriber.key, subscriber.email, subscriber.name, now, UNCONFIRMED, source, now),
+            ).rowcount > 0
+
+    def set_status(self, email: str, status: str, source: str, paused_until: datetime | None = None) -> bool:
+        """Change an address's status (active, unconfirmed or paused until a date); True when it is listed."""
+        until = _stamp(paused_until) if status == PAUSED and paused_until else ""
+        with closing(self._connect()) as db, db:
+            return db.execute("UPDATE subscribers SET status=?, paused_until=?, source=?, changed_at=? WHERE key=?",
+                              (status, until, source, _now(), email.lower())).rowcount > 0
+
+    def status(self, email: str, now: datetime | None = None) -> str | None:
+        """The address's status now (suppressed wins), or None when it is unknown."""
+        for entry in self.entries(now, only=email.lower()):
+            return entry.status
+        return None
+
+    def claim_confirmation(self, email: str, interval: float, now: float) -> bool:
+        """True (and the time recorded) when no confirmation mail went to the address in `interval` s."""
+        with closing(self._connect()) as db, db:
+            db.execute("BEGIN IMMEDIATE")  # two requests at once cannot both claim it
+            row = db.execute("SELECT sent_at FROM confirmations WHERE key=?", (email.lower(),)).fetchone()
+            if row and now - float(row[0]) < interval:
+                return False
+            db.execute("INSERT OR REPLACE INTO confirmations (key, sent_at) VALUES (?, ?)", (email.lower(), str(now)))
+            return True
 
     def contains(self, email: str) -> bool:
         """True when the address is on the list."""
@@ -171,23 +243,63 @@ class SubscriberStore:
             return db.execute("DELETE FROM subscribers WHERE key=?", (email.lower(),)).rowcount > 0
 
     def all(self) -> list[Subscriber]:
-        """Every subscriber on the list, in the order they were added."""
+        """Every subscriber on the list whatever its status, in the order they were added."""
         with closing(self._connect()) as db:
             rows = db.execute("SELECT email, name, attributes FROM subscribers ORDER BY added_at, rowid").fetchall()
         return [Subscriber(e, n, json.loads(a)) for e, n, a in rows]
 
-    def suppress(self, email: str, reason: str, detail: str = "") -> bool:
+    def receiving(self, now: datetime | None = None, with_suppressed: bool = False) -> list[Subscriber]:
+        """The subscribers an issue goes to: active, or paused until a time already past; not suppressed
+        (unless `with_suppressed`, for counting them)."""
+        unsuppressed = "" if with_suppressed else " AND key NOT IN (SELECT key FROM suppressions)"
+        with closing(self._connect()) as db:
+            rows = db.execute(
+                "SELECT email, name, attributes FROM subscribers WHERE (status=? OR (status=? AND paused_until<=?))"
+                f"{unsuppressed} ORDER BY added_at, rowid", (ACTIVE, PAUSED, _stamp(now))).fetchall()
+        return [Subscriber(e, n, json.loads(a)) for e, n, a in rows]
+
+    def held_keys(self, now: datetime | None = None) -> set[str]:
+        """Addresses that asked for a pause still running (honoured for a CSV list too)."""
+        with closing(self._connect()) as db:
+            return {k for (k,) in db.execute("SELECT key FROM subscribers WHERE status=? AND paused_until>?",
+                                             (PAUSED, _stamp(now)))}
+
+    def entries(self, now: datetime | None = None, only: str | None = None) -> list[Entry]:
+        """Every known address (listed or suppressed) with its status now, in the order they appeared."""
+        stamp = _stamp(now)
+        where = "WHERE key=?" if only else ""
+        args = (only,) if only else ()
+        with closing(self._connect()) as db:
+            listed = db.execute(f"SELECT key, email, name, status, paused_until, source, changed_at, added_at "
+                                f"FROM subscribers {where} ORDER BY added_at, rowid", args).fetchall()
+            blocked = {row[0]: row[1:] for row in db.execute(
+                f"SELECT key, email, reason, source, at FROM suppressions {where} ORDER BY at, rowid", args)}
+        out = []
+        for key, email, name, status, until, source, changed, added in listed:
+            if key in blocked:
+                _, reason, by, at = blocked.pop(key)
+                out.append(Entry(email, name, SUPPRESSED, reason, by, at))
+            elif status == PAUSED and until and until <= stamp:
+                out.append(Entry(email, name, ACTIVE, None, source, until))  # the pause is over
+            else:
+                out.append(Entry(email, name, status, None, source, changed or added,
+                                 until if status == PAUSED else None))
+        out.extend(Entry(email, "", SUPPRESSED, reason, by, at) for email, reason, by, at in blocked.values())
+        return out
+
+    def suppress(self, email: str, reason: str, detail: str = "", source: str = "") -> bool:
         """Record that an address must never be mailed again; True when it is newly suppressed."""
         with closing(self._connect()) as db, db:
             cur = db.execute(
-                "INSERT OR IGNORE INTO suppressions (key, email, reason, detail, at) VALUES (?, ?, ?, ?, ?)",
-                (email.lower(), email, reason, detail[:500], _now()),
+                "INSERT OR IGNORE INTO suppressions (key, email, reason, detail, at, source) VALUES (?, ?, ?, ?, ?, ?)",
+                (email.lower(), email, reason, detail[:500], _now(), source or detail[:100]),
             )
             return cur.rowcount > 0
 
     def unsuppress(self, email: str) -> bool:
         """Lift a suppression (an explicit re-subscription); True when there was one."""
         with closing(self._connect()) as db, db:
+            db.execute("DELETE FROM soft_bounces WHERE key=?", (email.lower(),))
             return db.execute("DELETE FROM suppressions WHERE key=?", (email.lower(),)).rowcount > 0
 
     def suppression(self, email: str) -> str | None:
@@ -207,8 +319,11 @@ class SubscriberStore:
             yield from db.execute("SELECT email, reason, at FROM suppressions ORDER BY at").fetchall()
 
 
-def load_recipients(csv_path: Path | None, store: SubscriberStore) -> tuple[list[Subscriber], list[str]]:
-    """The subscribers to mail (CSV when given, else the SQLite list), plus problems found reading them."""
+def load_recipients(csv_path: Path | None, store: SubscriberStore,
+                    now: datetime | None = None) -> tuple[list[Subscriber], list[str]]:
+    """The subscribers to mail (CSV when given, else the list's receiving ones), plus problems found reading them."""
     if csv_path is not None:
-        return read_csv(csv_path)
-    return dedupe(store.all()), []
+        people, problems = read_csv(csv_path)
+        held = store.held_keys(now)  # a pause asked for on the unsubscribe page holds for a CSV list too
+        return [p for p in people if p.key not in held], problems
+    return dedupe(store.receiving(now)), []

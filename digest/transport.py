@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import re
 import smtplib
 import socket
@@ -22,6 +21,7 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from digest.errors import ConfigError, SendError
+from digest.files import atomic_write
 from digest.message import Envelope
 
 log = logging.getLogger(__name__)
@@ -251,10 +251,8 @@ class OutboxConnection:
         """Write the message file and report where."""
         safe = re.sub(r"[^0-9A-Za-z@._+-]", "_", envelope.recipient.lower())
         path = self.folder / f"{safe}.eml"
-        tmp = path.with_suffix(f".eml.{os.getpid()}.tmp")
         try:
-            tmp.write_bytes(envelope.data)
-            os.replace(tmp, path)
+            atomic_write(path, envelope.data)
         except OSError as exc:
             raise SendError(f"{self.folder}: cannot write the outbox ({exc.strerror})") from None
         return Reply(250, f"written to {path}")

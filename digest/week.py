@@ -10,6 +10,8 @@ from digest.errors import ConfigError
 from digest.models import Week
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.I)
+# Windows stay well inside what datetime can hold, so timezones and carry-over days never overflow.
+MIN_YEAR, MAX_YEAR = 1900, 9998
 
 
 def _utc(day: date, tz: str) -> datetime:
@@ -32,12 +34,17 @@ def iso_week(text: str, tz: str = "UTC") -> Week:
         monday = date.fromisocalendar(year, number, 1)
     except ValueError:
         raise ConfigError(f"invalid week {text!r}: {year} has no week {number}") from None
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ConfigError(f"invalid week {text.strip().upper()!r}: out of range (use a week of the years {MIN_YEAR} to {MAX_YEAR})")
     return Week(week_id(year, number), _utc(monday, tz), _utc(monday + timedelta(days=7), tz), tz)
 
 
 def week_containing(moment: datetime, tz: str = "UTC") -> Week:
     """The ISO week (in `tz`) that contains an aware datetime."""
-    local = moment.astimezone(ZoneInfo(tz)).date()
+    try:
+        local = moment.astimezone(ZoneInfo(tz)).date()
+    except OverflowError:
+        local = date.max if moment.year > MAX_YEAR else date.min
     year, number, _ = local.isocalendar()
     return iso_week(week_id(year, number), tz)
 
@@ -49,9 +56,12 @@ def previous_week(week: Week) -> Week:
 
 def _day(text: str, option: str) -> date:
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise ConfigError(f"invalid {option} {text!r}: use a date such as 2026-11-23") from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ConfigError(f"invalid {option} {text!r}: out of range (use a date of the years {MIN_YEAR} to {MAX_YEAR})")
+    return day
 
 
 def date_window(since: str, until: str, tz: str, now: datetime) -> Week:

@@ -180,7 +180,7 @@ def write_issue(out, issue_id: str = ISSUE_ID, lead: str | None = "Grid operator
             + '<p style="color:#1f2328">Story</p>' * 40
             + f'<p><a href="{UNSUB}">Unsubscribe</a></p></body></html>\n')
     text = f"Hello {NAME},\ncaf\u00e9 weekly\n\nUnsubscribe: {UNSUB}\n"
-    manifest = {"id": issue_id, "week": {"id": issue_id, "start": "2026-11-16T00:00:00+00:00",
+    manifest = {"version": 1, "id": issue_id, "week": {"id": issue_id, "start": "2026-11-16T00:00:00+00:00",
                                          "end": "2026-11-23T00:00:00+00:00", "timezone": "UTC"},
                 "title": f"The Circuit Weekly \u00b7 {issue_id}", "subject": subject,
                 "preheader": "The week in short", "newsletter": {"name": "The Circuit Weekly"},

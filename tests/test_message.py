@@ -38,7 +38,7 @@ def test_multipart_alternative_text_first_html_last_utf8(tmp_path):
     assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
     assert all(p.get_content_charset() == "utf-8" for p in parts)
     text = parts[0].get_content().replace("\r\n", "\n")
-    assert text.startswith("Hello Ann,\ncaf\u00e9 weekly\n\nUnsubscribe: https://news.example.com/u/v1.")
+    assert text.startswith("Hello Ann,\ncaf\u00e9 weekly\n\nUnsubscribe: https://news.example.com/u/v2.")
     html = parts[1].get_content()
     assert "<p>Hello Ann, caf\u00e9 \u201cweekly\u201d</p>" in html
     assert UNSUBSCRIBE_PLACEHOLDER not in html + text and RECIPIENT_NAME_PLACEHOLDER not in html + text

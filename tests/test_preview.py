@@ -16,7 +16,7 @@ from desk_helpers import WEEK, default_articles, write_source
 
 from digest.config import parse_source, resolve
 from digest.fetch import Fetcher
-from digest.pipeline import build_issue
+from digest.pipeline import build_issue, gather
 from digest.preview import Preview, make_server, server_url
 from digest.render import builtin_template_dir
 
@@ -35,7 +35,8 @@ def desk(tmp_path):
     cli = {"week": WEEK, "out": tmp_path / "issues", "templates": templates, "sources": (parse_source(str(source)),)}
     fetcher = Fetcher()
     preview = Preview(lambda: resolve(cli, environ={}, config_path=config),
-                      lambda settings: build_issue(settings, fetcher, NOW))
+                      lambda settings: gather(settings, fetcher, NOW),
+                      lambda settings, gathered: build_issue(settings, fetcher, NOW, gathered=gathered))
     server = make_server(preview, port=0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -159,3 +160,18 @@ def test_a_busy_port_is_one_clear_line(tmp_path):
     assert result.exit_code == 1
     assert result.stderr == f"error: cannot listen on 127.0.0.1:{port} (Address already in use); choose another --port\n"
     assert not (tmp_path / "issues").exists()
+
+
+def test_curation_and_template_changes_recompose_without_collecting_again(desk):
+    preview = desk["preview"]
+    assert state(desk)["version"] == 1 and preview.collections == 1
+    path = desk["out"] / f"{WEEK}.toml"
+    touch(path, path.read_text(encoding="utf-8").replace('note = """', 'note = """Recomposed'))
+    footer = desk["templates"] / "partials" / "footer.html"
+    assert state(desk)["version"] == 2
+    touch(footer, footer.read_text(encoding="utf-8") + "<p>(footer edit)</p>")
+    assert state(desk)["version"] == 3
+    assert "Recomposed" in get(desk["url"] + "issue.html")[2]
+    assert preview.collections == 1  # the sources were read once
+    touch(desk["config"], '[newsletter]\nname = "Renamed Weekly"\n')
+    assert state(desk)["version"] == 4 and preview.collections == 2  # new settings: collected again

@@ -362,12 +362,15 @@ def test_digest_build_says_so_and_trims_an_issue_past_the_budget(tmp_path, monke
 
 
 def test_no_subscribers_html_part_reaches_gmails_clip(tmp_path):
-    from digest.message import BuiltIssue, MessageFactory
+    from digest.issue_record import IssueRecord, NewsletterRecord
+    from digest.issue_store import BuiltIssue
+    from digest.message import MessageFactory
     from digest.subscribers import Subscriber
 
     issue = large_issue(140)  # far past the budget: trimmed
     final, rendered = fit_to_budget(issue, budget=10**6)  # even a budget set past the clip is capped
-    built = BuiltIssue(final.id, rendered.html, rendered.text, {"newsletter": {"name": "The Circuit Weekly"}}, tmp_path)
+    record = replace(IssueRecord.from_issue(final), newsletter=NewsletterRecord("The Circuit Weekly"))
+    built = BuiltIssue(final.id, rendered.html, rendered.text, record, tmp_path)
     factory = MessageFactory(built, subject_template="{name}", sender="The Circuit Weekly <digest@example.com>",
                              reply_to="", list_id="", unsubscribe_url="https://unsubscribe.news.example.com/",
                              unsubscribe_mailto="", secret=b"s" * 32, now=datetime(2026, 11, 28, tzinfo=timezone.utc))

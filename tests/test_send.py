@@ -194,7 +194,7 @@ def test_outbox_is_the_default_transport_and_reruns_write_nothing_twice(tmp_path
     msg = email.message_from_bytes((tmp_path / "outbox" / ISSUE_ID / "ann@example.com.eml").read_bytes(),
                                    policy=email.policy.default)
     assert msg["To"] == "Ann <ann@example.com>"
-    assert msg["List-Unsubscribe"].startswith("<http://127.0.0.1:8080/u/v1.")
+    assert msg["List-Unsubscribe"].startswith("<http://127.0.0.1:8080/u/v2.")
     rerun = invoke("send", f"{tmp_path}/issues/{ISSUE_ID}.json", "-c", cfg, "--subscribers", subs)
     assert rerun.stdout.startswith(f"{ISSUE_ID}: sent 0, skipped 3")
 

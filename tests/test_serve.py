@@ -175,7 +175,7 @@ def test_the_links_a_subscriber_received_over_smtp_unsubscribe_them_over_http(si
             https, mailto = re.fullmatch(r"<([^>]+)>, <([^>]+)>", msg["List-Unsubscribe"]).groups()
             assert mailto == "mailto:unsubscribe@example.com?subject=unsubscribe"
             assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-            assert https.startswith(f"{base}/u/v1.")
+            assert https.startswith(f"{base}/u/v2.")
             assert f'href="{https}"' in msg.get_body(("html",)).get_content()
             assert f"Unsubscribe: {https}\r\n" in msg.get_body(("plain",)).get_content()  # CRLF, as on the wire
             links[received.rcpt_tos[0]] = https

@@ -67,15 +67,20 @@ def test_cli_add_import_list_remove(tmp_path):
     assert imported.stdout == f"Imported {csv}: 1 added, 1 updated, 1 skipped\n"
     assert f"{csv}:4: skipped 'bad@'" in imported.stderr
     listed = _run("list", cfg=cfg)
-    assert listed.stdout == "Ann@example.com\tAnn\nbob@example.com\tBob\n"
+    rows = [line.split("\t")[:5] for line in listed.stdout.splitlines()]
+    assert rows == [["email", "name", "status", "reason", "source"], ["Ann@example.com", "Ann", "active", "", "cli"],
+                    ["bob@example.com", "Bob", "active", "", rows[2][4]]]
     assert listed.stderr == "2 subscriber(s)\n"
     removed = _run("remove", "BOB@example.com", cfg=cfg)
     assert removed.stdout == "Removed BOB@example.com (suppressed)\n"  # the local part keeps its case
-    assert _run("list", "--suppressed", cfg=cfg).stdout.startswith("BOB@example.com\tremoved\t")
+    assert _run("list", "--suppressed", cfg=cfg).stdout.splitlines()[1].startswith(
+        "BOB@example.com\t\tsuppressed\tremoved\tcli\t")
     # Re-adding a suppressed address warns and keeps it suppressed unless the person asked.
     again = _run("add", "bob@example.com", cfg=cfg)
     assert "bob@example.com is suppressed (removed) and will not be mailed" in again.stderr
-    assert _run("list", cfg=cfg).stdout.endswith("bob@example.com\t\t(suppressed)\n")
+    again_listed = _run("list", cfg=cfg)
+    assert again_listed.stdout.splitlines()[2].startswith("bob@example.com\t\tsuppressed\tremoved\tcli\t")
+    assert again_listed.stderr == "1 subscriber(s), 1 suppressed (not counted)\n"
     lifted = _run("add", "bob@example.com", "--resubscribe", cfg=cfg)
     assert lifted.stdout == "Updated bob@example.com\nLifted the suppression of bob@example.com (removed)\n"
 

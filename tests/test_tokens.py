@@ -12,13 +12,15 @@ def test_token_round_trip_is_case_insensitive_and_url_safe():
     token = make_token("Ann.Lee+news@Example.com", SECRET)
     assert verify_token(token, SECRET) == "ann.lee+news@example.com"
     assert token == make_token("ann.lee+news@example.com", SECRET)
-    assert token.startswith("v1.") and all(c.isalnum() or c in "._-" for c in token)
+    assert token.startswith("v2.") and all(c.isalnum() or c in "._-" for c in token)
 
 
 @pytest.mark.parametrize("mutate", [
     lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # signature changed
-    lambda t: "v1." + make_token("bob@example.com", SECRET).split(".")[1] + "." + t.split(".")[2],  # address swapped
-    lambda t: "v2" + t[2:],
+    lambda t: ".".join(make_token("bob@example.com", SECRET).split(".")[:3]) + "." + t.split(".")[3],  # swapped
+    lambda t: "v1." + t.split(".", 2)[2],  # an old-style token made of new parts
+    lambda t: "v3" + t[2:],
+    lambda t: t.replace(t.split(".")[1], "00000000"),  # another key id
     lambda t: t.split(".", 1)[1],
     lambda t: t + ".x",
     lambda t: "v1.!!!.???",
@@ -35,7 +37,7 @@ def test_another_secret_does_not_verify():
 
 def test_tokens_differ_per_address_and_are_unguessable_without_the_secret():
     a, b = make_token("ann@example.com", SECRET), make_token("ann@example.org", SECRET)
-    assert a.split(".")[2] != b.split(".")[2] and len(a.split(".")[2]) == 22  # 128-bit signature
+    assert a.split(".")[3] != b.split(".")[3] and len(a.split(".")[3]) == 22  # 128-bit signature
 
 
 def test_message_key_is_stable_per_issue_and_recipient():

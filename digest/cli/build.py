@@ -12,6 +12,7 @@ import typer
 from digest.cli.app import command
 from digest.config import parse_source, resolve
 from digest.errors import DigestError
+from digest.files import atomic_write
 from digest.fetch import Fetcher
 from digest.pipeline import BuildResult, build_issue
 from digest.render import encoded_size
@@ -104,7 +105,7 @@ def init(
     if path.exists() and not force:
         raise DigestError(f"{path} already exists; use --force to overwrite it")
     try:
-        path.write_text(STARTER_CONFIG, encoding="utf-8")
+        atomic_write(path, STARTER_CONFIG)
     except OSError as exc:
         raise DigestError(f"cannot write {path}: {exc.strerror}") from None
     typer.echo(f"Wrote {path}. Edit it, then run: digest build")

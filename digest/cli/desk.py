@@ -35,7 +35,7 @@ def preview(
     or a template changes; the page reloads itself. Stop with Ctrl+C.
     """
     from digest.fetch import Fetcher
-    from digest.pipeline import build_issue
+    from digest.pipeline import build_issue, gather
     from digest.preview import Preview, make_server, server_url
 
     cli = {"week": week, "out": out, "templates": templates}
@@ -43,7 +43,8 @@ def preview(
         cli["sources"] = tuple(parse_source(s) for s in source)
     resolve(cli, config_path=config)  # a bad option or config file stops here, before serving
     fetcher = Fetcher()
-    desk = Preview(lambda: resolve(cli, config_path=config), lambda s: build_issue(s, fetcher, _now()))
+    desk = Preview(lambda: resolve(cli, config_path=config), lambda s: gather(s, fetcher, _now()),
+                   lambda s, gathered: build_issue(s, fetcher, _now(), gathered=gathered))
     server = make_server(desk, port)  # a busy port fails before the first build
     snapshot = desk.refresh()
     if snapshot.error:
@@ -58,12 +59,24 @@ def preview(
 
 
 @command("digest status --week 2026-W48")
-def status(config: ConfigOpt = None, week: WeekOpt = None, out: OutOpt = None) -> None:
-    """Show the week's issue: built or not, curated or not, sent to how many, and what is left."""
+def status(
+    config: ConfigOpt = None,
+    week: Annotated[Optional[str], typer.Option(help="ISO week, e.g. 2026-W48 (default: the latest issue built, whatever its window).")] = None,
+    since: Annotated[Optional[str], typer.Option(help="First day of a custom window (YYYY-MM-DD), as given to digest build.")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Last day of a custom window (YYYY-MM-DD, inclusive; default today).")] = None,
+    out: OutOpt = None,
+) -> None:
+    """Show an issue: built or not, curated or not, sent to how many, and what is left.
+
+    With no --week or --since/--until: the latest issue built (or the current week when none is).
+    """
     from digest.status import format_status, week_status
 
-    settings = resolve({"week": week, "out": out}, config_path=config)
-    typer.echo(format_status(week_status(settings, _now())))
+    settings = resolve({"week": week, "since": since, "until": until, "out": out}, config_path=config)
+    report = week_status(settings, _now())
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(format_status(report))
 
 
 @command("digest archive --out issues")

@@ -18,7 +18,7 @@ from digest.cli.app import command, guarded, sub_app
 from digest.config import Settings, resolve
 from digest.errors import ConfigError
 from digest.send import EXIT_UNDELIVERED, SendSummary, dry_run, send_from_settings, send_test_copy
-from digest.subscribers import (REMOVED, AddressError, Subscriber, SubscriberStore, normalize_address,
+from digest.subscribers import (REMOVED, SUPPRESSED, AddressError, Subscriber, SubscriberStore, normalize_address,
                                 read_csv)
 from digest.tokens import SECRET_ENV
 
@@ -145,10 +145,10 @@ def serve(
 ) -> None:
     """Serve one-click unsubscribe (POST /u/TOKEN), its confirmation page, and the issues archive."""
     from digest.serve import make_http_server
-    from digest.tokens import secret_from_env
+    from digest.tokens import secrets_from_env
 
     settings = _settings(config)
-    secret = secret_from_env(os.environ)
+    secret = secrets_from_env(os.environ)
     try:
         server = make_http_server(settings, secret, host, port)
     except OSError as exc:
@@ -209,7 +209,7 @@ def remove(
     store = _store(config)
     address = _address(email)
     removed = store.remove(address)
-    store.suppress(address, REMOVED)
+    store.suppress(address, REMOVED, source="cli")
     typer.echo(f"{'Removed' if removed else 'Not on the list:'} {address} (suppressed)")
 
 
@@ -230,20 +230,27 @@ def import_(
                + (f", {suppressed} suppressed (not mailed)" if suppressed else ""))
 
 
-@subscribers_app.command("list", epilog="Example: digest subscribers list --suppressed")
+@subscribers_app.command("list", epilog="Example: digest subscribers list --json")
 @guarded
 def list_(
-    suppressed: Annotated[bool, typer.Option("--suppressed", help="List the suppressed addresses and why instead.")] = False,
+    suppressed: Annotated[bool, typer.Option("--suppressed", help="List only the suppressed addresses and why.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Every address as JSON: email, name, status, reason, source, changed_at, paused_until.")] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Print the subscribers (email, name), or the suppression list."""
-    store = _store(config)
+    """Print every address with its status (unconfirmed, active, paused, suppressed) and, if suppressed, why."""
+    import json
+
+    entries = _store(config).entries(_now())
     if suppressed:
-        for email, reason, when in store.suppressions():
-            typer.echo(f"{email}\t{reason}\t{when}")
+        entries = [e for e in entries if e.status == SUPPRESSED]
+    counted = sum(1 for e in entries if e.status != SUPPRESSED)
+    if as_json:
+        typer.echo(json.dumps({"version": 1, "count": counted, "subscribers": [e.as_json() for e in entries]},
+                              ensure_ascii=False, indent=2))
         return
-    blocked = store.suppressed_keys()
-    people = store.all()
-    for sub in people:
-        typer.echo(f"{sub.email}\t{sub.name}" + ("\t(suppressed)" if sub.key in blocked else ""))
-    typer.echo(f"{len(people)} subscriber(s)", err=True)
+    typer.echo("email\tname\tstatus\treason\tsource\tchanged_at")
+    for e in entries:
+        status = f"paused until {e.paused_until[:10]}" if e.paused_until else e.status
+        typer.echo("\t".join((e.email, e.name, status, e.reason or "", e.source, e.changed_at)))
+    typer.echo(f"{counted} subscriber(s)" + (f", {len(entries) - counted} suppressed (not counted)"
+                                              if len(entries) > counted else ""), err=True)

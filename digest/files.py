@@ -1,0 +1,45 @@
+"""The one way digest writes a file: atomically, with the process umask's mode, and markup kept XML-safe."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from pathlib import Path
+
+# Characters XML 1.0 forbids: C0 controls but tab, LF and CR; lone surrogates; U+FFFE and U+FFFF.
+# HTML parsers treat them as parse errors too, so everything written as HTML or XML goes through this.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """The text without the characters XML 1.0 forbids (a feed or page with one is invalid everywhere)."""
+    return _XML_FORBIDDEN.sub("", text)
+
+
+def atomic_write(path: Path, data: str | bytes) -> Path:
+    """Write `data` (text as UTF-8 with LF line ends) via a temporary file and a rename.
+
+    A reader never sees half a file. The file gets the mode the process umask gives a new file
+    (0644 under umask 022), so a web server running as another user can read the archive.
+    Raises OSError; callers turn it into a DigestError naming what they were writing.
+    """
+    path = Path(path)
+    if isinstance(data, str):
+        # A lone surrogate cannot be encoded at all: drop it rather than lose the whole file.
+        data = data.encode("utf-8", "replace") if _has_surrogate(data) else data.encode("utf-8")
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    # O_EXCL with mode 0666: the kernel applies the umask, as it does for any new file.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text) if not text.isascii() else False

@@ -1,0 +1,140 @@
+"""Double opt-in signup through a running `digest serve`, confirmations read from a real SMTP server."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from typer.testing import CliRunner
+
+import digest.cli  # noqa: F401  (registers every command)
+from digest.cli.app import app
+from digest.subscribers import Subscriber, SubscriberStore
+from smtp_servers import ISSUE_ID, Recorder, start, write_config, write_issue
+
+SECRET = "signup-test-secret-0123456789"
+CHECK_INBOX = "Check your inbox: if the address can subscribe, a confirmation link is on its way."
+
+
+@pytest.fixture
+def served(tmp_path):
+    rec = Recorder()
+    ctl = start(rec)
+    write_issue(tmp_path / "issues")
+    cfg = write_config(tmp_path, smtp=ctl.url, backoff=0.01)
+    with cfg.open("a", encoding="utf-8") as handle:
+        handle.write("[signup]\nenabled = true\nper_ip = 12\nper_address = 2\nexpiry_hours = 24\n")
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "DIGEST_SECRET": SECRET, "PYTHONPATH": str(root), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "digest", "serve", "--port", "0", "-c", str(cfg)], cwd=tmp_path,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        match = re.search(r"on (http://127\.0\.0\.1:\d+)/ ", line)
+        assert match, line + (proc.stderr.read() if proc.poll() is not None else "")
+        yield match.group(1), rec, cfg
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        ctl.stop()
+
+
+def _wait_for(rec, address, count=1, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = [m for m in rec.messages if address in m.rcpt_tos]
+        if len(got) >= count:
+            return got
+        time.sleep(0.05)
+    raise AssertionError(f"no confirmation for {address}")
+
+
+def test_subscribe_confirm_and_the_next_send_reaches_the_address(served, tmp_path):
+    base, rec, cfg = served
+    store = SubscriberStore.in_state_dir(tmp_path / "state")
+    store.add(Subscriber("old@example.com", "Old"))
+    form = requests.get(f"{base}/subscribe", timeout=5)
+    assert form.status_code == 200 and 'name="email"' in form.text and 'name="website"' in form.text
+    answers = [requests.post(f"{base}/subscribe", data={"email": "New@Example.com", "name": "New\r\nBcc: x"},
+                             timeout=5),
+               requests.post(f"{base}/subscribe", data={"email": "old@example.com"}, timeout=5),  # known
+               requests.post(f"{base}/subscribe", data={"email": "bot@example.com", "website": "spam"}, timeout=5),
+               requests.post(f"{base}/subscribe", data={"email": "lazy@example.com"}, timeout=5)]
+    assert {(a.status_code, a.text) for a in answers} == {(202, answers[0].text)}  # one answer for all
+    assert CHECK_INBOX in answers[0].text
+    as_json = requests.post(f"{base}/subscribe", json={"email": "json@example.com"}, timeout=5)
+    assert as_json.status_code == 202 and as_json.json() == {"status": "accepted", "message": CHECK_INBOX}
+    bad = requests.post(f"{base}/subscribe", json={"email": "not-an-address"}, timeout=5)
+    assert bad.status_code == 400 and bad.json()["status"] == "invalid"
+
+    [mail] = _wait_for(rec, "New@example.com")
+    _wait_for(rec, "lazy@example.com")
+    _wait_for(rec, "json@example.com")
+    msg = mail.parsed()
+    assert msg["Subject"] == "Confirm your subscription to The Circuit Weekly"
+    assert msg.get_content_type() == "multipart/alternative" and msg["Auto-Submitted"] == "auto-generated"
+    assert msg["To"] == "New@example.com" and "Bcc" not in msg
+    text = msg.get_body(("plain",)).get_content()
+    link = re.search(r"Confirm my subscription: (\S+)", text).group(1)
+    assert link.startswith(f"{base}/confirm/v2.")
+    assert f'href="{link}"' in msg.get_body(("html",)).get_content()
+    assert store.status("new@example.com") == "unconfirmed"
+
+    page = requests.get(link, timeout=5)  # a link scanner's GET confirms nothing
+    assert page.status_code == 200 and "<form method=\"post\"" in page.text
+    assert store.status("new@example.com") == "unconfirmed"
+    done = requests.post(link, timeout=5)
+    assert done.status_code == 200 and "You are subscribed to The Circuit Weekly." in done.text
+    assert f'href="../web/{ISSUE_ID}.html"' in done.text  # the latest issue
+    assert store.status("new@example.com") == "active"
+    assert requests.post(link[:-3] + "xyz", timeout=5).status_code == 400
+
+    time.sleep(0.3)
+    assert {r for m in rec.messages for r in m.rcpt_tos} == {"New@example.com", "lazy@example.com",
+                                                               "json@example.com"}  # not the known, not the bot
+    rec.messages.clear()
+    sent = CliRunner().invoke(app, ["send", ISSUE_ID, "-c", str(cfg)],
+                              env={"DIGEST_SECRET": SECRET, "DIGEST_UNSUBSCRIBE_URL": base})
+    assert sent.exit_code == 0, sent.output
+    assert sorted(r for m in rec.messages for r in m.rcpt_tos) == ["New@example.com", "old@example.com"]
+
+
+def test_rate_limits_and_one_mail_per_hour_hold_under_a_burst(served):
+    base, rec, _ = served
+    first = requests.post(f"{base}/subscribe", data={"email": "ann@example.com"}, timeout=5)
+    again = requests.post(f"{base}/subscribe", data={"email": "ann@example.com"}, timeout=5)
+    assert first.status_code == again.status_code == 202 and first.text == again.text
+    third = requests.post(f"{base}/subscribe", data={"email": "ANN@example.com"}, timeout=5)
+    assert third.status_code == 429  # per address: 2 an hour
+    codes = [requests.post(f"{base}/subscribe", data={"email": f"p{i}@example.com"}, timeout=5).status_code
+             for i in range(20)]
+    assert codes == [202] * 9 + [429] * 11  # per client address: 12 an hour, 3 used above
+    time.sleep(1.0)
+    per_address = {}
+    for m in rec.messages:
+        for r in m.rcpt_tos:
+            per_address[r] = per_address.get(r, 0) + 1
+    assert per_address.pop("ann@example.com") == 1  # no second confirmation within the hour
+    assert len(per_address) == 9 and set(per_address.values()) == {1}
+
+
+def test_signup_is_off_unless_enabled(tmp_path):
+    import threading
+
+    from digest.config import Settings
+    from digest.serve import make_http_server
+
+    server = make_http_server(Settings(out=tmp_path / "issues", state_dir=tmp_path / "state"), SECRET.encode(),
+                              "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        assert requests.get(f"{base}/subscribe", timeout=5).status_code == 404
+        assert requests.post(f"{base}/subscribe", data={"email": "a@example.com"}, timeout=5).status_code == 405
+    finally:
+        server.shutdown()
+        server.server_close()
