@@ -150,7 +150,7 @@ def test_local_files_obey_max_bytes(tmp_path):
 class Drip(BaseHTTPRequestHandler):
     """Answers with headers at once, then one byte of the body every 2 s."""
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", "1000")
