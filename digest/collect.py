@@ -67,7 +67,9 @@ def _one(spec: SourceSpec, fetcher: Any, since: datetime | None,
         result = replace(result, articles=tuple(replace(a, source=label) if a.source == spec.name else a
                                                 for a in result.articles))
     newest = max((a.published for a in result.articles), default=None)
-    report = SourceReport(spec.name, kind, spec.location, ok=True, items=len(result.articles), newest=newest)
+    dating = tuple(sorted(Counter(a.dated for a in result.articles if a.dated).items()))
+    report = SourceReport(spec.name, kind, spec.location, ok=True, items=len(result.articles), newest=newest,
+                          dating=dating)
     return report, result
 
 
@@ -106,6 +108,19 @@ def skipped_lines(collected: Collected) -> list[str]:
         more = f" (+ {others} other reason{'s' * (others > 1)})" if others else ""
         total = sum(reasons.values())
         lines.append(f"{report.name}: {total} item{'s' * (total > 1)} skipped: {reason}{more}")
+    return lines
+
+
+def dating_lines(reports: Sequence[SourceReport]) -> list[str]:
+    """One line per source with any date not read the standard way: `name: dates: 8 standard, 2 as written`."""
+    from digest.dates import STANDARD, WAYS
+
+    lines = []
+    for report in reports:
+        counts = dict(report.dating)
+        if set(counts) - {STANDARD}:
+            parts = [f"{counts[way]} {way}" for way in WAYS if counts.get(way)]
+            lines.append(f"{report.name}: dates: {', '.join(parts)}")
     return lines
 
 

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from difflib import SequenceMatcher
 
-from digest.models import Article, Skip
+from digest.links import identity_url
+from digest.models import Article, Identity, Skip
 from digest.normalize import html_to_text
 
 TITLE_SIMILARITY = 0.9  # SequenceMatcher ratio of normalized titles counted as "near-identical"
@@ -17,6 +18,15 @@ MAX_BLOCK = 64  # a word shared by more titles than this is too common to find d
 MIN_TITLE_CHARS = 12  # short titles ("Update", "Links") repeat without being the same story
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+# Words that are numbers: "Day Four" and "Day Five", "Part II" and "Part III" are different stories.
+NUMBER_WORDS = frozenset({
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+    "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "thousand", "million",
+    "billion", "trillion", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+    "ninth", "tenth", "eleventh", "twelfth", "twentieth", "hundredth", "thousandth", "ii", "iii", "iv", "vi",
+    "vii", "viii", "ix", "xi", "xii", "xiii", "xiv", "xv", "xvi", "xvii", "xviii", "xix", "xx",
+})
 
 
 def title_key(title: str) -> str:
@@ -46,8 +56,9 @@ def _similar(a: str, b: str, tokens_a: frozenset[str], tokens_b: frozenset[str],
     # Near-identical titles share most of their words; this skips the costly character match for the rest.
     if len(differing) > len(tokens_a & tokens_b):
         return False
-    # Titles that differ in a number ("Part 1" / "Part 2", "5% rise" / "7% rise") are different stories.
-    if any(any(ch.isdigit() for ch in token) for token in differing):
+    # Titles that differ in a number ("Part 1" / "Part 2", "5% rise" / "7% rise", "Day Four" / "Day Five")
+    # are different stories.
+    if any(token in NUMBER_WORDS or any(ch.isdigit() for ch in token) for token in differing):
         return False
     matcher.set_seq1(b)
     return matcher.quick_ratio() >= TITLE_SIMILARITY and matcher.ratio() >= TITLE_SIMILARITY
@@ -71,10 +82,32 @@ def candidate_pairs(keys: Sequence[str]) -> list[tuple[int, int]]:
     return sorted(pairs)
 
 
+def _own_posts(a: Article, b: Article, ia: Identity, ib: Identity) -> bool:
+    """True for two posts of one source, one of them title-less, with different words: two posts, whatever their link.
+
+    Microblogs reuse an anchor (and guid) for a later note on the same day.
+    """
+    return a.source == b.source and (ia.title_made or ib.title_made) and a.title != b.title
+
+
+def identity(article: Article) -> Identity:
+    """The article's identity: the one its source gave, else the canonical form of its link."""
+    return article.identity or Identity(url=identity_url(article.url))
+
+
 def dedupe(articles: Sequence[Article]) -> tuple[list[Article], list[Skip]]:
-    """Drop duplicates (same canonical URL, or near-identical title within a week), keeping the richest."""
+    """Drop duplicates (same canonical URL, or near-identical title within a week), keeping the richest.
+
+    Inside one source, items with different guids are different items whatever their links or titles,
+    a made-up title (a title-less item's first words) matches nothing, and a link that is only the
+    site's home page identifies nothing.
+    """
+    ids = [identity(a) for a in articles]
     parent = list(range(len(articles)))
     why: dict[int, str] = {}
+    # Per group: each source's guids in it; two groups holding different guids of one source never merge.
+    guids: dict[int, dict[str, set[str]]] = {
+        i: ({a.source: {ids[i].guid}} if ids[i].guid else {}) for i, a in enumerate(articles)}
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -84,21 +117,35 @@ def dedupe(articles: Sequence[Article]) -> tuple[list[Article], list[Skip]]:
 
     def join(i: int, j: int, reason: str) -> None:
         ri, rj = root(i), root(j)
-        if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)
-            why.setdefault(j, reason)
-            why.setdefault(i, reason)
+        if ri == rj:
+            return
+        a, b = guids[ri], guids[rj]
+        if any(source in b and a[source] != b[source] for source in a):
+            return  # one source says these are different items
+        keep, gone = min(ri, rj), max(ri, rj)
+        parent[gone] = keep
+        merged = {source: set(found) for source, found in guids[keep].items()}
+        for source, found in guids.pop(gone).items():
+            merged.setdefault(source, set()).update(found)
+        guids[keep] = merged
+        why.setdefault(j, reason)
+        why.setdefault(i, reason)
 
-    first_by_url: dict[str, int] = {}
-    for i, article in enumerate(articles):
-        if article.url in first_by_url:
-            join(first_by_url[article.url], i, "same URL")
-        else:
-            first_by_url[article.url] = i
+    first_by_url: dict[str, list[int]] = {}
+    for i, ident in enumerate(ids):
+        if not ident.url:
+            continue
+        for earlier in first_by_url.get(ident.url, []):
+            if _own_posts(articles[earlier], articles[i], ids[earlier], ident):
+                continue
+            join(earlier, i, "same URL")
+        first_by_url.setdefault(ident.url, []).append(i)
     keys = [title_key(a.title) for a in articles]
     tokens = [frozenset(key.split()) for key in keys]
     matcher, current = SequenceMatcher(None, autojunk=False), -1
     for i, j in candidate_pairs(keys):  # sorted by i, so each title's match table is built once
+        if ids[i].title_made or ids[j].title_made:
+            continue
         if root(i) == root(j) or abs(articles[i].published - articles[j].published) > SAME_STORY_SPAN:
             continue
         if i != current:

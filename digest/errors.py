@@ -34,3 +34,11 @@ class RenderError(DigestError):
 
 class SendError(DigestError):
     """Delivery could not start or finished with undelivered recipients."""
+
+
+class StateError(DigestError):
+    """A file under state_dir (ledger, subscriber list, records) is damaged, foreign or cannot be written."""
+
+
+class LostLedgerError(StateError):
+    """The ledger has no record of an issue that other records show as sent: sending again would repeat it."""

@@ -8,6 +8,7 @@ message per connection) and never skips anyone.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import re
@@ -18,10 +19,22 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from digest.errors import DigestError
+from digest.statedb import guard_state_errors, open_schema, state_failure
 
 LEDGER_FILE = "ledger.sqlite"
 PENDING, SENDING, SENT, DEFERRED, FAILED = "pending", "sending", "sent", "deferred", "failed"
 STATES = (PENDING, SENDING, SENT, DEFERRED, FAILED)
+SCHEMA_VERSION = 1
+_SCHEMA = """
+    CREATE TABLE IF NOT EXISTS deliveries (
+        issue TEXT NOT NULL, key TEXT NOT NULL, email TEXT NOT NULL,
+        state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+        code INTEGER, reply TEXT NOT NULL DEFAULT '', message_id TEXT,
+        updated_at TEXT NOT NULL, sent_at TEXT,
+        PRIMARY KEY (issue, key));
+    CREATE INDEX IF NOT EXISTS deliveries_sent_at ON deliveries (sent_at)
+"""
+LEDGER_REMEDY = 'restore it from a backup (see "Damaged state" in docs/sending.md)'
 
 
 class LockedError(DigestError):
@@ -34,28 +47,31 @@ def _utc(now: datetime | None = None) -> str:
     return (now or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
+@guard_state_errors("delivery ledger", LEDGER_REMEDY)
 class Ledger:
-    """Delivery states per (issue, recipient); safe to share between sender threads."""
+    """Delivery states per (issue, recipient); safe to share between sender threads.
 
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
+    `create=False` opens for reading only: nothing is written, and an empty file reads as no rows.
+    """
+
+    def __init__(self, path: Path, create: bool = True):
         self.path = path
         self._lock = threading.Lock()
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
         self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL: a commit survives the process being killed; only power loss can undo the last ones.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(
-            """
-            CREATE TABLE IF NOT EXISTS deliveries (
-                issue TEXT NOT NULL, key TEXT NOT NULL, email TEXT NOT NULL,
-                state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-                code INTEGER, reply TEXT NOT NULL DEFAULT '', message_id TEXT,
-                updated_at TEXT NOT NULL, sent_at TEXT,
-                PRIMARY KEY (issue, key));
-            CREATE INDEX IF NOT EXISTS deliveries_sent_at ON deliveries (sent_at);
-            """
-        )
+        try:
+            if create:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                # NORMAL: a commit survives the process being killed; only power loss can undo the last ones.
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            self._ready = open_schema(self._db, path, "delivery ledger", version=SCHEMA_VERSION,
+                                      tables=("deliveries",), create_sql=_SCHEMA, create=create)
+        except BaseException:
+            self._db.close()
+            raise
 
     @classmethod
     def in_state_dir(cls, state_dir: Path) -> "Ledger":
@@ -69,6 +85,8 @@ class Ledger:
 
     def states(self, issue: str) -> dict[str, str]:
         """{recipient key: state} for every row of an issue."""
+        if not self._ready:
+            return {}
         with self._lock:
             return dict(self._db.execute("SELECT key, state FROM deliveries WHERE issue=?", (issue,)))
 
@@ -108,9 +126,25 @@ class Ledger:
 
     def counts(self, issue: str) -> dict[str, int]:
         """{state: number of recipients} for an issue."""
+        if not self._ready:
+            return {}
         with self._lock:
             rows = self._db.execute("SELECT state, COUNT(*) FROM deliveries WHERE issue=? GROUP BY state", (issue,))
             return {state: n for state, n in rows}
+
+    def clear(self, issue: str) -> dict[str, int]:
+        """Delete every row of an issue (starting it over); returns the {state: rows} that were removed."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                rows = self._db.execute("SELECT state, COUNT(*) FROM deliveries WHERE issue=? GROUP BY state",
+                                        (issue,)).fetchall()
+                self._db.execute("DELETE FROM deliveries WHERE issue=?", (issue,))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return {state: n for state, n in rows}
 
     def rows(self, issue: str, states: Iterable[str] = STATES) -> list[tuple[str, str, int | None, str]]:
         """(email, state, code, reply) for an issue's rows in the given states."""
@@ -120,6 +154,18 @@ class Ledger:
             return self._db.execute(
                 f"SELECT email, state, code, reply FROM deliveries WHERE issue=? AND state IN ({marks}) "
                 "ORDER BY rowid", (issue, *wanted)).fetchall()
+
+
+def read_states(state_dir: Path, issue: str) -> dict[str, str]:
+    """An issue's {key: state} without creating or changing anything (for status and --dry-run)."""
+    path = Path(state_dir) / LEDGER_FILE
+    if not path.exists():
+        return {}
+    ledger = Ledger(path, create=False)
+    try:
+        return ledger.states(issue)
+    finally:
+        ledger.close()
 
 
 def _clean_reply(reply: str) -> str:
@@ -135,8 +181,11 @@ class FileLock:
         self._fd: int | None = None
 
     def __enter__(self) -> "FileLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise state_failure(self.path, "lock file", exc, "check the state directory") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -144,8 +193,12 @@ class FileLock:
             os.close(fd)
             raise LockedError(f"{self.what} is already in progress (process {holder}, lock {self.path}); "
                               "nothing was done") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        except OSError as exc:
+            os.close(fd)
+            raise state_failure(self.path, "lock file", exc, "check the state directory") from None
         self._fd = fd
         return self
 

@@ -23,11 +23,20 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Identity:
+    """What tells one story from another, for dedupe only: never printed."""
+
+    url: str = ""  # canonical form of the link (https, no tracking or fragment); "" = the link names no item
+    guid: str = ""  # the source's own id for the item (RSS guid, Atom id, JSON Feed id, enclosure URL)
+    title_made: bool = False  # the title was made from the body's first words, so it names no story
+
+
+@dataclass(frozen=True)
 class Article:
     """One normalized article, as every source kind produces it."""
 
-    id: str  # stable short hash of the canonical URL
-    url: str  # canonical https URL, tracking parameters removed
+    id: str  # stable short hash of the canonical URL (of the source's guid when the link names no item)
+    url: str  # the link as the publisher gave it (absolute; click-tracking parameters removed): printed
     title: str  # plain text, entities decoded, whitespace folded
     published: datetime  # timezone-aware, UTC
     source: str  # the configured source's name
@@ -41,6 +50,8 @@ class Article:
     language: str | None = None  # BCP 47 tag when known
     direction: str = "ltr"  # "ltr" or "rtl"
     priority: int = 0  # the source's configured priority, used for ranking
+    identity: Identity | None = None  # None: the canonical form of `url` is the whole identity
+    dated: str = ""  # how the date was read (digest.dates names the ways), for `digest sources`
 
     @property
     def featured(self) -> bool:
@@ -68,6 +79,7 @@ class SourceReport:
     items: int = 0
     error: str | None = None
     newest: datetime | None = None
+    dating: tuple[tuple[str, int], ...] = ()  # (how dates were read, how many items), see digest.dates
 
 
 @dataclass(frozen=True)

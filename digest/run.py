@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from digest.config import Settings
+from digest.errors import ConfigError
 from digest.issue_store import IssueStore
 from digest.ledger import FileLock
 from digest.send import SendSummary, send_from_settings
@@ -45,8 +46,14 @@ def expected_issue_id(settings: Settings, now: datetime) -> str | None:
 
 
 def run_once(settings: Settings, fetcher, now: datetime, environ: Mapping[str, str],
-             stop: threading.Event | None = None) -> RunResult:
-    """Build if needed and send; the whole run holds one lock so cron overlaps do nothing."""
+             stop: threading.Event | None = None, previews: bool = False) -> RunResult:
+    """Build if needed and send; the whole run holds one lock so cron overlaps do nothing.
+
+    Without an SMTP relay the run would only write previews: it refuses unless `previews` asks for them.
+    """
+    if not settings.smtp and not previews:
+        raise ConfigError("no SMTP relay is set ([send] smtp, DIGEST_SMTP or --smtp), so digest run would deliver "
+                          "nothing; set one, or pass --outbox DIR to write previews only")
     secret_from_env(environ)  # fail before building when sending could not start anyway
     with FileLock(Path(settings.state_dir) / "locks" / "run.lock", "digest run"):
         from digest.pipeline import build_issue, gather  # imported here: sending alone needs none of it

@@ -17,14 +17,15 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from digest.config import Settings
-from digest.errors import ConfigError, SendError
-from digest.ledger import DEFERRED, FAILED, LEDGER_FILE, PENDING, SENDING, SENT, Ledger, issue_lock
+from digest.errors import ConfigError, SendError, StateError
 from digest.issue_store import BuiltIssue, load_issue
+from digest.journal import lost_evidence, record_started, refuse_if_lost
+from digest.ledger import DEFERRED, FAILED, PENDING, SENDING, SENT, Ledger, issue_lock, read_states
 from digest.message import MessageFactory, render_subject
+from digest.outbox import write_previews
 from digest.state import record_sent
 from digest.subscribers import (HARD_BOUNCE, AddressError, Subscriber, SubscriberStore, load_recipients,
                                 normalize_address)
@@ -77,6 +78,7 @@ class SendSummary:
     resent_in_doubt: int = 0
     problems: list[str] = field(default_factory=list)  # one line per undelivered recipient
     notes: list[str] = field(default_factory=list)  # warnings for the editor (bad CSV rows, ...)
+    preview: bool = False  # written to the outbox: nothing was delivered or recorded
 
     @property
     def undelivered(self) -> int:
@@ -85,6 +87,9 @@ class SendSummary:
 
     def line(self) -> str:
         """The one-line summary printed at the end of a run."""
+        if self.preview:
+            return (f"{self.issue}: wrote {self.sent} preview(s), suppressed {self.suppressed} ({self.transport}); "
+                    "nothing was delivered or recorded as sent")
         return (f"{self.issue}: sent {self.sent}, skipped {self.skipped}, deferred {self.deferred}, "
                 f"failed {self.failed}, suppressed {self.suppressed} ({self.transport})")
 
@@ -338,13 +343,18 @@ class Sender:
 
 
 def send_issue(issue: BuiltIssue, recipients: list[Subscriber], factory: MessageFactory, transport: Transport,
-               ledger: Ledger, store: SubscriberStore, options: SendOptions, state_dir, **kw) -> SendSummary:
+               ledger: Ledger, store: SubscriberStore, options: SendOptions, state_dir,
+               started: datetime | None = None, **kw) -> SendSummary:
     """Lock the issue, plan from the ledger and suppression list, deliver, and summarize."""
     with issue_lock(state_dir, issue.id):
+        # Before any row is added: an issue with no rows that other records show as sent lost its ledger.
+        refuse_if_lost(state_dir, issue.id, len(ledger.states(issue.id)))
         suppressed = store.suppressed_keys()
         allowed = [s for s in recipients if s.key not in suppressed]
         ledger.ensure(issue.id, ((s.key, s.email) for s in allowed))
         plan = plan_send(issue.id, recipients, ledger.states(issue.id), suppressed, options.retry_failed)
+        if plan.todo:
+            record_started(state_dir, issue.id, started or datetime.now(timezone.utc))
         summary = Sender(issue, factory, transport, ledger, store, options, **kw).run(plan)
     wanted = {s.key for s in allowed}
     gone = store.suppressed_keys()  # unsubscribed during the run: no longer owed the issue
@@ -415,14 +425,12 @@ def dry_run(settings: Settings, ref: str, environ: Mapping[str, str], now: datet
             retry_failed: bool = False) -> tuple[Prepared, Plan, str]:
     """Who would get what, without sending or writing anything: (prepared, plan, subject)."""
     prep = prepare(settings, ref, environ, now, need_secret=False)
-    ledger_path = Path(settings.state_dir) / LEDGER_FILE
-    states: dict[str, str] = {}
-    if ledger_path.exists():
-        ledger = Ledger(ledger_path)
-        try:
-            states = ledger.states(prep.issue.id)
-        finally:
-            ledger.close()
+    states = read_states(settings.state_dir, prep.issue.id)
+    lost = "" if states or isinstance(prep.transport, OutboxTransport) else lost_evidence(settings.state_dir,
+                                                                                           prep.issue.id)
+    if lost:
+        prep.problems.append(f"the ledger has no record of {prep.issue.id}, but {lost}: a real send would stop "
+                             f"(restore the ledger, or `digest send {prep.issue.id} --reset`)")
     plan = plan_send(prep.issue.id, prep.recipients, states, prep.store.suppressed_keys(), retry_failed)
     return prep, plan, render_subject(settings.subject, prep.issue)
 
@@ -458,17 +466,27 @@ def send_from_settings(settings: Settings, ref: str, environ: Mapping[str, str],
     options = options_from(settings, retry_failed)
     prep = prepare(settings, ref, environ, now)
     assert prep.factory is not None
+    if not prep.recipients:
+        prep.problems.append("no subscribers: add some with `digest subscribers add` or pass --subscribers FILE")
+    if isinstance(prep.transport, OutboxTransport):  # a preview: no ledger, nothing counts as sent
+        summary = SendSummary(prep.issue.id, prep.transport.describe(), preview=True, notes=prep.problems)
+        summary.sent, summary.suppressed = write_previews(prep.recipients, prep.factory, prep.transport,
+                                                          prep.store.suppressed_keys())
+        return summary
     ledger = Ledger.in_state_dir(settings.state_dir)
     try:
         summary = send_issue(prep.issue, prep.recipients, prep.factory, prep.transport, ledger, prep.store,
-                             options, settings.state_dir, stop=stop)
+                             options, settings.state_dir, started=now, stop=stop)
     finally:
         ledger.close()
     if summary.sent or summary.skipped:
         # The issue has gone out: its articles must not appear in a later issue (see "New since the last issue").
         # Articles left out of the email to stay under the clip have not gone out: a later issue may carry them.
-        record_sent(settings.state_dir, prep.issue.id, prep.issue.record.delivered_article_ids)
-    if not prep.recipients:
-        prep.problems.append("no subscribers: add some with `digest subscribers add` or pass --subscribers FILE")
+        try:
+            record_sent(settings.state_dir, prep.issue.id, prep.issue.record.delivered_article_ids)
+        except OSError as exc:
+            raise StateError(f"{settings.state_dir}: {prep.issue.id} was sent, but its articles could not be "
+                             f"recorded ({exc.strerror or exc}); free space or fix permissions and rerun "
+                             "`digest send` to record them") from None
     summary.notes[:0] = prep.problems
     return summary

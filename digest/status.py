@@ -30,6 +30,7 @@ class Delivery:
     in_doubt: int  # in flight when a run stopped: the next run sends them again
     failed: int
     suppressed: int
+    lost: str = ""  # why an issue with no ledger rows was sent before: the ledger was lost or replaced
 
 
 @dataclass(frozen=True)
@@ -59,21 +60,16 @@ class WeekStatus:
 
 def delivery_status(settings: Settings, issue_id: str) -> Delivery | None:
     """Delivery numbers from the send ledger; None when nothing was ever sent or queued."""
-    from digest.ledger import LEDGER_FILE, Ledger
+    from digest.journal import lost_evidence
+    from digest.ledger import read_states
     from digest.send import plan_send
     from digest.subscribers import STORE_FILE, SubscriberStore, read_csv
 
-    ledger_path = Path(settings.state_dir) / LEDGER_FILE
     store_path = Path(settings.state_dir) / STORE_FILE
-    states: dict[str, str] = {}
-    if ledger_path.is_file():
-        ledger = Ledger(ledger_path)
-        try:
-            states = ledger.states(issue_id)
-        finally:
-            ledger.close()
+    states = read_states(settings.state_dir, issue_id)
+    lost = "" if states else lost_evidence(settings.state_dir, issue_id)
     suppressed: set[str] = set()
-    if store_path.is_file():
+    if store_path.exists():  # a directory or a damaged file is reported, not skipped
         store = SubscriberStore(store_path)
         suppressed = store.suppressed_keys()
         recipients = store.receiving(with_suppressed=True) if settings.subscribers is None else []
@@ -81,11 +77,11 @@ def delivery_status(settings: Settings, issue_id: str) -> Delivery | None:
         recipients = []
     if settings.subscribers is not None:
         recipients, _ = read_csv(Path(settings.subscribers))
-    if not recipients and not states:
+    if not recipients and not states and not lost:
         return None
     plan = plan_send(issue_id, recipients, states, suppressed)
     return Delivery(recipients=len(recipients), sent=plan.already_sent, to_send=len(plan.todo) - plan.in_doubt,
-                    in_doubt=plan.in_doubt, failed=plan.failed_before, suppressed=plan.suppressed)
+                    in_doubt=plan.in_doubt, failed=plan.failed_before, suppressed=plan.suppressed, lost=lost)
 
 
 def window_options(issue_id: str) -> str:
@@ -143,6 +139,10 @@ def next_steps(status: WeekStatus) -> list[str]:
     elif not status.curated:
         steps.append(f"curate it: edit {status.curation_file} (digest preview shows each change)")
     delivery = status.delivery
+    if delivery and delivery.lost:
+        steps.append(f"the delivery ledger has no record of {status.issue_id}, but {delivery.lost}: restore the "
+                     f"ledger from a backup, or start the issue over with digest send {status.issue_id} --reset")
+        return steps
     if delivery is None or delivery.recipients == 0 and delivery.sent == 0:
         steps.append("add subscribers: digest subscribers add EMAIL")
     elif delivery.to_send or delivery.in_doubt:
@@ -170,6 +170,8 @@ def format_status(status: WeekStatus) -> str:
     d = status.delivery
     if d is None:
         lines.append("  sent:    not yet (no subscribers or ledger entries)" if status.built_at else "  sent:    no")
+    elif d.lost:
+        lines.append("  sent:    unknown: the delivery ledger lost its record of this issue")
     else:
         lines.append(f"  sent:    {d.sent} of {d.recipients} recipients; {d.to_send + d.in_doubt} left to send, "
                      f"{d.failed} failed, {d.suppressed} suppressed")

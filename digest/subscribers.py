@@ -21,6 +21,7 @@ from pathlib import Path
 
 from digest.addresses import AddressError, Subscriber, clean_name, dedupe, normalize_address
 from digest.errors import ConfigError
+from digest.statedb import guard_state_errors, open_schema
 
 log = logging.getLogger(__name__)
 
@@ -135,34 +136,18 @@ UPDATE suppressions SET source = CASE reason WHEN 'hard-bounce' THEN 'smtp' WHEN
 """
 
 
+@guard_state_errors("subscriber list", "restore it from a backup, or move it aside and import your list again "
+                    "(the suppression list in it is lost then: keep the old file)")
 class SubscriberStore:
     """The SQLite subscriber list and suppression list under the state directory."""
 
     def __init__(self, path: Path):
         self.path = path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(self._connect()) as db, db:
-                self._migrate(db)
-        except sqlite3.DatabaseError as exc:
-            raise ConfigError(f"{path}: not a readable subscriber list ({exc}); restore it from a backup, "
-                              "or move it aside to start an empty list") from None
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot open the subscriber list ({exc.strerror or exc})") from None
-
-    def _migrate(self, db: sqlite3.Connection) -> None:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise ConfigError(f"{self.path}: made by a newer digest (schema {version}); upgrade digest")
-        if version == SCHEMA_VERSION:
-            return
-        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        columns = {row[1] for row in db.execute("PRAGMA table_info(subscribers)")}
-        if "subscribers" in tables and "status" not in columns:
-            log.info("%s: adding statuses to the subscriber list", self.path)
-            db.executescript("BEGIN;" + _FROM_V1 + _CREATE + f"PRAGMA user_version = {SCHEMA_VERSION};COMMIT;")
-        else:
-            db.executescript("BEGIN;" + _CREATE + f"PRAGMA user_version = {SCHEMA_VERSION};COMMIT;")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(self._connect()) as db, db:
+            open_schema(db, path, "subscriber list", version=SCHEMA_VERSION,
+                        tables=("subscribers", "suppressions"), create_sql=_CREATE,
+                        migrations={1: _FROM_V1})
 
     @classmethod
     def in_state_dir(cls, state_dir: Path) -> SubscriberStore:

@@ -262,7 +262,7 @@ class OutboxConnection:
 
 
 class OutboxTransport:
-    """The default transport: one .eml file per recipient in a folder, for review or a later relay."""
+    """The default transport: one .eml file per recipient in a folder, a preview that delivers nothing."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)

@@ -184,11 +184,12 @@ def test_smtp_password_is_used_but_never_printed_or_logged(tmp_path, server, cap
     assert password not in ours and "retrying in" in ours  # the run was logged, never the password
 
 
-def test_outbox_is_the_default_transport_and_reruns_write_nothing_twice(tmp_path):
+def test_outbox_is_the_default_transport_and_writes_previews_only(tmp_path):
     cfg, subs = setup(tmp_path)
     result = invoke("send", f"{tmp_path}/issues/{ISSUE_ID}.html", "-c", cfg, "--subscribers", subs)
     assert result.exit_code == 0, result.output
-    assert result.stdout.endswith(f"(outbox {tmp_path}/outbox/{ISSUE_ID})\n")
+    assert result.stdout == (f"{ISSUE_ID}: wrote 3 preview(s), suppressed 0 (outbox {tmp_path}/outbox/{ISSUE_ID}); "
+                             "nothing was delivered or recorded as sent\n")
     files = sorted(p.name for p in (tmp_path / "outbox" / ISSUE_ID).iterdir())
     assert files == ["ann@example.com.eml", "bob@example.com.eml", "cy@example.com.eml"]
     msg = email.message_from_bytes((tmp_path / "outbox" / ISSUE_ID / "ann@example.com.eml").read_bytes(),
@@ -196,7 +197,10 @@ def test_outbox_is_the_default_transport_and_reruns_write_nothing_twice(tmp_path
     assert msg["To"] == "Ann <ann@example.com>"
     assert msg["List-Unsubscribe"].startswith("<http://127.0.0.1:8080/u/v2.")
     rerun = invoke("send", f"{tmp_path}/issues/{ISSUE_ID}.json", "-c", cfg, "--subscribers", subs)
-    assert rerun.stdout.startswith(f"{ISSUE_ID}: sent 0, skipped 3")
+    assert rerun.stdout.startswith(f"{ISSUE_ID}: wrote 3 preview(s)")  # written again, never doubled
+    assert len(list((tmp_path / "outbox" / ISSUE_ID).iterdir())) == 3
+    assert not (tmp_path / "state" / "ledger.sqlite").exists()
+    assert not (tmp_path / "state" / "sent-articles.json").exists()
 
 
 def test_dry_run_lists_recipients_and_touches_nothing(tmp_path):
@@ -238,7 +242,7 @@ def test_no_subscribers_is_a_warning_and_nothing_to_do(tmp_path):
     cfg, _ = setup(tmp_path)
     result = invoke("send", ISSUE_ID, "-c", cfg)
     assert result.exit_code == 0
-    assert result.stdout.startswith(f"{ISSUE_ID}: sent 0, skipped 0, deferred 0, failed 0, suppressed 0")
+    assert result.stdout.startswith(f"{ISSUE_ID}: wrote 0 preview(s), suppressed 0")
     assert "no subscribers: add some with `digest subscribers add`" in result.stderr
 
 

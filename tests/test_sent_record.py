@@ -6,6 +6,7 @@ from typer.testing import CliRunner
 
 from digest.cli import app
 from digest.state import load_sent
+from smtp_servers import Recorder, start
 
 runner = CliRunner()
 
@@ -29,8 +30,18 @@ def test_late_story_carried_over_once_after_a_send(tmp_path, monkeypatch):
     source = native(tmp_path / "week.json", [item(1, "2026-11-18T10:00:00Z")])
     assert runner.invoke(app, ["build", "--source", source, "--week", "2026-W47"]).exit_code == 0
     assert load_sent(tmp_path / "state") == set()  # built, not sent: nothing recorded
-    sent = runner.invoke(app, ["send", "2026-W47", "--subscribers", "subs.csv"])
+    preview = runner.invoke(app, ["send", "2026-W47", "--subscribers", "subs.csv"])
+    assert preview.exit_code == 0, preview.output
+    assert load_sent(tmp_path / "state") == set()  # an outbox preview is not a send: nothing recorded
+    rec = Recorder()
+    ctl = start(rec)
+    try:
+        sent = runner.invoke(app, ["send", "2026-W47", "--subscribers", "subs.csv", "--smtp", ctl.url],
+                             env={"DIGEST_UNSUBSCRIBE_URL": "http://127.0.0.1:8080"})
+    finally:
+        ctl.stop()
     assert sent.exit_code == 0, sent.output
+    assert rec.recipients() == {"reader@example.com": 1}
     first_ids = load_sent(tmp_path / "state")
     assert len(first_ids) == 1
     # A story published late on Sunday of W47, after that issue went out, is carried into W48 ...

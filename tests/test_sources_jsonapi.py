@@ -64,7 +64,7 @@ def test_next_link_pagination_with_relative_links_and_epoch_dates(httpserver):
     scope, ask, last = result.articles
     assert scope.title == "Show: a tiny oscilloscope" and scope.author == "hacker1"
     assert scope.published == datetime(2025, 11, 17, 8, 0, tzinfo=timezone.utc)
-    assert ask.url == f"https://{httpserver.host}:{httpserver.port}/item?id=2"  # relative link resolved
+    assert ask.url == f"http://{httpserver.host}:{httpserver.port}/item?id=2"  # relative link resolved
     assert last.url == "https://last.example.com/"
 
 

@@ -21,7 +21,7 @@ def read(httpserver, name, content_type="application/feed+json", path="/feed.jso
 def test_jsonfeed_1_1_fields(httpserver):
     result = read(httpserver, "jsonfeed-1.1.json")
     first, second = result.articles
-    assert first.url == f"https://{httpserver.host}:{httpserver.port}/posts/solder"  # relative, tracking gone
+    assert first.url == f"http://{httpserver.host}:{httpserver.port}/posts/solder"  # relative, tracking gone
     assert first.title == "Lead-free solder, & why it cracks"
     assert first.published == datetime(2026, 11, 17, 7, 30, tzinfo=timezone.utc)
     assert first.author == "Rosa Ohm, Kai Volt"
@@ -29,7 +29,7 @@ def test_jsonfeed_1_1_fields(httpserver):
     assert first.excerpt == "Tin whiskers and thermal cycling."
     assert first.image.url == "https://lab.example.org/img/solder.jpg"
     assert "<script" not in first.content_html and "onclick" not in first.content_html
-    assert f'href="https://{httpserver.host}:{httpserver.port}/glossary"' in first.content_html
+    assert f'href="http://{httpserver.host}:{httpserver.port}/glossary"' in first.content_html
     assert first.language == "en" and first.source == "Lab"
     # content_text only, no title: the first words make the title; banner_image is the image.
     assert second.title == "A short note without a title about capacitors and their many quirks …"
@@ -37,7 +37,8 @@ def test_jsonfeed_1_1_fields(httpserver):
     assert second.image.url == "https://lab.example.org/img/banner.jpg"
     assert second.author == "Lab Team"  # inherited from the feed
     assert [(s.item, s.reason) for s in result.skipped] == [
-        ("item 3 ('An item without a date')", 'missing required field "published"')]
+        ("item 3 ('An item without a date')", 'missing required field "published" (set undated = "now" '
+         'on this source to date undated items when they are read)')]
 
 
 def test_jsonfeed_1_0_author_and_id_as_url(httpserver):

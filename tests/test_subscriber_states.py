@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 import digest.cli  # noqa: F401  (registers every command)
 from digest.cli.app import app
-from digest.errors import ConfigError
+from digest.errors import StateError, ConfigError
 from digest.subscribers import (ACTIVE, PAUSED, SCHEMA_VERSION, SUPPRESSED, UNCONFIRMED, Subscriber,
                                 SubscriberStore, load_recipients)
 from smtp_servers import write_config, write_csv
@@ -61,11 +61,11 @@ def test_a_newer_or_damaged_list_stops_with_one_line(tmp_path):
     path = tmp_path / "subscribers.sqlite"
     with sqlite3.connect(path) as db:
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    with pytest.raises(ConfigError, match="made by a newer digest"):
+    with pytest.raises(StateError, match="newer than this digest knows"):
         SubscriberStore(path)
     garbage = tmp_path / "garbage.sqlite"
     garbage.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(ConfigError, match=r"garbage.sqlite: not a readable subscriber list"):
+    with pytest.raises(StateError, match=r"garbage.sqlite: the subscriber list is damaged"):
         SubscriberStore(garbage)
 
 

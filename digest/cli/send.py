@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,8 +25,9 @@ from digest.tokens import SECRET_ENV
 
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="Path to digest.toml (default: ./digest.toml if present, or $DIGEST_CONFIG).")]
 SubscribersOpt = Annotated[Optional[Path], typer.Option(help="A CSV of subscribers (columns email, name, ...) instead of the list kept by `digest subscribers`.")]
-SmtpOpt = Annotated[Optional[str], typer.Option(help="SMTP relay, smtp://user@host:587 (STARTTLS) or smtps://user@host:465; the password comes from DIGEST_SMTP_PASSWORD. Default: write .eml files to the outbox.")]
-OutboxOpt = Annotated[Optional[Path], typer.Option(help="Folder for .eml files when no SMTP relay is set (default: outbox).")]
+SmtpOpt = Annotated[Optional[str], typer.Option(help="SMTP relay, smtp://user@host:587 (STARTTLS) or smtps://user@host:465; the password comes from DIGEST_SMTP_PASSWORD. Default: write previews (.eml files) to the outbox.")]
+OutboxOpt = Annotated[Optional[Path], typer.Option(help="Folder for previews (.eml files, nothing delivered) when no SMTP relay is set (default: outbox).")]
+RunOutboxOpt = Annotated[Optional[Path], typer.Option(help="Without an SMTP relay, write previews (.eml files, nothing delivered) to this folder; without this option such a run is refused.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log every retry and reconnect.")]
 MAX_LISTED = 20
 
@@ -77,16 +79,24 @@ def send(
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Also retry recipients that failed permanently in an earlier run.")] = False,
     dry: Annotated[bool, typer.Option("--dry-run", help="Print who would get what; send and record nothing.")] = False,
     to: Annotated[Optional[str], typer.Option(help="Send one test copy to this address only; the ledger is not touched.")] = None,
+    reset: Annotated[bool, typer.Option("--reset", help="Start the issue over: clear its delivery record, so the next send mails every subscriber again. Asks first; sends nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="With --reset: do not ask (required when not at a terminal).")] = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Send a built issue to every subscriber exactly once (rerun to continue where it stopped).
 
-    Exit status: 0 everyone has it (or nothing to do), 1 error (nothing sent), 4 some recipients
-    deferred or failed (rerun later; --retry-failed), 5 the issue is already being sent.
+    Without an SMTP relay the messages are written to the outbox as previews: nothing is delivered
+    or recorded. Exit status: 0 everyone has it (or nothing to do), 1 error (nothing sent), 4 some
+    recipients deferred or failed (rerun later; --retry-failed), 5 the issue is already being sent.
     """
     settings = _settings(config, subscribers=subscribers, smtp=smtp, outbox=outbox, rate=rate,
                          daily_cap=daily_cap, connections=connections)
     logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
+    if reset:
+        if dry or to:
+            raise ConfigError("--reset only clears the delivery record: run it without --dry-run and --to")
+        _reset(settings, issue, yes)
+        return
     if dry:
         _print_dry_run(settings, issue, retry_failed)
         return
@@ -96,6 +106,25 @@ def send(
     with _stop_on_sigterm() as stop:
         summary = send_from_settings(settings, issue, os.environ, _now(), retry_failed=retry_failed, stop=stop)
     report(summary)
+
+
+def _reset(settings: Settings, ref: str, yes: bool) -> None:
+    from digest.journal import start_over, tally
+    from digest.ledger import read_states
+    from digest.issue_store import load_issue
+
+    issue_id = load_issue(ref, settings.out).id
+    sent, failed, pending = tally(read_states(settings.state_dir, issue_id))
+    what = f"{sent} sent, {failed} failed, {pending} pending"
+    if not yes:
+        if not sys.stdin.isatty():
+            raise ConfigError(f"--reset clears the delivery record of {issue_id} ({what}) and the next send mails "
+                              "every subscriber again: add --yes to confirm when not at a terminal")
+        typer.confirm(f"Clear the delivery record of {issue_id} ({what})? The next send mails every subscriber "
+                      "again", abort=True)
+    sent, failed, pending = start_over(settings.state_dir, issue_id, _now())
+    typer.echo(f"Cleared {issue_id}: {sent} sent, {failed} failed, {pending} pending row(s) removed; "
+               f"the next `digest send {issue_id}` mails every subscriber again")
 
 
 def _print_dry_run(settings: Settings, ref: str, retry_failed: bool) -> None:
@@ -118,13 +147,14 @@ def run(
     config: ConfigOpt = None,
     subscribers: SubscribersOpt = None,
     smtp: SmtpOpt = None,
-    outbox: OutboxOpt = None,
+    outbox: RunOutboxOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """The cron entry: build the current week if not built yet, then send it if not sent yet.
 
-    Safe to run twice. Exit status: 0 done (or nothing to do), 1 error, 3 the week has no articles,
-    4 some recipients deferred or failed (the next run retries them), 5 another run is in progress.
+    Safe to run twice. Refused without an SMTP relay unless --outbox asks for previews. Exit status:
+    0 done (or nothing to do), 1 error, 3 the week has no articles, 4 some recipients deferred or
+    failed (the next run retries them), 5 another run is in progress.
     """
     from digest.fetch import Fetcher
     from digest.run import run_once
@@ -132,7 +162,7 @@ def run(
     settings = _settings(config, subscribers=subscribers, smtp=smtp, outbox=outbox)
     logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
     with _stop_on_sigterm() as stop:
-        result = run_once(settings, Fetcher(), _now(), os.environ, stop=stop)
+        result = run_once(settings, Fetcher(), _now(), os.environ, stop=stop, previews=outbox is not None)
     typer.echo(result.built_line)
     report(result.summary)
 

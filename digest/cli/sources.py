@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from digest.cli.app import command
-from digest.collect import failure_line, read_all, skipped_lines
+from digest.collect import dating_lines, failure_line, read_all, skipped_lines
 from digest.config import parse_source, resolve
 from digest.errors import ConfigError, SourceError
 from digest.fetch import Fetcher
@@ -48,6 +48,9 @@ def sources(
     typer.echo(format_sources(reports))
     # A source can be "ok" with few items because it skipped the rest: say so, and why.
     for line in skipped_lines(collected):
+        typer.echo(line)
+    # Dates not in a standard form were read as written: say how many, so an editor can check them.
+    for line in dating_lines(reports):
         typer.echo(line)
     failed = sum(1 for r in reports if not r.ok)
     if failed:

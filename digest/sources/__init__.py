@@ -56,8 +56,12 @@ class RawItem:
     reading_minutes: object = None
     language: object = None
     source: object = None  # the item's own source name (the native format allows one)
+    guid: object = None  # the item's own id for telling items apart (RSS guid, Atom id, JSON Feed id)
     base: str = ""  # what relative URLs resolve against
     image_from_body: bool = False  # without an image, use the body's first real picture
+    title_made: bool = False  # the reader made the title from the body's first words
+    link_is_page: bool = False  # the link is the site's home page, not the item's own (its guid names it)
+    dated: str = ""  # how the reader read the date, when it checked it (digest.dates names the ways)
 
 
 @dataclass(frozen=True)
@@ -154,8 +158,8 @@ class Kind:
     options: frozenset[str] = frozenset()
 
 
-# Options every kind accepts (besides name, url/path, kind, timezone and priority).
-COMMON_OPTIONS: frozenset[str] = frozenset()
+# Options every kind accepts (besides name, url/path, kind, timezone and priority): dates and sections.
+COMMON_OPTIONS: frozenset[str] = frozenset({"undated", "dayfirst", "section", "category_map"})
 # In registration order, which is the order detection tries them in.
 REGISTRY: dict[str, SourceKind] = {}
 

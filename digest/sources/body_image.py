@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import urlsplit
 
 from digest.normalize import sanitize_html
 
@@ -24,13 +23,14 @@ def _side(value: str | None) -> int | None:
 
 def body_image(fragment: str | None, base: str | None) -> dict | None:
     """The first picture-like <img> of an HTML body as a native image object, or None."""
+    from digest.sources.images import is_story_picture  # images imports this module's patterns
+
     if not fragment or "<img" not in fragment.lower():
         return None
     for match in _IMG.finditer(sanitize_html(fragment, base=base)):
         attrs = {k.lower(): html.unescape(v) for k, v in _ATTR.findall(match.group(1))}
         src = attrs.get("src", "")
-        parts = urlsplit(src)
-        if parts.scheme not in ("http", "https") or NOT_A_PICTURE.search(parts.netloc + parts.path + "?" + parts.query):
+        if not is_story_picture(src):
             continue
         width, height = _side(attrs.get("width")), _side(attrs.get("height"))
         if (width is not None and width < MIN_SIDE) or (height is not None and height < MIN_SIDE):

@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
-import calendar
 import logging
 import re
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from digest.dates import feed_date
 from digest.errors import ItemError, SourceError
+from digest.links import (
+    best_alternate,
+    identity_url,
+    is_web_link,
+    link_label,
+    page_links,
+)
+from digest.normalize import clean_title, first_words
 from digest.sources import FetchContext, Kind, Probe, RawItem, SourceResult, SourceSpec, register
-from digest.sources.body_image import MIN_SIDE
-from digest.sources.items import articles_from_items, convert
+from digest.sources.images import is_story_picture, media_image
+from digest.sources.items import articles_from_items, convert, plain
 from digest.sources.jsondoc import looks_json, text_head
+from digest.sources.sections import feed_categories
 
 log = logging.getLogger(__name__)
 
 FEED_MARKERS = ("<rss", "<feed", "<rdf:rdf", "<rdf ")
-OPTION_KEYS = frozenset({"undated"})
+OPTION_KEYS = frozenset({"dayfirst"})
 
 
 def looks_feed(body: bytes) -> bool:
@@ -59,41 +70,30 @@ def parse(body: bytes, url: str, content_type: str = "") -> Any:
     return feedparser.parse(body, response_headers=headers, resolve_relative_uris=True, sanitize_html=False)
 
 
-def _date(entry: dict) -> datetime | None:
-    # feedparser gives *_parsed as a UTC struct_time whatever the feed's format was.
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
-        if value:
-            return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
-    return None
+def _date(entry: dict, spec: SourceSpec) -> tuple[datetime | None, str]:
+    """The entry's date and how it was read: feedparser's reading, checked against the raw string."""
+    for key in ("published", "updated", "created"):
+        raw, parsed = entry.get(key), entry.get(f"{key}_parsed")
+        if raw or parsed:
+            found, how = feed_date(raw if isinstance(raw, str) else None, parsed, spec.timezone,
+                                   bool(spec.options.get("dayfirst")))
+            if found:
+                return found, how
+    return None, ""
 
 
 def _image(entry: dict) -> dict | None:
-    for media in entry.get("media_content") or []:
-        if media.get("url") and (media.get("medium") == "image" or str(media.get("type", "")).startswith("image/")) \
-                and not _tiny(media):
-            return {"url": media["url"], "width": _int(media.get("width")), "height": _int(media.get("height"))}
-    for thumb in entry.get("media_thumbnail") or []:
-        if thumb.get("url") and not _tiny(thumb):
-            return {"url": thumb["url"], "width": _int(thumb.get("width")), "height": _int(thumb.get("height"))}
+    found = media_image(entry)
+    if found:
+        return found
     enclosures = (entry.get("enclosures") or []) + [
         ln for ln in entry.get("links") or [] if ln.get("rel") == "enclosure"]
     for link in enclosures:
-        if str(link.get("type", "")).startswith("image/") and link.get("href"):
+        if str(link.get("type", "")).startswith("image/") and link.get("href") and is_story_picture(link["href"]):
             return {"url": link["href"]}
     if isinstance(entry.get("image"), dict) and entry["image"].get("href"):
         return {"url": entry["image"]["href"]}
     return None
-
-
-def _tiny(media: dict) -> bool:
-    """True for media declared smaller than a picture (a 30 px avatar as GitHub's feeds give)."""
-    sides = [_int(media.get("width")), _int(media.get("height"))]
-    return any(side is not None and side < MIN_SIDE for side in sides)
-
-
-def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
@@ -108,41 +108,88 @@ def _author(entry: dict, inherited: str | None = None) -> str | None:
     return ", ".join(dict.fromkeys(names)) if names else inherited
 
 
-def _link(entry: dict, feed_url: str = "") -> str | None:
-    # An empty href (<link href=""/>) comes back resolved to the feed's own URL: that is no permalink.
-    def usable(href: Any) -> bool:
-        return bool(href) and href != feed_url
+@dataclass(frozen=True)
+class FeedPlace:
+    """Where a feed lives, for resolving its entries' links and telling item links from page links."""
 
-    for link in entry.get("links") or []:
-        if link.get("rel", "alternate") == "alternate" and usable(link.get("href")):
-            return link["href"]
-    if usable(entry.get("link")):
-        return entry["link"]
+    base: str  # what relative links resolve against: the URL read, else the feed's self or home link
+    documents: frozenset[str]  # canonical links of the feed document itself (read URL, self, xml:base)
+    home: frozenset[str]  # canonical links of the site's home page
+
+
+def feed_place(parsed: Any, read_url: str) -> FeedPlace:
+    """The feed's base URL and its own links, from where it was read and what it says of itself."""
+    links = [ln for ln in parsed.feed.get("links") or [] if isinstance(ln, dict) and is_web_link(ln.get("href"))]
+    self_links = [ln["href"] for ln in links if ln.get("rel") == "self"]
+    home = best_alternate(links) or parsed.feed.get("link")
+    remote = read_url.startswith(("http://", "https://"))
+    # A saved feed (a file) has no URL of its own: its self or home link is where its relative links point.
+    base = read_url if remote else next((u for u in [*self_links, home] if u and urlsplit(u).scheme), "")
+    return FeedPlace(base, page_links(read_url if remote else None, *self_links), page_links(home))
+
+
+def _link(entry: dict, place: FeedPlace) -> tuple[str | None, bool]:
+    """The entry's permalink, resolved, and whether it is only the site's home page: (link, is_page)."""
+    # An empty href (<link href=""/>) resolves to the feed document (its URL or xml:base): no permalink.
+    detail = entry.get("title_detail") or entry.get("summary_detail") or {}
+    documents = place.documents | page_links(detail.get("base") if isinstance(detail, dict) else None)
+
+    def resolved(href: Any) -> str | None:
+        if not is_web_link(href):
+            return None
+        url = urljoin(place.base, str(href).strip())
+        return url if urlsplit(url).scheme in ("http", "https") and identity_url(url) not in documents else None
+
+    candidates = [entry.get("feedburner_origlink"), best_alternate(entry.get("links") or []), entry.get("link")]
     guid = entry.get("id") or ""
     # Without a link, a URL-shaped id is the best permalink left: Atom ids, and WordPress's
     # <guid isPermaLink="false">https://site/?p=123</guid>, which redirects to the post.
-    return guid if guid.startswith(("http://", "https://")) and usable(guid) else None
+    if str(guid).startswith(("http://", "https://")):
+        candidates.append(guid)
+    for href in candidates:
+        url = resolved(href)
+        if url:
+            return url, identity_url(url) in place.home
+    home = next(iter(place.home), None)
+    return (home, True) if home and guid else (None, False)  # a podcast episode: its guid names it
 
 
-def to_raw(entry: dict, language: str | None, undated: datetime | None = None,
-           feed_author: str | None = None, feed_url: str = "") -> RawItem:
+def _guid(entry: dict) -> str:
+    """The entry's own id: its guid or Atom id, else its first enclosure (a podcast's audio file)."""
+    if entry.get("id"):
+        return str(entry["id"])
+    enclosures = [ln.get("href") for ln in entry.get("links") or [] if ln.get("rel") == "enclosure"]
+    return str(next((e for e in enclosures if e), ""))
+
+
+def to_raw(entry: dict, language: str | None, spec: SourceSpec, place: FeedPlace,
+           feed_author: str | None = None) -> RawItem:
     """Pick one feedparser entry's fields."""
-    link = _link(entry, feed_url)
+    guid = _guid(entry)
+    link, link_is_page = convert("url", lambda _: _link(dict(entry, id=guid), place), entry.get("link"))
     contents = entry.get("content") or []
     html_parts = [c.get("value", "") for c in contents if "html" in str(c.get("type", "html"))]
     body = max(html_parts, key=len) if html_parts else None
     summary = entry.get("summary")
-    published = convert("published", _date, entry) or undated
-    if not published:
+    published, dated = convert("published", lambda e: _date(e, spec), entry)
+    # Some feeds (often RSS 1.0) date nothing; `undated = "now"` dates such items when read.
+    if not published and spec.options.get("undated") != "now":
         raise ItemError('no date (pubDate, dc:date, published or updated); set undated = "now" '
                         "on this source to date such items when they are read")
+    given = convert("title", clean_title, entry.get("title"))
+    title = given or first_words(plain(body or summary) or "") or (link_label(link) if link else None)
+    categories, keywords = feed_categories(entry.get("tags") or [])
     return RawItem(
-        title=entry.get("title"),
+        title=title,
+        title_made=not given,
         url=link,
+        link_is_page=link_is_page,
+        guid=guid,
         published=published,
+        dated=dated,
         author=_author(entry, feed_author),
-        categories=[t.get("label") or t.get("term") for t in entry.get("tags") or []
-                    if t.get("label") or t.get("term")],
+        categories=categories,
+        tags=keywords,
         # Without full content the summary is the body; with it, the summary is the excerpt.
         content_html=body if body else summary,
         excerpt=summary if body else None,
@@ -172,14 +219,13 @@ def read(spec: SourceSpec, ctx: FetchContext) -> SourceResult:
     if parsed.get("bozo"):
         log.info("%s: parsed despite a problem: %s", spec.location, _reason(parsed.get("bozo_exception")))
     language = parsed.feed.get("language") or None
-    # Some feeds (often RSS 1.0) date nothing; `undated = "now"` dates such items when read.
-    undated = datetime.now(timezone.utc) if spec.options.get("undated") == "now" else None
     # An Atom entry without an author has the feed's (RFC 4287, 4.2.1); an RSS channel's
     # managingEditor or publisher is not the writer of each item, so RSS inherits nothing.
     feed_author = _author(parsed.feed) if str(parsed.get("version", "")).startswith("atom") else None
+    place = feed_place(parsed, fetched.url)
     title = parsed.feed.get("title") if isinstance(parsed.feed.get("title"), str) else None
-    return articles_from_items(parsed.entries, spec,
-                               lambda e: to_raw(e, language, undated, feed_author, fetched.url), title=title)
+    return articles_from_items(parsed.entries, spec, lambda e: to_raw(e, language, spec, place, feed_author),
+                               title=title)
 
 
 _ROOT_END = re.compile(r"</(rss|feed|rdf:rdf)>\s*$")

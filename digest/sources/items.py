@@ -13,12 +13,14 @@ import logging
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from digest.errors import ItemError
-from digest.models import Article, Image, Skip
+from digest.dates import NOW, read_date
+from digest.errors import DigestError, ItemError
+from digest.links import link_label, printed_link
+from digest.models import Article, Identity, Image, Skip
 from digest.normalize import (
     article_id,
     canonical_url,
@@ -26,13 +28,13 @@ from digest.normalize import (
     clean_title,
     first_words,
     html_to_text,
-    parse_datetime,
     reading_minutes,
     sanitize_html,
     text_direction,
 )
 from digest.sources import RawItem, SourceResult, SourceSpec
 from digest.sources.body_image import body_image
+from digest.sources.sections import section_categories
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,8 @@ def convert(name: str, fn: Callable[[Any], T], value: object) -> T:
         if str(exc).startswith('field "'):
             raise  # an inner field already named itself
         raise ItemError(f'field "{name}": {exc}') from None
+    except DigestError:
+        raise  # a configuration problem (a source's category_map) is the source's, not the item's
     except UnicodeError:
         raise ItemError(f'field "{name}": not valid Unicode text (a lone surrogate?)') from None
     except (OverflowError, OSError):
@@ -117,22 +121,25 @@ def author(value: object) -> str | None:
     return text(value) or None
 
 
-def url(value: object, base: str = "") -> str:
-    """The canonical form of an absolute or base-relative http(s) URL."""
+def links(value: object, base: str = "") -> tuple[str, str]:
+    """(the link as printed, its canonical form for identity) of an absolute or base-relative http(s) URL."""
     if not isinstance(value, str):
         raise ItemError(f"expected a URL, got {type(value).__name__} {_shown(value)}")
-    return canonical_url(_checked(value), base or None)
+    _checked(value)
+    return printed_link(value, base or None), canonical_url(value, base or None)
 
 
-def published(value: object, timezone: str) -> datetime:
-    """An aware UTC datetime from a date string, a datetime or a Unix time."""
+def published(value: object, timezone: str, dayfirst: bool = False) -> tuple[datetime, str]:
+    """An aware UTC datetime from a date string, a datetime or a Unix time, and how it was read."""
     if isinstance(value, bool):
         raise ItemError(f"expected a date, got {value!r}")
     if isinstance(value, float) and not math.isfinite(value):
         raise ItemError(f"{value!r} is not a date")
     if isinstance(value, str):
         _checked(value)
-    return parse_datetime(value, timezone)
+    found, how = read_date(value, timezone, dayfirst)
+    found.astimezone(UTC).isoformat()  # a date at the edge of the calendar fails here, not when written
+    return found, how
 
 
 def _side(value: object) -> int | None:
@@ -172,11 +179,12 @@ def minutes(value: object) -> int | None:
     return max(1, int(value))
 
 
-def scoped_id(spec: SourceSpec, given: str, canonical: str) -> str:
+def scoped_id(spec: SourceSpec, given: str, canonical: str, guid: str = "", link_is_page: bool = False) -> str:
     """An id unique inside the pipeline: a source's own ids are scoped by the source and the URL."""
-    if not given:
-        return article_id(canonical)
-    return article_id(f"{spec.location}\n{given}\n{canonical}")
+    if given:
+        return article_id(f"{spec.location}\n{given}\n{canonical}")
+    # A link to the site's home page or the feed itself names no item: the source's guid does.
+    return article_id(canonical + "\n" + guid if link_is_page and guid else canonical)
 
 
 def _body(raw: RawItem, base: str) -> str:
@@ -198,17 +206,25 @@ def article_from(raw: RawItem, spec: SourceSpec) -> Article:
     """Build an Article from one raw item, or raise ItemError naming the field at fault."""
     if raw.url in (None, ""):
         raise ItemError('missing required field "url"')
-    link = convert("url", lambda v: url(v, raw.base), raw.url)
+    link, canonical = convert("url", lambda v: links(v, raw.base), raw.url)
     body = convert("content_html", lambda _: _body(raw, link), raw.content_html)
     body_text = html_to_text(body)
     excerpt = convert("excerpt", plain, raw.excerpt)
     title = convert("title", lambda v: clean_title(markup(v)) if isinstance(v, str) else text(v), raw.title)
+    title_made = raw.title_made or not title
     if not title:
         title = first_words(body_text or excerpt or "") or ""
     if not title:
         raise ItemError('missing required field "title"')
-    if raw.published in (None, ""):
-        raise ItemError('missing required field "published"')
+    if raw.published in (None, "") and spec.options.get("undated") == "now":
+        when, dated = datetime.now(UTC), NOW  # the source dates its undated items when they are read
+    elif raw.published in (None, ""):
+        raise ItemError('missing required field "published" (set undated = "now" on this source to date '
+                        "undated items when they are read)")
+    else:
+        when, dated = convert("published", lambda v: published(v, spec.timezone, bool(spec.options.get("dayfirst"))),
+                              raw.published)
+    guid = convert("guid", text, raw.guid)
     language = convert("language", text, raw.language) or None
     picture = convert("image", lambda v: image(v, link), raw.image)
     if picture is None and raw.image_from_body:
@@ -216,13 +232,13 @@ def article_from(raw: RawItem, spec: SourceSpec) -> Article:
     stated = convert("reading_minutes", minutes, raw.reading_minutes)
     given_id = convert("id", text, raw.id)
     return Article(
-        id=scoped_id(spec, given_id, link),
+        id=scoped_id(spec, given_id, canonical, guid, raw.link_is_page),
         url=link,
         title=title,
-        published=convert("published", lambda v: published(v, spec.timezone), raw.published),
+        published=when,
         source=convert("source", text, raw.source) or spec.name,
         author=convert("author", author, raw.author),
-        categories=tuple(convert("categories", names, raw.categories)),
+        categories=section_categories(tuple(convert("categories", names, raw.categories)), spec),
         tags=tuple(convert("tags", names, raw.tags)),
         content_html=body,
         excerpt=excerpt,
@@ -231,6 +247,8 @@ def article_from(raw: RawItem, spec: SourceSpec) -> Article:
         language=language,
         direction=text_direction(language, title + " " + body_text[:300]),
         priority=spec.priority,
+        identity=Identity(url="" if raw.link_is_page else canonical, guid=guid, title_made=title_made),
+        dated=raw.dated or dated,
     )
 
 
@@ -270,7 +288,7 @@ def articles_from_items(items: Iterable[Any], spec: SourceSpec, to_raw: Callable
             skipped.append(Skip(spec.name, _label(index, item, raw), str(exc)))  # the CLI warns, one line each
             continue
         given = text(raw.id)
-        key = (given, article.url)
+        key = (given, _identity_url(article))
         if given and key in seen:
             skipped.append(Skip(spec.name, _label(index, item, raw),
                                 f"duplicate (same id {given!r} and URL) of {seen[key]}"))
@@ -278,7 +296,8 @@ def articles_from_items(items: Iterable[Any], spec: SourceSpec, to_raw: Callable
         seen[key] = f"item {index}"
         articles.append(article)
         raw_urls.append(urljoin_safe(raw.base, raw.url))
-    return SourceResult(tuple(_fragment_permalinks(articles, raw_urls)), tuple(skipped), title)
+    distinct = _distinct_within_source(_fragment_permalinks(articles, raw_urls))
+    return SourceResult(tuple(distinct), tuple(skipped), title)
 
 
 def urljoin_safe(base: str, value: object) -> str:
@@ -289,20 +308,61 @@ def urljoin_safe(base: str, value: object) -> str:
 
 
 def _fragment_permalinks(articles: list[Article], raw_urls: list[str]) -> list[Article]:
-    """Give back the fragment to items of one source that share a page and differ only in it.
+    """Give back the fragment to the identity of items of one source that differ only in it.
 
     Canonical URLs drop the fragment, but some sources (Scripting News, link blogs) publish
     every item as an anchor on one daily page: without the fragment they would all be one story.
     """
     fragments: dict[str, set[str]] = {}
     for article, raw in zip(articles, raw_urls):
-        fragments.setdefault(article.url, set()).add(urlsplit(raw).fragment)
+        fragments.setdefault(_identity_url(article), set()).add(urlsplit(raw).fragment)
     out = []
     for article, raw in zip(articles, raw_urls):
-        if len(fragments[article.url]) > 1 and urlsplit(raw).fragment:
+        key = _identity_url(article)
+        if key and len(fragments[key]) > 1 and urlsplit(raw).fragment:
             link = canonical_url(raw, keep_fragment=True)
-            if link != article.url:
-                own_id = article.id != article_id(article.url)  # an id the source gave is kept
-                article = replace(article, url=link, id=article.id if own_id else article_id(link))
+            if link != key:
+                own_id = article.id != article_id(key)  # an id the source gave is kept
+                identity = replace(article.identity or Identity(), url=link)
+                article = replace(article, identity=identity, id=article.id if own_id else article_id(link))
+        out.append(article)
+    return out
+
+
+def _identity_url(article: Article) -> str:
+    return article.identity.url if article.identity else article.url
+
+
+def _other_item(a: Article, b: Article) -> bool:
+    """True when two items of one source are different items: their own guids differ, or a made-up title does."""
+    ia, ib = a.identity or Identity(), b.identity or Identity()
+    if ia.guid and ib.guid and ia.guid != ib.guid:
+        return True
+    return (ia.title_made or ib.title_made) and a.title != b.title
+
+
+def _distinct_within_source(articles: list[Article]) -> list[Article]:
+    """Items of one source with their own guids get their own ids, and made-up titles that repeat get their link.
+
+    Two items that share a link (a weekly sponsor post, episodes linked to one page) are still two
+    items when the source gives each its own guid.
+    """
+    seen: dict[str, Article] = {}
+    made_titles: dict[str, int] = {}
+    for article in articles:
+        if article.identity and article.identity.title_made:
+            made_titles[article.title] = made_titles.get(article.title, 0) + 1
+    out = []
+    for article in articles:
+        if article.identity and article.identity.title_made and made_titles[article.title] > 1:
+            article = replace(article, title=f"{article.title} ({link_label(article.url)})")
+        guid = article.identity.guid if article.identity else ""
+        salt = 0
+        # A later item sharing an earlier one's link gets an id of its own when it is another item;
+        # a true repeat keeps the id, and dedupe drops it.
+        while article.id in seen and _other_item(seen[article.id], article):
+            salt += 1
+            article = replace(article, id=article_id(f"{_identity_url(article)}\n{guid}\n{article.title}\n{salt}"))
+        seen.setdefault(article.id, article)
         out.append(article)
     return out

@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 from digest.errors import ConfigError, SourceError
 from digest.fetch import HTTPStatusError
 from digest.models import Article, Skip
-from digest.sources import FetchContext, Kind, RawItem, SourceResult, SourceSpec, register
+from digest.sources import COMMON_OPTIONS, FetchContext, Kind, RawItem, SourceResult, SourceSpec, register
 from digest.sources.items import articles_from_items
 from digest.sources.jsondoc import decode_json
 
@@ -94,10 +94,10 @@ def to_raw(item: dict, mapping: dict[str, str], base: str) -> RawItem:
 
 
 def _mapping(spec: SourceSpec) -> dict[str, str]:
-    unknown_options = sorted(set(spec.options) - OPTION_KEYS)
+    unknown_options = sorted(set(spec.options) - OPTION_KEYS - COMMON_OPTIONS)
     if unknown_options:
         raise ConfigError(f"source {spec.name!r}: unknown option {unknown_options[0]!r} for kind jsonapi "
-                          f"(use {', '.join(sorted(OPTION_KEYS))})")
+                          f"(use {', '.join(sorted(OPTION_KEYS | COMMON_OPTIONS))})")
     fields = spec.options.get("fields") or {}
     if not isinstance(fields, dict):
         raise ConfigError(f"source {spec.name!r}: fields must be a table of dotted paths")

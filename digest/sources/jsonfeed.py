@@ -52,6 +52,9 @@ def to_raw(item: dict, feed: dict, base: str) -> RawItem:
     url = item.get("url") or item.get("external_url")
     if not url and str(item.get("id", "")).startswith(("http://", "https://")):
         url = item["id"]  # many feeds use the permalink as the item's id
+    link_is_page = False
+    if not url and item.get("id") not in (None, "") and feed.get("home_page_url"):
+        url, link_is_page = feed["home_page_url"], True  # a note with only an id: its id names it
     # Some feeds repeat their icon as every item's image: that is a logo, not the story's picture.
     icons = [feed.get("icon"), feed.get("favicon")]
     image = next((i for i in (item.get("image"), item.get("banner_image"))
@@ -69,6 +72,8 @@ def to_raw(item: dict, feed: dict, base: str) -> RawItem:
         excerpt=item.get("summary"),
         image=image,
         language=item.get("language") or feed.get("language"),
+        guid=item.get("id"),
+        link_is_page=link_is_page,
         base=base,
         image_from_body=True,
     )
