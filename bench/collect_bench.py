@@ -79,7 +79,7 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     specs = [SourceSpec(f"Source {n}", f"{base}/source/{n}.json", "jsonfeed") for n in range(SOURCES)]
-    default_workers = Settings().fetch_workers
+    default_workers = Settings().fetch.workers
     ways = {"sequential (1 worker)": 1, "collector, 8 workers": 8,
             f"collector, {default_workers} workers (default)": default_workers}
     print(f"{SOURCES} sources, {LATENCY * 1000:.0f} ms latency each, {ITEMS} items each, {args.runs} runs")

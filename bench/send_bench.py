@@ -62,11 +62,11 @@ def build_issue(out: Path, given: Path | None) -> str:
         for suffix in (".html", ".txt", ".json"):
             shutil.copy(given.with_suffix(suffix), out / given.with_suffix(suffix).name)
         return str(given.with_suffix(""))
-    from digest.config import Settings
+    from digest.config import settings_from
     from digest.fetch import Fetcher
     from digest.pipeline import build_issue as build
 
-    build(Settings(out=out, state_dir=out / "state"), Fetcher(), datetime.now(timezone.utc))
+    build(settings_from(out=out, state_dir=out / "state"), Fetcher(), datetime.now(timezone.utc))
     return "the bundled sample week"
 
 

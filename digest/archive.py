@@ -85,9 +85,9 @@ def read_archive(out: Path, subject_template: str) -> tuple[list[ArchivedIssue],
 
 def index_html(issues: list[ArchivedIssue], settings: Settings) -> str:
     """The archive's index page (pure: renders the archive/index.html template)."""
-    return _render(INDEX_TEMPLATE, settings.templates, issues=issues, name=settings.name,
-                   tagline=settings.tagline, language=settings.language, feed=FEED_FILE,
-                   accent=settings.accent_color, text_color=settings.text_color)
+    return _render(INDEX_TEMPLATE, settings.build.templates, issues=issues, name=settings.newsletter.name,
+                   tagline=settings.newsletter.tagline, language=settings.newsletter.language, feed=FEED_FILE,
+                   accent=settings.theme.accent_color, text_color=settings.theme.text_color)
 
 
 def _render(template: str, template_dir: Path | None, **context: Any) -> str:
@@ -123,27 +123,27 @@ def atom_feed(issues: list[ArchivedIssue], settings: Settings) -> str:
     """The Atom 1.0 feed of issues, newest first (pure: built with xml.etree)."""
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
-    _sub(feed, "id", _stable_id(settings.name))
-    _sub(feed, "title", settings.name)
-    if settings.tagline:
-        _sub(feed, "subtitle", settings.tagline)
+    _sub(feed, "id", _stable_id(settings.newsletter.name))
+    _sub(feed, "title", settings.newsletter.name)
+    if settings.newsletter.tagline:
+        _sub(feed, "subtitle", settings.newsletter.tagline)
     newest = max((i.updated for i in issues), default=datetime(1970, 1, 1, tzinfo=timezone.utc))
     _sub(feed, "updated", newest.isoformat())
     _sub(feed, "link", rel="self", href=FEED_FILE)
     _sub(feed, "link", rel="alternate", type="text/html", href=INDEX_FILE)
     author = _sub(feed, "author")
-    _sub(author, "name", settings.name)
+    _sub(author, "name", settings.newsletter.name)
     _sub(feed, "generator", "digest")
     for issue in issues:
         entry = _sub(feed, "entry")
-        _sub(entry, "id", _stable_id(settings.name, issue.id))
+        _sub(entry, "id", _stable_id(settings.newsletter.name, issue.id))
         _sub(entry, "title", issue.subject)
         _sub(entry, "updated", issue.updated.isoformat())
         if issue.has_web:
-            _sub(entry, "link", rel="alternate", type="text/html", href=entry_link(issue.id, settings.web_url))
+            _sub(entry, "link", rel="alternate", type="text/html", href=entry_link(issue.id, settings.newsletter.web_url))
         if issue.preheader:
             _sub(entry, "summary", issue.preheader)
-        content = _render(FEED_ENTRY_TEMPLATE, settings.templates, issue=issue)
+        content = _render(FEED_ENTRY_TEMPLATE, settings.build.templates, issue=issue)
         _sub(entry, "content", content, type="html")
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
@@ -161,10 +161,10 @@ def web_version(issue: Issue, template_dir: Path | None = None) -> str:
 
 def write_archive(settings: Settings, issue: Issue | None = None) -> list[str]:
     """Write the issue's web version (when given), then the index and the feed; returns warnings."""
-    store = IssueStore(Path(settings.out))
+    store = IssueStore(Path(settings.build.out))
     if issue is not None:
-        store.write_web(issue.id, web_version(issue, settings.templates))
-    issues, warnings = read_archive(store.out, settings.subject)
+        store.write_web(issue.id, web_version(issue, settings.build.templates))
+    issues, warnings = read_archive(store.out, settings.send.subject)
     store.write_index(index_html(issues, settings))
     store.write_feed(atom_feed(issues, settings))
     log.info("archive: %d issue(s) in %s", len(issues), store.index_path)

@@ -1,106 +1,302 @@
-"""Settings: one typed object, resolved once (CLI > environment > file > defaults)."""
+"""Settings, declared once: one frozen dataclass per TOML table, each field with its default and help.
+
+Parsing, coercion, environment overrides, validation, the starter `digest.toml` and the settings
+reference (digest/settings_doc.py) are all driven by these declarations. Settings are resolved
+once: CLI > environment > file > defaults (digest/config_load.py).
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import string
-import tomllib
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any, ClassVar
 
+from digest.config_rules import check_field, control_character
 from digest.errors import ConfigError
 from digest.models import LABEL_PLACEHOLDERS, Labels
-from digest.sources import SourceSpec, canonical_kind
+from digest.sources import SourceSpec
 
 CONFIG_FILE = "digest.toml"
+ENV_PREFIX = "DIGEST_"
 # Common synonyms folded into one section unless [sections.aliases] says otherwise.
 DEFAULT_ALIASES = {"AI": "Artificial Intelligence", "Machine Learning": "Artificial Intelligence"}
-ENV_PREFIX = "DIGEST_"
+
+
+def setting(default: Any, help: str, **rules: Any) -> Any:
+    """Declare one setting: its default, its help text and the rules it obeys.
+
+    Rules: env (the variable's name, "" for none), file (False: not read from digest.toml),
+    secret (environment only), choices, min, max, above (exclusive minimum), header (no control
+    characters), url (http or https only), color, timezone, starter (write it uncommented in the
+    starter file), example (a commented example value for the starter file).
+    """
+    metadata = {"help": help, **rules}
+    shown = not rules.get("secret")  # a secret never appears in a repr or a log line
+    if isinstance(default, (dict, list)):
+        return field(default_factory=lambda: type(default)(default), metadata=metadata, repr=shown)
+    return field(default=default, metadata=metadata, repr=shown)
+
+
+class Table:
+    """A TOML table of settings that checks every value when it is built."""
+
+    TABLE: ClassVar[str] = ""
+    ENV: ClassVar[str] = ""  # the environment variable prefix after DIGEST_, e.g. "FETCH_"
+    HELP: ClassVar[str] = ""
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            problem = check_field(f, getattr(self, f.name))
+            if problem:
+                raise ConfigError(f"[{self.TABLE}] {f.name} {problem}")
+
+
+def env_name(table: type[Table], f: dataclasses.Field) -> str:
+    """The environment variable that overrides a setting ("" when none does)."""
+    name = f.metadata.get("env")
+    return name if name is not None else f"{ENV_PREFIX}{table.ENV}{f.name}".upper()
+
+
+@dataclass(frozen=True)
+class NewsletterSettings(Table):
+    """[newsletter]: who sends the issue, and its identity."""
+
+    TABLE: ClassVar[str] = "newsletter"
+    HELP: ClassVar[str] = "The newsletter's identity."
+    name: str = setting("The Circuit Weekly", "the newsletter's name, in the header and the subject",
+                        header=True, starter=True)
+    sender: str = setting("The Circuit Weekly <digest@example.com>", "the From address", header=True, starter=True)
+    reply_to: str = setting("", "the Reply-To address", header=True, example="editors@example.com")
+    postal_address: str = setting("The Circuit Weekly, 1 Example Street, Springfield 00000",
+                                  "shown in every footer, as anti-spam law in most countries requires",
+                                  starter=True)
+    language: str = setting("en", '`<html lang>`; right-to-left languages (ar, fa, he, ur ...) set `dir="rtl"`',
+                            starter=True)
+    timezone: str = setting("UTC", "the IANA timezone in which the issue's ISO week is counted",
+                            timezone=True, starter=True)
+    web_url: str = setting("", 'public http(s) URL of the issue archive; enables "view in browser"', url=True,
+                           example="https://news.example.com/issues")
+    logo_url: str = setting("", "an http(s) logo shown in the header", url=True,
+                            example="https://news.example.com/logo.png")
+    tagline: str = setting("The week in technology, summarized.", "a line under the name", starter=True)
+
+
+@dataclass(frozen=True)
+class ThemeSettings(Table):
+    """[theme]: the issue's colours and font."""
+
+    TABLE: ClassVar[str] = "theme"
+    HELP: ClassVar[str] = "The issue's colours and font."
+    accent_color: str = setting("#0b5cad", "links and headings; a 6-digit hex colour", color=True, starter=True)
+    text_color: str = setting("#1f2328", "body text; a 6-digit hex colour", color=True, starter=True)
+    background_color: str = setting("#f4f5f7", "behind the issue; a 6-digit hex colour", color=True, starter=True)
+    font_family: str = setting("-apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
+                               "CSS font stack; `Arial, sans-serif` is added when it names no generic family")
+
+
+@dataclass(frozen=True)
+class BuildSettings(Table):
+    """[build]: which week, where it goes, how it is summarized."""
+
+    TABLE: ClassVar[str] = "build"
+    HELP: ClassVar[str] = "Which week is built, how, and where it is written."
+    out: Path = setting(Path("issues"), "where `<YYYY>-W<WW>.html`/`.txt`/`.json` are written", starter=True)  # noqa: RUF009
+    templates: Path | None = setting(None, "a template folder checked before the built-in templates",  # noqa: RUF009
+                                     example="my-templates")
+    week: str = setting("", "`current`, `previous`, `latest` or an ISO week such as `2026-W47` "
+                            "(default: current; latest for the bundled sample)", example="2026-W47")
+    since: str = setting("", "first day of a custom window (YYYY-MM-DD), instead of `week`", file=False)
+    until: str = setting("", "last day of a custom window (YYYY-MM-DD, inclusive; default today)", file=False)
+    strict: bool = setting(False, "make any source failure or unusable item fatal")
+    allow_empty: bool = setting(False, "write an issue even when the week has no articles")
+    summarizer: str = setting("extractive", "`extractive` (offline), or `llm` (see [llm])",
+                              choices=("extractive", "llm"))
+    summary_words: int = setting(60, "the summary budget in words (10 to 200)", min=10, max=200, starter=True)
+    summary_sentences: int = setting(2, "the summary budget in sentences", min=1)
+    max_per_section: int = setting(6, "articles shown in full per section; the rest are listed as links",
+                                   min=1, starter=True)
+    html_budget: int = setting(82_000, 'HTML bytes before the lowest-ranked articles move to a "More this week" '
+                                       "list (Gmail clips at 102 KB)", min=1)
+    state_dir: Path = setting(Path(".digest"), "the ledger, subscriber list, HTTP cache and sent-article record")  # noqa: RUF009
+    carry_over_days: int = setting(7, "articles published this many days before the week that no issue carried "
+                                      "still go out", min=0)
+
+
+def _aliases(value: Mapping[str, str]) -> dict[str, str]:
+    return {**DEFAULT_ALIASES, **{str(k): str(v) for k, v in dict(value).items()}}
+
+
+def _keywords(value: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    return {str(k): tuple(str(w).lower() for w in (v.split(",") if isinstance(v, str) else v))
+            for k, v in dict(value).items()}
+
+
+@dataclass(frozen=True)
+class SectionsSettings(Table):
+    """[sections]: how articles are grouped."""
+
+    TABLE: ClassVar[str] = "sections"
+    HELP: ClassVar[str] = "How articles are grouped into sections."
+    order: tuple[str, ...] = setting((), "section names in the order they appear", env="DIGEST_SECTION_ORDER",
+                                     starter=["News", "Artificial Intelligence", "Startups", "Security",
+                                              "Gadgets", "Policy"])
+    aliases: Mapping[str, str] = setting(dict(DEFAULT_ALIASES), "a table mapping a source's category name to a "
+                                         "section name (added to the defaults shown)", env="DIGEST_SECTION_ALIASES",
+                                         coerce=_aliases, starter=True)
+    keywords: Mapping[str, tuple[str, ...]] = setting({}, "a table mapping a section to keywords, for articles "
+                                                      "without a category", env="DIGEST_SECTION_KEYWORDS",
+                                                      coerce=_keywords,
+                                                      example={"Security": ["breach", "ransomware"]})
+    default: str = setting("More news", "the section for articles with no usable category",
+                           env="DIGEST_DEFAULT_SECTION", starter=True)
+
+
+@dataclass(frozen=True)
+class FetchSettings(Table):
+    """[fetch]: how sources are read over HTTP."""
+
+    TABLE: ClassVar[str] = "fetch"
+    ENV: ClassVar[str] = "FETCH_"
+    HELP: ClassVar[str] = "How sources are read (HTTP and files)."
+    timeout: float = setting(20.0, "seconds to wait for an answer (read timeout); a slow source is reported, "
+                                   "not retried", above=0)
+    connect_timeout: float = setting(5.0, "seconds to wait for a connection", above=0)
+    retries: int = setting(3, "retries after a connection error, a 429 or a 5xx, with exponential backoff "
+                              "from 0.5 s", min=0)
+    max_wait: float = setting(30.0, "cap in seconds on one backoff delay or on a server's `Retry-After`", above=0)
+    max_bytes: int = setting(10 * 1024 * 1024, "the largest response (after decompression) or file accepted",
+                             min=1)
+    workers: int = setting(20, "sources read at once", min=1)
+    deadline: float = setting(0.0, "seconds one source may take in all (every request, retry and page); past it "
+                                   "the source fails alone; 0 means three times `timeout`", min=0)
+
+
+@dataclass(frozen=True)
+class LlmSettings(Table):
+    """[llm]: the chat-completions endpoint for `summarizer = "llm"`."""
+
+    TABLE: ClassVar[str] = "llm"
+    ENV: ClassVar[str] = "LLM_"
+    HELP: ClassVar[str] = 'The model endpoint for `summarizer = "llm"`.'
+    base_url: str = setting("", "the chat-completions endpoint's base URL, e.g. `https://llm.example.com/v1`",
+                       example="http://localhost:11434/v1")
+    model: str = setting("", "the model's name", example="llama3.2")
+    api_key: str = setting("", "the endpoint's key; from the environment only, never printed", secret=True)
+
+
+@dataclass(frozen=True)
+class SendSettings(Table):
+    """[send]: how an issue is delivered."""
+
+    TABLE: ClassVar[str] = "send"
+    HELP: ClassVar[str] = "How an issue is delivered (`digest send`, `digest run`)."
+    subject: str = setting("{name}, {week}: {lead}", "the subject; fields `{name}`, `{week}`, `{lead}` (lead title, "
+                           "or the issue title), `{title}`, `{id}`; the issue's own subject (curation file) wins",
+                           header=True, starter=True)
+    list_id: str = setting("", "the `List-Id` header (default: `<name> <slug.sender-domain>`)", header=True,
+                           example="circuit.news.example.com")
+    unsubscribe_url: str = setting("", "the public http(s) base of `digest serve`; links are "
+                                   "`<unsubscribe_url>/u/TOKEN`. Required for SMTP", url=True,
+                                   example="https://news.example.com")
+    unsubscribe_mailto: str = setting("", "an address for the `mailto:` half of `List-Unsubscribe`", header=True,
+                                      example="unsubscribe@example.com")
+    smtp: str = setting("", "`smtp://user@host:587` (STARTTLS; required before a login except on localhost) or "
+                            "`smtps://user@host:465` (implicit TLS). The password comes only from "
+                            "`DIGEST_SMTP_PASSWORD`; a password in the URL is refused. Default: write previews "
+                            "(`.eml` files, nothing delivered) to the outbox", example="smtp://user@smtp.example.com:587")
+    outbox: Path = setting(Path("outbox"), "folder for previews (`.eml` files, nothing delivered) when `smtp` is not set "  # noqa: RUF009
+                                                   "(`<outbox>/<issue>/<address>.eml`)")
+    subscribers: Path | None = setting(None, "a CSV file (columns `email`, `name`, any others) instead of the "  # noqa: RUF009
+                                             "subscriber list")
+    rate: float = setting(0.0, "messages per second over all connections (0: no limit)", min=0)
+    daily_cap: int = setting(0, "messages in any rolling 24 hours, all issues together (0: no cap); the "
+                                     "rest are deferred to the next run", min=0)
+    connections: int = setting(1, "parallel SMTP connections, each reused for many messages", min=1)
+    attempts: int = setting(5, "tries per recipient and run after a 4xx reply or a dropped connection", min=1)
+    backoff: float = setting(2.0, "seconds before the first retry, doubled each time (at most 300)", min=0)
+
+
+@dataclass(frozen=True)
+class ServeSettings(Table):
+    """[serve]: the limits of `digest serve`."""
+
+    TABLE: ClassVar[str] = "serve"
+    ENV: ClassVar[str] = "SERVE_"
+    HELP: ClassVar[str] = "The limits of `digest serve` (see docs/deployment.md)."
+    threads: int = setting(8, "worker threads of `digest serve` (idle connections never hold one)", min=1)
+    timeout: int = setting(30, "seconds before an idle or stalled connection is closed", min=1)
+    max_body: int = setting(1024 * 1024, "the largest request body accepted (413 above it)", min=1)
+    backlog: int = setting(1024, "connections the operating system queues before they are accepted", min=1)
+    connection_limit: int = setting(200, "connections open at once; more wait in the backlog", min=1)
+    trusted_proxy: str = setting("", "the reverse proxy's address, whose `X-Forwarded-For` / `-Proto` / `-Host` "
+                                     "are believed (see docs/deployment.md)", example="127.0.0.1")
+
+
+@dataclass(frozen=True)
+class SignupSettings(Table):
+    """[signup]: the double opt-in form of `digest serve`."""
+
+    TABLE: ClassVar[str] = "signup"
+    ENV: ClassVar[str] = "SIGNUP_"
+    HELP: ClassVar[str] = "The double opt-in signup form at /subscribe (see docs/subscribers.md)."
+    enabled: bool = setting(False, "serve the double opt-in signup form at `/subscribe`")
+    per_ip: int = setting(10, "signup requests allowed per hour from one client address", min=1)
+    per_address: int = setting(3, "signup requests allowed per hour for one email address", min=1)
+    expiry_hours: int = setting(48, "how long a confirmation link stays valid, in hours", min=1)
+
+
+TABLES: tuple[type[Table], ...] = (NewsletterSettings, ThemeSettings, BuildSettings, SectionsSettings,
+                                   FetchSettings, LlmSettings, SendSettings, ServeSettings, SignupSettings)
+# Help for each [labels] key (the defaults live on digest.models.Labels).
+LABEL_HELP = {
+    "week_title": "the issue's heading; `{week}` is the ISO week number, `{year}` its year",
+    "top_story": "above the lead story",
+    "also_in": "before a section's links past `max_per_section`; `{section}`",
+    "more_this_week": 'the heading of the "more this week" list',
+    "omitted": "when articles did not fit in the email; `{count}`",
+    "read_all": "the link after `omitted`, with `web_url`",
+    "view_in_browser": "the link to the web version, with `web_url`",
+    "subscribed": "in the footer; `{name}` is the newsletter's name",
+    "unsubscribe": "the unsubscribe link",
+    "min_read": "an article's reading time; `{minutes}`",
+    "no_articles": "the text of an empty issue",
+    "subscribe": "the signup form's button",
+    "check_inbox": "the answer to a signup request",
+    "confirm_subject": "the confirmation mail's subject; `{name}`",
+    "confirm_intro": "the confirmation mail's text; `{name}`, `{hours}`",
+    "confirm_button": "the confirmation mail's button",
+    "confirm_ignore": "the confirmation mail's closing line",
+    "confirmed": "the page after confirming; `{name}`",
+    "latest_issue": "the link to the latest issue on that page",
+    "pause": "the pause offer on the unsubscribe page",
+    "paused": "the page after pausing; `{date}`",
+}
+# Labels that become mail headers, and so must stay on one line.
+HEADER_LABELS = {"confirm_subject"}
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Every setting digest reads, with its default."""
+    """Every setting digest reads, one table at a time."""
 
-    # [newsletter]
-    name: str = "The Circuit Weekly"
-    sender: str = "The Circuit Weekly <digest@example.com>"
-    reply_to: str = ""
-    postal_address: str = "The Circuit Weekly, 1 Example Street, Springfield 00000"
-    language: str = "en"
-    timezone: str = "UTC"
-    web_url: str = ""  # public base URL of the archive, for "view in browser"
-    logo_url: str = ""
-    tagline: str = "The week in technology, summarized."
-    # [theme]
-    accent_color: str = "#0b5cad"
-    text_color: str = "#1f2328"
-    background_color: str = "#f4f5f7"
-    font_family: str = "-apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
-    # [build]
-    out: Path = Path("issues")
-    templates: Path | None = None  # a folder checked before the built-in templates
-    week: str = ""  # "" = current week ("latest" for the bundled sample); or "2026-W48"
-    since: str = ""
-    until: str = ""
-    strict: bool = False
-    allow_empty: bool = False
-    summarizer: str = "extractive"
-    summary_words: int = 60
-    summary_sentences: int = 2
-    max_per_section: int = 6
-    html_budget: int = 82_000  # trim to a "more this week" list past this many bytes
-    # [sections]
-    section_order: tuple[str, ...] = ()
-    section_aliases: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ALIASES))
-    section_keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    default_section: str = "More news"
-    # [[sources]]
-    sources: tuple[SourceSpec, ...] = ()
-    # [fetch]
-    fetch_timeout: float = 20.0  # seconds to wait for a response (read timeout)
-    fetch_connect_timeout: float = 5.0
-    fetch_retries: int = 3  # on connection errors, 429 and 5xx
-    fetch_max_wait: float = 30.0  # cap on a backoff delay or a server's Retry-After
-    fetch_max_bytes: int = 10 * 1024 * 1024
-    fetch_workers: int = 20  # sources read at once (a 20-source build takes about its slowest source)
-    fetch_deadline: float = 0.0  # seconds one source may take in all; 0 = three times `timeout`
-    carry_over_days: int = 7  # unsent articles this many days before the week still go out
-    # [llm]
-    llm_base_url: str = ""
-    llm_model: str = ""
-    llm_api_key: str = ""  # from DIGEST_LLM_API_KEY; never printed
-    # [send]
-    subject: str = "{name}, {week}: {lead}"
-    list_id: str = ""
-    unsubscribe_url: str = ""  # public base of `digest serve`, e.g. https://news.example.com
-    unsubscribe_mailto: str = ""
-    smtp: str = ""  # smtp://user@host:port or smtps://...
-    outbox: Path = Path("outbox")
-    subscribers: Path | None = None
-    rate: float = 0.0  # messages per second, 0 = unlimited
-    daily_cap: int = 0
-    connections: int = 1
-    attempts: int = 5  # tries per recipient and run (4xx, dropped connections)
-    backoff: float = 2.0  # seconds before the first retry, doubled each time
-    state_dir: Path = Path(".digest")  # ledger, subscribers, HTTP cache, sent-article state
-    # [serve]
-    serve_threads: int = 8  # worker threads; idle connections never hold one
-    serve_timeout: int = 30  # seconds before an idle or stalled connection is closed
-    serve_max_body: int = 1024 * 1024  # bytes; a larger request body gets 413
-    serve_backlog: int = 1024  # connections the OS queues before accepting
-    serve_connection_limit: int = 200
-    serve_trusted_proxy: str = ""  # address of a reverse proxy whose X-Forwarded-* headers are believed
-    # [signup]
-    signup_enabled: bool = False  # serve the double opt-in form at /subscribe
-    signup_per_ip: int = 10  # signup requests per hour from one client address
-    signup_per_address: int = 3  # signup requests per hour for one email address
-    signup_expiry_hours: int = 48  # confirmation links expire after this many hours
+    newsletter: NewsletterSettings = field(default_factory=NewsletterSettings)
+    theme: ThemeSettings = field(default_factory=ThemeSettings)
+    build: BuildSettings = field(default_factory=BuildSettings)
+    sections: SectionsSettings = field(default_factory=SectionsSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    llm: LlmSettings = field(default_factory=LlmSettings)
+    send: SendSettings = field(default_factory=SendSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
+    signup: SignupSettings = field(default_factory=SignupSettings)
     labels: Labels = field(default_factory=Labels)  # [labels]: the issue's fixed words, file only
+    sources: tuple[SourceSpec, ...] = ()  # [[sources]]
     config_path: Path | None = None
+
+    def __post_init__(self) -> None:
+        check_labels(self.labels)
 
     @property
     def uses_sample(self) -> bool:
@@ -110,186 +306,29 @@ class Settings:
     @property
     def week_choice(self) -> str:
         """Which week to build: the setting, else the sample's latest week, else the current one."""
-        dated = bool(self.since or self.until)
-        return (self.week or ("latest" if self.uses_sample and not dated else "current")).strip().lower()
+        build = self.build
+        dated = bool(build.since or build.until)
+        return (build.week or ("latest" if self.uses_sample and not dated else "current")).strip().lower()
 
 
-# Where each file key lands: "table.key" -> field name.
-FILE_KEYS = {
-    **{f"newsletter.{k}": k for k in ("name", "sender", "reply_to", "postal_address", "language",
-                                       "timezone", "web_url", "logo_url", "tagline")},
-    **{f"theme.{k}": k for k in ("accent_color", "text_color", "background_color", "font_family")},
-    **{f"build.{k}": k for k in ("out", "templates", "week", "strict", "allow_empty", "summarizer",
-                                  "summary_words", "summary_sentences", "max_per_section", "html_budget",
-                                  "state_dir")},
-    **{f"fetch.{k}": f"fetch_{k}" for k in ("timeout", "connect_timeout", "retries", "max_wait", "max_bytes",
-                                             "workers", "deadline")},
-    "build.carry_over_days": "carry_over_days",
-    **{f"signup.{k}": f"signup_{k}" for k in ("enabled", "per_ip", "per_address", "expiry_hours")},
-    **{f"serve.{k}": f"serve_{k}" for k in ("threads", "timeout", "max_body", "backlog", "connection_limit",
-                                             "trusted_proxy")},
-    "sections.order": "section_order",
-    "sections.aliases": "section_aliases",
-    "sections.keywords": "section_keywords",
-    "sections.default": "default_section",
-    **{f"llm.{k}": f"llm_{k}" for k in ("base_url", "model")},
-    **{f"labels.{f.name}": "labels" for f in dataclasses.fields(Labels)},
-    **{f"send.{k}": k for k in ("subject", "list_id", "unsubscribe_url", "unsubscribe_mailto", "smtp",
-                                 "outbox", "subscribers", "rate", "daily_cap", "connections", "attempts",
-                                 "backoff")},
-}
-# Secrets are read from the environment only, never from the file or the command line.
-SECRET_ENV = {"llm_api_key": "DIGEST_LLM_API_KEY"}
-FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
-
-
-def _coerce(name: str, value: Any, where: str) -> Any:
-    """Convert a raw value to the field's type, or raise ConfigError naming it."""
-    default = FIELDS[name].default
-    try:
-        if name in ("out", "outbox", "state_dir"):
-            return Path(value)
-        if name in ("templates", "subscribers"):
-            return Path(value) if value else None
-        if name == "section_order":
-            return tuple(str(v) for v in (value.split(",") if isinstance(value, str) else value))
-        if name == "section_aliases":
-            return {**DEFAULT_ALIASES, **{str(k): str(v) for k, v in dict(value).items()}}
-        if name == "section_keywords":
-            return {str(k): tuple(str(w).lower() for w in v) for k, v in dict(value).items()}
-        if isinstance(default, bool):
-            if isinstance(value, str):
-                return value.strip().lower() in ("1", "true", "yes", "on")
-            return bool(value)
-        if isinstance(default, int):
-            return int(value)
-        if isinstance(default, float):
-            return float(value)
-        return str(value)
-    except (TypeError, ValueError, AttributeError):
-        raise ConfigError(f"{where}: invalid value {value!r} for {name}") from None
-
-
-def _sources(raw: Any, where: str) -> tuple[SourceSpec, ...]:
-    if not isinstance(raw, list):
-        raise ConfigError(f"{where}: [[sources]] must be a list of tables")
-    out = []
-    for i, item in enumerate(raw, start=1):
-        if not isinstance(item, dict):
-            raise ConfigError(f"{where}: source {i} is not a table")
-        location = item.get("url") or item.get("path")
-        if not location:
-            raise ConfigError(f'{where}: source {i} needs "url" or "path"')
-        options = {k: v for k, v in item.items() if k not in ("name", "url", "path", "kind", "timezone", "priority")}
-        out.append(parse_source(str(location), name=item.get("name"), kind=item.get("kind", "auto"),
-                                timezone=item.get("timezone", "UTC"), priority=int(item.get("priority", 0)),
-                                options=options))
-    return tuple(out)
-
-
-def parse_source(text: str, name: str | None = None, kind: str = "auto", timezone: str = "UTC",
-                 priority: int = 0, options: dict | None = None) -> SourceSpec:
-    """A SourceSpec from `[kind:]location`, e.g. `wordpress:https://example.com`."""
-    head, sep, rest = text.partition(":")
-    if sep and head.isalpha() and head.lower() not in ("http", "https", "file") and len(head) > 1:
-        kind, text = head.lower(), rest
-    return SourceSpec(name=name or text, location=text, kind=canonical_kind(kind), timezone=timezone,
-                      priority=priority, options=options or {}, named=bool(name))
-
-
-def read_file(path: Path) -> dict[str, Any]:
-    """Read digest.toml into {field: value}, or raise ConfigError naming the line."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file (run `digest init` to write one)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    values: dict[str, Any] = {}
-    for table, content in raw.items():
-        if table == "sources":
-            values["sources"] = _sources(content, str(path))
-            continue
-        if not isinstance(content, dict):
-            raise ConfigError(f"{path}: unknown setting {table!r}")
-        for key, value in content.items():
-            field_name = FILE_KEYS.get(f"{table}.{key}")
-            if field_name is None and f"{table}_{key}" in SECRET_ENV:
-                raise ConfigError(f"{path}: [{table}] {key} is a secret: set {SECRET_ENV[f'{table}_{key}']} "
-                                  "in the environment instead")
-            if field_name is None:
-                raise ConfigError(f"{path}: unknown setting [{table}] {key}")
-            if field_name == "labels":  # one table of words, collected into one Labels
-                values["labels"] = replace(values.get("labels", Labels()), **{key: str(value)})
-                continue
-            values[field_name] = _coerce(field_name, value, str(path))
-    return values
-
-
-def read_env(environ: Mapping[str, str]) -> dict[str, Any]:
-    """Settings from DIGEST_<FIELD> environment variables (secrets included)."""
-    values: dict[str, Any] = {}
-    for name in FIELDS:
-        if name in ("sources", "config_path", "labels"):
-            continue
-        key = SECRET_ENV.get(name, ENV_PREFIX + name.upper())
-        if key in environ and environ[key] != "":
-            values[name] = _coerce(name, environ[key], f"environment variable {key}")
-    return values
-
-
-def resolve(cli: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None,
-            config_path: Path | None = None, cwd: Path | None = None) -> Settings:
-    """Resolve settings once: CLI over environment over file over defaults."""
-    environ = os.environ if environ is None else environ
-    cli = {k: v for k, v in (cli or {}).items() if v is not None}
-    path = config_path or (Path(environ["DIGEST_CONFIG"]) if environ.get("DIGEST_CONFIG") else None)
-    if path is None:
-        candidate = (cwd or Path.cwd()) / CONFIG_FILE
-        path = candidate if candidate.is_file() else None
-    values: dict[str, Any] = read_file(path) if path else {}
-    values.update(read_env(environ))
-    for name, value in cli.items():
-        values[name] = value if name == "sources" else _coerce(name, value, f"option --{name.replace('_', '-')}")
-    values["config_path"] = path
-    settings = Settings(**values)
-    validate(settings)
-    return settings
-
-
-def validate(settings: Settings) -> None:
-    """Reject settings that would fail later, with a message naming the setting."""
-    try:
-        ZoneInfo(settings.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"unknown timezone {settings.timezone!r} (use an IANA name such as Europe/Berlin)") from None
-    for name in ("accent_color", "text_color", "background_color"):
-        value = getattr(settings, name)
-        if not (len(value) == 7 and value.startswith("#") and all(c in "0123456789abcdefABCDEF" for c in value[1:])):
-            raise ConfigError(f"{name} must be a 6-digit hex colour such as #0b5cad, not {value!r}")
-    if settings.fetch_workers < 1 or settings.fetch_retries < 0 or settings.fetch_max_bytes < 1:
-        raise ConfigError("[fetch] workers and max_bytes must be at least 1, retries at least 0")
-    if min(settings.fetch_timeout, settings.fetch_connect_timeout, settings.fetch_max_wait) <= 0:
-        raise ConfigError("[fetch] timeout, connect_timeout and max_wait must be positive seconds")
-    if settings.fetch_deadline < 0:
-        raise ConfigError("[fetch] deadline must be positive seconds (or 0 for three times timeout)")
+def check_labels(labels: Labels) -> None:
+    """Refuse an empty label, or a placeholder the label cannot fill."""
     for label in (f.name for f in dataclasses.fields(Labels)):
-        text, allowed = getattr(settings.labels, label), LABEL_PLACEHOLDERS.get(label, set())
+        text, allowed = getattr(labels, label), LABEL_PLACEHOLDERS.get(label, set())
         try:
             used = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
         except ValueError:  # an unmatched brace
             used = {"?"}
         if not text.strip():
             raise ConfigError(f"[labels] {label} is empty: give it some text, or leave it out for the default")
+        if label in HEADER_LABELS and control_character(text) is not None:
+            raise ConfigError(f"[labels] {label} contains the control character "
+                              f"U+{ord(control_character(text) or ' '):04X}: it would reach a mail header; "
+                              "write it on one line")
         if used - allowed:
             names = ", ".join("{" + n + "}" for n in sorted(allowed)) or "none"
             raise ConfigError(f"[labels] {label} = {text!r}: placeholders allowed here: {names}")
-    if min(settings.serve_threads, settings.serve_timeout, settings.serve_max_body, settings.serve_backlog,
-           settings.serve_connection_limit) < 1:
-        raise ConfigError("[serve] threads, timeout, max_body, backlog and connection_limit must be at least 1")
-    if min(settings.signup_per_ip, settings.signup_per_address, settings.signup_expiry_hours) < 1:
-        raise ConfigError("[signup] per_ip, per_address and expiry_hours must be at least 1")
-    if not 10 <= settings.summary_words <= 200:
-        raise ConfigError("summary_words must be between 10 and 200")
+
+
+# Resolution lives in config_load; re-exported so callers import settings from one place.
+from digest.config_load import parse_source, read_env, read_file, resolve, settings_from  # noqa: F401

@@ -111,12 +111,12 @@ class Fetcher:
     def from_settings(cls, settings) -> "Fetcher":
         """A fetcher configured from Settings (timeouts, retries, size cap, cache under state_dir)."""
         return cls(
-            timeout=(settings.fetch_connect_timeout, settings.fetch_timeout),
-            backoff=Backoff(retries=settings.fetch_retries, max_wait=settings.fetch_max_wait),
-            max_bytes=settings.fetch_max_bytes,
-            cache_dir=Path(settings.state_dir) / "http-cache",
-            pool_size=max(16, settings.fetch_workers * 2),
-            deadline=settings.fetch_deadline or DEADLINE_TIMEOUTS * settings.fetch_timeout,
+            timeout=(settings.fetch.connect_timeout, settings.fetch.timeout),
+            backoff=Backoff(retries=settings.fetch.retries, max_wait=settings.fetch.max_wait),
+            max_bytes=settings.fetch.max_bytes,
+            cache_dir=Path(settings.build.state_dir) / "http-cache",
+            pool_size=max(16, settings.fetch.workers * 2),
+            deadline=settings.fetch.deadline or DEADLINE_TIMEOUTS * settings.fetch.timeout,
         )
 
     def bounded(self) -> Callable[..., Fetched]:

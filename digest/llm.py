@@ -64,12 +64,12 @@ class LLMConfig:
     @classmethod
     def from_settings(cls, settings: Any, cache_dir: Path | None = None) -> "LLMConfig":
         """The config from resolved Settings; raises ConfigError when base URL or model is missing."""
-        if not settings.llm_base_url or not settings.llm_model:
+        if not settings.llm.base_url or not settings.llm.model:
             raise ConfigError('summarizer "llm" needs [llm] base_url and model (or DIGEST_LLM_BASE_URL '
                               'and DIGEST_LLM_MODEL); the key comes from DIGEST_LLM_API_KEY')
-        return cls(base_url=settings.llm_base_url, model=settings.llm_model, api_key=settings.llm_api_key,
-                   cache_dir=cache_dir if cache_dir is not None else Path(settings.state_dir) / "llm-cache",
-                   max_words=settings.summary_words, max_sentences=settings.summary_sentences)
+        return cls(base_url=settings.llm.base_url, model=settings.llm.model, api_key=settings.llm.api_key,
+                   cache_dir=cache_dir if cache_dir is not None else Path(settings.build.state_dir) / "llm-cache",
+                   max_words=settings.build.summary_words, max_sentences=settings.build.summary_sentences)
 
     @property
     def endpoint(self) -> str:

@@ -69,11 +69,11 @@ def newsletter_of(settings: Settings) -> Newsletter:
     from digest.normalize import text_direction
 
     return Newsletter(
-        name=settings.name, sender=settings.sender, postal_address=settings.postal_address,
-        language=settings.language, direction=text_direction(settings.language),
-        accent_color=settings.accent_color, text_color=settings.text_color,
-        background_color=settings.background_color, logo_url=settings.logo_url or None,
-        web_url=settings.web_url or None, font_family=settings.font_family, tagline=settings.tagline,
+        name=settings.newsletter.name, sender=settings.newsletter.sender, postal_address=settings.newsletter.postal_address,
+        language=settings.newsletter.language, direction=text_direction(settings.newsletter.language),
+        accent_color=settings.theme.accent_color, text_color=settings.theme.text_color,
+        background_color=settings.theme.background_color, logo_url=settings.newsletter.logo_url or None,
+        web_url=settings.newsletter.web_url or None, font_family=settings.theme.font_family, tagline=settings.newsletter.tagline,
         labels=settings.labels,
     )
 
@@ -136,32 +136,32 @@ class Composed:
 
 def summarizer_for(settings: Settings) -> Summarizer:
     """The summarizer the settings choose."""
-    return partial(summarize_all, max_words=settings.summary_words, max_sentences=settings.summary_sentences)
+    return partial(summarize_all, max_words=settings.build.summary_words, max_sentences=settings.build.summary_sentences)
 
 
 def gather(settings: Settings, fetcher, now: datetime) -> Gathered:
     """Collect every source and settle the window ('latest' needs the articles first)."""
     specs = settings.sources or (sample_source(),)
     choice = settings.week_choice
-    window = None if choice == "latest" else resolve_window(choice, settings.since, settings.until,
-                                                            settings.timezone, now)
+    window = None if choice == "latest" else resolve_window(choice, settings.build.since, settings.build.until,
+                                                            settings.newsletter.timezone, now)
     collected = collect(specs, fetcher, since=window_start_with_grace(window, settings) if window else None,
-                        until=window.end if window else None, strict=settings.strict,
-                        workers=settings.fetch_workers)
-    if settings.strict and collected.skipped:
+                        until=window.end if window else None, strict=settings.build.strict,
+                        workers=settings.fetch.workers)
+    if settings.build.strict and collected.skipped:
         first = collected.skipped[0]
         raise SourceError(f"--strict: {first.source}: {first.item}: {first.reason} "
                           f"({len(collected.skipped)} unusable item(s) in all); fix the input or drop --strict")
     if window is None:
         latest = max((a.published for a in collected.articles), default=now)
-        window = resolve_window("latest", "", "", settings.timezone, now, latest)
+        window = resolve_window("latest", "", "", settings.newsletter.timezone, now, latest)
     return Gathered(collected, window)
 
 
 def window_start_with_grace(window: Week, settings: Settings) -> datetime:
     """The earliest publication an issue may carry: the window's start less the carry-over days."""
     try:
-        return window.start - timedelta(days=settings.carry_over_days)
+        return window.start - timedelta(days=settings.build.carry_over_days)
     except OverflowError:
         return datetime.min.replace(tzinfo=timezone.utc)
 
@@ -170,8 +170,8 @@ def assemble(settings: Settings, window: Week, selection: Selection, collected: 
              summarizer: Summarizer) -> Issue:
     """Summarize and group the selected articles into an Issue (pure)."""
     summaries = summarizer(selection.articles)
-    rules = GroupRules(settings.section_order, settings.section_aliases, settings.section_keywords,
-                       settings.default_section, settings.max_per_section)
+    rules = GroupRules(settings.sections.order, settings.sections.aliases, settings.sections.keywords,
+                       settings.sections.default, settings.build.max_per_section)
     lead, sections = group(selection.articles, summaries, window, rules)
     return Issue(
         id=window.id, week=window, title=issue_title(window, settings.labels),
@@ -188,14 +188,14 @@ def compose(settings: Settings, gathered: Gathered, sent: set[str], curation: st
     `sent` holds the ids earlier issues carried; `curation` is the curation file's text (None: no file yet).
     """
     collected, window = gathered.collected, gathered.window
-    selection = select(collected.articles, window, sent, timedelta(days=settings.carry_over_days))
-    if not selection.articles and not settings.allow_empty:
+    selection = select(collected.articles, window, sent, timedelta(days=settings.build.carry_over_days))
+    if not selection.articles and not settings.build.allow_empty:
         raise EmptyIssueError(f"no articles in {window.id}; nothing written (use --allow-empty to write an empty issue)")
     issue = assemble(settings, window, selection, collected, summarizer)
-    where = str(IssueStore(settings.out).curation_path(window.id))
+    where = str(IssueStore(settings.build.out).curation_path(window.id))
     text, curation_rules, notes = curate_text(issue, curation, where)  # the editor's <out>/<id>.toml
     issue, curation_warnings = apply_curation(issue, curation_rules)
-    issue, rendered = fit_to_budget(issue, settings.templates, settings.html_budget)
+    issue, rendered = fit_to_budget(issue, settings.build.templates, settings.build.html_budget)
     warnings = (tuple(f"{r.name}: {r.error}" for r in collected.reports if not r.ok) + tuple(notes)
                 + tuple(curation_warnings) + rendered.warnings)
     return Composed(issue, rendered, text, text != curation, collected.skipped + selection.skipped, warnings)
@@ -203,7 +203,7 @@ def compose(settings: Settings, gathered: Gathered, sent: set[str], curation: st
 
 def publish(settings: Settings, composed: Composed) -> tuple[IssuePaths, list[str]]:
     """Write the issue files, the web version, the index, the feed and the curation file, in that order."""
-    store = IssueStore(settings.out)
+    store = IssueStore(settings.build.out)
     paths = store.write(IssueRecord.from_issue(composed.issue), composed.rendered)
     warnings = write_archive(settings, composed.issue)  # web/<id>.html, index.html, feed.xml
     if composed.curation_changed:
@@ -215,8 +215,8 @@ def build_issue(settings: Settings, fetcher, now: datetime, write: bool = True,
                 gathered: Gathered | None = None) -> BuildResult:
     """Every stage in order: gather (unless given), read the sent record and curation, compose, publish."""
     gathered = gathered or gather(settings, fetcher, now)
-    sent = load_sent(settings.state_dir, exclude=gathered.window.id)
-    curation = IssueStore(settings.out).read_curation(gathered.window.id)
+    sent = load_sent(settings.build.state_dir, exclude=gathered.window.id)
+    curation = IssueStore(settings.build.out).read_curation(gathered.window.id)
     composed = compose(settings, gathered, sent, curation, summarizer_for(settings))
     paths, archive_warnings = publish(settings, composed) if write else ((), [])
     return BuildResult(composed.issue, composed.rendered, tuple(paths), gathered.collected, composed.skipped,

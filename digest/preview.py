@@ -88,9 +88,9 @@ class Preview:
             if settings.config_path:
                 paths.append(Path(settings.config_path))
             if self.snapshot.issue_id:
-                paths.append(IssueStore(settings.out).curation_path(self.snapshot.issue_id))
-            if settings.templates:
-                paths += _files_under(Path(settings.templates))
+                paths.append(IssueStore(settings.build.out).curation_path(self.snapshot.issue_id))
+            if settings.build.templates:
+                paths += _files_under(Path(settings.build.templates))
         paths += _files_under(builtin_template_dir())
         return paths
 
@@ -139,7 +139,7 @@ class Preview:
     def page(self, view: str = "desktop") -> str:
         """The preview page: the HTML in a 375 px or desktop-wide frame beside the plain text."""
         snap = self.refresh()
-        template_dir = self._settings.templates if self._settings else None
+        template_dir = self._settings.build.templates if self._settings else None
         try:
             env = environment(template_dir)
         except DigestError:

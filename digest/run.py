@@ -42,7 +42,7 @@ def expected_issue_id(settings: Settings, now: datetime) -> str | None:
     """The id the build would produce, when knowable without collecting (not for 'latest' or the sample)."""
     if settings.week_choice == "latest":
         return None  # the newest article's week: only the articles tell
-    return resolve_window(settings.week or "current", settings.since, settings.until, settings.timezone, now).id
+    return resolve_window(settings.build.week or "current", settings.build.since, settings.build.until, settings.newsletter.timezone, now).id
 
 
 def run_once(settings: Settings, fetcher, now: datetime, environ: Mapping[str, str],
@@ -51,11 +51,11 @@ def run_once(settings: Settings, fetcher, now: datetime, environ: Mapping[str, s
 
     Without an SMTP relay the run would only write previews: it refuses unless `previews` asks for them.
     """
-    if not settings.smtp and not previews:
+    if not settings.send.smtp and not previews:
         raise ConfigError("no SMTP relay is set ([send] smtp, DIGEST_SMTP or --smtp), so digest run would deliver "
                           "nothing; set one, or pass --outbox DIR to write previews only")
     secret_from_env(environ)  # fail before building when sending could not start anyway
-    with FileLock(Path(settings.state_dir) / "locks" / "run.lock", "digest run"):
+    with FileLock(Path(settings.build.state_dir) / "locks" / "run.lock", "digest run"):
         from digest.pipeline import build_issue, gather  # imported here: sending alone needs none of it
 
         issue_id, gathered = expected_issue_id(settings, now), None
@@ -65,7 +65,7 @@ def run_once(settings: Settings, fetcher, now: datetime, environ: Mapping[str, s
             # What was collected is kept, so a build that follows collects nothing twice.
             gathered = gather(settings, fetcher, now)
             issue_id = gathered.window.id
-        built = not IssueStore(Path(settings.out)).exists(issue_id)
+        built = not IssueStore(Path(settings.build.out)).exists(issue_id)
         if built:
             result = build_issue(settings, fetcher, now, gathered=gathered)
             issue_id = result.issue.id

@@ -371,15 +371,15 @@ LOCAL_UNSUBSCRIBE = "http://127.0.0.1:8080"  # `digest serve`'s default address,
 
 def options_from(settings: Settings, retry_failed: bool = False) -> SendOptions:
     """The run's limits from settings, validated."""
-    if settings.connections < 1 or settings.attempts < 1 or settings.rate < 0 or settings.daily_cap < 0:
+    if settings.send.connections < 1 or settings.send.attempts < 1 or settings.send.rate < 0 or settings.send.daily_cap < 0:
         raise ConfigError("send.connections and send.attempts must be at least 1; rate and daily_cap 0 or more")
-    return SendOptions(retry_failed=retry_failed, rate=settings.rate, daily_cap=settings.daily_cap,
-                       connections=settings.connections, attempts=settings.attempts, backoff=settings.backoff)
+    return SendOptions(retry_failed=retry_failed, rate=settings.send.rate, daily_cap=settings.send.daily_cap,
+                       connections=settings.send.connections, attempts=settings.send.attempts, backoff=settings.send.backoff)
 
 
 def unsubscribe_base(settings: Settings, transport: Transport) -> str:
     """The public base URL of the unsubscribe endpoint; SMTP needs a real one."""
-    url = settings.unsubscribe_url.strip()
+    url = settings.send.unsubscribe_url.strip()
     if isinstance(transport, SMTPTransport):
         if not url:
             raise ConfigError("send.unsubscribe_url is not set: give the public https:// address of "
@@ -407,17 +407,17 @@ class Prepared:
 def prepare(settings: Settings, ref: str, environ: Mapping[str, str], now: datetime,
             need_secret: bool = True) -> Prepared:
     """Load the issue, the recipients and the transport, and check the secret and addresses."""
-    issue = load_issue(ref, settings.out)
-    transport = make_transport(settings.smtp, settings.outbox / issue.id, environ)
+    issue = load_issue(ref, settings.build.out)
+    transport = make_transport(settings.send.smtp, settings.send.outbox / issue.id, environ)
     base = unsubscribe_base(settings, transport)
     secret = secret_from_env(environ) if need_secret or environ.get(SECRET_ENV) else None
     factory = None
     if secret is not None:
-        factory = MessageFactory(issue, subject_template=settings.subject, sender=settings.sender,
-                                 reply_to=settings.reply_to, list_id=settings.list_id, unsubscribe_url=base,
-                                 unsubscribe_mailto=settings.unsubscribe_mailto, secret=secret, now=now)
-    store = SubscriberStore.in_state_dir(settings.state_dir)
-    recipients, problems = load_recipients(settings.subscribers, store, now)
+        factory = MessageFactory(issue, subject_template=settings.send.subject, sender=settings.newsletter.sender,
+                                 reply_to=settings.newsletter.reply_to, list_id=settings.send.list_id, unsubscribe_url=base,
+                                 unsubscribe_mailto=settings.send.unsubscribe_mailto, secret=secret, now=now)
+    store = SubscriberStore.in_state_dir(settings.build.state_dir)
+    recipients, problems = load_recipients(settings.send.subscribers, store, now)
     return Prepared(issue, recipients, problems, factory, transport, store)
 
 
@@ -425,14 +425,14 @@ def dry_run(settings: Settings, ref: str, environ: Mapping[str, str], now: datet
             retry_failed: bool = False) -> tuple[Prepared, Plan, str]:
     """Who would get what, without sending or writing anything: (prepared, plan, subject)."""
     prep = prepare(settings, ref, environ, now, need_secret=False)
-    states = read_states(settings.state_dir, prep.issue.id)
-    lost = "" if states or isinstance(prep.transport, OutboxTransport) else lost_evidence(settings.state_dir,
+    states = read_states(settings.build.state_dir, prep.issue.id)
+    lost = "" if states or isinstance(prep.transport, OutboxTransport) else lost_evidence(settings.build.state_dir,
                                                                                            prep.issue.id)
     if lost:
         prep.problems.append(f"the ledger has no record of {prep.issue.id}, but {lost}: a real send would stop "
                              f"(restore the ledger, or `digest send {prep.issue.id} --reset`)")
     plan = plan_send(prep.issue.id, prep.recipients, states, prep.store.suppressed_keys(), retry_failed)
-    return prep, plan, render_subject(settings.subject, prep.issue)
+    return prep, plan, render_subject(settings.send.subject, prep.issue)
 
 
 def send_test_copy(settings: Settings, ref: str, to: str, environ: Mapping[str, str], now: datetime) -> str:
@@ -473,19 +473,19 @@ def send_from_settings(settings: Settings, ref: str, environ: Mapping[str, str],
         summary.sent, summary.suppressed = write_previews(prep.recipients, prep.factory, prep.transport,
                                                           prep.store.suppressed_keys())
         return summary
-    ledger = Ledger.in_state_dir(settings.state_dir)
+    ledger = Ledger.in_state_dir(settings.build.state_dir)
     try:
         summary = send_issue(prep.issue, prep.recipients, prep.factory, prep.transport, ledger, prep.store,
-                             options, settings.state_dir, started=now, stop=stop)
+                             options, settings.build.state_dir, started=now, stop=stop)
     finally:
         ledger.close()
     if summary.sent or summary.skipped:
         # The issue has gone out: its articles must not appear in a later issue (see "New since the last issue").
         # Articles left out of the email to stay under the clip have not gone out: a later issue may carry them.
         try:
-            record_sent(settings.state_dir, prep.issue.id, prep.issue.record.delivered_article_ids)
+            record_sent(settings.build.state_dir, prep.issue.id, prep.issue.record.delivered_article_ids)
         except OSError as exc:
-            raise StateError(f"{settings.state_dir}: {prep.issue.id} was sent, but its articles could not be "
+            raise StateError(f"{settings.build.state_dir}: {prep.issue.id} was sent, but its articles could not be "
                              f"recorded ({exc.strerror or exc}); free space or fix permissions and rerun "
                              "`digest send` to record them") from None
     summary.notes[:0] = prep.problems

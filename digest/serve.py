@@ -109,13 +109,13 @@ class ArchiveApp:
         # Signing uses the first secret; every one of them verifies (rotation, see digest.tokens).
         self.secrets = [secret] if isinstance(secret, bytes) else list(secret)
         self.secret = self.secrets[0]
-        self.store = store or SubscriberStore.in_state_dir(settings.state_dir)
-        self.name = settings.name
+        self.store = store or SubscriberStore.in_state_dir(settings.build.state_dir)
+        self.name = settings.newsletter.name
         self.signup: Signup | None = None
-        if settings.signup_enabled:
+        if settings.signup.enabled:
             env = dict(os.environ if environ is None else environ)
             self.signup = Signup(settings, self.secrets, self.store,
-                                 lambda: make_transport(settings.smtp, Path(settings.outbox) / "confirmations", env))
+                                 lambda: make_transport(settings.send.smtp, Path(settings.send.outbox) / "confirmations", env))
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -227,8 +227,8 @@ class ArchiveApp:
         return self._html(status[result.outcome], page, extra=extra)
 
     def _base(self, environ: dict) -> str:
-        if self.settings.unsubscribe_url:
-            return self.settings.unsubscribe_url
+        if self.settings.send.unsubscribe_url:
+            return self.settings.send.unsubscribe_url
         return wsgiref.util.application_uri(environ)
 
     def confirm_page(self, token: str) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -251,7 +251,7 @@ class ArchiveApp:
         latest = self._listed()[:1]
         link = ""
         if latest:
-            web = self.settings.web_url.rstrip("/")
+            web = self.settings.newsletter.web_url.rstrip("/")
             href = f"{web}/{latest[0][0]}.html" if web.startswith(("https://", "http://")) else \
                 f"../web/{latest[0][0]}.html"
             link = f'<p><a href="{html.escape(href, quote=True)}">{html.escape(labels.latest_issue)}</a></p>'
@@ -273,20 +273,20 @@ class ArchiveApp:
 
     def _listed(self) -> list[tuple[str, str, str]]:
         """(id, title, preheader) of every built issue, newest first (unreadable files are left out)."""
-        found, _ = IssueStore(Path(self.settings.out)).records()
+        found, _ = IssueStore(Path(self.settings.build.out)).records()
         return [(s.record.id, s.record.title or s.record.id, s.record.preheader) for s in found
                 if s.path.with_suffix(".html").exists()]
 
     def feed(self) -> tuple[str, list[tuple[str, str]], bytes]:
         """The archive's Atom feed, as the build wrote it."""
-        body = read_inside(Path(self.settings.out), "feed.xml")
+        body = read_inside(Path(self.settings.build.out), "feed.xml")
         if body is None:
             return self._html("404 Not Found", _page("Not found", "<h1>No feed yet</h1>"))
         return "200 OK", [("Content-Type", "application/atom+xml; charset=utf-8")], body
 
     def index(self) -> tuple[str, list[tuple[str, str]], bytes]:
         """The archive's index.html as built, or a plain list of the built issues, newest first."""
-        built = read_inside(Path(self.settings.out), "index.html")
+        built = read_inside(Path(self.settings.build.out), "index.html")
         if built is not None:
             return self._html("200 OK", built, csp=_ISSUE_CSP)
         items = "".join(f'<li><a href="web/{html.escape(issue_id)}.html">{html.escape(title)}</a>'
@@ -297,7 +297,7 @@ class ArchiveApp:
 
     def issue(self, issue_id: str) -> tuple[str, list[tuple[str, str]], bytes]:
         """The issue's web version; failing that, the email with its per-recipient parts neutralized."""
-        out = Path(self.settings.out)
+        out = Path(self.settings.build.out)
         web = read_inside(out / "web", f"{issue_id}.html")
         if web is not None:
             return self._html("200 OK", web, csp=_ISSUE_CSP)
@@ -307,17 +307,17 @@ class ArchiveApp:
             text = ""
         if not text:
             return self._html("404 Not Found", _page("Not found", "<h1>No such issue</h1>"))
-        unsubscribe = self.settings.unsubscribe_url.rstrip("/") + "/unsubscribe"
+        unsubscribe = self.settings.send.unsubscribe_url.rstrip("/") + "/unsubscribe"
         text = text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe).replace(RECIPIENT_NAME_PLACEHOLDER, "")
         return self._html("200 OK", text.encode("utf-8"), csp=_ISSUE_CSP)
 
 
 def limits_from(settings: Settings) -> ServerLimits:
     """The server's limits from the [serve] settings."""
-    return ServerLimits(threads=settings.serve_threads, timeout=settings.serve_timeout,
-                        max_body=settings.serve_max_body, backlog=settings.serve_backlog,
-                        connection_limit=settings.serve_connection_limit,
-                        trusted_proxy=settings.serve_trusted_proxy)
+    return ServerLimits(threads=settings.serve.threads, timeout=settings.serve.timeout,
+                        max_body=settings.serve.max_body, backlog=settings.serve.backlog,
+                        connection_limit=settings.serve.connection_limit,
+                        trusted_proxy=settings.serve.trusted_proxy)
 
 
 def make_http_server(settings: Settings, secret: Secrets, host: str, port: int,

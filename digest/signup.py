@@ -79,9 +79,9 @@ class Signup:
                  transport: Callable[[], Transport], wall_clock: Callable[[], float] = time.time):
         self.settings, self.secrets, self.store = settings, secrets_, store
         self.transport, self.wall_clock = transport, wall_clock
-        self.per_ip = RateLimiter(settings.signup_per_ip, WINDOW)
-        self.per_address = RateLimiter(settings.signup_per_address, WINDOW)
-        self.sender = parse_sender(settings.sender)
+        self.per_ip = RateLimiter(settings.signup.per_ip, WINDOW)
+        self.per_address = RateLimiter(settings.signup.per_address, WINDOW)
+        self.sender = parse_sender(settings.newsletter.sender)
         self.mailing: list[threading.Thread] = []
 
     def request(self, raw_email: str, name: str, honeypot: str, client: str, base_url: str) -> SignupResult:
@@ -124,31 +124,31 @@ class Signup:
 
     def confirm_link(self, address: str, base_url: str) -> str:
         """The signed, expiring confirmation link for an address."""
-        expires = int(self.wall_clock()) + self.settings.signup_expiry_hours * 3600
+        expires = int(self.wall_clock()) + self.settings.signup.expiry_hours * 3600
         return f"{base_url.rstrip('/')}/confirm/{make_confirm_token(address, expires, self.secrets[0])}"
 
     def message(self, address: str, base_url: str) -> Envelope:
         """The multipart confirmation mail, in the newsletter's own words ([labels])."""
-        labels, name = self.settings.labels, self.settings.name
+        labels, name = self.settings.labels, self.settings.newsletter.name
         link = self.confirm_link(address, base_url)
-        intro = labels.confirm_intro.format(name=name, hours=self.settings.signup_expiry_hours)
+        intro = labels.confirm_intro.format(name=name, hours=self.settings.signup.expiry_hours)
         msg = EmailMessage(policy=HEADER_POLICY)
         msg["From"] = self.sender
-        if self.settings.reply_to:
-            msg["Reply-To"] = clean_header(self.settings.reply_to)
+        if self.settings.newsletter.reply_to:
+            msg["Reply-To"] = clean_header(self.settings.newsletter.reply_to)
         msg["To"] = formataddr(("", address))
         msg["Subject"] = clean_header(labels.confirm_subject.format(name=name))
         msg["Date"] = format_datetime(datetime.now(timezone.utc))
         msg["Message-ID"] = f"<confirm.{secrets.token_hex(12)}@{self.sender.domain}>"
         msg["Auto-Submitted"] = "auto-generated"
-        text = f"{intro}\n\n{labels.confirm_button}: {link}\n\n{labels.confirm_ignore}\n\n{self.settings.postal_address}\n"
+        text = f"{intro}\n\n{labels.confirm_button}: {link}\n\n{labels.confirm_ignore}\n\n{self.settings.newsletter.postal_address}\n"
         msg.set_content(text, cte="quoted-printable")
         esc = html.escape
-        body = (f'<!doctype html><html lang="{esc(self.settings.language)}"><body style="font-family:sans-serif">'
+        body = (f'<!doctype html><html lang="{esc(self.settings.newsletter.language)}"><body style="font-family:sans-serif">'
                 f"<p>{esc(intro)}</p><p><a href=\"{esc(link, quote=True)}\" style=\"display:inline-block;"
-                f"padding:10px 18px;background:{esc(self.settings.accent_color)};color:#ffffff;"
+                f"padding:10px 18px;background:{esc(self.settings.theme.accent_color)};color:#ffffff;"
                 f'text-decoration:none;border-radius:4px">{esc(labels.confirm_button)}</a></p>'
-                f"<p>{esc(labels.confirm_ignore)}</p><p><small>{esc(self.settings.postal_address)}</small></p>"
+                f"<p>{esc(labels.confirm_ignore)}</p><p><small>{esc(self.settings.newsletter.postal_address)}</small></p>"
                 "</body></html>")
         msg.add_alternative(body, subtype="html", cte="quoted-printable")
         return Envelope(self.sender.addr_spec, address, msg.as_bytes(policy=HEADER_POLICY), msg["Message-ID"])

@@ -65,18 +65,18 @@ def delivery_status(settings: Settings, issue_id: str) -> Delivery | None:
     from digest.send import plan_send
     from digest.subscribers import STORE_FILE, SubscriberStore, read_csv
 
-    store_path = Path(settings.state_dir) / STORE_FILE
-    states = read_states(settings.state_dir, issue_id)
-    lost = "" if states else lost_evidence(settings.state_dir, issue_id)
+    store_path = Path(settings.build.state_dir) / STORE_FILE
+    states = read_states(settings.build.state_dir, issue_id)
+    lost = "" if states else lost_evidence(settings.build.state_dir, issue_id)
     suppressed: set[str] = set()
     if store_path.exists():  # a directory or a damaged file is reported, not skipped
         store = SubscriberStore(store_path)
         suppressed = store.suppressed_keys()
-        recipients = store.receiving(with_suppressed=True) if settings.subscribers is None else []
+        recipients = store.receiving(with_suppressed=True) if settings.send.subscribers is None else []
     else:
         recipients = []
-    if settings.subscribers is not None:
-        recipients, _ = read_csv(Path(settings.subscribers))
+    if settings.send.subscribers is not None:
+        recipients, _ = read_csv(Path(settings.send.subscribers))
     if not recipients and not states and not lost:
         return None
     plan = plan_send(issue_id, recipients, states, suppressed)
@@ -92,15 +92,15 @@ def window_options(issue_id: str) -> str:
 
 def week_status(settings: Settings, now: datetime) -> WeekStatus:
     """The status of the settings' window; with none given, of the latest issue built (else the current week)."""
-    store = IssueStore(Path(settings.out))
+    store = IssueStore(Path(settings.build.out))
     found, warnings = store.records()  # stray JSON files are skipped with a warning
     latest = found[0] if found else None
-    explicit = bool(settings.since or settings.until) or settings.week.strip().lower() not in ("", "latest")
+    explicit = bool(settings.build.since or settings.build.until) or settings.build.week.strip().lower() not in ("", "latest")
     if latest is not None and not explicit:
         window = latest.record.week
     else:
         choice = "current" if settings.week_choice == "latest" else settings.week_choice
-        window = resolve_window(choice, settings.since, settings.until, settings.timezone, now)
+        window = resolve_window(choice, settings.build.since, settings.build.until, settings.newsletter.timezone, now)
     built_at, articles = None, 0
     if store.paths(window.id).json.is_file():
         stored = store.load_record(window.id)  # a damaged manifest stops here with one line
@@ -122,7 +122,7 @@ def week_status(settings: Settings, now: datetime) -> WeekStatus:
         web_version=store.web_path(window.id).is_file(),
         delivery=delivery_status(settings, window.id) if built_at else None,
         latest_built=latest_id if latest_id != window.id else None,
-        out_option="" if Path(settings.out) == DEFAULT_OUT else f" --out {shlex.quote(str(settings.out))}",
+        out_option="" if Path(settings.build.out) == DEFAULT_OUT else f" --out {shlex.quote(str(settings.build.out))}",
         explicit=explicit, warnings=tuple(warnings),
     )
 

@@ -33,11 +33,11 @@ def _with_logo(issue):
 
 
 def _sample_html(tmp_path_factory) -> str:
-    from digest.config import Settings
+    from digest.config import settings_from
     from digest.fetch import Fetcher
     from digest.pipeline import build_issue
 
-    result = build_issue(Settings(out=tmp_path_factory.mktemp("issues")), Fetcher(),
+    result = build_issue(settings_from(out=tmp_path_factory.mktemp("issues")), Fetcher(),
                          datetime(2026, 11, 28, tzinfo=timezone.utc), write=False)
     return result.rendered.html
 

@@ -133,7 +133,7 @@ def test_bad_week_and_bad_config(in_tmp):
     (in_tmp / "digest.toml").write_text("[newsletter]\ntimezone = 'Nowhere/Land'\n")
     result = build()
     assert result.exit_code == 1
-    assert "error: unknown timezone 'Nowhere/Land'" in result.output
+    assert "[newsletter] timezone = 'Nowhere/Land': unknown timezone" in result.output
 
 
 def test_init_writes_a_starter_and_refuses_to_overwrite(in_tmp):

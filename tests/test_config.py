@@ -23,24 +23,24 @@ def test_precedence_cli_over_env_over_file(tmp_path):
     path = write(tmp_path, '[newsletter]\nname = "File"\ntimezone = "Europe/Berlin"\n[build]\nout = "from-file"\n')
     env = {"DIGEST_NAME": "Env", "DIGEST_OUT": "from-env"}
     settings = resolve({"out": Path("from-cli")}, environ=env, config_path=path)
-    assert settings.name == "Env"
-    assert settings.out == Path("from-cli")
-    assert settings.timezone == "Europe/Berlin"
+    assert settings.newsletter.name == "Env"
+    assert settings.build.out == Path("from-cli")
+    assert settings.newsletter.timezone == "Europe/Berlin"
     assert settings.config_path == path
 
 
 def test_config_found_in_working_directory_and_via_env(tmp_path):
     write(tmp_path, '[newsletter]\nname = "Here"\n')
-    assert resolve(environ={}, cwd=tmp_path).name == "Here"
+    assert resolve(environ={}, cwd=tmp_path).newsletter.name == "Here"
     other = tmp_path / "other.toml"
     other.write_text('[newsletter]\nname = "There"\n')
-    assert resolve(environ={"DIGEST_CONFIG": str(other)}, cwd=tmp_path).name == "There"
+    assert resolve(environ={"DIGEST_CONFIG": str(other)}, cwd=tmp_path).newsletter.name == "There"
 
 
 def test_starter_config_is_valid(tmp_path):
     settings = resolve(environ={}, config_path=write(tmp_path, STARTER_CONFIG))
-    assert settings.section_aliases["AI"] == "Artificial Intelligence"
-    assert settings.section_order[0] == "News"
+    assert settings.sections.aliases["AI"] == "Artificial Intelligence"
+    assert settings.sections.order[0] == "News"
     assert settings.uses_sample
 
 
@@ -69,9 +69,9 @@ def test_parse_source_prefix(text, kind, location):
 @pytest.mark.parametrize("text, message", [
     ("[newsletter]\nname = \n", "invalid TOML"),
     ("[newsletter]\ncolour = 1\n", "unknown setting [newsletter] colour"),
-    ("[newsletter]\ntimezone = \"Mars/Base\"\n", "unknown timezone 'Mars/Base'"),
+    ("[newsletter]\ntimezone = \"Mars/Base\"\n", "timezone = 'Mars/Base': unknown timezone"),
     ("[theme]\naccent_color = \"#abc\"\n", "accent_color must be a 6-digit hex colour"),
-    ("[build]\nsummary_words = \"many\"\n", "invalid value 'many' for summary_words"),
+    ("[build]\nsummary_words = \"many\"\n", "invalid value 'many' for [build] summary_words"),
     ("[[sources]]\nname = \"x\"\n", 'source 1 needs "url" or "path"'),
 ])
 def test_bad_config_names_the_problem(tmp_path, text, message):
@@ -90,4 +90,4 @@ def test_secret_only_from_environment(tmp_path):
     with pytest.raises(ConfigError, match=r"\[llm\] api_key is a secret: set DIGEST_LLM_API_KEY"):
         resolve(environ={}, config_path=path)
     path.unlink()
-    assert resolve(environ={"DIGEST_LLM_API_KEY": "k"}, cwd=tmp_path).llm_api_key == "k"
+    assert resolve(environ={"DIGEST_LLM_API_KEY": "k"}, cwd=tmp_path).llm.api_key == "k"

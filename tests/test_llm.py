@@ -13,7 +13,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from digest import extractive
-from digest.config import Settings
+from digest.config import Settings, settings_from
 from digest.errors import ConfigError
 from digest.llm import LLMConfig, LLMFailure, build_messages, cache_key, fit_answer, summarize_llm, summarize_many
 from digest.models import Article
@@ -175,8 +175,8 @@ def test_many_articles_keep_their_order_with_bounded_concurrency(tmp_path):
 def test_config_from_settings(tmp_path):
     with pytest.raises(ConfigError, match="base_url and model"):
         LLMConfig.from_settings(Settings())
-    settings = Settings(llm_base_url="https://llm.example.com/v1/", llm_model="m", llm_api_key=KEY,
-                        summary_words=40, state_dir=tmp_path)
+    settings = settings_from({"llm.base_url": "https://llm.example.com/v1/", "llm.model": "m", "llm.api_key": KEY,
+                              "summary_words": 40, "state_dir": tmp_path})
     config = LLMConfig.from_settings(settings)
     assert config.endpoint == "https://llm.example.com/v1/chat/completions"
     assert (config.api_key, config.max_words, config.cache_dir) == (KEY, 40, tmp_path / "llm-cache")

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from digest.config import Settings
+from digest.config import settings_from
 from digest.serve import make_http_server
 from digest.subscribers import Subscriber, SubscriberStore, load_recipients
 from digest.tokens import make_token
@@ -19,7 +19,7 @@ SECRET = b"pause-test-secret-0123456789"
 @pytest.fixture
 def site(tmp_path):
     write_issue(tmp_path / "issues")
-    server = make_http_server(Settings(out=tmp_path / "issues", state_dir=tmp_path / "state"), SECRET,
+    server = make_http_server(settings_from(out=tmp_path / "issues", state_dir=tmp_path / "state"), SECRET,
                               "127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}", SubscriberStore.in_state_dir(tmp_path / "state")

@@ -228,11 +228,11 @@ def test_missing_template_folder(tmp_path):
 
 def _pipeline_issue(tmp_path, monkeypatch, **settings):
     pipeline = pytest.importorskip("digest.pipeline")
-    from digest.config import Settings
+    from digest.config import settings_from
     from digest.fetch import Fetcher
 
     monkeypatch.chdir(tmp_path)
-    result = pipeline.build_issue(Settings(**settings), Fetcher(), datetime(2026, 11, 28, tzinfo=timezone.utc),
+    result = pipeline.build_issue(settings_from(settings), Fetcher(), datetime(2026, 11, 28, tzinfo=timezone.utc),
                                   write=False)
     return result.issue, result.rendered
 

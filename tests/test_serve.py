@@ -6,7 +6,7 @@ import threading
 import pytest
 import requests
 
-from digest.config import Settings
+from digest.config import settings_from
 from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 from digest.serve import make_http_server
 from digest.subscribers import SubscriberStore
@@ -20,7 +20,7 @@ ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 @pytest.fixture
 def site(tmp_path):
     write_issue(tmp_path / "issues")
-    settings = Settings(out=tmp_path / "issues", state_dir=tmp_path / "state")
+    settings = settings_from(out=tmp_path / "issues", state_dir=tmp_path / "state")
     server = make_http_server(settings, SECRET, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -125,10 +125,10 @@ def test_rate_limits_and_one_mail_per_hour_hold_under_a_burst(served):
 def test_signup_is_off_unless_enabled(tmp_path):
     import threading
 
-    from digest.config import Settings
+    from digest.config import settings_from
     from digest.serve import make_http_server
 
-    server = make_http_server(Settings(out=tmp_path / "issues", state_dir=tmp_path / "state"), SECRET.encode(),
+    server = make_http_server(settings_from(out=tmp_path / "issues", state_dir=tmp_path / "state"), SECRET.encode(),
                               "127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:

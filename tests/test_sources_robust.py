@@ -199,4 +199,4 @@ def test_the_default_deadline_is_three_timeouts(tmp_path):
     assert Fetcher.from_settings(resolve(cwd=tmp_path, environ={})).deadline == 9
     (tmp_path / "digest.toml").write_text("[fetch]\ndeadline = -1\n")
     result = build()
-    assert result.exit_code == 1 and "[fetch] deadline must be positive seconds" in result.output
+    assert result.exit_code == 1 and "[fetch] deadline must be at least 0, not -1.0" in result.output

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from digest.cli.app import command
-from digest.config import parse_source, resolve
+from digest.cli.options import ConfigOpt, OutOpt, SinceOpt, SourceOpt, TemplatesOpt, UntilOpt, WeekOpt, source_option
 from digest.errors import DigestError
-from digest.files import atomic_write
-from digest.fetch import Fetcher
-from digest.pipeline import BuildResult, build_issue
-from digest.render import encoded_size
-from digest.select import skip_kind
-from digest.starter import STARTER_CONFIG
+from digest.runtime import Runtime
 
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="Path to digest.toml (default: ./digest.toml if present, or $DIGEST_CONFIG).")]
+if TYPE_CHECKING:
+    from digest.pipeline import BuildResult
 
 
 def _kb(size: int) -> str:
@@ -28,6 +23,9 @@ def _kb(size: int) -> str:
 
 def format_report(result: BuildResult) -> str:
     """The one-screen summary printed after a build."""
+    from digest.render import encoded_size
+    from digest.select import skip_kind
+
     issue = result.issue
     lines = []
     if result.paths:
@@ -65,12 +63,12 @@ def format_report(result: BuildResult) -> str:
 @command("digest build --week 2026-W47 --out issues")
 def build(
     config: ConfigOpt = None,
-    week: Annotated[Optional[str], typer.Option(help="ISO week to build, e.g. 2026-W47 (default: the current week; the latest week for the bundled sample).")] = None,
-    since: Annotated[Optional[str], typer.Option(help="First day of a custom window (YYYY-MM-DD), instead of --week.")] = None,
-    until: Annotated[Optional[str], typer.Option(help="Last day of a custom window (YYYY-MM-DD, inclusive; default today).")] = None,
-    source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="A source path or URL, optionally kind-prefixed (wordpress:https://...). Repeatable; replaces configured sources.")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Folder to write the issue into (default: issues).")] = None,
-    templates: Annotated[Optional[Path], typer.Option(help="A template folder checked before the built-in templates.")] = None,
+    week: WeekOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    source: SourceOpt = None,
+    out: OutOpt = None,
+    templates: TemplatesOpt = None,
     tz: Annotated[Optional[str], typer.Option("--timezone", help="IANA timezone of the issue's week (default UTC).")] = None,
     strict: Annotated[Optional[bool], typer.Option("--strict/--no-strict", help="Fail when any source fails or any item is skipped as unusable.")] = None,
     allow_empty: Annotated[Optional[bool], typer.Option("--allow-empty/--no-allow-empty", help="Write an issue even when the week has no articles.")] = None,
@@ -81,13 +79,13 @@ def build(
     Exit status: 0 built, 1 error (bad config or input, every source failed, --strict failure),
     3 the week has no articles (nothing written).
     """
+    from digest.pipeline import build_issue
+
     cli = {"week": week, "since": since, "until": until, "out": out, "templates": templates, "timezone": tz,
-           "strict": strict, "allow_empty": allow_empty}
-    if source:
-        cli["sources"] = tuple(parse_source(s) for s in source)
-    settings = resolve(cli, config_path=config)
+           "strict": strict, "allow_empty": allow_empty, **source_option(source)}
+    rt = Runtime.resolve(cli, config_path=config)
     logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
-    result = build_issue(settings, Fetcher.from_settings(settings), datetime.now(timezone.utc))
+    result = build_issue(rt.settings, rt.fetcher, rt.now())
     for skip in result.collected.skipped:
         typer.echo(f"warning: {skip.source}: {skip.item}: {skip.reason}; skipped", err=True)
     typer.echo(format_report(result))
@@ -102,6 +100,9 @@ def init(
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented starter digest.toml."""
+    from digest.files import atomic_write
+    from digest.starter import STARTER_CONFIG
+
     if path.exists() and not force:
         raise DigestError(f"{path} already exists; use --force to overwrite it")
     try:

@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from digest.cli.app import command
-from digest.config import Settings, parse_source, resolve
-
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="Path to digest.toml (default: ./digest.toml if present, or $DIGEST_CONFIG).")]
-WeekOpt = Annotated[Optional[str], typer.Option(help="ISO week, e.g. 2026-W48 (default: the current week; the latest week for the bundled sample).")]
-OutOpt = Annotated[Optional[Path], typer.Option(help="The issues folder (default: issues).")]
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
+from digest.cli.options import BuiltWeekOpt, ConfigOpt, OutOpt, SinceOpt, SourceOpt, TemplatesOpt, UntilOpt, WeekOpt, source_option
+from digest.config import Settings
+from digest.runtime import Runtime
 
 
 @command("digest preview --week 2026-W48 --port 8000")
 def preview(
     config: ConfigOpt = None,
     week: WeekOpt = None,
-    source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="A source path or URL, optionally kind-prefixed. Repeatable; replaces configured sources.")] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    source: SourceOpt = None,
     out: OutOpt = None,
-    templates: Annotated[Optional[Path], typer.Option(help="A template folder checked before the built-in templates.")] = None,
+    templates: TemplatesOpt = None,
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 to serve on (0 picks a free one).")] = 8000,
 ) -> None:
     """Serve the week's issue on 127.0.0.1: HTML (375 px or desktop) beside the text, rebuilt on every change.
@@ -34,17 +29,18 @@ def preview(
     The issue is rebuilt (and its files rewritten) whenever the curation file, the configuration
     or a template changes; the page reloads itself. Stop with Ctrl+C.
     """
-    from digest.fetch import Fetcher
     from digest.pipeline import build_issue, gather
     from digest.preview import Preview, make_server, server_url
 
-    cli = {"week": week, "out": out, "templates": templates}
-    if source:
-        cli["sources"] = tuple(parse_source(s) for s in source)
-    resolve(cli, config_path=config)  # a bad option or config file stops here, before serving
-    fetcher = Fetcher()
-    desk = Preview(lambda: resolve(cli, config_path=config), lambda s: gather(s, fetcher, _now()),
-                   lambda s, gathered: build_issue(s, fetcher, _now(), gathered=gathered))
+    cli = {"week": week, "since": since, "until": until, "out": out, "templates": templates, **source_option(source)}
+    current = [Runtime.resolve(cli, config_path=config)]  # a bad option or config file stops here, before serving
+
+    def reread() -> Settings:
+        current[0] = current[0].reload()
+        return current[0].settings
+
+    desk = Preview(reread, lambda s: gather(s, current[0].fetcher, current[0].now()),
+                   lambda s, gathered: build_issue(s, current[0].fetcher, current[0].now(), gathered=gathered))
     server = make_server(desk, port)  # a busy port fails before the first build
     snapshot = desk.refresh()
     if snapshot.error:
@@ -59,21 +55,16 @@ def preview(
 
 
 @command("digest status --week 2026-W48")
-def status(
-    config: ConfigOpt = None,
-    week: Annotated[Optional[str], typer.Option(help="ISO week, e.g. 2026-W48 (default: the latest issue built, whatever its window).")] = None,
-    since: Annotated[Optional[str], typer.Option(help="First day of a custom window (YYYY-MM-DD), as given to digest build.")] = None,
-    until: Annotated[Optional[str], typer.Option(help="Last day of a custom window (YYYY-MM-DD, inclusive; default today).")] = None,
-    out: OutOpt = None,
-) -> None:
+def status(config: ConfigOpt = None, week: BuiltWeekOpt = None, since: SinceOpt = None, until: UntilOpt = None,
+           out: OutOpt = None) -> None:
     """Show an issue: built or not, curated or not, sent to how many, and what is left.
 
     With no --week or --since/--until: the latest issue built (or the current week when none is).
     """
     from digest.status import format_status, week_status
 
-    settings = resolve({"week": week, "since": since, "until": until, "out": out}, config_path=config)
-    report = week_status(settings, _now())
+    rt = Runtime.resolve({"week": week, "since": since, "until": until, "out": out}, config_path=config)
+    report = week_status(rt.settings, rt.now())
     for warning in report.warnings:
         typer.echo(f"warning: {warning}", err=True)
     typer.echo(format_status(report))
@@ -88,11 +79,11 @@ def archive(config: ConfigOpt = None, out: OutOpt = None) -> None:
     """
     from digest.archive import FEED_FILE, INDEX_FILE, read_archive, write_archive
 
-    settings: Settings = resolve({"out": out}, config_path=config)
+    settings = Runtime.resolve({"out": out}, config_path=config).settings
     for warning in write_archive(settings):
         typer.echo(f"warning: {warning}", err=True)
-    issues, _ = read_archive(settings.out, settings.subject)
+    issues, _ = read_archive(settings.build.out, settings.send.subject)
     missing = [i.id for i in issues if not i.has_web]
-    typer.echo(f"Wrote {Path(settings.out) / INDEX_FILE} and {FEED_FILE}: {len(issues)} issue(s)")
+    typer.echo(f"Wrote {Path(settings.build.out) / INDEX_FILE} and {FEED_FILE}: {len(issues)} issue(s)")
     if missing:
         typer.echo(f"no web version for {', '.join(missing)}: rebuild with digest build --week ID to write one")

@@ -3,37 +3,32 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from digest.cli.app import command, guarded, sub_app
-from digest.config import Settings, resolve
+from digest.cli.options import ConfigOpt
 from digest.errors import ConfigError
-from digest.send import EXIT_UNDELIVERED, SendSummary, dry_run, send_from_settings, send_test_copy
+from digest.runtime import Runtime
 from digest.subscribers import (REMOVED, SUPPRESSED, AddressError, Subscriber, SubscriberStore, normalize_address,
                                 read_csv)
-from digest.tokens import SECRET_ENV
 
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="Path to digest.toml (default: ./digest.toml if present, or $DIGEST_CONFIG).")]
+if TYPE_CHECKING:  # digest.send (SMTP, MIME, templates) is imported only by the commands that send
+    from digest.send import SendSummary
+
 SubscribersOpt = Annotated[Optional[Path], typer.Option(help="A CSV of subscribers (columns email, name, ...) instead of the list kept by `digest subscribers`.")]
 SmtpOpt = Annotated[Optional[str], typer.Option(help="SMTP relay, smtp://user@host:587 (STARTTLS) or smtps://user@host:465; the password comes from DIGEST_SMTP_PASSWORD. Default: write previews (.eml files) to the outbox.")]
 OutboxOpt = Annotated[Optional[Path], typer.Option(help="Folder for previews (.eml files, nothing delivered) when no SMTP relay is set (default: outbox).")]
 RunOutboxOpt = Annotated[Optional[Path], typer.Option(help="Without an SMTP relay, write previews (.eml files, nothing delivered) to this folder; without this option such a run is refused.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log every retry and reconnect.")]
 MAX_LISTED = 20
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @contextmanager
@@ -49,6 +44,8 @@ def _stop_on_sigterm() -> Iterator[threading.Event]:
 
 def report(summary: SendSummary) -> None:
     """Print the summary line and the undelivered recipients; exit 4 when anyone is left."""
+    from digest.send import EXIT_UNDELIVERED
+
     for note in summary.notes:
         typer.echo(f"warning: {note}", err=True)
     for line in summary.problems[:MAX_LISTED]:
@@ -62,8 +59,8 @@ def report(summary: SendSummary) -> None:
         raise typer.Exit(EXIT_UNDELIVERED)
 
 
-def _settings(config: Optional[Path], **cli: object) -> Settings:
-    return resolve(cli, config_path=config)
+def _runtime(config: Optional[Path], **cli: object) -> Runtime:
+    return Runtime.resolve(cli, config_path=config)
 
 
 @command("digest send 2026-W48 --smtp smtp://apikey@smtp.example.com:587")
@@ -89,32 +86,35 @@ def send(
     or recorded. Exit status: 0 everyone has it (or nothing to do), 1 error (nothing sent), 4 some
     recipients deferred or failed (rerun later; --retry-failed), 5 the issue is already being sent.
     """
-    settings = _settings(config, subscribers=subscribers, smtp=smtp, outbox=outbox, rate=rate,
-                         daily_cap=daily_cap, connections=connections)
+    from digest.send import send_from_settings, send_test_copy
+
+    rt = _runtime(config, subscribers=subscribers, smtp=smtp, outbox=outbox, rate=rate, daily_cap=daily_cap,
+                  connections=connections)
     logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
     if reset:
         if dry or to:
             raise ConfigError("--reset only clears the delivery record: run it without --dry-run and --to")
-        _reset(settings, issue, yes)
+        _reset(rt, issue, yes)
         return
     if dry:
-        _print_dry_run(settings, issue, retry_failed)
+        _print_dry_run(rt, issue, retry_failed)
         return
     if to:
-        typer.echo(send_test_copy(settings, issue, to, os.environ, _now()))
+        typer.echo(send_test_copy(rt.settings, issue, to, rt.environ, rt.now()))
         return
     with _stop_on_sigterm() as stop:
-        summary = send_from_settings(settings, issue, os.environ, _now(), retry_failed=retry_failed, stop=stop)
+        summary = send_from_settings(rt.settings, issue, rt.environ, rt.now(), retry_failed=retry_failed, stop=stop)
     report(summary)
 
 
-def _reset(settings: Settings, ref: str, yes: bool) -> None:
+def _reset(rt: Runtime, ref: str, yes: bool) -> None:
+    from digest.issue_store import load_issue
     from digest.journal import start_over, tally
     from digest.ledger import read_states
-    from digest.issue_store import load_issue
 
-    issue_id = load_issue(ref, settings.out).id
-    sent, failed, pending = tally(read_states(settings.state_dir, issue_id))
+    settings = rt.settings
+    issue_id = load_issue(ref, settings.build.out).id
+    sent, failed, pending = tally(read_states(settings.build.state_dir, issue_id))
     what = f"{sent} sent, {failed} failed, {pending} pending"
     if not yes:
         if not sys.stdin.isatty():
@@ -122,13 +122,16 @@ def _reset(settings: Settings, ref: str, yes: bool) -> None:
                               "every subscriber again: add --yes to confirm when not at a terminal")
         typer.confirm(f"Clear the delivery record of {issue_id} ({what})? The next send mails every subscriber "
                       "again", abort=True)
-    sent, failed, pending = start_over(settings.state_dir, issue_id, _now())
+    sent, failed, pending = start_over(settings.build.state_dir, issue_id, rt.now())
     typer.echo(f"Cleared {issue_id}: {sent} sent, {failed} failed, {pending} pending row(s) removed; "
                f"the next `digest send {issue_id}` mails every subscriber again")
 
 
-def _print_dry_run(settings: Settings, ref: str, retry_failed: bool) -> None:
-    prep, plan, subject = dry_run(settings, ref, os.environ, _now(), retry_failed)
+def _print_dry_run(rt: Runtime, ref: str, retry_failed: bool) -> None:
+    from digest.send import dry_run
+    from digest.tokens import SECRET_ENV
+
+    prep, plan, subject = dry_run(rt.settings, ref, rt.environ, rt.now(), retry_failed)
     for problem in prep.problems:
         typer.echo(f"warning: {problem}", err=True)
     typer.echo(f"Dry run: {plan.issue} via {prep.transport.describe()}")
@@ -156,13 +159,12 @@ def run(
     0 done (or nothing to do), 1 error, 3 the week has no articles, 4 some recipients deferred or
     failed (the next run retries them), 5 another run is in progress.
     """
-    from digest.fetch import Fetcher
     from digest.run import run_once
 
-    settings = _settings(config, subscribers=subscribers, smtp=smtp, outbox=outbox)
+    rt = _runtime(config, subscribers=subscribers, smtp=smtp, outbox=outbox)
     logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
     with _stop_on_sigterm() as stop:
-        result = run_once(settings, Fetcher(), _now(), os.environ, stop=stop, previews=outbox is not None)
+        result = run_once(rt.settings, rt.fetcher, rt.now(), rt.environ, stop=stop, previews=outbox is not None)
     typer.echo(result.built_line)
     report(result.summary)
 
@@ -177,13 +179,14 @@ def serve(
     from digest.serve import make_http_server
     from digest.tokens import secrets_from_env
 
-    settings = _settings(config)
-    secret = secrets_from_env(os.environ)
+    rt = _runtime(config)
+    settings = rt.settings
+    secret = secrets_from_env(rt.environ)
     try:
         server = make_http_server(settings, secret, host, port)
     except OSError as exc:
         raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
-    typer.echo(f"Serving unsubscribe and the archive ({settings.out}) on "
+    typer.echo(f"Serving unsubscribe and the archive ({settings.build.out}) on "
                f"http://{host}:{server.server_port}/ (Ctrl-C stops)")
     with server:
         try:
@@ -197,7 +200,7 @@ subscribers_app = sub_app("subscribers", "Manage the subscriber list and see the
 
 
 def _store(config: Optional[Path]) -> SubscriberStore:
-    return SubscriberStore.in_state_dir(_settings(config).state_dir)
+    return SubscriberStore.in_state_dir(_runtime(config).settings.build.state_dir)
 
 
 def _address(raw: str) -> str:
@@ -270,7 +273,8 @@ def list_(
     """Print every address with its status (unconfirmed, active, paused, suppressed) and, if suppressed, why."""
     import json
 
-    entries = _store(config).entries(_now())
+    rt = _runtime(config)
+    entries = SubscriberStore.in_state_dir(rt.settings.build.state_dir).entries(rt.now())
     if suppressed:
         entries = [e for e in entries if e.status == SUPPRESSED]
     counted = sum(1 for e in entries if e.status != SUPPRESSED)

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Optional
-
 import typer
 
 from digest.cli.app import command
-from digest.collect import dating_lines, failure_line, read_all, skipped_lines
-from digest.config import parse_source, resolve
+from digest.cli.options import ConfigOpt, SourceOpt, source_option
 from digest.errors import ConfigError, SourceError
-from digest.fetch import Fetcher
 from digest.models import SourceReport
+from digest.runtime import Runtime
 
 
 def format_sources(reports: tuple[SourceReport, ...]) -> str:
     """A table of sources: name, kind, status, items, newest item date, and each failure's reason."""
+    from digest.collect import failure_line
+
     rows = [("SOURCE", "KIND", "STATUS", "ITEMS", "NEWEST")]
     for r in reports:
         newest = f"{r.newest:%Y-%m-%d %H:%M} UTC" if r.newest else "-"
@@ -30,20 +28,22 @@ def format_sources(reports: tuple[SourceReport, ...]) -> str:
 
 @command("digest sources --source feed:https://example.com/feed.xml")
 def sources(
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Path to digest.toml (default: ./digest.toml if present, or $DIGEST_CONFIG).")] = None,
-    source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="A source path or URL, optionally kind-prefixed (wordpress:https://...). Repeatable; replaces configured sources.")] = None,
+    config: ConfigOpt = None,
+    source: SourceOpt = None,
 ) -> None:
     """List every configured source with its status, item count and newest item date.
 
     Every source is read (through the HTTP cache). Exit status: 0 all sources read,
     1 at least one failed (each failure is named with its reason).
     """
-    cli = {"sources": tuple(parse_source(s) for s in source)} if source else {}
-    settings = resolve(cli, config_path=config)
+    from digest.collect import dating_lines, read_all, skipped_lines
+
+    rt = Runtime.resolve(source_option(source), config_path=config)
+    settings = rt.settings
     if not settings.sources:
         raise ConfigError("no sources configured; add [[sources]] to digest.toml or pass --source")
     # read_all, not collect: the table is wanted even when every source fails.
-    collected = read_all(settings.sources, Fetcher.from_settings(settings), workers=settings.fetch_workers)
+    collected = read_all(settings.sources, rt.fetcher, workers=settings.fetch.workers)
     reports = collected.reports
     typer.echo(format_sources(reports))
     # A source can be "ok" with few items because it skipped the rest: say so, and why.

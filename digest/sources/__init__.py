@@ -3,8 +3,9 @@
 A kind has a name, the aliases editors may write, the option names it accepts, a `sniff` that
 recognizes its documents (kind detection loops over the registry) and a `read` that turns a source
 into a `SourceResult`. Readers only pick values out of their documents into `RawItem`s;
-`digest.sources.items` converts every field under one guard. Importing this package registers
-the built-in kinds.
+`digest.sources.items` converts every field under one guard. `load_readers()` (called by
+`kind_for` and detection) registers the built-in kinds; it is deferred because they pull in HTTP
+and XML libraries.
 """
 
 from __future__ import annotations
@@ -158,10 +159,23 @@ class Kind:
     options: frozenset[str] = frozenset()
 
 
-# Options every kind accepts (besides name, url/path, kind, timezone and priority): dates and sections.
-COMMON_OPTIONS: frozenset[str] = frozenset({"undated", "dayfirst", "section", "category_map"})
 # In registration order, which is the order detection tries them in.
 REGISTRY: dict[str, SourceKind] = {}
+# Keys every [[sources]] table may have; any other key is an option of the source's kind.
+SOURCE_KEYS = frozenset({"name", "url", "path", "kind", "timezone", "priority"})
+# Options every kind reads (dates, sections), and the options each kind reads: a plain mapping, so that
+# settings are checked without importing the readers; each kind's `options` is its entry here.
+COMMON_OPTIONS = frozenset({"undated", "dayfirst", "section", "category_map"})
+KIND_OPTIONS: dict[str, frozenset[str]] = {
+    "native": COMMON_OPTIONS,
+    "jsonfeed": COMMON_OPTIONS,
+    "wordpress": COMMON_OPTIONS | {"per_page", "max_pages"},
+    "feed": COMMON_OPTIONS,
+    "jsonapi": COMMON_OPTIONS | {"items", "fields", "params", "headers", "next", "page_param", "page_start",
+                                 "page_size_param", "page_size", "max_pages"},
+}
+# Names editors reach for first: one reader (feedparser) reads all three.
+KIND_ALIASES = {"rss": "feed", "atom": "feed", "rdf": "feed"}
 
 
 def register(kind: SourceKind) -> SourceKind:
@@ -173,16 +187,14 @@ def register(kind: SourceKind) -> SourceKind:
 def canonical_kind(kind: str) -> str:
     """The registered name of a kind as an editor may write it ("RSS" -> "feed")."""
     kind = kind.strip().lower()
-    for registered in REGISTRY.values():
-        if kind in registered.aliases:
-            return registered.name
-    return kind
+    return KIND_ALIASES.get(kind, kind)  # static, so that reading settings imports no reader
 
 
 def kind_for(name: str) -> SourceKind:
     """The registered kind of a name, or raise ConfigError listing the known ones."""
     from digest.errors import ConfigError
 
+    load_readers()
     try:
         return REGISTRY[canonical_kind(name)]
     except KeyError:
@@ -195,13 +207,6 @@ def reader_for(kind: str) -> Reader:
     return kind_for(kind).read
 
 
-def kind_options() -> Mapping[str, frozenset[str]]:
-    """Each kind's accepted option names, for validating `[[sources]]` tables."""
-    return {name: kind.options | COMMON_OPTIONS for name, kind in REGISTRY.items()}
-
-
-# Registration order is detection order: the most specific JSON shapes first.
-from digest.sources import jsonfeed, wordpress, native, feed, jsonapi  # noqa: E402,F401,I001
-
-# Each kind's accepted option names, for settings validation (the registry above is complete by now).
-KIND_OPTIONS: Mapping[str, frozenset[str]] = kind_options()
+def load_readers() -> None:
+    """Import (and so register) the built-in kinds; registration order is detection order."""
+    from digest.sources import jsonfeed, wordpress, native, feed, jsonapi  # noqa: F401,I001

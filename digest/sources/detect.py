@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from digest.errors import SourceError
-from digest.sources import REGISTRY, Probe, SourceSpec
+from digest.sources import REGISTRY, Probe, SourceSpec, load_readers
 from digest.sources.jsondoc import decode_json, text_head
 from digest.sources.wordpress import endpoints, looks_wordpress
 
@@ -18,6 +18,7 @@ WP_API_MARKER = b"https://api.w.org/"  # the <link rel> every WordPress page car
 
 def kind_of(probe: Probe) -> str | None:
     """The first registered kind whose sniff claims the document, or None."""
+    load_readers()
     for kind in REGISTRY.values():
         if kind.sniff(probe):
             return kind.name

@@ -21,7 +21,7 @@ from digest.links import (
     page_links,
 )
 from digest.normalize import clean_title, first_words
-from digest.sources import FetchContext, Kind, Probe, RawItem, SourceResult, SourceSpec, register
+from digest.sources import KIND_ALIASES, KIND_OPTIONS, FetchContext, Kind, Probe, RawItem, SourceResult, SourceSpec, register
 from digest.sources.images import is_story_picture, media_image
 from digest.sources.items import articles_from_items, convert, plain
 from digest.sources.jsondoc import looks_json, text_head
@@ -30,7 +30,6 @@ from digest.sources.sections import feed_categories
 log = logging.getLogger(__name__)
 
 FEED_MARKERS = ("<rss", "<feed", "<rdf:rdf", "<rdf ")
-OPTION_KEYS = frozenset({"dayfirst"})
 
 
 def looks_feed(body: bytes) -> bool:
@@ -259,4 +258,5 @@ def sniff(probe: Probe) -> bool:
     return not probe.is_json and looks_feed(probe.body)
 
 
-KIND = register(Kind("feed", read, sniff, aliases=("rss", "atom", "rdf"), options=OPTION_KEYS))
+KIND = register(Kind("feed", read, sniff, aliases=tuple(a for a, k in KIND_ALIASES.items() if k == "feed"),
+                     options=KIND_OPTIONS["feed"]))

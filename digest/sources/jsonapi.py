@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 from digest.errors import ConfigError, SourceError
 from digest.fetch import HTTPStatusError
 from digest.models import Article, Skip
-from digest.sources import COMMON_OPTIONS, FetchContext, Kind, RawItem, SourceResult, SourceSpec, register
+from digest.sources import KIND_OPTIONS, FetchContext, Kind, RawItem, SourceResult, SourceSpec, register
 from digest.sources.items import articles_from_items
 from digest.sources.jsondoc import decode_json
 
@@ -38,8 +38,7 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "image": ("image", "urlToImage", "image_url", "thumbnail"),
     "language": ("language", "lang"),
 }
-OPTION_KEYS = {"items", "fields", "params", "headers", "next", "page_param", "page_start", "page_size_param",
-               "page_size", "max_pages"}
+
 
 
 def dig(doc: Any, path: str) -> Any:
@@ -94,10 +93,10 @@ def to_raw(item: dict, mapping: dict[str, str], base: str) -> RawItem:
 
 
 def _mapping(spec: SourceSpec) -> dict[str, str]:
-    unknown_options = sorted(set(spec.options) - OPTION_KEYS - COMMON_OPTIONS)
+    unknown_options = sorted(set(spec.options) - KIND_OPTIONS["jsonapi"])
     if unknown_options:
         raise ConfigError(f"source {spec.name!r}: unknown option {unknown_options[0]!r} for kind jsonapi "
-                          f"(use {', '.join(sorted(OPTION_KEYS | COMMON_OPTIONS))})")
+                          f"(use {', '.join(sorted(KIND_OPTIONS['jsonapi']))})")
     fields = spec.options.get("fields") or {}
     if not isinstance(fields, dict):
         raise ConfigError(f"source {spec.name!r}: fields must be a table of dotted paths")
@@ -194,4 +193,4 @@ def read(spec: SourceSpec, ctx: FetchContext) -> SourceResult:
     return SourceResult(tuple(articles), tuple(skipped))
 
 
-KIND = register(Kind("jsonapi", read, options=frozenset(OPTION_KEYS)))
+KIND = register(Kind("jsonapi", read, options=KIND_OPTIONS["jsonapi"]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from digest.errors import SourceError
-from digest.sources import FetchContext, Kind, Probe, RawItem, SourceResult, SourceSpec, register
+from digest.sources import KIND_OPTIONS, FetchContext, Kind, Probe, RawItem, SourceResult, SourceSpec, register
 from digest.sources.items import articles_from_items
 from digest.sources.jsondoc import decode_json
 
@@ -59,4 +59,4 @@ def sniff(probe: Probe) -> bool:
     return probe.is_json and looks_native(probe.doc)
 
 
-KIND = register(Kind("native", read, sniff))
+KIND = register(Kind("native", read, sniff, options=KIND_OPTIONS["native"]))

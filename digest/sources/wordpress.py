@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from digest.errors import SourceError
 from digest.fetch import HTTPStatusError
-from digest.sources import FetchContext, Kind, Probe, RawItem, SourceResult, SourceSpec, register
+from digest.sources import KIND_OPTIONS, FetchContext, Kind, Probe, RawItem, SourceResult, SourceSpec, register
 from digest.sources.items import articles_from_items
 from digest.sources.jsondoc import decode_json
 
@@ -21,9 +21,6 @@ IMAGE_TARGET_WIDTH = 1000  # the smallest size at least this wide is "best" for 
 # WordPress compares after/before with the site's local date: widen the query by a day
 # each side so no post in the window is missed; the select stage applies the exact window.
 QUERY_SLACK = timedelta(days=1)
-
-
-OPTION_KEYS = frozenset({"per_page", "max_pages"})
 
 
 def looks_wordpress(doc: Any) -> bool:
@@ -208,4 +205,4 @@ def sniff(probe: Probe) -> bool:
     return looks_wordpress(probe.doc)
 
 
-KIND = register(Kind("wordpress", read, sniff, options=OPTION_KEYS))
+KIND = register(Kind("wordpress", read, sniff, options=KIND_OPTIONS["wordpress"]))

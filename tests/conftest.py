@@ -1,0 +1,83 @@
+"""Shared test set-up: the `browser`, `process` and `smtp` markers, applied automatically.
+
+A test is marked by what it (or any fixture or module-level helper it uses) touches: headless
+Chromium (`browser`), a separate process such as `python -m digest` (`process`), or a real SMTP
+server started by `smtp_servers` (`smtp`). The fast inner loop skips the slow two:
+
+    .venv/bin/python -m pytest -q -m "not browser and not process"
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+from collections.abc import Callable, Iterator
+
+import pytest
+
+MARKERS = {
+    "browser": "renders in headless Chromium (slow; needs /usr/bin/chromium)",
+    "process": "starts a separate process (python -m digest, openssl, a killed sender)",
+    "smtp": "talks to a real SMTP server on 127.0.0.1",
+}
+BROWSER_NAMES = {"CHROMIUM", "sync_playwright", "playwright"}
+PROCESS_NAMES = {"subprocess", "Popen"}
+SMTP_OBJECTS = {"start", "LocalController", "Recorder"}  # in tests/smtp_servers.py
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the markers, so that -m and --strict-markers know them."""
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+
+
+def _code_names(func: Callable | None) -> set[str]:
+    """Every global or attribute name a function's code (nested functions included) refers to."""
+    code = getattr(inspect.unwrap(func), "__code__", None) if func else None
+    names: set[str] = set()
+    stack = [code] if code else []
+    while stack:
+        current = stack.pop()
+        names |= set(current.co_names)
+        stack += [c for c in current.co_consts if isinstance(c, types.CodeType)]
+    return names
+
+
+def _functions(item: pytest.Item) -> Iterator[Callable]:
+    yield getattr(item, "function", None)
+    info = getattr(item, "_fixtureinfo", None)
+    for defs in (info.name2fixturedefs.values() if info else ()):
+        for fixture in defs:
+            yield fixture.func
+
+
+def _names_used(item: pytest.Item) -> tuple[set[str], dict]:
+    """Names used by the test, its fixtures and, transitively, the module's helper functions they call."""
+    module = getattr(item, "module", None)
+    scope = vars(module) if module else {}
+    names: set[str] = set()
+    todo = list(_functions(item))
+    seen: set[int] = set()
+    while todo:
+        func = todo.pop()
+        if func is None or id(func) in seen:
+            continue
+        seen.add(id(func))
+        found = _code_names(func)
+        names |= found
+        todo += [scope[n] for n in found if isinstance(scope.get(n), types.FunctionType)
+                 and scope[n].__module__ == scope.get("__name__")]
+    return names, scope
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by what it touches."""
+    for item in items:
+        names, scope = _names_used(item)
+        module = scope.get("__name__", "")
+        if module == "test_browser" or names & BROWSER_NAMES:
+            item.add_marker(pytest.mark.browser)
+        if module == "test_send_kill" or names & PROCESS_NAMES:
+            item.add_marker(pytest.mark.process)
+        if any(getattr(scope.get(n), "__module__", "") == "smtp_servers" for n in names & SMTP_OBJECTS):
+            item.add_marker(pytest.mark.smtp)
