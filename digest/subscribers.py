@@ -13,15 +13,19 @@ import csv
 import json
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digest.addresses import AddressError, Subscriber, clean_name, dedupe, normalize_address
 from digest.errors import ConfigError
 from digest.statedb import guard_state_errors, open_schema
+
+if TYPE_CHECKING:
+    from digest.imports import ImportRow
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +37,8 @@ COMPLAINT = "complaint"
 SOFT_BOUNCE = "soft-bounce"
 UNCONFIRMED, ACTIVE, PAUSED, SUPPRESSED = "unconfirmed", "active", "paused", "suppressed"
 STATUSES = (UNCONFIRMED, ACTIVE, PAUSED, SUPPRESSED)
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 __all__ = ["AddressError", "Subscriber", "clean_name", "dedupe", "normalize_address"]  # re-exported
 
@@ -84,12 +89,29 @@ def read_csv(path: Path) -> tuple[list[Subscriber], list[str]]:
     return subscribers, problems
 
 
+def spreadsheet_safe(cell: str) -> str:
+    """A cell a spreadsheet shows as text: a leading =, +, -, @ (or tab, CR) would start a formula."""
+    return "'" + cell if cell[:1] in FORMULA_STARTS else cell
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def _stamp(when: datetime | None) -> str:
     return (when or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class ImportCounts:
+    """What an import did: rows added, updated, left unchanged, suppressed as the export marked them,
+    and how many of the mailable rows were already suppressed here."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    suppressed: int = 0
+    already_suppressed: int = 0
 
 
 @dataclass(frozen=True)
@@ -122,6 +144,7 @@ CREATE TABLE IF NOT EXISTS suppressions (
     detail TEXT NOT NULL DEFAULT '', at TEXT NOT NULL, source TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS soft_bounces (key TEXT PRIMARY KEY, count INTEGER NOT NULL, last_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS confirmations (key TEXT PRIMARY KEY, sent_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS soft_bounce_issues (key TEXT NOT NULL, issue TEXT NOT NULL, PRIMARY KEY (key, issue));
 """
 # Version 1 (no user_version set) had subscribers and suppressions without status, source or times.
 _FROM_V1 = """
@@ -147,7 +170,7 @@ class SubscriberStore:
         with closing(self._connect()) as db, db:
             open_schema(db, path, "subscriber list", version=SCHEMA_VERSION,
                         tables=("subscribers", "suppressions"), create_sql=_CREATE,
-                        migrations={1: _FROM_V1})
+                        migrations={1: _FROM_V1, 2: "SELECT 1"})  # 2 -> 3 only adds a table
 
     @classmethod
     def in_state_dir(cls, state_dir: Path) -> SubscriberStore:
@@ -183,6 +206,46 @@ class SubscriberStore:
             db.execute("UPDATE subscribers SET status=?, source=?, changed_at=? WHERE key=? AND status=?",
                        (ACTIVE, source, now, subscriber.key, UNCONFIRMED))
         return False
+
+    def import_rows(self, rows: Iterable[ImportRow], source: str) -> ImportCounts:
+        """Write an export's rows in one transaction; marked rows go straight to suppression."""
+        now = _now()
+        inserts, updates, confirms, suppress = [], [], [], []
+        added = updated = unchanged = 0
+        with closing(self._connect()) as db, db:
+            db.execute("BEGIN IMMEDIATE")  # one transaction: one fsync, and nobody sees half an import
+            existing = {k: (n, a, s) for k, n, a, s in db.execute("SELECT key, name, attributes, status FROM subscribers")}
+            blocked = {k for (k,) in db.execute("SELECT key FROM suppressions")}
+            already = 0
+            for row in rows:
+                sub = row.subscriber
+                if row.suppressed:
+                    suppress.append((sub.key, sub.email, row.status, f"line {row.line}", now, source))
+                    continue
+                already += sub.key in blocked
+                attributes = json.dumps(sub.attributes, ensure_ascii=False)
+                old = existing.get(sub.key)
+                if old is None:
+                    existing[sub.key] = (sub.name, attributes, row.status)
+                    inserts.append((sub.key, sub.email, sub.name, attributes, now, row.status, source, now))
+                    added += 1
+                    continue
+                confirm = row.status == ACTIVE and old[2] == UNCONFIRMED
+                if old[0] == sub.name and json.loads(old[1]) == sub.attributes and not confirm:
+                    unchanged += 1
+                    continue
+                updates.append((sub.name, attributes, sub.key))
+                if confirm:
+                    confirms.append((ACTIVE, source, now, sub.key, UNCONFIRMED))
+                updated += 1
+            db.executemany("INSERT INTO subscribers (key, email, name, attributes, added_at, status, source, "
+                           "changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", inserts)
+            db.executemany("UPDATE subscribers SET name=?, attributes=? WHERE key=?", updates)
+            db.executemany("UPDATE subscribers SET status=?, source=?, changed_at=? WHERE key=? AND status=?",
+                           confirms)
+            db.executemany("INSERT OR IGNORE INTO suppressions (key, email, reason, detail, at, source)"
+                           " VALUES (?, ?, ?, ?, ?, ?)", suppress)
+        return ImportCounts(added, updated, unchanged, len(suppress), already)
 
     def add_unconfirmed(self, subscriber: Subscriber, source: str = "signup") -> bool:
         """Put a signup on the list as unconfirmed; an address already there is left as it is."""
@@ -281,10 +344,45 @@ class SubscriberStore:
             )
             return cur.rowcount > 0
 
+    def soft_bounce(self, email: str, issue: str, limit: int, detail: str, source: str) -> bool:
+        """Count a soft bounce of one issue (repeats of that issue count once); True when it is the
+        `limit`-th issue in a row and the address is now suppressed."""
+        key, now = email.lower(), _now()
+        with closing(self._connect()) as db, db:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("INSERT OR IGNORE INTO soft_bounce_issues (key, issue) VALUES (?, ?)", (key, issue))
+            (count,) = db.execute("SELECT count(*) FROM soft_bounce_issues WHERE key=?", (key,)).fetchone()
+            db.execute("INSERT OR REPLACE INTO soft_bounces (key, count, last_at) VALUES (?, ?, ?)", (key, count, now))
+            if count < limit:
+                return False
+            return db.execute(
+                "INSERT OR IGNORE INTO suppressions (key, email, reason, detail, at, source) VALUES (?, ?, ?, ?, ?, ?)",
+                (key, email, SOFT_BOUNCE, detail[:500], now, source)).rowcount > 0
+
+    def delivered(self, email: str) -> None:
+        """An issue reached the address: its run of soft bounces starts again from zero."""
+        with closing(self._connect()) as db, db:
+            db.execute("DELETE FROM soft_bounce_issues WHERE key=?", (email.lower(),))
+            db.execute("DELETE FROM soft_bounces WHERE key=?", (email.lower(),))
+
+    def soft_bounces(self, email: str) -> int:
+        """How many issues in a row soft-bounced for the address."""
+        with closing(self._connect()) as db:
+            row = db.execute("SELECT count FROM soft_bounces WHERE key=?", (email.lower(),)).fetchone()
+        return row[0] if row else 0
+
+    def knows(self, email: str) -> bool:
+        """True when the address is on the list or on the suppression list."""
+        key = email.lower()
+        with closing(self._connect()) as db:
+            return db.execute("SELECT 1 FROM subscribers WHERE key=? UNION SELECT 1 FROM suppressions WHERE key=?",
+                              (key, key)).fetchone() is not None
+
     def unsuppress(self, email: str) -> bool:
         """Lift a suppression (an explicit re-subscription); True when there was one."""
         with closing(self._connect()) as db, db:
             db.execute("DELETE FROM soft_bounces WHERE key=?", (email.lower(),))
+            db.execute("DELETE FROM soft_bounce_issues WHERE key=?", (email.lower(),))
             return db.execute("DELETE FROM suppressions WHERE key=?", (email.lower(),)).rowcount > 0
 
     def suppression(self, email: str) -> str | None:

@@ -64,7 +64,7 @@ def test_cli_add_import_list_remove(tmp_path):
     csv.write_text("email,name\nbob@example.com,Bob\nann@example.com,Ann\nbad@,X\n", encoding="utf-8")
     imported = _run("import", str(csv), cfg=cfg)
     assert imported.exit_code == 0
-    assert imported.stdout == f"Imported {csv}: 1 added, 1 updated, 1 skipped\n"
+    assert imported.stdout == f"Imported {csv}: 1 added, 0 updated, 1 unchanged, 0 suppressed, 1 invalid\n"
     assert f"{csv}:4: skipped 'bad@'" in imported.stderr
     listed = _run("list", cfg=cfg)
     rows = [line.split("\t")[:5] for line in listed.stdout.splitlines()]

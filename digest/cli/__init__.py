@@ -16,6 +16,7 @@ from digest.cli import build as _build  # noqa: E402,F401
 from digest.cli import sources as _sources  # noqa: E402,F401
 from digest.cli import send as _send  # noqa: E402,F401
 from digest.cli import desk as _desk  # noqa: E402,F401
+from digest.cli import bounces as _bounces  # noqa: E402,F401
 
 
 def main() -> None:

@@ -18,12 +18,13 @@ from digest.cli.options import ConfigOpt
 from digest.errors import ConfigError
 from digest.runtime import Runtime
 from digest.subscribers import (REMOVED, SUPPRESSED, AddressError, Subscriber, SubscriberStore, normalize_address,
-                                read_csv)
+                                spreadsheet_safe)
 
 if TYPE_CHECKING:  # digest.send (SMTP, MIME, templates) is imported only by the commands that send
     from digest.send import SendSummary
 
 SubscribersOpt = Annotated[Optional[Path], typer.Option(help="A CSV of subscribers (columns email, name, ...) instead of the list kept by `digest subscribers`.")]
+ApiOpt = Annotated[Optional[str], typer.Option(help="Send through an email API instead of SMTP: ses://REGION, postmark:// or mailgun://DOMAIN (credentials from the environment; see docs/sending.md).")]
 SmtpOpt = Annotated[Optional[str], typer.Option(help="SMTP relay, smtp://user@host:587 (STARTTLS) or smtps://user@host:465; the password comes from DIGEST_SMTP_PASSWORD. Default: write previews (.eml files) to the outbox.")]
 OutboxOpt = Annotated[Optional[Path], typer.Option(help="Folder for previews (.eml files, nothing delivered) when no SMTP relay is set (default: outbox).")]
 RunOutboxOpt = Annotated[Optional[Path], typer.Option(help="Without an SMTP relay, write previews (.eml files, nothing delivered) to this folder; without this option such a run is refused.")]
@@ -60,6 +61,8 @@ def report(summary: SendSummary) -> None:
 
 
 def _runtime(config: Optional[Path], **cli: object) -> Runtime:
+    if cli.get("api") and cli.get("smtp") is None:  # --api replaces a relay set in the file
+        cli["smtp"] = ""
     return Runtime.resolve(cli, config_path=config)
 
 
@@ -69,10 +72,11 @@ def send(
     config: ConfigOpt = None,
     subscribers: SubscribersOpt = None,
     smtp: SmtpOpt = None,
+    api: ApiOpt = None,
     outbox: OutboxOpt = None,
     rate: Annotated[Optional[float], typer.Option(help="At most this many messages per second (0 = no limit).")] = None,
     daily_cap: Annotated[Optional[int], typer.Option(help="At most this many messages in any 24 hours, all issues together (0 = no cap).")] = None,
-    connections: Annotated[Optional[int], typer.Option(help="Parallel SMTP connections (default 1).")] = None,
+    connections: Annotated[Optional[int], typer.Option(help="Parallel SMTP connections or API calls (default 1).")] = None,
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Also retry recipients that failed permanently in an earlier run.")] = False,
     dry: Annotated[bool, typer.Option("--dry-run", help="Print who would get what; send and record nothing.")] = False,
     to: Annotated[Optional[str], typer.Option(help="Send one test copy to this address only; the ledger is not touched.")] = None,
@@ -88,8 +92,8 @@ def send(
     """
     from digest.send import send_from_settings, send_test_copy
 
-    rt = _runtime(config, subscribers=subscribers, smtp=smtp, outbox=outbox, rate=rate, daily_cap=daily_cap,
-                  connections=connections)
+    rt = _runtime(config, subscribers=subscribers, smtp=smtp, api=api, outbox=outbox, rate=rate,
+                  daily_cap=daily_cap, connections=connections)
     logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
     if reset:
         if dry or to:
@@ -150,6 +154,7 @@ def run(
     config: ConfigOpt = None,
     subscribers: SubscribersOpt = None,
     smtp: SmtpOpt = None,
+    api: ApiOpt = None,
     outbox: RunOutboxOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -161,7 +166,7 @@ def run(
     """
     from digest.run import run_once
 
-    rt = _runtime(config, subscribers=subscribers, smtp=smtp, outbox=outbox)
+    rt = _runtime(config, subscribers=subscribers, smtp=smtp, api=api, outbox=outbox)
     logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
     with _stop_on_sigterm() as stop:
         result = run_once(rt.settings, rt.fetcher, rt.now(), rt.environ, stop=stop, previews=outbox is not None)
@@ -246,21 +251,29 @@ def remove(
     typer.echo(f"{'Removed' if removed else 'Not on the list:'} {address} (suppressed)")
 
 
-@subscribers_app.command("import", epilog="Example: digest subscribers import people.csv")
+@subscribers_app.command("import", epilog="Example: digest subscribers import subscribed_members_export.csv")
 @guarded
 def import_(
-    file: Annotated[Path, typer.Argument(help="CSV with an email column (name and other columns optional).")],
+    file: Annotated[Path, typer.Argument(help="A CSV export (Mailchimp, Substack, Buttondown, Ghost, listmonk or any CSV with an email column).")],
+    email_column: Annotated[Optional[str], typer.Option(help="The column holding the address (default: found from the usual headers, e.g. 'Email Address', 'email', 'E-Mail-Adresse').")] = None,
+    name_column: Annotated[Optional[str], typer.Option(help="The column holding the name (default: 'name', or 'First Name' + 'Last Name').")] = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Add every valid row of a CSV to the list; invalid rows are reported and skipped."""
+    """Add every valid row of an export to the list in one go; rows it marks unsubscribed, cleaned,
+    bounced or complained are suppressed instead; invalid rows are reported and skipped."""
+    from digest.imports import read_export
+
     store = _store(config)
-    people, problems = read_csv(file)
-    for problem in problems:
+    export = read_export(file, email_column, name_column)
+    for problem in export.invalid + export.duplicates:
         typer.echo(f"warning: {problem}", err=True)
-    added = sum(store.add(p) for p in people)
-    suppressed = sum(1 for p in people if store.suppression(p.email))
-    typer.echo(f"Imported {file}: {added} added, {len(people) - added} updated, {len(problems)} skipped"
-               + (f", {suppressed} suppressed (not mailed)" if suppressed else ""))
+    counts = store.import_rows(export.rows, source=f"import:{file.name}")
+    typer.echo(f"Imported {file}: {counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged, "
+               f"{counts.suppressed} suppressed, {len(export.invalid)} invalid"
+               + (f", {len(export.duplicates)} repeated" if export.duplicates else ""))
+    if counts.already_suppressed:
+        typer.echo(f"note: {counts.already_suppressed} imported address(es) were suppressed before and stay "
+                   "suppressed (not mailed)", err=True)
 
 
 @subscribers_app.command("list", epilog="Example: digest subscribers list --json")
@@ -285,6 +298,7 @@ def list_(
     typer.echo("email\tname\tstatus\treason\tsource\tchanged_at")
     for e in entries:
         status = f"paused until {e.paused_until[:10]}" if e.paused_until else e.status
-        typer.echo("\t".join((e.email, e.name, status, e.reason or "", e.source, e.changed_at)))
+        cells = (e.email, e.name, status, e.reason or "", e.source, e.changed_at)
+        typer.echo("\t".join(spreadsheet_safe(c) for c in cells))
     typer.echo(f"{counted} subscriber(s)" + (f", {len(entries) - counted} suppressed (not counted)"
                                               if len(entries) > counted else ""), err=True)
