@@ -174,6 +174,8 @@ class FetchSettings(Table):
     max_bytes: int = setting(10 * 1024 * 1024, "the largest response (after decompression) or file accepted",
                              min=1)
     workers: int = setting(20, "sources read at once", min=1)
+    deadline: float = setting(0.0, "seconds one source may take in all (every request, retry and page); past it "
+                                   "the source fails alone; 0 means three times `timeout`", min=0)
 
 
 @dataclass(frozen=True)

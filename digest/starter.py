@@ -102,6 +102,9 @@ order = ["News", "Artificial Intelligence", "Startups", "Security", "Gadgets", "
 # max_bytes = 10485760
 # sources read at once
 # workers = 20
+# seconds one source may take in all (every request, retry and page); past it the source fails
+# alone; 0 means three times timeout
+# deadline = 0.0
 
 [llm]
 # The model endpoint for summarizer = "llm".

@@ -87,7 +87,9 @@ def test_unreadable_file_names_the_file(in_tmp):
 
 @pytest.mark.parametrize("change, reason", [
     ({"url": None}, 'missing required field "url"'),
-    ({"published": "next Tuesday"}, "unparseable date 'next Tuesday' (use ISO 8601, e.g. 2026-11-24T09:30:00Z, or a date such as 1 December 2026)"),
+    ({"published": "next Tuesday"},
+     "field \"published\": unparseable date 'next Tuesday' (use ISO 8601, e.g. 2026-11-24T09:30:00Z, "
+     "or a date such as 1 December 2026)"),
 ])
 def test_unusable_item_is_skipped_with_a_named_warning(in_tmp, change, reason):
     bad = {**ITEM, "url": "https://news.example.com/b", "title": "Broken one", **change}
