@@ -198,6 +198,9 @@ def test_section_pages_beat_keyword_tags():
 def test_section_and_category_map_through_digest_build(tmp_path):
     config = tmp_path / "digest.toml"
     config.write_text(f'''
+[sections]
+min_size = 1  # one-article sections stay, so each mapped section shows
+
 [[sources]]
 name = "Planet"
 path = "{FEEDS / 'guardian-media.xml'}"

@@ -95,6 +95,7 @@ def _kb(size: int) -> str:
 def format_report(result: BuildResult, after: AfterBuild | None = None) -> str:
     """The one-screen summary printed after a build."""
     from digest.render import encoded_size
+    from digest.summarize import summary_counts_line
 
     issue = result.issue
     lines = []
@@ -124,9 +125,12 @@ def format_report(result: BuildResult, after: AfterBuild | None = None) -> str:
         lines.append(f"  {len(issue.more):>3}  More this week (links only)")
     if issue.omitted:
         lines.append(f"  {len(issue.omitted):>3}  left out of the email to stay under Gmail's clip (counted in it)")
+    lines.append(summary_counts_line(issue))
     size = len(result.rendered.html.encode("utf-8"))
     encoded = encoded_size(result.rendered.html)
     lines.append(f"HTML: {_kb(size)} ({_kb(encoded)} quoted-printable; Gmail clips at 102 KB)")
+    for fold in result.folds:
+        lines.append(f"folded: {fold}")
     return "\n".join(lines)
 
 
@@ -137,6 +141,7 @@ def _iso(moment: datetime | None, tz: str = "UTC") -> str | None:
 def report_json(result: BuildResult, after: AfterBuild, warnings: list[str]) -> dict[str, Any]:
     """The build's facts as one JSON document (schema in docs/cli.md)."""
     from digest.render import encoded_size
+    from digest.summarize import summary_counts
 
     issue, week = result.issue, result.issue.week
     html, text, manifest = (str(p) for p in result.paths) if result.paths else (None, None, None)
@@ -152,6 +157,8 @@ def report_json(result: BuildResult, after: AfterBuild, warnings: list[str]) -> 
         "articles": {"kept": len(issue.entries) + len(issue.omitted), "skipped": len(result.skipped),
                      "skipped_by_reason": skip_counts(result)},
         "sections": [{"name": s.name, "articles": len(s.entries), "links": len(s.more)} for s in issue.sections],
+        "folded": list(result.folds),
+        "summaries": dict(summary_counts(issue)),
         "curation": {"file": str(after.curation_file), "edits": list(after.curation_edits)},
         "already_sent": after.already_sent,
         "html_bytes": len(result.rendered.html.encode("utf-8")),
