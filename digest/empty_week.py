@@ -40,13 +40,14 @@ def explain_empty(collected: Collected, selected_out: tuple[Skip, ...], window: 
         return f"{sources}, no items"
     if not collected.articles:  # every item was unusable: name the reason, which says what to set
         return f"{sources}, {items}, every one skipped: {_reasons(collected.skipped)}"
-    unusable = f" ({len(collected.skipped)} more unusable)" if collected.skipped else ""
+    unusable = f"; {len(collected.skipped)} more unusable" if collected.skipped else ""
     kinds = Counter(skip_kind(s.reason) for s in selected_out)
     if set(kinds) <= set(WINDOW_KINDS):
         newest = max(a.published for a in collected.articles).astimezone(_zone(window.timezone))
         year, week, _ = newest.isocalendar()
         hint = f"; try --week {year}-W{week:02d}" if f"{year}-W{week:02d}" != window.id else ""
-        return f"{sources}, {items}, all outside {window.id}{unusable} (newest {newest:%Y-%m-%d}){hint}"
+        return f"{sources}, {items}, all outside {window.id} (newest {newest:%Y-%m-%d}{unusable}){hint}"
     if len(kinds) == 1:
-        return f"{sources}, {items}, every one {next(iter(kinds))}{unusable}"
-    return f"{sources}, {items}, none kept{unusable}: {_reasons(selected_out, lambda s: skip_kind(s.reason))}"
+        return f"{sources}, {items}, every one {next(iter(kinds))}" + (f" ({unusable[2:]})" if unusable else "")
+    return (f"{sources}, {items}, none kept: {_reasons(selected_out, lambda s: skip_kind(s.reason))}"
+            + (f" ({unusable[2:]})" if unusable else ""))
