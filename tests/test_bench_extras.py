@@ -12,8 +12,8 @@ import pytest
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 sys.path.insert(0, str(BENCH))
 
-from extras import require  # noqa: E402
-from send_bench import wait_for_port  # noqa: E402
+from extras import require
+from send_bench import wait_for_port
 
 
 def test_a_missing_extra_stops_with_the_install_line():

@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from smtp_servers import ISSUE_ID, Recorder, start, write_config, write_csv, write_issue
 from typer.testing import CliRunner
 
 import digest.cli  # noqa: F401  (registers every command)
 from digest.cli.app import app
-from smtp_servers import ISSUE_ID, Recorder, start, write_config, write_csv, write_issue
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SECRET = {"DIGEST_SECRET": "test-secret-0123456789abcdef"}
@@ -300,3 +300,23 @@ def test_progress_shows_on_a_terminal_and_never_in_a_pipe(tmp_path, smtp):
                            cwd=tmp_path, timeout=60)
     assert piped.returncode == 0
     assert piped.stderr == "" and "\x1b" not in piped.stdout and "Reading sources" not in piped.stdout
+
+
+def test_run_json_and_quiet_on_every_command(tmp_path, smtp):
+    rec, ctl = smtp
+    cfg = write_config(tmp_path, smtp=ctl.url, unsubscribe_url="http://127.0.0.1:8080", backoff=0.01,
+                       subscribers=str(write_csv(tmp_path / "subs.csv", PEOPLE)))
+    result = invoke("run", "-c", str(cfg), "--json", "--quiet")
+    assert result.exit_code == 0, result.output
+    doc = parse(result)
+    assert doc["built"] is True and doc["sent"] == 3 and result.stderr == ""
+    for args in (["status", "--quiet"], ["sources", "--quiet", "--source", str(FIXTURES / "sources" / "rss2.xml")],
+                 ["send", doc["issue"], "-c", str(cfg), "--quiet"], ["run", "-c", str(cfg), "--quiet"]):
+        quiet = invoke(*args)
+        assert quiet.exit_code == 0, (args, quiet.output)
+        assert quiet.stderr == "" and quiet.stdout
+
+
+def test_preview_quiet_is_accepted():
+    result = invoke("preview", "--quiet", "--port", "-1")
+    assert "No such option" not in result.output
