@@ -160,12 +160,23 @@ def window_start_with_grace(window: Week, settings: Settings) -> datetime:
         return datetime.min.replace(tzinfo=timezone.utc)
 
 
+def named_sections(settings: Settings) -> frozenset[str]:
+    """Sections the editor named (in [sections] order, a source's `section` pin or `category_map`): kept whole."""
+    names = set(settings.sections.order)
+    for spec in settings.sources:
+        pin = spec.options.get("section")
+        mapping = spec.options.get("category_map") or {}
+        names.update(v for v in [pin, *mapping.values()] if isinstance(v, str) and v.strip())
+    return frozenset(n.strip() for n in names)
+
+
 def assemble(settings: Settings, window: Week, selection: Selection, collected: Collected,
              summarizer: Summarizer) -> tuple[Issue, tuple[str, ...], tuple[str, ...]]:
     """Summarize and group the selected articles into an Issue, with the summarizer's warnings and the folds."""
     summaries = summarizer.summarize(selection.articles)
     rules = GroupRules(settings.sections.order, settings.sections.aliases, settings.sections.keywords,
-                       settings.sections.default, settings.build.max_per_section, settings.sections.min_size)
+                       settings.sections.default, settings.build.max_per_section, settings.sections.min_size,
+                       named_sections(settings))
     lead, sections, folds = group_issue(selection.articles, summaries.by_id, window, rules)
     return Issue(
         id=window.id, week=window, title=issue_title(window, settings.labels),
