@@ -103,7 +103,7 @@ def test_a_stray_manifest_is_skipped_with_a_warning_by_build_and_archive(tmp_pat
     stray.write_text('{"id": "bad1", "week": 5}', encoding="utf-8")
     built = build(tmp_path, "--week", WEEK)
     assert built.exit_code == 0, built.output
-    assert f"warning: {stray}: not a readable issue manifest (it has no version); " in built.stdout
+    assert f"warning: {stray}: not a readable issue manifest (it has no version); " in built.stderr
     stray.write_text('{"version": 1, "id": "bad1", "week": 5}', encoding="utf-8")
     archived = CliRunner().invoke(app, ["archive", "--out", str(out)], env=ENV)
     assert archived.exit_code == 0, archived.output
