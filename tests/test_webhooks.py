@@ -9,7 +9,7 @@ import re
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,12 +18,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
+from smtp_servers import write_config
 from typer.testing import CliRunner
 
 import digest.cli  # noqa: F401  (registers every command)
 from digest.cli.app import app
 from digest.subscribers import Subscriber, SubscriberStore
-from smtp_servers import write_config
 
 pytestmark = pytest.mark.process
 
@@ -36,7 +36,7 @@ PEOPLE = ["hard@example.com", "soft@example.com", "angry@example.com", "kept@exa
 def _rsa_cert(days: int = 1):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.eu-west-1.amazonaws.com")])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(hours=1))
             .not_valid_after(now + timedelta(days=days)).sign(key, hashes.SHA256()))
@@ -330,7 +330,6 @@ def test_sendgrid_bad_or_missing_signature_changes_nothing(serve, keys):
     events = [{"email": "kept@example.com", "event": "bounce", "type": "bounce", "status": "5.1.1"}]
     body, headers = _sendgrid(keys, events)
     tampered = body.replace(b"kept@", b"hard@")
-    other, _ = _sendgrid(keys, events, private=ec.generate_private_key(ec.SECP256R1()))
     _, forged_headers = _sendgrid(keys, events, private=ec.generate_private_key(ec.SECP256R1()))
     assert served.post("sendgrid", data=tampered, headers=headers).status_code == 403
     assert served.post("sendgrid", data=body, headers=forged_headers).status_code == 403

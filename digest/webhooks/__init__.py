@@ -71,6 +71,11 @@ def json_body(body: bytes) -> Any:
         raise bad_request("the body is not JSON") from None
 
 
+def table(value: Any) -> dict[str, Any]:
+    """A JSON object as a dict; anything else as an empty one (providers' payloads are not trusted)."""
+    return value if isinstance(value, dict) else {}
+
+
 class Provider(Protocol):
     """An authenticated webhook: verify one request and say what it reports."""
 

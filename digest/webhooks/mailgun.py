@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from digest.bounces import COMPLAINED, DELIVERED, SOFT, Notice, classify, issue_from
 from digest.config import Settings
-from digest.webhooks import Fetch, HookRequest, forbidden, json_body
+from digest.webhooks import Fetch, HookRequest, forbidden, json_body, table
 
 NAME = "mailgun"
 WINDOW = 300.0  # seconds a signed request stays acceptable
@@ -60,8 +60,8 @@ def mailgun_notices(event: dict) -> list[Notice]:
     address, kind = str(event.get("recipient", "")), str(event.get("event", ""))
     if not address:
         return []
-    message = event.get("message") if isinstance(event.get("message"), dict) else {}
-    headers = message.get("headers") if isinstance(message.get("headers"), dict) else {}
+    message = table(event.get("message"))
+    headers = table(message.get("headers"))
     try:
         day = datetime.fromtimestamp(float(event.get("timestamp", 0)), UTC).date().isoformat()
     except (TypeError, ValueError, OverflowError):
@@ -73,7 +73,7 @@ def mailgun_notices(event: dict) -> list[Notice]:
         return [Notice(DELIVERED, address, "", "", issue)]
     if kind != "failed":
         return []
-    status = event.get("delivery-status") if isinstance(event.get("delivery-status"), dict) else {}
+    status = table(event.get("delivery-status"))
     code = str(status.get("code", ""))
     detail = " ".join(f"{code} {status.get('message') or status.get('description') or event.get('reason', '')}"
                       .split())[:300]

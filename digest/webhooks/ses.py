@@ -21,6 +21,7 @@ from digest.webhooks import (
     bad_request,
     forbidden,
     json_body,
+    table,
 )
 from digest.webhooks.sns import NotAuthentic, Verifier, on_sns_host
 
@@ -74,7 +75,7 @@ class SesHook:
 
 
 def _issue(mail: dict, when: str) -> str:
-    headers = mail.get("commonHeaders") if isinstance(mail.get("commonHeaders"), dict) else {}
+    headers = table(mail.get("commonHeaders"))
     message_id = str(headers.get("messageId", ""))
     for header in mail.get("headers") or []:
         if isinstance(header, dict) and str(header.get("name", "")).lower() == "message-id":
@@ -85,7 +86,7 @@ def _issue(mail: dict, when: str) -> str:
 def ses_notices(body: dict[str, Any]) -> list[Notice]:
     """The notices in one SES notification (a Bounce, Complaint or Delivery; event publishing too)."""
     kind = str(body.get("notificationType") or body.get("eventType") or "")
-    mail = body.get("mail") if isinstance(body.get("mail"), dict) else {}
+    mail = table(body.get("mail"))
     if kind == "Bounce" and isinstance(body.get("bounce"), dict):
         bounce = body["bounce"]
         issue = _issue(mail, str(bounce.get("timestamp", "")))
