@@ -315,6 +315,7 @@ def test_sendgrid_signed_batch_of_events(serve, keys):
         {"email": "soft@example.com", "event": "deferred", "response": "421 try later", "timestamp": now},
         {"email": "other@example.com", "event": "dropped", "reason": "Bounced Address", "timestamp": now},
         {"email": "kept@example.com", "event": "open", "timestamp": now},
+        {"email": "kept@example.com", "event": "dropped", "reason": "Invalid SMTPAPI header", "timestamp": now},
     ]
     body, headers = _sendgrid(keys, events)
     answer = served.post("sendgrid", data=body, headers=headers)

@@ -24,8 +24,9 @@ NAME = "sendgrid"
 SIGNATURE = "x-twilio-email-event-webhook-signature"
 TIMESTAMP = "x-twilio-email-event-webhook-timestamp"
 # Why SendGrid dropped a message (it never tried), by what that means for the address.
-DROPPED_HARD = ("bounced address", "invalid")
-DROPPED_COMPLAINT = ("spam reporting address",)
+# "Invalid" alone is an invalid address; "Invalid SMTPAPI header" is the sender's mistake, not the address's.
+DROPPED_HARD = {"bounced address", "invalid"}
+DROPPED_COMPLAINT = {"spam reporting address"}
 
 
 class SendGridHook:
@@ -75,10 +76,10 @@ def sendgrid_notices(event: dict) -> list[Notice]:
             return [Notice(SOFT, address, status, detail, issue)]
         return [Notice(classify("failed", status, detail) or SOFT, address, status, detail, issue)]
     if kind == "dropped":
-        reason = detail.lower()
-        if reason.startswith(DROPPED_COMPLAINT):
+        reason = detail.lower().rstrip(".")
+        if reason in DROPPED_COMPLAINT:
             return [Notice(COMPLAINED, address, "", f"dropped: {detail}", issue)]
-        if reason.startswith(DROPPED_HARD):
+        if reason in DROPPED_HARD:
             return [Notice(classify("failed", "5.0.0", detail) or SOFT, address, "", f"dropped: {detail}", issue)]
     return []
 
