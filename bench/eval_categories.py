@@ -134,6 +134,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"keywords first, classifier for the rest: accuracy {accuracy(combined, test):.1f}%")
     combined = [label if conf >= CONFIDENT or k is None else k for (label, conf), k in zip(predictions, by_keyword)]
     print(f"classifier when confidence >= {CONFIDENT}, else keywords: accuracy {accuracy(combined, test):.1f}%")
+
+    print("\nkeywords first vs. by confidence (digest's order), by how many labelled stories the issue has:")
+    rng = random.Random(args.seed + 1)
+    for size in (10, 25, 50, 100, len(train_items)):
+        firsts, confident_first = [], []
+        for _ in range(5 if size < len(train_items) else 1):
+            sample = rng.sample(train_items, size) if size < len(train_items) else train_items
+            small = train((item["title"], body(item), item["category"]) for item in sample)
+            guesses = [small.predict(item["title"], body(item)) for item in test]
+            firsts.append(accuracy([k if k is not None else g for k, (g, _) in zip(by_keyword, guesses)], test))
+            trusted = size >= 50  # digest.group.TRUSTED_TRAINING
+            confident_first.append(accuracy([g if (c >= CONFIDENT and trusted) or k is None else k
+                                             for k, (g, c) in zip(by_keyword, guesses)], test))
+        print(f"  {size:5} labelled: keywords first {statistics.median(firsts):.1f}%, "
+              f"digest (by confidence from 50 on) {statistics.median(confident_first):.1f}%")
     return 0
 
 

@@ -1,10 +1,15 @@
-"""Summary quality and speed: ROUGE F1 of digest's summarizer against Lead-k and sumy, same items, one run.
+"""Summary quality and speed: digest's summarizer beside Lead on the same items, in one run.
 
-Reads ../shared/eval/frank_cnndm_xsum.jsonl (relative to the repository root) and prints, per data
-set and budget, ROUGE-1/2/Lsum F1 x100 (rouge-score, stemming on), articles per second (median of
---repeat timed passes, one core) and peak traced memory of each method.
+Reads ../shared/eval/frank_cnndm_xsum.jsonl and bbc_news_summary.jsonl (relative to the repository
+root). The default report covers every set (CNN/DM, XSum, BBC) in two layouts, as feeds deliver
+text: one paragraph per sentence, and the whole article as one paragraph without breaks. For each it
+prints ROUGE-1/2/Lsum F1 x100 (rouge-score, stemming on) of digest's summary (60 words, at most 2
+sentences) beside Lead cut at the same word count item by item, and counts of summaries that open
+badly (on a quote or a pronoun or connective: "He", "This", "But", ...) or carry captions, credits,
+bylines, datelines, stamps or share prompts, beside the same counts for Lead's own first words.
+`--compare` adds the older tables: Lead-k, sumy, speed and memory on CNN/DM and XSum.
 
-    .venv/bin/python bench/eval_summaries.py [--limit N] [--repeat 3]
+    .venv/bin/python bench/eval_summaries.py [--limit N] [--compare [--repeat 3]]
 """
 
 from __future__ import annotations
@@ -33,6 +38,18 @@ from digest.sentences import split_sentences, word_count  # noqa: E402
 
 EVAL_DIR = ROOT.parent / "shared" / "eval"
 DATA_FILE = EVAL_DIR / "frank_cnndm_xsum.jsonl"
+BBC_FILE = EVAL_DIR / "bbc_news_summary.jsonl"
+WORDS, SENTENCES = 60, 2  # the digest's default budget
+# The checks below are the reader's view, independent of how digest.extractive decides.
+BAD_OPENING = re.compile(r"^(?:[\"“‘«]|'(?!s\b)|(?:he|she|they|it|this|that|these|those|his|her|their|its|"
+                         r"but|and|or|so|yet|also|however|meanwhile|still|instead|then|there|here|such|him|them)\b)",
+                         re.I)
+FURNITURE = re.compile(
+    r"\bby \.|\bpublished: |\bupdated: |\blast updated\b|\bupdated \w{3,9} \d|photograph: |\bgetty images\b"
+    r"|\(pictured\)|\bscroll down\b|\bshare this\b|\bcopy this link\b|\bcontinue reading\b|\[\.\.\.\]|\[…\]"
+    r"|\bimage (?:copyright|caption)\b|\bmedia playback\b|\bclick here\b|<[a-z/][^>]*>|&[a-z]+;|\bsponsored by\b"
+    r"|(?-i:^By [A-Z]|^[A-Z][A-Z.,']+(?: [A-Z][A-Z.,']+)*(?:, [A-Z][\w.]+(?: [A-Z][\w.]+)*)? ?[-—–]{1,2} )",
+    re.I)
 NO_BUDGET = 10_000  # "3-sentence budget" runs put no cap on words
 
 Method = Callable[[str], list[str]]
@@ -163,18 +180,91 @@ def methods_for(budget: str) -> dict[str, Method]:
     }
 
 
+def opens_badly(summary: str) -> bool:
+    """True when a summary opens on a quotation or a word pointing back at text the reader lacks."""
+    return bool(BAD_OPENING.match(summary.strip()))
+
+
+def has_furniture(summary: str) -> bool:
+    """True when a summary carries a caption, credit, byline, dateline, stamp, share prompt or markup."""
+    return bool(FURNITURE.search(summary))
+
+
+def load_sets(limit: int) -> dict[str, list[tuple[str, list[str], str]]]:
+    """(title, sentences, reference) per item of every set present: cnndm, xsum, bbc."""
+    sets: dict[str, list[tuple[str, list[str], str]]] = {}
+    if DATA_FILE.is_file():
+        for name, items in load(DATA_FILE).items():
+            sets[name] = [("", split_sentences(item["text"]), item["reference_summary"])
+                          for item in items[: limit or None]]
+    if BBC_FILE.is_file():
+        rows = []
+        with BBC_FILE.open(encoding="utf-8") as fh:
+            for line in fh:
+                item = json.loads(line)
+                if item.get("duplicate_of"):
+                    continue
+                text = item["text"]
+                body = text[len(item["title"]):] if text.startswith(item["title"]) else text
+                sentences = [s for p in body.split("\n\n") for s in split_sentences(p)]
+                rows.append((item["title"], sentences, item["reference_summary"]))
+        sets["bbc"] = rows[: limit or None]
+    return sets
+
+
+def quality_report(limit: int) -> None:
+    """Every set, both layouts: digest beside Lead at the same word count, ROUGE and bad-output counts."""
+    from rouge_score import rouge_scorer
+
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], use_stemmer=True)
+    sets = load_sets(limit)
+    print(f"\n## Quality: {WORDS} words, at most {SENTENCES} sentences; Lead cut at the same word count per item")
+    print(f"{'set':6} {'layout':14} {'n':>5} {'R-1':>5} {'Lead':>5} {'diff':>5} {'R-2':>5} {'Lead':>5} "
+          f"{'R-L':>5} {'Lead':>5} {'words':>5} {'bad open':>8} {'Lead':>5} {'furn.':>5} {'Lead':>5}")
+    for name, items in sets.items():
+        for layout in ("sentences", "one paragraph"):
+            totals = [0.0] * 6
+            counts = [0, 0, 0, 0]
+            used = []
+            for title, sentences, reference in items:
+                paragraphs = sentences if layout == "sentences" else [" ".join(sentences)]
+                summary = summarize(title, paragraphs, max_words=WORDS, max_sentences=SENTENCES)
+                n = word_count(summary)
+                used.append(n)
+                lead_text = " ".join(" ".join(sentences).split()[:n])
+                ref = "\n".join(split_sentences(reference))
+                ours_scores = scorer.score(ref, "\n".join(split_sentences(summary)))
+                lead_scores = scorer.score(ref, lead_text)
+                for k, key in enumerate(("rouge1", "rouge2", "rougeLsum")):
+                    totals[2 * k] += ours_scores[key].fmeasure
+                    totals[2 * k + 1] += lead_scores[key].fmeasure
+                first = sentences[0] if sentences else ""
+                counts[0] += opens_badly(summary)
+                counts[1] += opens_badly(first)
+                counts[2] += has_furniture(summary)
+                counts[3] += has_furniture(lead_text)
+            r = [100 * t / len(items) for t in totals]
+            print(f"{name:6} {layout:14} {len(items):5} {r[0]:5.1f} {r[1]:5.1f} {r[0] - r[1]:+5.1f} {r[2]:5.1f} "
+                  f"{r[3]:5.1f} {r[4]:5.1f} {r[5]:5.1f} {statistics.mean(used):5.1f} {counts[0]:8} {counts[1]:5} "
+                  f"{counts[2]:5} {counts[3]:5}")
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run every method on every data set and print one table per data set and budget."""
+    """Print the quality table for every set; with --compare, the older per-method tables too."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=0, help="use only the first N items of each set")
+    parser.add_argument("--compare", action="store_true", help="also compare Lead-k and sumy, with speed")
     parser.add_argument("--repeat", type=int, default=3, help="timed passes per method (median is shown)")
     args = parser.parse_args(argv)
-    if not DATA_FILE.is_file():
-        print(f"eval data not found at {DATA_FILE}; nothing to measure (this benchmark needs ../shared/eval)")
+    if not DATA_FILE.is_file() and not BBC_FILE.is_file():
+        print(f"eval data not found in {EVAL_DIR}; nothing to measure (this benchmark needs ../shared/eval)")
         return 0
     split_sentences("Warm up. The splitter loads its model once.")
+    print(f"# digest summary benchmark, {time.strftime('%Y-%m-%d')}, data: {EVAL_DIR}")
+    quality_report(args.limit)
+    if not args.compare or not DATA_FILE.is_file():
+        return 0
     groups = load(DATA_FILE)
-    print(f"# digest summary benchmark, {time.strftime('%Y-%m-%d')}, data: {DATA_FILE}")
     for name in ("cnndm", "xsum"):
         items = groups.get(name, [])[: args.limit or None]
         if not items:

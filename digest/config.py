@@ -152,6 +152,8 @@ class SectionsSettings(Table):
                                                       example={"Security": ["breach", "ransomware"]})
     default: str = setting("More news", "the section for articles with no usable category",
                            env="DIGEST_DEFAULT_SECTION", starter=True)
+    min_size: int = setting(2, "a section with fewer articles is folded into a larger one (1 keeps every "
+                            "section)", env="DIGEST_SECTION_MIN_SIZE", min=1)
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,12 @@ class LlmSettings(Table):
                        example="http://localhost:11434/v1")
     model: str = setting("", "the model's name", example="llama3.2")
     api_key: str = setting("", "the endpoint's key; from the environment only, never printed", secret=True)
+    workers: int = setting(4, "requests in flight at once", min=1)
+    timeout: float = setting(30.0, "seconds to wait for one answer", above=0)
+    retries: int = setting(2, "extra tries after a 429, a 5xx or a dropped connection", min=0)
+    max_articles: int = setting(200, "articles summarized by the model per build; the rest get the extractive "
+                                "summary (0: none)", min=0)
+    max_input_chars: int = setting(6000, "characters of the article's cleaned text sent with its title", min=200)
 
 
 @dataclass(frozen=True)
@@ -197,7 +205,7 @@ class SendSettings(Table):
     list_id: str = setting("", "the `List-Id` header (default: `<name> <slug.sender-domain>`)", header=True,
                            example="circuit.news.example.com")
     unsubscribe_url: str = setting("", "the public http(s) base of `digest serve`; links are "
-                                   "`<unsubscribe_url>/u/TOKEN`. Required for SMTP", url=True,
+                                   "`<unsubscribe_url>/u/TOKEN`. Required for SMTP and the APIs", url=True,
                                    example="https://news.example.com")
     unsubscribe_mailto: str = setting("", "an address for the `mailto:` half of `List-Unsubscribe`", header=True,
                                       example="unsubscribe@example.com")
@@ -205,14 +213,22 @@ class SendSettings(Table):
                             "`smtps://user@host:465` (implicit TLS). The password comes only from "
                             "`DIGEST_SMTP_PASSWORD`; a password in the URL is refused. Default: write previews "
                             "(`.eml` files, nothing delivered) to the outbox", example="smtp://user@smtp.example.com:587")
-    outbox: Path = setting(Path("outbox"), "folder for previews (`.eml` files, nothing delivered) when `smtp` is not set "  # noqa: RUF009
+    api: str = setting("", "send through an email API instead of SMTP: `ses://REGION`, `postmark://` "
+                           "(`?stream=NAME`, default `broadcast`) or `mailgun://DOMAIN` (`?region=eu` for the EU "
+                           "service). Credentials come only from the environment: the AWS credential chain, "
+                           "`DIGEST_POSTMARK_TOKEN`, `DIGEST_MAILGUN_KEY` (see docs/sending.md)",
+                        example="postmark://")
+    api_endpoint: str = setting("", "the API's base URL, for a regional or compatible service (default: the "
+                                    "provider's)", url=True, example="https://api.eu.mailgun.net")
+    outbox: Path = setting(Path("outbox"), "folder for previews (`.eml` files, nothing delivered) when neither `smtp` nor `api` is set "  # noqa: RUF009
                                                    "(`<outbox>/<issue>/<address>.eml`)")
     subscribers: Path | None = setting(None, "a CSV file (columns `email`, `name`, any others) instead of the "  # noqa: RUF009
                                              "subscriber list")
     rate: float = setting(0.0, "messages per second over all connections (0: no limit)", min=0)
     daily_cap: int = setting(0, "messages in any rolling 24 hours, all issues together (0: no cap); the "
                                      "rest are deferred to the next run", min=0)
-    connections: int = setting(1, "parallel SMTP connections, each reused for many messages", min=1)
+    connections: int = setting(1, "parallel SMTP connections, each reused for many messages (with `api`: "
+                                  "concurrent API calls)", min=1)
     attempts: int = setting(5, "tries per recipient and run after a 4xx reply or a dropped connection", min=1)
     backoff: float = setting(2.0, "seconds before the first retry, doubled each time (at most 300)", min=0)
 

@@ -65,9 +65,12 @@ _SENTENCE_END = SENTENCE_END + ("…",)  # a trailing ellipsis still closes a li
 _DATELINE = re.compile(
     r"^(?:[A-Z][A-Za-z .,'-]{0,40}\s)?\((?:CNN|AP|AFP|Reuters|UPI|dpa|PA)\)\s*(?:[-—–]{1,2}\s*)?"
     r"|^[A-Z][A-Z .,'-]{2,40}\s?[-—–]{1,2}\s+(?=[A-Z\"“‘'])"
+    r"|^[A-Z]{3,}[A-Z.'-]*(?:,? [A-Z][\w.'-]*){0,4} ?[-—–]{1,2} +(?=[A-Z\"“‘'])"  # "MUMBAI, India -"
 )
 # Lead-ins that precede the real sentence ("Scroll down for video").
-_LEAD_IN = re.compile(r"^(?:scroll down for (?:video|more)|advertisement|video)\s*[:.]?\s*", re.I)
+_LEAD_IN = re.compile(r"^(?:scroll down for (?:video|more)|advertisement|video)\s*[:.]?\s*"
+                      r"|^(?:updated|published|posted|last updated):?\s+\w{3,9}\.? \d{1,2},? \d{4}"
+                      r"(?:,? (?:at )?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?: [A-Z]{2,4}\b)?)?\s*[.|·-]?\s*", re.I)
 # Whole sentences that are page furniture rather than news, in several languages where common.
 _BOILERPLATE = re.compile(
     r"^(?:(?:written|reported|posted|published|updated|edited)\s+(?:by|on|at)\b"
@@ -93,7 +96,18 @@ META_WORDS = 14
 _BYLINE = re.compile(r"^[Bb]y\s+(?:\.\s*)?[A-Z]")
 # Openings that refer back to an earlier sentence (English only; other languages skip this).
 _DANGLING = re.compile(r"^(?:but|and|or|so|yet|also|however|meanwhile|still|instead|then|he|she|they|it|this|"
-                       r"that|these|those|his|her|their|its|there|here|such)\b", re.I)
+                       r"that|these|those|his|her|their|its|there|here|such|him|them)\b"
+                       r"(?!'s)(?<!this(?= (?:week|year|month|morning|afternoon|evening|weekend|season|summer|"
+                       r"winter|spring|autumn)\b))", re.I)
+_QUOTE_OPEN = tuple("\"“‘'«„")
+# Photo captions and credits inside a sentence: "Carlos Boente (pictured)", "Photograph: X/Getty Images".
+_CAPTION_MARK = re.compile(
+    r"\((?:pictured|left|right|centre|center|above|below|top|bottom|inset|file photo|file)(?:[ ,][^)]{0,30})?\)"
+    r"|\b(?:photograph|photo|picture|image|illustration)\s*:|/\s*(?:getty images|reuters|afp|ap|shutterstock|pa)\b"
+    r"|\bimage (?:copyright|caption)\b|\bmedia playback\b|\bcopy this link\b|\bshare this with\b"
+    r"|\bcontinue reading\b|\[\s*(?:\.\.\.|…)\s*\]|\b(?:updated|published):?\s+\w{3,9}\.? \d{1,2},? \d{4}"
+    r"|\bpromo code\b|\bsponsored by\b|\buse (?:the )?code [A-Z0-9]{3,}|<[a-z/][^>]*>|&[a-z]+;",
+    re.I)
 # "Feminist icon: Patsy Kensit says ..." - a caption label glued to the text.
 _CAPTION_LABEL = re.compile(r"^[A-Z][\w'’!,-]*(?:\s[\w'’!,-]+){0,4}\s?:\s")
 
@@ -124,6 +138,23 @@ def is_boilerplate(sentence: str) -> bool:
         return True
     return bool(_BOILERPLATE.match(text) or _BOILERPLATE_RTL.match(text)) \
         or text.startswith(("http://", "https://", "www."))
+
+
+def opens_on_missing_referent(text: str, earlier: list[str]) -> bool:
+    """True when a sentence cannot open a summary: it leans on words the reader has not seen.
+
+    A pronoun or connective first ("He", "This", "But"), a quotation, or a bare surname whose full
+    name appears in an earlier sentence.
+    """
+    if _DANGLING.match(text):
+        return True
+    if text.startswith(_QUOTE_OPEN):
+        return True  # even an attributed quotation reads as a reply to something the reader missed
+    first = text.split(" ", 1)[0].rstrip(",.'’s")
+    if first[:1].isupper() and first.isalpha() and len(first) > 2 and earlier:
+        introduced = re.compile(rf"\b[A-Z][\w.'-]+ {re.escape(first)}\b")
+        return any(introduced.search(sentence) for sentence in earlier) and not introduced.search(text)
+    return False
 
 
 def is_heading(sentence: str) -> bool:
@@ -202,6 +233,8 @@ def _penalty(cand: _Candidate, weights: Weights) -> float:
     text, penalty = cand.text, 0.0
     if _CAPTION_LABEL.match(text):
         penalty += 0.5
+    if _CAPTION_MARK.search(text):
+        penalty += 1.0  # a caption, credit, stamp or prompt: kept only when nothing else is left
     if text.endswith(("?", "؟", "？")):
         penalty += 0.3
     if text[:1] in "\"“‘'«" or text.endswith(":"):
@@ -223,15 +256,22 @@ def summarize(title: str, paragraphs: list[str], max_words: int = 60, max_senten
         return ""
     max_sentences = max(1, max_sentences)
     score, sim = _scores(cands, title, weights)
+    bad_opener = [opens_on_missing_referent(c.text, [p.text for p in cands[max(0, i - 8):i]])
+                  for i, c in enumerate(cands)]
     chosen: list[int] = []
     budget = max_words
+    good_opener_fits = any(not bad and c.words <= budget for bad, c in zip(bad_opener, cands))
     while len(chosen) < max_sentences:
         best, best_value = -1, -math.inf
         for i, cand in enumerate(cands):
             if i in chosen or cand.words > budget:
                 continue
             value = score[i] - (weights.redundancy * max(sim[i, j] for j in chosen) if chosen else 0.0)
-            if i and i - 1 not in chosen and _DANGLING.match(cand.text):
+            if bad_opener[i] and chosen and i < min(chosen):
+                continue  # it would open the summary, in front of a sentence that reads alone
+            if bad_opener[i] and not chosen and good_opener_fits:
+                continue  # a sentence that reads alone opens the summary whenever one fits  # the summary would open on words the reader cannot place
+            elif bad_opener[i] and i - 1 not in chosen:
                 value -= weights.dangling  # it would follow a sentence the reader never sees
             if value > best_value:
                 best, best_value = i, value

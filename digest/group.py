@@ -15,6 +15,11 @@ log = logging.getLogger(__name__)
 NON_TOPICS = frozenset({"featured", "uncategorized", "uncategorised", "general", "news feed", "blog"})
 MIN_TRAINING = 3  # examples a section needs before the classifier may assign it
 MIN_CONFIDENCE = 0.15
+# Above this the classifier beats configured keywords (measured on BBC by bench/eval_categories.py:
+# keywords first cost accuracy on large issues), and a small section may be folded into its guess.
+CONFIDENT = 0.5
+FOLD_MIN_EXAMPLES = 3  # articles a section needs before a small one may be folded into it by guess
+TRUSTED_TRAINING = 50  # below this many labelled articles keywords go first (small issues: see bench/README.md)
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,8 @@ class GroupRules:
     keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     default: str = "More news"
     max_per_section: int = 6
+    min_size: int = 1  # sections with fewer entries are folded into a larger one (1: never)
+    keep: frozenset[str] = frozenset()  # sections the editor named (order, a source's pin or map): never folded
 
 
 def topic_categories(article: Article, aliases: Mapping[str, str]) -> list[str]:
@@ -76,13 +83,88 @@ def choose_sections(articles: Sequence[Article], rules: GroupRules) -> dict[str,
     usable = [e for e in examples if counts[e[2]] >= MIN_TRAINING]
     classifier = train(usable) if len({e[2] for e in usable}) >= 2 else None
     for article in pending:
-        section = keyword_section(article.title, texts[article.id], rules.keywords) if rules.keywords else None
-        if section is None and classifier is not None:
-            label, confidence = classifier.predict(article.title, texts[article.id])
-            if label and confidence >= MIN_CONFIDENCE:
-                section = label
+        label, confidence = classifier.predict(article.title, texts[article.id]) if classifier else (None, 0.0)
+        trusted = confidence >= CONFIDENT and (len(usable) >= TRUSTED_TRAINING or not rules.keywords)
+        section = label if label and trusted else None
+        if section is None and rules.keywords:
+            section = keyword_section(article.title, texts[article.id], rules.keywords)
+        if section is None and label and confidence >= MIN_CONFIDENCE:
+            section = label
         chosen[article.id] = (section or rules.default, None)
     return chosen
+
+
+def _variant_key(name: str) -> str:
+    """A category's spelling-insensitive key: case folded, a plural "s"/"ies" dropped."""
+    key = " ".join(name.lower().split())
+    if key.endswith("ies") and len(key) > 4:
+        return key[:-3] + "y"
+    if key.endswith("s") and not key.endswith("ss") and len(key) > 3:
+        return key[:-1]
+    return key
+
+
+def merge_variants(chosen: dict[str, tuple[str, str | None]], keep: Sequence[str] = ()) -> dict[str, tuple[str, str | None]]:
+    """Fold case, plural and "A/B" variants of a section name into one spelling.
+
+    "Gadget" and "gadgets" become the commoner spelling (a configured one wins); "iPhone/iPad" joins
+    "iPhone" when that is a section of its own this week.
+    """
+    counts: dict[str, int] = {}
+    for section, _ in chosen.values():
+        counts[section] = counts.get(section, 0) + 1
+    spelling: dict[str, str] = {}
+    first_seen = {name: i for i, name in enumerate(counts)}
+    for name in sorted(counts, key=lambda n: (n not in keep, -counts[n], n.isupper(), first_seen[n])):
+        spelling.setdefault(_variant_key(name), name)
+    target: dict[str, str] = {name: spelling[_variant_key(name)] for name in counts}
+    for name in counts:
+        parts = [_variant_key(p) for p in name.split("/") if p.strip()] if "/" in name else []
+        matches = [spelling[p] for p in parts if p in spelling]
+        if matches:
+            target[name] = max(matches, key=lambda m: counts.get(m, 0))
+    return {aid: (target[section], category) for aid, (section, category) in chosen.items()}
+
+
+def fold_small(articles: Sequence[Article], chosen: dict[str, tuple[str, str | None]], rules: GroupRules,
+               skip: str | None = None) -> tuple[dict[str, tuple[str, str | None]], list[str]]:
+    """Fold sections with fewer than rules.min_size entries into the nearest larger one, or the default.
+
+    A small section goes to the larger section the classifier (trained on the larger sections) is
+    confident about, else to the default section. `skip` is the lead's id, which is not in a section.
+    Returns the new placement and one line per fold for the build report.
+    """
+    counts: dict[str, int] = {}
+    for aid, (section, _) in chosen.items():
+        if aid != skip:
+            counts[section] = counts.get(section, 0) + 1
+    small = [n for n in counts if counts[n] < rules.min_size and n != rules.default and n not in rules.keep]
+    if rules.min_size <= 1 or not small:
+        return chosen, []
+    # A guess needs sections with enough articles to say what they are about: a centroid of one or
+    # two short stories matches almost anything as confidently as it matches its own topic.
+    large = {n for n in counts if n not in small and n != rules.default and counts[n] >= FOLD_MIN_EXAMPLES}
+    by_id = {a.id: a for a in articles}
+    texts = {a.id: html_to_text(a.content_html) for a in articles}
+    classifier = None
+    if len(large) >= 2:
+        from digest.classify import train
+
+        classifier = train((by_id[aid].title, texts[aid], section) for aid, (section, _) in chosen.items()
+                           if section in large)
+    moved: dict[str, str] = {}
+    for name in sorted(small, key=lambda n: (counts[n], n)):
+        members = [aid for aid, (section, _) in chosen.items() if section == name and aid in by_id]
+        label, confidence = None, 0.0
+        if classifier is not None:
+            label, confidence = classifier.predict(" ".join(by_id[a].title for a in members),
+                                                   " ".join(texts[a] for a in members))
+        moved[name] = label if label and confidence >= CONFIDENT else rules.default
+    notes = [f'section "{name}" had {counts[name]} article(s), fewer than [sections] min_size = '
+             f'{rules.min_size}: folded into "{target}" (add an alias under [sections.aliases] to choose)'
+             for name, target in moved.items()]
+    folded = {aid: (moved.get(section, section), category) for aid, (section, category) in chosen.items()}
+    return folded, notes
 
 
 def section_order(names: Sequence[str], counts: Mapping[str, int], rules: GroupRules) -> list[str]:
@@ -96,10 +178,18 @@ def section_order(names: Sequence[str], counts: Mapping[str, int], rules: GroupR
 def group(articles: Sequence[Article], summaries: Mapping[str, Summary], week: Week,
           rules: GroupRules) -> tuple[Entry | None, tuple[Section, ...]]:
     """Build the lead entry and the sections of an issue from selected, summarized articles."""
+    lead, sections, _ = group_issue(articles, summaries, week, rules)
+    return lead, sections
+
+
+def group_issue(articles: Sequence[Article], summaries: Mapping[str, Summary], week: Week,
+                rules: GroupRules) -> tuple[Entry | None, tuple[Section, ...], list[str]]:
+    """The lead entry, the sections, and one note per small section folded into another."""
     if not articles:
-        return None, ()
-    placement = choose_sections(articles, rules)
+        return None, (), []
     ranked = rank(articles, week)
+    placement = merge_variants(choose_sections(articles, rules), rules.order)
+    placement, folds = fold_small(articles, placement, rules, skip=ranked[0].id)
     entries = [Entry(a, summaries[a.id], placement[a.id][0], placement[a.id][1]) for a in ranked]
     lead, rest = entries[0], entries[1:]
     by_section: dict[str, list[Entry]] = {}
@@ -111,4 +201,4 @@ def group(articles: Sequence[Article], summaries: Mapping[str, Summary], week: W
         items = by_section[name]
         cap = rules.max_per_section if rules.max_per_section > 0 else len(items)
         sections.append(Section(name, tuple(items[:cap]), tuple(items[cap:])))
-    return lead, tuple(sections)
+    return lead, tuple(sections), folds

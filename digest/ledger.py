@@ -115,6 +115,23 @@ class Ledger:
                 (state, code, _clean_reply(reply), message_id, int(attempted), now, state, now, issue, key),
             )
 
+    def mark_many(self, issue: str, rows: Iterable[tuple[str, str, int | None, str, str | None]], *,
+                  attempted: bool = False) -> None:
+        """Record (key, state, code, reply, message_id) for many recipients in one commit (a batch)."""
+        now = _utc()
+        params = []
+        for key, state, code, reply, message_id in rows:
+            if state not in STATES:
+                raise ValueError(state)
+            params.append((state, code, _clean_reply(reply), message_id, int(attempted), now, state, now, issue, key))
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany(
+                "UPDATE deliveries SET state=?, code=COALESCE(?, code), reply=?, "
+                "message_id=COALESCE(?, message_id), attempts=attempts+?, updated_at=?, "
+                "sent_at=CASE WHEN ?='sent' THEN ? ELSE sent_at END WHERE issue=? AND key=?", params)
+            self._db.execute("COMMIT")
+
     def sent_since(self, since: datetime) -> int:
         """How many messages (any issue) were accepted since a moment: the daily cap's count."""
         with self._lock:

@@ -85,6 +85,18 @@ class Envelope:
     message_id: str
 
 
+@dataclass(frozen=True)
+class Letter:
+    """One recipient's message as fields, for HTTP APIs that take parts and headers instead of MIME."""
+
+    recipient: str
+    to: str  # the To header's value, the name encoded as needed
+    message_id: str
+    text: str
+    html: str
+    headers: tuple[tuple[str, str], ...]  # Message-ID, List-Id, List-Unsubscribe, List-Unsubscribe-Post
+
+
 class MessageFactory:
     """Makes each recipient's message from one built issue; headers and parts prepared once."""
 
@@ -145,10 +157,40 @@ class MessageFactory:
         to = formataddr((clean_header(subscriber.name), subscriber.email), charset="utf-8")
         return f"To: {to}\r\nMessage-ID: {message_id}\r\n".encode("ascii") + self._common
 
+    def message_id(self, subscriber: Subscriber, test_copy: bool = False) -> str:
+        """The recipient's Message-ID: the same in every run, so a repeated message can be folded."""
+        key = secrets.token_hex(12) if test_copy else message_key(self.issue.id, subscriber.email, self.secret)
+        return f"<{self.issue.id}.{key}@{self.sender.domain}>"
+
+    def one_click(self, link: str) -> str:
+        """The List-Unsubscribe value (RFC 8058): the https link, then the optional mailto."""
+        return f"<{link}>" + (f", <mailto:{self.mailto}?subject=unsubscribe>" if self.mailto else "")
+
+    def letter_to(self, subscriber: Subscriber) -> str:
+        """The To value for an API: `Name <address>`, the name quoted as needed."""
+        return formataddr((clean_header(subscriber.name), subscriber.email))
+
+    def letter(self, subscriber: Subscriber, *, test_copy: bool = False) -> Letter:
+        """The recipient's message as parts and headers (the same content `build` encodes as MIME)."""
+        message_id = self.message_id(subscriber, test_copy)
+        link = self.unsubscribe_link(subscriber.email)
+        name = clean_header(subscriber.name) or self.name_fallback
+        to = self.letter_to(subscriber)
+        headers = (("Message-ID", message_id), ("List-Id", self.list_id), ("List-Unsubscribe", self.one_click(link)),
+                   ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+        return Letter(subscriber.email, to, message_id, self._fill(self._text, link, name, False),
+                      self._fill(self._html, link, name, True), headers)
+
+    def template(self, link: str, name_text: str, name_html: str) -> tuple[str, str]:
+        """(text, html) with the per-recipient values replaced by the given (already safe) strings."""
+        def fill(segments: list[str], name: str) -> str:
+            values = {UNSUBSCRIBE_PLACEHOLDER: link, RECIPIENT_NAME_PLACEHOLDER: name}
+            return "".join(values.get(s, s) if i % 2 else s for i, s in enumerate(segments))
+        return fill(self._text, name_text), fill(self._html, name_html)
+
     def build(self, subscriber: Subscriber, *, test_copy: bool = False) -> Envelope:
         """The complete message for one subscriber (a test copy gets a fresh Message-ID)."""
-        key = secrets.token_hex(12) if test_copy else message_key(self.issue.id, subscriber.email, self.secret)
-        message_id = f"<{self.issue.id}.{key}@{self.sender.domain}>"
+        message_id = self.message_id(subscriber, test_copy)
         link = self.unsubscribe_link(subscriber.email)
         name = clean_header(subscriber.name) or self.name_fallback
         one_click = f"<{link}>" + (f",\r\n <mailto:{self.mailto}?subject=unsubscribe>" if self.mailto else "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -96,7 +97,24 @@ class Summary:
     """An article's summary and where it came from."""
 
     text: str
-    origin: str  # "extractive", "excerpt", "llm" or "editor"
+    origin: str  # "excerpt", "extractive", "llm", "fallback" (the model failed), "editor" or "none"
+    cached: bool = field(default=False, compare=False)  # an "llm" answer read from the cache
+
+
+@dataclass(frozen=True)
+class Summaries:
+    """A summarizer's result: one summary per article id, and what went wrong on the way."""
+
+    by_id: Mapping[str, Summary]
+    warnings: tuple[str, ...] = ()
+
+    def counts(self) -> dict[str, int]:
+        """How many summaries came from each origin ("llm-cache" counts cached model answers apart)."""
+        out: dict[str, int] = {}
+        for summary in self.by_id.values():
+            key = "llm-cache" if summary.cached else summary.origin
+            out[key] = out.get(key, 0) + 1
+        return out
 
 
 @dataclass(frozen=True)

@@ -208,8 +208,10 @@ def text_direction(language: str | None, sample: str = "") -> str:
 
 
 def reading_minutes(text: str, words_per_minute: int = 230) -> int:
-    """Estimated reading time in whole minutes (at least 1)."""
-    return max(1, round(len(text.split()) / words_per_minute))
+    """Estimated reading time in whole minutes (at least 1); CJK text is counted by characters."""
+    from digest.sentences import word_count  # the one rule for counting words in any script
+
+    return max(1, round(word_count(text) / words_per_minute))
 
 
 def first_words(text: str) -> str | None:

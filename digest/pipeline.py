@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from functools import partial
 from importlib import resources
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from digest.config import Settings
 from digest.curate import apply_curation, curate_text
 from digest.errors import EmptyIssueError, SourceError
 from digest.fit import fit_to_budget
-from digest.group import GroupRules, group
+from digest.group import GroupRules, group_issue
 from digest.issue_record import IssueRecord
 from digest.issue_store import IssuePaths, IssueStore
 from digest.models import (
@@ -38,7 +37,7 @@ from digest.models import (
 from digest.select import Selection, select
 from digest.sources import SourceSpec
 from digest.state import load_sent
-from digest.summarize import summarize_all
+from digest.summarize import Summarizer, summarizer_for
 from digest.week import resolve_window
 
 log = logging.getLogger(__name__)
@@ -56,6 +55,7 @@ class BuildResult:
     collected: Collected
     skipped: tuple[Skip, ...]
     warnings: tuple[str, ...]
+    folds: tuple[str, ...] = ()  # small sections folded into others, one line each
 
 
 def sample_source() -> SourceSpec:
@@ -119,9 +119,6 @@ class Gathered:
     window: Week
 
 
-Summarizer = Callable[[Sequence[Article]], Mapping[str, Summary]]
-
-
 @dataclass(frozen=True)
 class Composed:
     """An issue computed but not yet written: the issue, its rendering and its curation file's text."""
@@ -132,11 +129,7 @@ class Composed:
     curation_changed: bool  # the file is missing or differs: publish writes it
     skipped: tuple[Skip, ...]
     warnings: tuple[str, ...]
-
-
-def summarizer_for(settings: Settings) -> Summarizer:
-    """The summarizer the settings choose."""
-    return partial(summarize_all, max_words=settings.build.summary_words, max_sentences=settings.build.summary_sentences)
+    folds: tuple[str, ...] = ()
 
 
 def gather(settings: Settings, fetcher, now: datetime) -> Gathered:
@@ -166,19 +159,30 @@ def window_start_with_grace(window: Week, settings: Settings) -> datetime:
         return datetime.min.replace(tzinfo=timezone.utc)
 
 
+def named_sections(settings: Settings) -> frozenset[str]:
+    """Sections the editor named (in [sections] order, a source's `section` pin or `category_map`): kept whole."""
+    names = set(settings.sections.order)
+    for spec in settings.sources:
+        pin = spec.options.get("section")
+        mapping = spec.options.get("category_map") or {}
+        names.update(v for v in [pin, *mapping.values()] if isinstance(v, str) and v.strip())
+    return frozenset(n.strip() for n in names)
+
+
 def assemble(settings: Settings, window: Week, selection: Selection, collected: Collected,
-             summarizer: Summarizer) -> Issue:
-    """Summarize and group the selected articles into an Issue (pure)."""
-    summaries = summarizer(selection.articles)
+             summarizer: Summarizer) -> tuple[Issue, tuple[str, ...], tuple[str, ...]]:
+    """Summarize and group the selected articles into an Issue, with the summarizer's warnings and the folds."""
+    summaries = summarizer.summarize(selection.articles)
     rules = GroupRules(settings.sections.order, settings.sections.aliases, settings.sections.keywords,
-                       settings.sections.default, settings.build.max_per_section)
-    lead, sections = group(selection.articles, summaries, window, rules)
+                       settings.sections.default, settings.build.max_per_section, settings.sections.min_size,
+                       named_sections(settings))
+    lead, sections, folds = group_issue(selection.articles, summaries.by_id, window, rules)
     return Issue(
         id=window.id, week=window, title=issue_title(window, settings.labels),
         preheader=preheader(lead.article.title if lead else None, [s.name for s in sections],
                             len(selection.articles)),
         newsletter=newsletter_of(settings), lead=lead, sections=sections, sources=collected.reports,
-    )
+    ), summaries.warnings, tuple(folds)
 
 
 def compose(settings: Settings, gathered: Gathered, sent: set[str], curation: str | None,
@@ -191,14 +195,15 @@ def compose(settings: Settings, gathered: Gathered, sent: set[str], curation: st
     selection = select(collected.articles, window, sent, timedelta(days=settings.build.carry_over_days))
     if not selection.articles and not settings.build.allow_empty:
         raise EmptyIssueError(f"no articles in {window.id}; nothing written (use --allow-empty to write an empty issue)")
-    issue = assemble(settings, window, selection, collected, summarizer)
+    issue, stage_warnings, folds = assemble(settings, window, selection, collected, summarizer)
     where = str(IssueStore(settings.build.out).curation_path(window.id))
     text, curation_rules, notes = curate_text(issue, curation, where)  # the editor's <out>/<id>.toml
     issue, curation_warnings = apply_curation(issue, curation_rules)
     issue, rendered = fit_to_budget(issue, settings.build.templates, settings.build.html_budget)
-    warnings = (tuple(f"{r.name}: {r.error}" for r in collected.reports if not r.ok) + tuple(notes)
+    warnings = (tuple(f"{r.name}: {r.error}" for r in collected.reports if not r.ok) + stage_warnings + tuple(notes)
                 + tuple(curation_warnings) + rendered.warnings)
-    return Composed(issue, rendered, text, text != curation, collected.skipped + selection.skipped, warnings)
+    return Composed(issue, rendered, text, text != curation, collected.skipped + selection.skipped, warnings,
+                    folds)
 
 
 def publish(settings: Settings, composed: Composed) -> tuple[IssuePaths, list[str]]:
@@ -212,12 +217,15 @@ def publish(settings: Settings, composed: Composed) -> tuple[IssuePaths, list[st
 
 
 def build_issue(settings: Settings, fetcher, now: datetime, write: bool = True,
-                gathered: Gathered | None = None) -> BuildResult:
-    """Every stage in order: gather (unless given), read the sent record and curation, compose, publish."""
+                gathered: Gathered | None = None, summarizer: Summarizer | None = None) -> BuildResult:
+    """Every stage in order: gather (unless given), read the sent record and curation, compose, publish.
+
+    The summarizer defaults to the one `[build] summarizer` names.
+    """
     gathered = gathered or gather(settings, fetcher, now)
     sent = load_sent(settings.build.state_dir, exclude=gathered.window.id)
     curation = IssueStore(settings.build.out).read_curation(gathered.window.id)
-    composed = compose(settings, gathered, sent, curation, summarizer_for(settings))
+    composed = compose(settings, gathered, sent, curation, summarizer or summarizer_for(settings))
     paths, archive_warnings = publish(settings, composed) if write else ((), [])
     return BuildResult(composed.issue, composed.rendered, tuple(paths), gathered.collected, composed.skipped,
-                       composed.warnings + tuple(archive_warnings))
+                       composed.warnings + tuple(archive_warnings), composed.folds)

@@ -25,6 +25,7 @@ from digest.errors import DigestError
 from digest.issue_store import IssueStore
 from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 from digest.render import builtin_template_dir, environment
+from digest.summarize import summary_counts_line
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class Snapshot:
     warnings: tuple[str, ...] = ()
     error: str = ""
     built_at: str = ""
+    summaries: str = ""  # "Summaries: 9 from the model, 2 fallback (model failed)", what the editor checks
 
 
 def _files_under(folder: Path) -> list[Path]:
@@ -125,7 +127,7 @@ class Preview:
             self.snapshot = Snapshot(version, previous.issue_id, previous.html, previous.text, (), message, now)
         else:
             self.snapshot = Snapshot(version, result.issue.id, result.rendered.html, result.rendered.text,
-                                     tuple(result.warnings), "", now)
+                                     tuple(result.warnings), "", now, summary_counts_line(result.issue))
         self.builds += 1
         # Stamped after the build, so the files the build itself writes do not trigger another one.
         self._stamp = stamp(self.watched())
@@ -134,7 +136,7 @@ class Preview:
         """The JSON the page polls: version, issue, error and warnings."""
         snap = self.refresh()
         return {"version": snap.version, "issue": snap.issue_id, "error": snap.error,
-                "warnings": list(snap.warnings), "built_at": snap.built_at}
+                "warnings": list(snap.warnings), "built_at": snap.built_at, "summaries": snap.summaries}
 
     def page(self, view: str = "desktop") -> str:
         """The preview page: the HTML in a 375 px or desktop-wide frame beside the plain text."""

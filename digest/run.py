@@ -51,9 +51,9 @@ def run_once(settings: Settings, fetcher, now: datetime, environ: Mapping[str, s
 
     Without an SMTP relay the run would only write previews: it refuses unless `previews` asks for them.
     """
-    if not settings.send.smtp and not previews:
-        raise ConfigError("no SMTP relay is set ([send] smtp, DIGEST_SMTP or --smtp), so digest run would deliver "
-                          "nothing; set one, or pass --outbox DIR to write previews only")
+    if not (settings.send.smtp or settings.send.api) and not previews:
+        raise ConfigError("no SMTP relay or email API is set ([send] smtp or api, --smtp or --api), so digest run "
+                          "would deliver nothing; set one, or pass --outbox DIR to write previews only")
     secret_from_env(environ)  # fail before building when sending could not start anyway
     with FileLock(Path(settings.build.state_dir) / "locks" / "run.lock", "digest run"):
         from digest.pipeline import build_issue, gather  # imported here: sending alone needs none of it

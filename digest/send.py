@@ -30,8 +30,9 @@ from digest.state import record_sent
 from digest.subscribers import (HARD_BOUNCE, AddressError, Subscriber, SubscriberStore, load_recipients,
                                 normalize_address)
 from digest.tokens import SECRET_ENV, secret_from_env
+from digest.transports.base import ACCEPTED, is_batch
 from digest.transport import (Connection, ConnectionLost, DeliveryError, OutboxTransport, PermanentFailure, Reply,
-                              SMTPTransport, TemporaryFailure, Transport, make_transport)
+                              TemporaryFailure, Transport, make_transport)
 
 log = logging.getLogger(__name__)
 
@@ -121,14 +122,14 @@ class RateLimiter:
         self._next = 0.0
         self._lock = threading.Lock()
 
-    def wait(self) -> None:
-        """Block until this caller's slot comes."""
+    def wait(self, n: int = 1) -> None:
+        """Block until this caller's slot comes (a batch of n messages takes n slots)."""
         if not self.interval:
             return
         with self._lock:
             now = self.clock()
             slot = max(now, self._next)
-            self._next = slot + self.interval
+            self._next = slot + self.interval * n
         if slot > now:
             self.sleep(slot - now)
 
@@ -175,6 +176,11 @@ class _Queue:
         """How many recipients were still waiting when the run ended."""
         with self._cond:
             return len(self._heap)
+
+    def items(self) -> list:
+        """The items still waiting when the run ended."""
+        with self._cond:
+            return [entry[2] for entry in self._heap]
 
 
 class Sender:
@@ -355,7 +361,11 @@ def send_issue(issue: BuiltIssue, recipients: list[Subscriber], factory: Message
         plan = plan_send(issue.id, recipients, ledger.states(issue.id), suppressed, options.retry_failed)
         if plan.todo:
             record_started(state_dir, issue.id, started or datetime.now(timezone.utc))
-        summary = Sender(issue, factory, transport, ledger, store, options, **kw).run(plan)
+        if is_batch(transport):
+            from digest.batch_send import BatchSender
+            summary = BatchSender(issue, factory, transport, ledger, store, options, **kw).run(plan)
+        else:
+            summary = Sender(issue, factory, transport, ledger, store, options, **kw).run(plan)
     wanted = {s.key for s in allowed}
     gone = store.suppressed_keys()  # unsubscribed during the run: no longer owed the issue
     summary.problems = [f"{email}: {state} ({code or '-'} {reply})".rstrip()
@@ -380,7 +390,7 @@ def options_from(settings: Settings, retry_failed: bool = False) -> SendOptions:
 def unsubscribe_base(settings: Settings, transport: Transport) -> str:
     """The public base URL of the unsubscribe endpoint; SMTP needs a real one."""
     url = settings.send.unsubscribe_url.strip()
-    if isinstance(transport, SMTPTransport):
+    if not isinstance(transport, OutboxTransport):  # real mail: SMTP or an API
         if not url:
             raise ConfigError("send.unsubscribe_url is not set: give the public https:// address of "
                               "`digest serve` (one-click unsubscribe is required for bulk mail)")
@@ -408,7 +418,9 @@ def prepare(settings: Settings, ref: str, environ: Mapping[str, str], now: datet
             need_secret: bool = True) -> Prepared:
     """Load the issue, the recipients and the transport, and check the secret and addresses."""
     issue = load_issue(ref, settings.build.out)
-    transport = make_transport(settings.send.smtp, settings.send.outbox / issue.id, environ)
+    send = settings.send
+    transport = make_transport(send.smtp, send.outbox / issue.id, environ, api=send.api,
+                               api_endpoint=send.api_endpoint, connections=send.connections)
     base = unsubscribe_base(settings, transport)
     secret = secret_from_env(environ) if need_secret or environ.get(SECRET_ENV) else None
     factory = None
@@ -447,6 +459,18 @@ def send_test_copy(settings: Settings, ref: str, to: str, environ: Mapping[str, 
     assert prep.factory is not None
     envelope = prep.factory.build(sub, test_copy=True)
     transport = prep.transport
+    if is_batch(transport):
+        conn = transport.connect()
+        try:
+            outcome = conn.send_batch(prep.factory, [sub], test_copy=True)[0]
+        except DeliveryError as exc:
+            raise SendError(f"test copy to {address} not accepted via {transport.describe()}: {exc}") from None
+        finally:
+            conn.close()
+        if outcome.status != ACCEPTED:
+            raise SendError(f"test copy to {address} not accepted via {transport.describe()}: "
+                            f"{outcome.code} {outcome.text}")
+        return f"test copy of {prep.issue.id} sent to {address} ({transport.describe()}: {outcome.text})"
     if isinstance(transport, OutboxTransport):  # never overwrite the real message for that address
         transport = OutboxTransport(transport.folder / "test")
     try:

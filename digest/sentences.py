@@ -8,6 +8,7 @@ because the Punkt model only knows ASCII terminators.
 
 from __future__ import annotations
 
+import math
 import re
 
 import nupunkt
@@ -74,6 +75,16 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+# Han, kana and Hangul are written without spaces: CJK_CHARS_PER_WORD characters count as one word,
+# so a 60-word budget is about 120 characters and reading time is about 500 characters a minute.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]")
+CJK_CHARS_PER_WORD = 2
+
+
 def word_count(text: str) -> int:
-    """Number of whitespace-separated words, as readers and the word budget count them."""
-    return len(text.split())
+    """Words as readers and the word budget count them: whitespace words, CJK counted by characters."""
+    cjk = len(_CJK.findall(text))
+    if not cjk:
+        return len(text.split())
+    spaced = [token for token in _CJK.sub(" ", text).split() if any(ch.isalnum() for ch in token)]
+    return len(spaced) + math.ceil(cjk / CJK_CHARS_PER_WORD)

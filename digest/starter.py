@@ -76,6 +76,8 @@ max_per_section = 6
 order = ["News", "Artificial Intelligence", "Startups", "Security", "Gadgets", "Policy"]
 # the section for articles with no usable category
 default = "More news"
+# a section with fewer articles is folded into a larger one (1 keeps every section)
+# min_size = 2
 # a table mapping a source's category name to a section name (added to the defaults shown)
 [sections.aliases]
 "AI" = "Artificial Intelligence"
@@ -105,6 +107,16 @@ default = "More news"
 # base_url = "http://localhost:11434/v1"
 # the model's name
 # model = "llama3.2"
+# requests in flight at once
+# workers = 4
+# seconds to wait for one answer
+# timeout = 30.0
+# extra tries after a 429, a 5xx or a dropped connection
+# retries = 2
+# articles summarized by the model per build; the rest get the extractive summary (0: none)
+# max_articles = 200
+# characters of the article's cleaned text sent with its title
+# max_input_chars = 6000
 
 [send]
 # How an issue is delivered (digest send, digest run).
@@ -114,6 +126,7 @@ subject = "{name}, {week}: {lead}"
 # the List-Id header (default: <name> <slug.sender-domain>)
 # list_id = "circuit.news.example.com"
 # the public http(s) base of digest serve; links are <unsubscribe_url>/u/TOKEN. Required for SMTP
+# and the APIs
 # unsubscribe_url = "https://news.example.com"
 # an address for the mailto: half of List-Unsubscribe
 # unsubscribe_mailto = "unsubscribe@example.com"
@@ -122,7 +135,14 @@ subject = "{name}, {week}: {lead}"
 # password in the URL is refused. Default: write previews (.eml files, nothing delivered) to the
 # outbox
 # smtp = "smtp://user@smtp.example.com:587"
-# folder for previews (.eml files, nothing delivered) when smtp is not set
+# send through an email API instead of SMTP: ses://REGION, postmark:// (?stream=NAME, default
+# broadcast) or mailgun://DOMAIN (?region=eu for the EU service). Credentials come only from the
+# environment: the AWS credential chain, DIGEST_POSTMARK_TOKEN, DIGEST_MAILGUN_KEY (see
+# docs/sending.md)
+# api = "postmark://"
+# the API's base URL, for a regional or compatible service (default: the provider's)
+# api_endpoint = "https://api.eu.mailgun.net"
+# folder for previews (.eml files, nothing delivered) when neither smtp nor api is set
 # (<outbox>/<issue>/<address>.eml)
 # outbox = "outbox"
 # a CSV file (columns email, name, any others) instead of the subscriber list
@@ -132,7 +152,7 @@ subject = "{name}, {week}: {lead}"
 # messages in any rolling 24 hours, all issues together (0: no cap); the rest are deferred to the
 # next run
 # daily_cap = 0
-# parallel SMTP connections, each reused for many messages
+# parallel SMTP connections, each reused for many messages (with api: concurrent API calls)
 # connections = 1
 # tries per recipient and run after a 4xx reply or a dropped connection
 # attempts = 5

@@ -7,13 +7,15 @@ Nothing is created, so status can run before anything else has.
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from digest.config import Settings
 from digest.curate import is_edited, parse_curation
 from digest.errors import DigestError
+from digest.summarize import origin_counts_line
 from digest.week import resolve_window
 
 DEFAULT_OUT = Path("issues")  # the build's default folder: suggestions name any other with --out
@@ -51,6 +53,7 @@ class WeekStatus:
     out_option: str = ""  # " --out FOLDER" when the issues folder is not the default one
     explicit: bool = True  # a window was asked for (else the default: the latest issue built)
     warnings: tuple[str, ...] = ()  # files in the issues folder that are not readable issues
+    summaries: Mapping[str, int] = field(default_factory=dict)  # summary origin -> articles
 
     @property
     def issue_ref(self) -> str:
@@ -102,9 +105,13 @@ def week_status(settings: Settings, now: datetime) -> WeekStatus:
         choice = "current" if settings.week_choice == "latest" else settings.week_choice
         window = resolve_window(choice, settings.build.since, settings.build.until, settings.newsletter.timezone, now)
     built_at, articles = None, 0
+    summaries: dict[str, int] = {}
     if store.paths(window.id).json.is_file():
         stored = store.load_record(window.id)  # a damaged manifest stops here with one line
         built_at, articles = stored.updated, len(stored.record.articles)
+        for placed in stored.record.articles:
+            origin = placed.summary_origin or "none"
+            summaries[origin] = summaries.get(origin, 0) + 1
     path = store.curation_path(window.id)
     edits: tuple[str, ...] = ()
     curated, error = False, ""
@@ -117,7 +124,7 @@ def week_status(settings: Settings, now: datetime) -> WeekStatus:
             error = str(exc)
     latest_id = latest.record.id if latest else None
     return WeekStatus(
-        issue_id=window.id, built_at=built_at, articles=articles, curation_file=path,
+        issue_id=window.id, built_at=built_at, articles=articles, curation_file=path, summaries=summaries,
         curation_exists=path.is_file(), curated=curated, edits=edits, curation_error=error,
         web_version=store.web_path(window.id).is_file(),
         delivery=delivery_status(settings, window.id) if built_at else None,
@@ -158,6 +165,8 @@ def format_status(status: WeekStatus) -> str:
     if status.built_at:
         lines.append(f"  built:   yes, {status.built_at:%Y-%m-%d %H:%M} UTC, {status.articles} articles"
                      + ("" if status.web_version else " (no web version)"))
+        if status.summaries:
+            lines.append("  " + origin_counts_line(dict(status.summaries)).replace("Summaries:", "summaries:"))
     else:
         lines.append("  built:   no")
     if not status.curation_exists:

@@ -17,7 +17,7 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from digest.errors import ConfigError, SendError
@@ -280,8 +280,15 @@ class OutboxTransport:
         return OutboxConnection(self.folder)
 
 
-def make_transport(smtp_url: str, outbox: Path, environ: Mapping[str, str]) -> Transport:
-    """SMTP when send.smtp is set (password from DIGEST_SMTP_PASSWORD), else the outbox folder."""
+def make_transport(smtp_url: str, outbox: Path, environ: Mapping[str, str], *, api: str = "",
+                   api_endpoint: str = "", connections: int = 1) -> Any:
+    """An email API when send.api is set, SMTP when send.smtp is (password from DIGEST_SMTP_PASSWORD),
+    else the outbox folder."""
+    if api and smtp_url:
+        raise ConfigError("send.api and send.smtp are both set: choose one way to send")
+    if api:
+        from digest.transports import make_api_transport
+        return make_api_transport(api, api_endpoint, environ, connections)
     if smtp_url:
         return SMTPTransport(smtp_url, environ.get(PASSWORD_ENV) or None)
     return OutboxTransport(outbox)

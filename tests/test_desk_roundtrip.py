@@ -18,7 +18,8 @@ def before(text, first, second):
     return text.index(first) < text.index(second)
 
 
-def test_full_round_trip_through_the_cli(tmp_path):
+def test_full_round_trip_through_the_cli(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGEST_SECTION_MIN_SIZE", "1")  # one-article sections stay: the edits move articles between them
     out = tmp_path / "issues"
     articles = default_articles(7)
     source = write_source(tmp_path / "news.json", articles)

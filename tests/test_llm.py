@@ -89,8 +89,8 @@ def test_cache_key_depends_on_content_prompt_and_model(config):
 def test_any_bad_answer_falls_back_to_the_extractive_summary(httpserver, config, respond, caplog):
     respond(httpserver.expect_request(PATH, method="POST"))
     summary = summarize_llm(TITLE, PARAGRAPHS, config)
-    assert (summary.text, summary.origin) == (extractive_summary(config), "extractive")
-    assert "using the extractive summary" in caplog.text
+    assert (summary.text, summary.origin) == (extractive_summary(config), "fallback")
+    assert "used the extractive summary" in caplog.text
     assert not list(config.cache_dir.rglob("*.json"))  # failures are not cached
 
 
@@ -102,7 +102,7 @@ def test_timeout_falls_back(httpserver, config):
     httpserver.expect_request(PATH, method="POST").respond_with_handler(slow)
     quick = LLMConfig(config.base_url, config.model, api_key=KEY, timeout=0.2, cache_dir=config.cache_dir)
     summary = summarize_llm(TITLE, PARAGRAPHS, quick)
-    assert summary.origin == "extractive"
+    assert summary.origin == "fallback"
 
 
 def test_unreachable_endpoint_falls_back(tmp_path):
@@ -111,7 +111,7 @@ def test_unreachable_endpoint_falls_back(tmp_path):
     url = server.url_for("/v1")
     server.stop()  # nothing listens there any more
     summary = summarize_llm(TITLE, PARAGRAPHS, LLMConfig(url, "m", timeout=1.0, cache_dir=tmp_path))
-    assert summary.origin == "extractive"
+    assert summary.origin == "fallback"
 
 
 def test_the_key_is_never_logged_or_shown(httpserver, config, caplog):

@@ -28,7 +28,7 @@ def desk(tmp_path):
     """A running preview of a native source with a config file and a user template folder."""
     source = write_source(tmp_path / "news.json", default_articles(5))
     config = tmp_path / "digest.toml"
-    config.write_text('[newsletter]\nname = "Desk Weekly"\n', encoding="utf-8")
+    config.write_text('[newsletter]\nname = "Desk Weekly"\n\n[sections]\nmin_size = 1\n', encoding="utf-8")
     templates = tmp_path / "templates"
     (templates / "partials").mkdir(parents=True)
     shutil.copy(builtin_template_dir() / "partials" / "footer.html", templates / "partials" / "footer.html")
@@ -81,7 +81,9 @@ def test_page_shows_html_and_text_side_by_side_with_a_width_toggle(desk):
     status, kind, text = get(desk["url"] + "issue.txt")
     assert (status, kind) == (200, "text/plain; charset=utf-8") and text.startswith("DESK WEEKLY")
     assert get(desk["url"] + "nope")[0] == 404
-    assert state(desk) == {"version": 1, "issue": WEEK, "error": "", "warnings": [], "built_at": state(desk)["built_at"]}
+    assert state(desk) == {"version": 1, "issue": WEEK, "error": "", "warnings": [], "built_at": state(desk)["built_at"],
+                           "summaries": "Summaries: 5 extractive"}
+    assert '<p class="built" id="summaries">Summaries: 5 extractive</p>' in page
     assert desk["preview"].builds == 1  # polling without changes does not rebuild
 
 

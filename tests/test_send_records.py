@@ -159,8 +159,9 @@ def test_run_without_smtp_refuses_unless_previews_are_asked_for(tmp_path, smtp):
     cfg, subs, week = _run_setup(tmp_path)
     refused = invoke("run", "-c", cfg, "--subscribers", subs)
     assert refused.exit_code == 1
-    assert refused.stderr == ("error: no SMTP relay is set ([send] smtp, DIGEST_SMTP or --smtp), so digest run "
-                              "would deliver nothing; set one, or pass --outbox DIR to write previews only\n")
+    assert refused.stderr == ("error: no SMTP relay or email API is set ([send] smtp or api, --smtp or --api), so "
+                              "digest run would deliver nothing; set one, or pass --outbox DIR to write previews "
+                              "only\n")
     assert not (tmp_path / "issues").exists() and not (tmp_path / "outbox").exists()
     previews = invoke("run", "-c", cfg, "--subscribers", subs, "--outbox", str(tmp_path / "previews"))
     assert previews.exit_code == 0, previews.output

@@ -38,6 +38,7 @@ def test_built_then_curated(tmp_path):
     lines = status(tmp_path).stdout.splitlines()
     assert lines[1].startswith("  built:   yes, ") and lines[1].endswith(" UTC, 5 articles")
     assert lines[2:] == [
+        "  summaries: 5 extractive",  # where each summary came from, so the editor knows what to check
         f"  curated: no; {path}",
         "  sent:    not yet (no subscribers or ledger entries)",
         "Left to do:",
@@ -48,11 +49,11 @@ def test_built_then_curated(tmp_path):
     first_id = text.split("[order]")[1].split('"')[3]
     path.write_text(text.replace('subject = ""', 'subject = "Hand picked"')
                     .replace("exclude = []", f'exclude = ["{first_id}"]'), encoding="utf-8")
-    assert status(tmp_path).stdout.splitlines()[2] == f"  curated: yes (subject, 1 excluded); {path}"
+    assert status(tmp_path).stdout.splitlines()[3] == f"  curated: yes (subject, 1 excluded); {path}"
     path.write_text("subject = [", encoding="utf-8")
     lines = status(tmp_path).stdout.splitlines()
-    assert lines[2].startswith(f"  curated: the curation file has an error: {path}: invalid TOML: ")
-    assert lines[5].startswith(f"  - fix the curation file: {path}: invalid TOML")
+    assert lines[3].startswith(f"  curated: the curation file has an error: {path}: invalid TOML: ")
+    assert lines[6].startswith(f"  - fix the curation file: {path}: invalid TOML")
 
 
 def test_delivery_numbers_come_from_the_ledger(tmp_path):
@@ -69,7 +70,7 @@ def test_delivery_numbers_come_from_the_ledger(tmp_path):
     ledger.mark(WEEK, people[1].key, FAILED, code=550, reply="no such user")
     ledger.close()
     lines = status(tmp_path).stdout.splitlines()
-    assert lines[3:] == [
+    assert lines[4:] == [
         "  sent:    1 of 5 recipients; 2 left to send, 1 failed, 1 suppressed",
         "Left to do:",
         f"  - curate it: edit {tmp_path / 'issues' / (WEEK + '.toml')} (digest preview shows each change)",

@@ -25,6 +25,7 @@ def format_report(result: BuildResult) -> str:
     """The one-screen summary printed after a build."""
     from digest.render import encoded_size
     from digest.select import skip_kind
+    from digest.summarize import summary_counts_line
 
     issue = result.issue
     lines = []
@@ -52,9 +53,12 @@ def format_report(result: BuildResult) -> str:
         lines.append(f"  {len(issue.more):>3}  More this week (links only)")
     if issue.omitted:
         lines.append(f"  {len(issue.omitted):>3}  left out of the email to stay under Gmail's clip (counted in it)")
+    lines.append(summary_counts_line(issue))
     size = len(result.rendered.html.encode("utf-8"))
     encoded = encoded_size(result.rendered.html)
     lines.append(f"HTML: {_kb(size)} ({_kb(encoded)} quoted-printable; Gmail clips at 102 KB)")
+    for fold in result.folds:
+        lines.append(f"folded: {fold}")
     for warning in result.warnings:
         lines.append(f"warning: {warning}")
     return "\n".join(lines)

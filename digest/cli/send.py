@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # digest.send (SMTP, MIME, templates) is imported only by the
     from digest.send import SendSummary
 
 SubscribersOpt = Annotated[Optional[Path], typer.Option(help="A CSV of subscribers (columns email, name, ...) instead of the list kept by `digest subscribers`.")]
+ApiOpt = Annotated[Optional[str], typer.Option(help="Send through an email API instead of SMTP: ses://REGION, postmark:// or mailgun://DOMAIN (credentials from the environment; see docs/sending.md).")]
 SmtpOpt = Annotated[Optional[str], typer.Option(help="SMTP relay, smtp://user@host:587 (STARTTLS) or smtps://user@host:465; the password comes from DIGEST_SMTP_PASSWORD. Default: write previews (.eml files) to the outbox.")]
 OutboxOpt = Annotated[Optional[Path], typer.Option(help="Folder for previews (.eml files, nothing delivered) when no SMTP relay is set (default: outbox).")]
 RunOutboxOpt = Annotated[Optional[Path], typer.Option(help="Without an SMTP relay, write previews (.eml files, nothing delivered) to this folder; without this option such a run is refused.")]
@@ -60,6 +61,8 @@ def report(summary: SendSummary) -> None:
 
 
 def _runtime(config: Optional[Path], **cli: object) -> Runtime:
+    if cli.get("api") and cli.get("smtp") is None:  # --api replaces a relay set in the file
+        cli["smtp"] = ""
     return Runtime.resolve(cli, config_path=config)
 
 
@@ -69,10 +72,11 @@ def send(
     config: ConfigOpt = None,
     subscribers: SubscribersOpt = None,
     smtp: SmtpOpt = None,
+    api: ApiOpt = None,
     outbox: OutboxOpt = None,
     rate: Annotated[Optional[float], typer.Option(help="At most this many messages per second (0 = no limit).")] = None,
     daily_cap: Annotated[Optional[int], typer.Option(help="At most this many messages in any 24 hours, all issues together (0 = no cap).")] = None,
-    connections: Annotated[Optional[int], typer.Option(help="Parallel SMTP connections (default 1).")] = None,
+    connections: Annotated[Optional[int], typer.Option(help="Parallel SMTP connections or API calls (default 1).")] = None,
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Also retry recipients that failed permanently in an earlier run.")] = False,
     dry: Annotated[bool, typer.Option("--dry-run", help="Print who would get what; send and record nothing.")] = False,
     to: Annotated[Optional[str], typer.Option(help="Send one test copy to this address only; the ledger is not touched.")] = None,
@@ -88,8 +92,8 @@ def send(
     """
     from digest.send import send_from_settings, send_test_copy
 
-    rt = _runtime(config, subscribers=subscribers, smtp=smtp, outbox=outbox, rate=rate, daily_cap=daily_cap,
-                  connections=connections)
+    rt = _runtime(config, subscribers=subscribers, smtp=smtp, api=api, outbox=outbox, rate=rate,
+                  daily_cap=daily_cap, connections=connections)
     logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
     if reset:
         if dry or to:
@@ -150,6 +154,7 @@ def run(
     config: ConfigOpt = None,
     subscribers: SubscribersOpt = None,
     smtp: SmtpOpt = None,
+    api: ApiOpt = None,
     outbox: RunOutboxOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -161,7 +166,7 @@ def run(
     """
     from digest.run import run_once
 
-    rt = _runtime(config, subscribers=subscribers, smtp=smtp, outbox=outbox)
+    rt = _runtime(config, subscribers=subscribers, smtp=smtp, api=api, outbox=outbox)
     logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
     with _stop_on_sigterm() as stop:
         result = run_once(rt.settings, rt.fetcher, rt.now(), rt.environ, stop=stop, previews=outbox is not None)
