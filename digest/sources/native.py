@@ -20,6 +20,7 @@ from digest.normalize import (
     html_to_text,
     reading_minutes,
     sanitize_html,
+    script_language,
     text_direction,
 )
 from digest.sources import FetchContext, SourceResult, SourceSpec, register
@@ -95,7 +96,9 @@ def article_from(item: Any, spec: SourceSpec) -> Article:
     title = clean_title(item["title"])
     if not title:
         raise ItemError('empty "title"')
-    language = clean_text(item.get("language")) or None
+    # A right-to-left post whose source names no language (WordPress's API never does) still gets a
+    # lang attribute, so screen readers and fonts treat it as its language and not the newsletter's.
+    language = clean_text(item.get("language")) or script_language(title + " " + text[:300])
     categories = item.get("categories") or []
     if isinstance(categories, str):
         categories = [c for c in categories.split(",")]
