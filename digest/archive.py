@@ -10,7 +10,7 @@ import logging
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +20,10 @@ from digest.config import Settings
 from digest.errors import ConfigError, RenderError
 from digest.issue_record import ArticleRecord
 from digest.issue_store import FEED_FILE, INDEX_FILE, WEB_DIR, IssueStore, StoredRecord
+from digest.locale_text import week_span
 from digest.message import render_subject
 from digest.models import PLACEHOLDERS, Issue
+from digest.normalize import text_direction
 from digest.render import environment, render_issue
 
 log = logging.getLogger(__name__)
@@ -46,14 +48,18 @@ class ArchivedIssue:
     lead_url: str | None
     articles: tuple[ArticleRecord, ...]  # in reading order
     has_web: bool
+    timezone: str = "UTC"
+    language: str = "en"
 
     @property
     def date_label(self) -> str:
-        """The issue's days, e.g. "16–22 Nov 2026"."""
-        last = max(self.start, self.end - timedelta(days=1))
-        if (self.start.year, self.start.month) == (last.year, last.month):
-            return f"{self.start.day}–{last.day} {last:%b %Y}" if last.day != self.start.day else f"{last:%-d %b %Y}"
-        return f"{self.start:%-d %b} – {last:%-d %b %Y}"
+        """The issue's days in its language, e.g. "Nov 16 – 22, 2026" or "16.–22. Nov. 2026"."""
+        return week_span(self.start, self.end, self.timezone, self.language)
+
+    @property
+    def published(self) -> datetime:
+        """When the issue came out: the end of its week, or its build when that was earlier."""
+        return min(self.updated, self.end.astimezone(timezone.utc))
 
     @property
     def web_path(self) -> str:
@@ -73,6 +79,7 @@ def archived(stored: StoredRecord, store: IssueStore, subject_template: str) -> 
         start=record.week.start, end=record.week.end, updated=stored.updated,
         lead_title=record.lead.title if record.lead else None, lead_url=record.lead.url if record.lead else None,
         articles=record.articles, has_web=store.web_path(record.id).is_file(),
+        timezone=record.week.timezone or "UTC", language=record.newsletter.language or "en",
     )
 
 
@@ -85,8 +92,10 @@ def read_archive(out: Path, subject_template: str) -> tuple[list[ArchivedIssue],
 
 def index_html(issues: list[ArchivedIssue], settings: Settings) -> str:
     """The archive's index page (pure: renders the archive/index.html template)."""
+    language = settings.newsletter.language
     return _render(INDEX_TEMPLATE, settings.build.templates, issues=issues, name=settings.newsletter.name,
-                   tagline=settings.newsletter.tagline, language=settings.newsletter.language, feed=FEED_FILE,
+                   tagline=settings.newsletter.tagline, language=language, direction=text_direction(language),
+                   labels=settings.labels, feed=FEED_FILE,
                    accent=settings.theme.accent_color, text_color=settings.theme.text_color)
 
 
@@ -107,6 +116,15 @@ def entry_link(issue_id: str, web_url: str) -> str:
     return f"{WEB_DIR}/{issue_id}.html"
 
 
+def archive_root(web_url: str) -> str:
+    """The archive folder's public URL (ending in /), from web_url naming its web/ folder; "" when unknown."""
+    base = (web_url or "").strip()
+    if not base.startswith(("https://", "http://")) or base.endswith((".html", ".htm")):
+        return ""
+    base = base.rstrip("/")
+    return (base[: -len(WEB_DIR)] if base.endswith("/" + WEB_DIR) else base + "/")
+
+
 def _stable_id(*parts: str) -> str:
     """A permanent Atom id: the same newsletter and issue always give the same URN."""
     return uuid.uuid5(uuid.NAMESPACE_URL, "digest:" + "/".join(parts)).urn
@@ -122,15 +140,16 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
 def atom_feed(issues: list[ArchivedIssue], settings: Settings) -> str:
     """The Atom 1.0 feed of issues, newest first (pure: built with xml.etree)."""
     ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed")
+    feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": settings.newsletter.language})
+    root = archive_root(settings.newsletter.web_url)  # absolute links when the archive's address is known
     _sub(feed, "id", _stable_id(settings.newsletter.name))
     _sub(feed, "title", settings.newsletter.name)
     if settings.newsletter.tagline:
         _sub(feed, "subtitle", settings.newsletter.tagline)
     newest = max((i.updated for i in issues), default=datetime(1970, 1, 1, tzinfo=timezone.utc))
     _sub(feed, "updated", newest.isoformat())
-    _sub(feed, "link", rel="self", href=FEED_FILE)
-    _sub(feed, "link", rel="alternate", type="text/html", href=INDEX_FILE)
+    _sub(feed, "link", rel="self", type="application/atom+xml", href=root + FEED_FILE)
+    _sub(feed, "link", rel="alternate", type="text/html", href=root + INDEX_FILE)
     author = _sub(feed, "author")
     _sub(author, "name", settings.newsletter.name)
     _sub(feed, "generator", "digest")
@@ -139,11 +158,13 @@ def atom_feed(issues: list[ArchivedIssue], settings: Settings) -> str:
         _sub(entry, "id", _stable_id(settings.newsletter.name, issue.id))
         _sub(entry, "title", issue.subject)
         _sub(entry, "updated", issue.updated.isoformat())
+        _sub(entry, "published", issue.published.isoformat())
         if issue.has_web:
             _sub(entry, "link", rel="alternate", type="text/html", href=entry_link(issue.id, settings.newsletter.web_url))
         if issue.preheader:
             _sub(entry, "summary", issue.preheader)
-        content = _render(FEED_ENTRY_TEMPLATE, settings.build.templates, issue=issue)
+        content = _render(FEED_ENTRY_TEMPLATE, settings.build.templates, issue=issue, labels=settings.labels,
+                          web_link=entry_link(issue.id, settings.newsletter.web_url))
         _sub(entry, "content", content, type="html")
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"

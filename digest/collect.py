@@ -5,12 +5,17 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import replace
 from datetime import datetime
+from pathlib import PurePath
 from typing import Any
+from urllib.parse import urlsplit
 
 from digest.errors import DigestError, SourceError
 from digest.models import Collected, Skip, SourceReport
+from digest.normalize import clean_title
+from digest.progress import ProgressFn, no_progress
 from digest.sources import FetchContext, SourceResult, SourceSpec, reader_for
 from digest.sources.detect import detect
 
@@ -43,8 +48,10 @@ def read_source(spec: SourceSpec, fetch: Callable[..., Any], since: datetime | N
     return kind, reader(spec, ctx)
 
 
-def _one(spec: SourceSpec, fetch: Callable[..., Any], since: datetime | None,
+def _one(spec: SourceSpec, fetcher: Any, since: datetime | None,
          until: datetime | None) -> tuple[SourceReport, SourceResult]:
+    # Each source's deadline starts when its reading does, so a slow source never eats another's time.
+    fetch = fetcher.bounded() if hasattr(fetcher, "bounded") else getattr(fetcher, "get", fetcher)
     try:
         kind, result = read_source(spec, fetch, since, until)
     except DigestError as exc:
@@ -56,11 +63,31 @@ def _one(spec: SourceSpec, fetch: Callable[..., Any], since: datetime | None,
         log.debug("source %s crashed", spec.name, exc_info=True)
         reason = f"unexpected {exc.__class__.__name__} while reading ({exc})"
         return SourceReport(spec.name, spec.kind, spec.location, ok=False, error=reason), SourceResult(())
+    if not spec.named:
+        label = source_label(spec.location, result.title)
+        result = replace(result, articles=tuple(replace(a, source=label) if a.source == spec.name else a
+                                                for a in result.articles))
     newest = max((a.published for a in result.articles), default=None)
     dating = tuple(sorted(Counter(a.dated for a in result.articles if a.dated).items()))
     report = SourceReport(spec.name, kind, spec.location, ok=True, items=len(result.articles), newest=newest,
                           dating=dating)
     return report, result
+
+
+def source_label(location: str, title: str | None) -> str:
+    """What readers see for a source with no configured name: its own title, else its host, never a path."""
+    try:
+        label = clean_title(title)[:80].strip()
+    except (TypeError, ValueError):  # a title that is not valid text is no label
+        label = ""
+    if label and not label.startswith(("http://", "https://", "/")):
+        return label
+    if location.startswith(("http://", "https://")):
+        host = (urlsplit(location).hostname or "").removeprefix("www.")
+        if host:
+            return host
+    # A local file without a title: its name, without folders or extension, is the least surprising label.
+    return PurePath(location).stem or location
 
 
 def failure_line(report: SourceReport) -> str:
@@ -99,22 +126,29 @@ def dating_lines(reports: Sequence[SourceReport]) -> list[str]:
 
 
 def read_all(specs: Sequence[SourceSpec], fetcher: Any, since: datetime | None = None,
-             until: datetime | None = None, workers: int = 8) -> Collected:
-    """Read every source, at most `workers` at once; never raises: failures are in the reports."""
-    fetch = fetcher.get if hasattr(fetcher, "get") else fetcher
+             until: datetime | None = None, workers: int = 8, progress: ProgressFn = no_progress) -> Collected:
+    """Read every source, at most `workers` at once; never raises: failures are in the reports.
+
+    `progress(done, total)` is called as each source finishes.
+    """
     if not specs:
         return Collected((), ())
+    progress(0, len(specs))
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(specs))), thread_name_prefix="collect") as pool:
-        outcomes = list(pool.map(lambda s: _one(s, fetch, since, until), specs))
+        futures = [pool.submit(_one, s, fetcher, since, until) for s in specs]
+        for done, _ in enumerate(as_completed(futures), 1):
+            progress(done, len(specs))
+        outcomes = [f.result() for f in futures]  # in the sources' order, whatever order they finished in
     articles = tuple(a for _, result in outcomes for a in result.articles)
     skipped: tuple[Skip, ...] = tuple(s for _, result in outcomes for s in result.skipped)
     return Collected(articles, tuple(r for r, _ in outcomes), skipped)
 
 
 def collect(specs: Sequence[SourceSpec], fetcher: Any, since: datetime | None = None,
-            until: datetime | None = None, strict: bool = False, workers: int = 8) -> Collected:
+            until: datetime | None = None, strict: bool = False, workers: int = 8,
+            progress: ProgressFn = no_progress) -> Collected:
     """The collect stage: read_all, then raise SourceError when strict and any source failed, or all did."""
-    collected = read_all(specs, fetcher, since, until, workers)
+    collected = read_all(specs, fetcher, since, until, workers, progress)
     failed = [r for r in collected.reports if not r.ok]
     for report in failed:
         log.info("source %s failed: %s", report.name, report.error)

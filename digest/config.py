@@ -77,8 +77,9 @@ class NewsletterSettings(Table):
                             starter=True)
     timezone: str = setting("UTC", "the IANA timezone in which the issue's ISO week is counted",
                             timezone=True, starter=True)
-    web_url: str = setting("", 'public http(s) URL of the issue archive; enables "view in browser"', url=True,
-                           example="https://news.example.com/issues")
+    web_url: str = setting("", "public http(s) URL of the archive's `web/` folder; enables \"View in browser\", "
+                           "which links to `<web_url>/<issue id>.html`", url=True,
+                           example="https://news.example.com/issues/web")
     logo_url: str = setting("", "an http(s) logo shown in the header", url=True,
                             example="https://news.example.com/logo.png")
     tagline: str = setting("The week in technology, summarized.", "a line under the name", starter=True)
@@ -150,8 +151,9 @@ class SectionsSettings(Table):
                                                       "without a category", env="DIGEST_SECTION_KEYWORDS",
                                                       coerce=_keywords,
                                                       example={"Security": ["breach", "ransomware"]})
-    default: str = setting("More news", "the section for articles with no usable category",
-                           env="DIGEST_DEFAULT_SECTION", starter=True)
+    default: str = setting("", "the section for articles with no usable category (unset: the "
+                           "`default_section` label, \"More news\" in English)",
+                           env="DIGEST_DEFAULT_SECTION", example="More news")
     min_size: int = setting(2, "a section with fewer articles is folded into a larger one (1 keeps every "
                             "section)", env="DIGEST_SECTION_MIN_SIZE", min=1)
 
@@ -172,6 +174,8 @@ class FetchSettings(Table):
     max_bytes: int = setting(10 * 1024 * 1024, "the largest response (after decompression) or file accepted",
                              min=1)
     workers: int = setting(20, "sources read at once", min=1)
+    deadline: float = setting(0.0, "seconds one source may take in all (every request, retry and page); past it "
+                                   "the source fails alone; 0 means three times `timeout`", min=0)
 
 
 @dataclass(frozen=True)
@@ -199,9 +203,10 @@ class SendSettings(Table):
 
     TABLE: ClassVar[str] = "send"
     HELP: ClassVar[str] = "How an issue is delivered (`digest send`, `digest run`)."
-    subject: str = setting("{name}, {week}: {lead}", "the subject; fields `{name}`, `{week}`, `{lead}` (lead title, "
-                           "or the issue title), `{title}`, `{id}`; the issue's own subject (curation file) wins",
-                           header=True, starter=True)
+    subject: str = setting("", "the subject; fields `{name}`, `{date}` (the issue's days in its language), "
+                           "`{week}` (the ISO week id), `{lead}` (lead title, or the issue title), `{title}`, `{id}`; "
+                           "unset, `{name}, {date}: {lead}` with the language's comma; the issue's own subject "
+                           "(curation file) wins", header=True, example="{name}, {date}: {lead}")
     list_id: str = setting("", "the `List-Id` header (default: `<name> <slug.sender-domain>`)", header=True,
                            example="circuit.news.example.com")
     unsubscribe_url: str = setting("", "the public http(s) base of `digest serve`; links are "
@@ -268,13 +273,42 @@ class BouncesSettings(Table):
 
     TABLE: ClassVar[str] = "bounces"
     ENV: ClassVar[str] = "BOUNCES_"
-    HELP: ClassVar[str] = "Bounce and complaint reports read by `digest bounces` (see docs/subscribers.md)."
+    HELP: ClassVar[str] = ("Bounce and complaint reports read by `digest bounces` or received as webhooks "
+                           "(see docs/subscribers.md).")
     soft_limit: int = setting(3, "issues in a row that soft-bounced before an address is suppressed", min=1)
+
+
+@dataclass(frozen=True)
+class HooksSettings(Table):
+    """[hooks]: the bounce and complaint webhooks of `digest serve`; each is off until configured."""
+
+    TABLE: ClassVar[str] = "hooks"
+    ENV: ClassVar[str] = "HOOKS_"
+    HELP: ClassVar[str] = "Bounce and complaint webhooks at /hooks/<provider> (see docs/subscribers.md)."
+    ses_topics: tuple[str, ...] = setting((), "the SNS topic ARNs whose Amazon SES notifications `/hooks/ses` "
+                                              "accepts; empty: SES webhooks off",
+                                          example=["arn:aws:sns:eu-west-1:123456789012:digest-bounces"])
+    sns_trusted_cert: Path | None = setting(None, "a PEM certificate trusted to sign SNS messages, used instead "  # noqa: RUF009
+                                                  "of fetching `SigningCertURL` (air-gapped setups)",
+                                            example="/etc/digest/sns-signing.pem")
+    sns_hosts: tuple[str, ...] = setting((), "hosts (`host:port`) accepted for `SigningCertURL` and `SubscribeURL` "
+                                             "beside `sns.<region>.amazonaws.com`, over http too (a local SNS "
+                                             "emulator)")
+    postmark_user: str = setting("", "the user name Postmark sends with basic auth", secret=True,
+                                 env="DIGEST_POSTMARK_WEBHOOK_USER")
+    postmark_password: str = setting("", "the password Postmark sends with basic auth", secret=True,
+                                     env="DIGEST_POSTMARK_WEBHOOK_PASSWORD")
+    postmark_auth: str = setting("", "`user:password` in one, instead of the two above", secret=True,
+                                 env="DIGEST_POSTMARK_WEBHOOK_AUTH")
+    mailgun_key: str = setting("", "Mailgun's HTTP webhook signing key", secret=True,
+                               env="DIGEST_MAILGUN_WEBHOOK_KEY")
+    sendgrid_key: str = setting("", "SendGrid's event webhook verification key (base64, as SendGrid shows it)",
+                                secret=True, env="DIGEST_SENDGRID_WEBHOOK_KEY")
 
 
 TABLES: tuple[type[Table], ...] = (NewsletterSettings, ThemeSettings, BuildSettings, SectionsSettings,
                                    FetchSettings, LlmSettings, SendSettings, ServeSettings, SignupSettings,
-                                   BouncesSettings)
+                                   BouncesSettings, HooksSettings)
 # Help for each [labels] key (the defaults live on digest.models.Labels).
 LABEL_HELP = {
     "week_title": "the issue's heading; `{week}` is the ISO week number, `{year}` its year",
@@ -282,12 +316,28 @@ LABEL_HELP = {
     "also_in": "before a section's links past `max_per_section`; `{section}`",
     "more_this_week": 'the heading of the "more this week" list',
     "omitted": "when articles did not fit in the email; `{count}`",
-    "read_all": "the link after `omitted`, with `web_url`",
+    "read_all": "the button after `omitted`, with `web_url`",
     "view_in_browser": "the link to the web version, with `web_url`",
     "subscribed": "in the footer; `{name}` is the newsletter's name",
     "unsubscribe": "the unsubscribe link",
     "min_read": "an article's reading time; `{minutes}`",
     "no_articles": "the text of an empty issue",
+    "default_section": "the section for articles without a usable category (unless `[sections] default` is set)",
+    "preheader": "the inbox preview: the sections' top stories; `{stories}`",
+    "preheader_sections": "the inbox preview when no story title fits; `{count}`, `{topics}`",
+    "all_issues": "the archive index's title, and the web version's link to it",
+    "feed": "the link to the Atom feed",
+    "date": "the archive index's date column",
+    "subject": "the archive index's subject column",
+    "lead_story": "the archive index's lead story column",
+    "no_issues": "the archive index before the first issue",
+    "read_on_web": "a feed entry's link to the web version",
+    "unsubscribe_question": "the unsubscribe page's heading; `{name}`",
+    "unsubscribe_effect": "the unsubscribe pages' explanation; `{address}`",
+    "unsubscribed": "the page after unsubscribing",
+    "unsubscribe_help": "`digest serve`'s /unsubscribe page",
+    "invalid_link": "the page for a bad or tampered link",
+    "not_found": "the page for an unknown address",
     "subscribe": "the signup form's button",
     "check_inbox": "the answer to a signup request",
     "confirm_subject": "the confirmation mail's subject; `{name}`",
@@ -317,6 +367,7 @@ class Settings:
     serve: ServeSettings = field(default_factory=ServeSettings)
     signup: SignupSettings = field(default_factory=SignupSettings)
     bounces: BouncesSettings = field(default_factory=BouncesSettings)
+    hooks: HooksSettings = field(default_factory=HooksSettings)
     labels: Labels = field(default_factory=Labels)  # [labels]: the issue's fixed words, file only
     sources: tuple[SourceSpec, ...] = ()  # [[sources]]
     config_path: Path | None = None

@@ -110,7 +110,7 @@ def parse_source(text: str, name: str | None = None, kind: str = "auto", timezon
     if sep and head.isalpha() and head.lower() not in ("http", "https", "file") and len(head) > 1:
         kind, text = head.lower(), rest
     return SourceSpec(name=name or text, location=text, kind=canonical_kind(kind), timezone=timezone,
-                      priority=priority, options=options or {})
+                      priority=priority, options=options or {}, named=bool(name))
 
 
 def _labels(content: Mapping[str, Any], where: str) -> Labels:

@@ -316,7 +316,8 @@ def apply_curation(issue: Issue, curation: Curation) -> tuple[Issue, list[str]]:
     lead = entries[lead_id] if lead_id else None
     curated = replace(
         issue, lead=lead, sections=tuple(sections), more=(),
-        preheader=preheader(lead.article.title if lead else None, [s.name for s in sections], len(entries))
+        preheader=preheader([s.entries[0].article.title for s in sections if s.entries], [s.name for s in sections],
+                            len(entries) - (1 if lead else 0), issue.newsletter.labels, issue.newsletter.language)
         if entries else issue.preheader,
         subject=" ".join(curation.subject.split()) or None,  # a header line: no CR/LF
         editor_note_html=render_note(curation.note),

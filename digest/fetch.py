@@ -9,10 +9,12 @@ revalidated with a conditional GET, so that a rerun costs a 304.
 from __future__ import annotations
 
 import email.utils
+import functools
 import hashlib
 import json
 import logging
 import re
+import stat
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from digest import __version__
@@ -34,6 +37,7 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Response headers kept in the cache: validators plus what readers use (pagination).
 KEPT_HEADERS = ("content-type", "etag", "last-modified", "x-wp-total", "x-wp-totalpages", "link")
 CHUNK = 64 * 1024
+DEADLINE_TIMEOUTS = 3  # without a [fetch] deadline, a source gets three read timeouts in all
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,11 @@ class Fetcher:
         cache_dir: Path | None = None,
         pool_size: int = 16,
         sleep: Callable[[float], None] = time.sleep,
+        deadline: float | None = None,
     ):
         self.timeout = timeout if isinstance(timeout, tuple) else (min(timeout, 10.0), timeout)
+        # Seconds one source may take in all (requests, retries, pages); None: only the timeouts bound it.
+        self.deadline = deadline
         self.backoff = backoff
         self.max_bytes = max_bytes
         self.cache_dir = Path(cache_dir) if cache_dir else None
@@ -109,12 +116,20 @@ class Fetcher:
             max_bytes=settings.fetch.max_bytes,
             cache_dir=Path(settings.build.state_dir) / "http-cache",
             pool_size=max(16, settings.fetch.workers * 2),
+            deadline=settings.fetch.deadline or DEADLINE_TIMEOUTS * settings.fetch.timeout,
         )
 
-    def get(self, location: str, params: dict | None = None, headers: Mapping[str, str] | None = None) -> Fetched:
-        """Return the document at a path or URL, or raise SourceError."""
+    def bounded(self) -> Callable[..., Fetched]:
+        """A `get` for one source: every request it makes ends by the deadline counted from now."""
+        if not self.deadline:
+            return self.get
+        return functools.partial(self.get, until=time.monotonic() + self.deadline)
+
+    def get(self, location: str, params: dict | None = None, headers: Mapping[str, str] | None = None,
+            until: float | None = None) -> Fetched:
+        """Return the document at a path or URL, or raise SourceError; `until` is a time.monotonic() deadline."""
         if location.startswith(("http://", "https://")):
-            return self._get_url(location, params, headers or {})
+            return self._get_url(location, params, headers or {}, until)
         return self._get_file(location)
 
     # -- local files -------------------------------------------------------------
@@ -122,11 +137,17 @@ class Fetcher:
     def _get_file(self, location: str) -> Fetched:
         path = Path(location.removeprefix("file://")).expanduser()
         try:
-            size = path.stat().st_size
-            if size > self.max_bytes:
-                raise SourceError(f"{location}: file is {size:,} bytes, over the {self.max_bytes:,}-byte limit "
+            mode = path.stat().st_mode
+            if not stat.S_ISREG(mode):
+                # A device (/dev/zero) never ends and a FIFO may block forever: refuse them before opening.
+                raise SourceError(f"{location}: {_file_kind(mode)}, not a regular file; give the path of a "
+                                  "saved feed or JSON file")
+            with path.open("rb") as handle:
+                body = handle.read(self.max_bytes + 1)  # the size may change between stat and read
+            if len(body) > self.max_bytes:
+                raise SourceError(f"{location}: file is over the {self.max_bytes:,}-byte limit "
                                   f"(raise [fetch] max_bytes to read it)")
-            return Fetched(path.read_bytes(), str(path), "")
+            return Fetched(body, str(path), "")
         except FileNotFoundError:
             raise SourceError(f"{location}: no such file") from None
         except IsADirectoryError:
@@ -136,7 +157,17 @@ class Fetcher:
 
     # -- HTTP --------------------------------------------------------------------
 
-    def _get_url(self, url: str, params: dict | None, extra: Mapping[str, str]) -> Fetched:
+    def _remaining(self, until: float | None, shown: str) -> float | None:
+        """Seconds left before the source's deadline, or raise SourceError when it has passed."""
+        if until is None:
+            return None
+        left = until - time.monotonic()
+        if left <= 0:
+            raise SourceError(f"{shown}: not read within the {self.deadline or 0:g}-second deadline for one "
+                              "source (raise [fetch] deadline if the source is only slow)")
+        return left
+
+    def _get_url(self, url: str, params: dict | None, extra: Mapping[str, str], until: float | None = None) -> Fetched:
         full = _with_params(url, params)
         shown = display_url(full)
         cached = self._cache_load(full)
@@ -148,9 +179,12 @@ class Fetcher:
                 headers["If-Modified-Since"] = cached["headers"]["last-modified"]
         attempt = 0
         while True:
+            left = self._remaining(until, shown)
+            timeout = self.timeout if left is None else (min(self.timeout[0], left), min(self.timeout[1], left))
             try:
-                resp = self.session.get(full, headers=headers, timeout=self.timeout, stream=True)
+                resp = self.session.get(full, headers=headers, timeout=timeout, stream=True)
             except requests.exceptions.ReadTimeout:
+                self._remaining(until, shown)  # the deadline cut the wait short: say so
                 # The server is up but slow: another attempt would multiply the wait, so give up.
                 raise SourceError(f"{shown}: timed out after {self.timeout[1]:g} s waiting for a response "
                                   "(raise [fetch] timeout if the source is only slow)") from None
@@ -159,21 +193,21 @@ class Fetcher:
                     raise SourceError(f"{shown}: cannot connect (host not found)") from None  # not transient
                 if attempt >= self.backoff.retries:
                     raise SourceError(f"{shown}: cannot connect ({_reason(exc)}) after {attempt + 1} attempts") from None
-                self._wait(attempt, None, shown, "connection failed")
+                self._wait(attempt, None, shown, "connection failed", until)
                 attempt += 1
                 continue
             except requests.RequestException as exc:
                 raise SourceError(f"{shown}: {_reason(exc)}") from None
             with resp:
                 if resp.status_code in RETRY_STATUSES and attempt < self.backoff.retries:
-                    self._wait(attempt, resp.headers.get("Retry-After"), shown, f"HTTP {resp.status_code}")
+                    self._wait(attempt, resp.headers.get("Retry-After"), shown, f"HTTP {resp.status_code}", until)
                     attempt += 1
                     continue
                 if resp.status_code == 304 and cached:
                     log.debug("%s: not modified, using the cached copy", shown)
                     return Fetched(cached["body"], cached["url"], cached["headers"].get("content-type", ""),
                                    from_cache=True, headers=cached["headers"], status=304)
-                body = self._read_capped(resp, shown)
+                body = self._read_capped(resp, shown, until)
                 kept = {k: resp.headers[k] for k in KEPT_HEADERS if k in resp.headers}
                 if resp.status_code >= 400:
                     raise HTTPStatusError(f"{shown}: HTTP {resp.status_code} {resp.reason or ''}".rstrip(),
@@ -184,32 +218,45 @@ class Fetcher:
                     self._cache_store(full, fetched)
                 return fetched
 
-    def _read_capped(self, resp: requests.Response, url: str) -> bytes:
+    def _read_capped(self, resp: requests.Response, url: str, until: float | None = None) -> bytes:
         declared = resp.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
             raise SourceError(f"{url}: response of {int(declared):,} bytes is over the {self.max_bytes:,}-byte limit "
                               f"(raise [fetch] max_bytes to read it)")
         chunks, total = [], 0
         try:
-            # iter_content decompresses, so the cap also stops a small gzip that inflates hugely.
-            for chunk in resp.iter_content(CHUNK):
+            # read1 returns what has arrived (a slow drip cannot hold one read past the deadline) and
+            # decompresses, so the cap also stops a small gzip that inflates hugely.
+            while True:
+                self._remaining(until, url)
+                chunk = resp.raw.read1(CHUNK, decode_content=True)
+                if not chunk:
+                    break
                 total += len(chunk)
                 if total > self.max_bytes:
                     raise SourceError(f"{url}: response is over the {self.max_bytes:,}-byte limit "
                                       f"(raise [fetch] max_bytes to read it)")
                 chunks.append(chunk)
-        except requests.exceptions.ConnectionError as exc:
+        except (requests.exceptions.ConnectionError, urllib3.exceptions.ProtocolError) as exc:
             raise SourceError(f"{url}: connection lost while reading ({_reason(exc)})") from None
-        except requests.RequestException as exc:
+        except urllib3.exceptions.ReadTimeoutError:
+            self._remaining(until, url)
+            raise SourceError(f"{url}: timed out after {self.timeout[1]:g} s waiting for more of the response "
+                              "(raise [fetch] timeout if the source is only slow)") from None
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             raise SourceError(f"{url}: cannot read the response ({_reason(exc)})") from None
         return b"".join(chunks)
 
-    def _wait(self, attempt: int, retry_after: str | None, url: str, why: str) -> None:
+    def _wait(self, attempt: int, retry_after: str | None, url: str, why: str, until: float | None = None) -> None:
         delay = self.backoff.base * (2**attempt)
         server = _retry_after_seconds(retry_after)
         if server is not None:
             delay = server
         delay = max(0.0, min(delay, self.backoff.max_wait))
+        left = self._remaining(until, url)
+        if left is not None and delay >= left:
+            raise SourceError(f"{url}: {why}, and a retry would pass the {self.deadline or 0:g}-second deadline "
+                              "for one source (raise [fetch] deadline, or fix the source)")
         log.info("%s: %s, retrying in %.1f s", url, why, delay)
         self.sleep(delay)
 
@@ -264,6 +311,19 @@ def _with_params(url: str, params: dict | None) -> str:
         return url
     joiner = "&" if urlsplit(url).query else "?"
     return url + joiner + urlencode(params, doseq=True)
+
+
+def _file_kind(mode: int) -> str:
+    """What a non-regular file is, in words."""
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
 
 
 def _retry_after_seconds(value: str | None) -> float | None:

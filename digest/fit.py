@@ -1,89 +1,105 @@
 """The fit stage: keep an issue's encoded HTML under its budget and Gmail's clip.
 
-Past the budget, the lowest-ranked articles become links in "More this week"; when even the
-links would not fit, the lowest-ranked links are left out of the email and counted in it.
+Past the budget, the lowest-ranked stories become links: in their section's "Also in" list while the
+section keeps a story, else folded into "More this week" (a section never shows links alone). When
+even the links would not fit, the lowest-ranked links are left out of the email and counted in it.
+The plain-text twin is never clipped, so it keeps every story with its summary.
 Pure: it only renders candidates and measures them.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
+from digest.group import score
 from digest.models import Entry, Issue, Rendered, Section
 from digest.render import (
     DEFAULT_BUDGET,
     MIN_LINK_BYTES,
     SAFE_LIMIT,
     encoded_size,
+    render_html_template,
     render_issue,
-    render_templates,
+    render_text,
 )
 
 log = logging.getLogger(__name__)
 
 
-def _ends_in_turn(lengths: list[int]) -> list[tuple[int, int]]:
-    """(list, position) pairs taking the last item of each list in turn, starting from the last list."""
-    remaining = list(lengths)
-    order: list[tuple[int, int]] = []
-    while any(remaining):
-        for index in reversed(range(len(remaining))):
-            if remaining[index]:
-                remaining[index] -= 1
-                order.append((index, remaining[index]))
-    return order
+def rank_key(issue: Issue) -> Callable[[Entry], tuple]:
+    """Sort key putting the highest-ranked entry first, as the group stage ranks: featured, score, id."""
+    scores: dict[str, float] = {}
+
+    def key(entry: Entry) -> tuple:
+        article = entry.article
+        if article.id not in scores:
+            scores[article.id] = score(article, issue.week)
+        return (not article.featured, -scores[article.id], article.id)
+    return key
+
+
+def _lowest_first(issue: Issue, positions: Iterable[tuple[int, int]], at: Callable[[int, int], Entry]) -> list:
+    key = rank_key(issue)
+    return sorted(positions, key=lambda p: key(at(*p)), reverse=True)
 
 
 def trim_order(issue: Issue) -> list[tuple[int, int]]:
-    """(section, entry) positions from lowest-ranked up: section ends, round-robin from the last section."""
-    return _ends_in_turn([len(section.entries) for section in issue.sections])
+    """(section, entry) positions of the stories, lowest-ranked first."""
+    positions = [(s, i) for s, section in enumerate(issue.sections) for i in range(len(section.entries))]
+    return _lowest_first(issue, positions, lambda s, i: issue.sections[s].entries[i])
 
 
 def trimmed(issue: Issue, count: int) -> Issue:
-    """The issue with its `count` lowest-ranked section entries moved into `more`."""
+    """The issue with its `count` lowest-ranked stories turned into links (a section left without a
+    story folds its links into "More this week")."""
     if count <= 0:
         return issue
+    key = rank_key(issue)
     moved = set(trim_order(issue)[:count])
     sections: list[Section] = []
-    extra: list[Entry] = []
+    folded: list[Entry] = []
     for s, section in enumerate(issue.sections):
         keep = tuple(e for i, e in enumerate(section.entries) if (s, i) not in moved)
-        extra.extend(e for i, e in enumerate(section.entries) if (s, i) in moved)
-        if keep or section.more:
-            sections.append(replace(section, entries=keep))
+        links = [e for i, e in enumerate(section.entries) if (s, i) in moved] + list(section.more)
+        if keep:
+            sections.append(replace(section, entries=keep, more=tuple(sorted(links, key=key))))
         else:
-            extra.extend(section.more)
-    return replace(issue, sections=tuple(sections), more=issue.more + tuple(extra))
+            folded.extend(links)
+    return replace(issue, sections=tuple(sections), more=tuple(sorted(issue.more + tuple(folded), key=key)))
+
+
+def _link_at(issue: Issue, s: int, i: int) -> Entry:
+    return issue.more[i] if s == -1 else issue.sections[s].more[i]
 
 
 def link_order(issue: Issue) -> list[tuple[int, int]]:
-    """Link positions from lowest-ranked up: "More this week" from its end (section -1), then the ends
-    of the "Also in" lists, taking turns from the last section."""
-    return [(-1, i) for i in reversed(range(len(issue.more)))] + \
-        _ends_in_turn([len(section.more) for section in issue.sections])
+    """Link positions, lowest-ranked first: (-1, i) in "More this week", (s, i) in section s's list."""
+    positions = [(-1, i) for i in range(len(issue.more))]
+    positions += [(s, i) for s, section in enumerate(issue.sections) for i in range(len(section.more))]
+    return _lowest_first(issue, positions, lambda s, i: _link_at(issue, s, i))
 
 
 def without_links(issue: Issue, count: int) -> Issue:
     """The issue with its `count` lowest-ranked links moved out of the email into `omitted`."""
     if count <= 0:
         return issue
-    dropped = set(link_order(issue)[:count])
-    omitted = [e for i, e in enumerate(issue.more) if (-1, i) in dropped]
-    sections = []
-    for s, section in enumerate(issue.sections):
-        omitted.extend(e for i, e in enumerate(section.more) if (s, i) in dropped)
-        sections.append(replace(section, more=tuple(e for i, e in enumerate(section.more) if (s, i) not in dropped)))
+    dropped = link_order(issue)[:count]
+    gone = set(dropped)
+    sections = [replace(section, more=tuple(e for i, e in enumerate(section.more) if (s, i) not in gone))
+                for s, section in enumerate(issue.sections)]
     return replace(issue, sections=tuple(s for s in sections if s.entries or s.more),
-                   more=tuple(e for i, e in enumerate(issue.more) if (-1, i) not in dropped),
-                   omitted=issue.omitted + tuple(omitted))
+                   more=tuple(e for i, e in enumerate(issue.more) if (-1, i) not in gone),
+                   omitted=issue.omitted + tuple(_link_at(issue, s, i) for s, i in dropped))
 
 
 def fit_to_budget(issue: Issue, template_dir: Path | None = None,
                   budget: int = DEFAULT_BUDGET) -> tuple[Issue, Rendered]:
-    """Render; while the encoded HTML exceeds `budget`, move the lowest-ranked entries to "More this week",
-    and when even links are too many, leave the lowest-ranked links out (counted in the email)."""
+    """Render; while the encoded HTML exceeds `budget`, turn the lowest-ranked stories into links, and when
+    even links are too many, leave the lowest-ranked links out (counted in the email). The text twin
+    returned is always the whole issue's."""
     limit = min(budget, SAFE_LIMIT - 1)
     moves, links = len(trim_order(issue)), len(link_order(issue))
     total = moves + links + moves  # every moved article becomes a link that can be left out in turn
@@ -113,7 +129,7 @@ def fit_to_budget(issue: Issue, template_dir: Path | None = None,
     def raw_size(count: int) -> int:
         """Encoded size before CSS inlining: a tenth of a render's cost, and in step with its size."""
         if count not in raw_sizes:
-            raw_sizes[count] = encoded_size(render_templates(step(count), template_dir, text=False)[0])
+            raw_sizes[count] = encoded_size(render_html_template(step(count), template_dir))
         return raw_sizes[count]
 
     def predicted(low: int, high: int, known: list[tuple[int, int]]) -> int:
@@ -163,10 +179,11 @@ def fit_to_budget(issue: Issue, template_dir: Path | None = None,
     else:
         count, (final, rendered, size) = fitting
         moved = min(count, moves)
-        note = (f"moved {moved} lowest-ranked article{'s' if moved != 1 else ''} to 'More this week' "
+        note = (f"listed {moved} lowest-ranked article{'s' if moved != 1 else ''} as links without a summary "
                 f"to keep the HTML under the {budget:,}-byte budget ({size:,} bytes encoded)")
         if final.omitted:
             note += (f"; {len(final.omitted)} more did not fit even as links and are left out of the email "
                      f"(counted in it, listed in the manifest and the web version)")
     log.info(note)
-    return final, replace(rendered, warnings=rendered.warnings + (note,))
+    # Gmail clips only the HTML part: the plain-text twin keeps every story with its summary.
+    return final, replace(rendered, text=render_text(issue, template_dir), warnings=rendered.warnings + (note,))

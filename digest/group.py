@@ -18,6 +18,7 @@ MIN_CONFIDENCE = 0.15
 # Above this the classifier beats configured keywords (measured on BBC by bench/eval_categories.py:
 # keywords first cost accuracy on large issues), and a small section may be folded into its guess.
 CONFIDENT = 0.5
+FOLD_MIN_EXAMPLES = 3  # articles a section needs before a small one may be folded into it by guess
 TRUSTED_TRAINING = 50  # below this many labelled articles keywords go first (small issues: see bench/README.md)
 
 
@@ -31,6 +32,7 @@ class GroupRules:
     default: str = "More news"
     max_per_section: int = 6
     min_size: int = 1  # sections with fewer entries are folded into a larger one (1: never)
+    keep: frozenset[str] = frozenset()  # sections the editor named (order, a source's pin or map): never folded
 
 
 def topic_categories(article: Article, aliases: Mapping[str, str]) -> list[str]:
@@ -136,10 +138,12 @@ def fold_small(articles: Sequence[Article], chosen: dict[str, tuple[str, str | N
     for aid, (section, _) in chosen.items():
         if aid != skip:
             counts[section] = counts.get(section, 0) + 1
-    small = [n for n in counts if counts[n] < rules.min_size and n != rules.default]
+    small = [n for n in counts if counts[n] < rules.min_size and n != rules.default and n not in rules.keep]
     if rules.min_size <= 1 or not small:
         return chosen, []
-    large = {n for n in counts if n not in small and n != rules.default}
+    # A guess needs sections with enough articles to say what they are about: a centroid of one or
+    # two short stories matches almost anything as confidently as it matches its own topic.
+    large = {n for n in counts if n not in small and n != rules.default and counts[n] >= FOLD_MIN_EXAMPLES}
     by_id = {a.id: a for a in articles}
     texts = {a.id: html_to_text(a.content_html) for a in articles}
     classifier = None

@@ -7,7 +7,6 @@ a millisecond of CPU instead of a premailer run.
 
 from __future__ import annotations
 
-import binascii
 import email.policy
 import html
 import re
@@ -25,6 +24,7 @@ from digest.issue_store import BuiltIssue, issue_stem, load_issue  # noqa: F401 
 from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 from digest.subscribers import Subscriber
 from digest.tokens import make_token, message_key
+from digest.transfer import encode, transfer_encoding
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 # List-Unsubscribe is written by hand: the library's folding would turn a long URL into encoded words.
@@ -37,22 +37,46 @@ def clean_header(value: object) -> str:
     return " ".join(_CONTROL.sub(" ", str(value)).split())
 
 
+def issue_dates(record: IssueRecord) -> str:
+    """The issue's days in its language, e.g. "Nov 16 – 22, 2026" (the week id without a window)."""
+    from digest.locale_text import week_span  # Babel's data loads only when a subject needs it
+
+    week = record.week
+    if not (week.start and week.end):
+        return week.id or record.id
+    return week_span(week.start, week.end, week.timezone or "UTC", record.newsletter.language or "en")
+
+
+def default_subject(record: IssueRecord) -> str:
+    """The subject when none is configured: name, dates and lead, with the language's comma."""
+    from digest.locale_text import list_separator
+
+    separator = list_separator(record.newsletter.language or "en")
+    head = separator.join(p for p in (record.newsletter.name, issue_dates(record)) if p)
+    return clean_header(f"{head}: {record.lead_title}" if record.lead_title else head)
+
+
 def render_subject(template: str, issue: BuiltIssue | IssueRecord) -> str:
-    """The subject line: the issue's override, else the template with {name}, {week}, {lead}, {title}."""
+    """The subject line: the issue's override, else the template with {name}, {date}, {week}, {lead},
+    {title}, {id}, else the default subject (name, dates and lead in the newsletter's language)."""
     record = issue.record if isinstance(issue, BuiltIssue) else issue
     if record.subject:
         return clean_header(record.subject)
+    if not template.strip():
+        return default_subject(record)
     values = {"name": record.newsletter.name, "week": record.week.id or record.id, "lead": record.lead_title,
               "title": record.title, "id": record.id}
     try:
         fields = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
+        if "date" in fields:
+            values["date"] = issue_dates(record)
         unknown = sorted(f for f in fields if f not in values)
         if unknown:
             raise KeyError(unknown[0])
         subject = template.format(**values)
     except (KeyError, ValueError, IndexError) as exc:
         raise ConfigError(f"send.subject: cannot use {template!r} ({exc}); "
-                          "available fields: {name}, {week}, {lead}, {title}, {id}") from None
+                          "available fields: {name}, {date}, {week}, {lead}, {title}, {id}") from None
     return clean_header(subject.rstrip(" :,-"))
 
 
@@ -63,12 +87,6 @@ def parse_sender(value: str) -> Address:
         raise ConfigError(f"newsletter.sender: {value!r} is not an address such as 'The Weekly <news@example.com>'")
     user, _, domain = addr.rpartition("@")
     return Address(display_name=name, username=user, domain=domain)
-
-
-def _qp(text: str) -> bytes:
-    # binascii's quoted-printable encoder is C code; lines are normalized to CRLF afterwards.
-    body = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
-    return binascii.b2a_qp(body, istext=True).replace(b"\n", b"\r\n")
 
 
 def _segments(body: str) -> list[str]:
@@ -122,6 +140,8 @@ class MessageFactory:
         self._common = self._common_headers()
         self._html = _segments(issue.html)
         self._text = _segments(issue.text)
+        # Chosen once per issue, as the fit stage measured it: a subscriber's link changes little.
+        self._encoding = {"html": transfer_encoding(issue.html), "plain": transfer_encoding(issue.text)}
 
     def _list_id(self, configured: str, name: str) -> str:
         value = clean_header(configured)
@@ -194,7 +214,7 @@ class MessageFactory:
         link = self.unsubscribe_link(subscriber.email)
         name = clean_header(subscriber.name) or self.name_fallback
         one_click = f"<{link}>" + (f",\r\n <mailto:{self.mailto}?subject=unsubscribe>" if self.mailto else "")
-        boundary = "=_digest_" + secrets.token_hex(12)  # "=_" can never occur in quoted-printable text
+        boundary = "=_digest_" + secrets.token_hex(12)  # "=_" occurs in neither quoted-printable nor base64
         out = [
             self.headers(subscriber, message_id),
             f"List-Unsubscribe: {one_click}\r\n".encode("ascii"),
@@ -202,9 +222,10 @@ class MessageFactory:
             f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode("ascii"),
         ]
         for subtype, segments in (("plain", self._text), ("html", self._html)):
+            encoding = self._encoding[subtype]
             out.append(f'--{boundary}\r\nContent-Type: text/{subtype}; charset="utf-8"\r\n'
-                       f"Content-Transfer-Encoding: quoted-printable\r\n\r\n".encode("ascii"))
-            out.append(_qp(self._fill(segments, link, name, subtype == "html")))
+                       f"Content-Transfer-Encoding: {encoding}\r\n\r\n".encode("ascii"))
+            out.append(encode(self._fill(segments, link, name, subtype == "html"), encoding))
             out.append(b"\r\n")
         out.append(f"--{boundary}--\r\n".encode("ascii"))
         return Envelope(self.sender.addr_spec, subscriber.email, b"".join(out), message_id)

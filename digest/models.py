@@ -148,10 +148,12 @@ class Week:
 
 @dataclass(frozen=True)
 class Labels:
-    """The fixed words of an issue, so that a newsletter in any language reads in it throughout.
+    """The fixed words of an issue, its archive and `digest serve`'s pages, so that a newsletter in any
+    language reads in it throughout (dates, lists and the subject's punctuation come from the locale).
 
     Placeholders in braces are filled in: {week} and {year} (week_title), {section} (also_in),
-    {name} (subscribed), {minutes} (min_read), {count} (omitted).
+    {name} (subscribed, unsubscribe_question), {minutes} (min_read), {count} (omitted, preheader_sections),
+    {stories} (preheader), {topics} (preheader_sections), {address} (unsubscribe_effect).
     """
 
     week_title: str = "Week {week}, {year}"
@@ -159,12 +161,28 @@ class Labels:
     also_in: str = "Also in {section}"
     more_this_week: str = "More this week"
     omitted: str = "And {count} more from this week that did not fit in this email"
-    read_all: str = "read every story of this week in your browser"
+    read_all: str = "Read every story of this week"
     view_in_browser: str = "View in browser"
     subscribed: str = "You receive {name} because you subscribed to it."
     unsubscribe: str = "Unsubscribe"
     min_read: str = "{minutes} min read"
     no_articles: str = "No new articles this week."
+    default_section: str = "More news"
+    preheader: str = "Also: {stories}"
+    preheader_sections: str = "{count} more on {topics}"
+    all_issues: str = "All issues"
+    feed: str = "Atom feed"
+    date: str = "Date"
+    subject: str = "Subject"
+    lead_story: str = "Lead story"
+    no_issues: str = "No issues yet."
+    read_on_web: str = "Read the issue on the web"
+    unsubscribe_question: str = "Unsubscribe from {name}?"
+    unsubscribe_effect: str = "{address} will receive no more issues."
+    unsubscribed: str = "You are unsubscribed."
+    unsubscribe_help: str = "Use the unsubscribe link at the bottom of any issue you received by email."
+    invalid_link: str = "This link is not valid."
+    not_found: str = "Not found"
     # The signup form, its confirmation mail and pages, and the pause offer.
     subscribe: str = "Subscribe"
     check_inbox: str = "Check your inbox: if the address can subscribe, a confirmation link is on its way."
@@ -180,7 +198,9 @@ class Labels:
 
 # Which placeholders each label may use (checked when settings are read).
 LABEL_PLACEHOLDERS = {"week_title": {"week", "year"}, "also_in": {"section"}, "subscribed": {"name"},
-                      "min_read": {"minutes"}, "omitted": {"count"}, "confirm_subject": {"name"},
+                      "min_read": {"minutes"}, "omitted": {"count"}, "preheader": {"stories"},
+                      "preheader_sections": {"count", "topics"}, "unsubscribe_question": {"name"},
+                      "unsubscribe_effect": {"address"}, "confirm_subject": {"name"},
                       "confirm_intro": {"name", "hours"}, "confirmed": {"name"}, "paused": {"date"}}
 
 

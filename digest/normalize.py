@@ -213,6 +213,25 @@ def text_direction(language: str | None, sample: str = "") -> str:
     return "ltr"
 
 
+# Letters only one right-to-left language of a script uses, telling them apart when a source names none.
+_URDU_LETTERS = set("ٹڈڑںھہےۓ")
+_PERSIAN_LETTERS = set("پچژگکی")
+
+
+def script_language(sample: str) -> str | None:
+    """A language tag guessed from right-to-left script when the source gives none: Urdu letters mean
+    "ur", Persian ones "fa", other Arabic script "ar", Hebrew "he"; None for other scripts."""
+    letters = [ch for ch in sample[:400] if ch.isalpha()]
+    if not letters or text_direction(None, sample) != "rtl":
+        return None
+    if any("\u0590" <= ch <= "\u05ff" for ch in letters):
+        return "he"
+    present = set(letters)
+    if present & _URDU_LETTERS:
+        return "ur"
+    return "fa" if present & _PERSIAN_LETTERS else "ar"
+
+
 def reading_minutes(text: str, words_per_minute: int = 230) -> int:
     """Estimated reading time in whole minutes (at least 1); CJK text is counted by characters."""
     from digest.sentences import word_count  # the one rule for counting words in any script

@@ -22,6 +22,7 @@ from digest.errors import EmptyIssueError, SourceError
 from digest.fit import fit_to_budget
 from digest.group import GroupRules, group_issue
 from digest.issue_record import IssueRecord
+from digest.locale_text import join_list, week_span
 from digest.issue_store import IssuePaths, IssueStore
 from digest.models import (
     Article,
@@ -34,6 +35,7 @@ from digest.models import (
     Summary,
     Week,
 )
+from digest.progress import ProgressFn, no_progress
 from digest.select import Selection, select
 from digest.sources import SourceSpec
 from digest.state import load_sent
@@ -78,37 +80,38 @@ def newsletter_of(settings: Settings) -> Newsletter:
     )
 
 
-def issue_title(week: Week, labels: Labels = Labels()) -> str:
+def issue_title(week: Week, labels: Labels = Labels(), language: str = "en") -> str:
     """The issue's heading: "Week 47, 2026" (the week_title label) for an ISO week, else its dates."""
     match = re.fullmatch(r"(\d{4})-W(\d{2})", week.id)
     if match:
         return labels.week_title.format(week=int(match.group(2)), year=match.group(1))
-    return week.id.replace("--", " to ")
+    return week_span(week.start, week.end, week.timezone, language)
 
 
 PREHEADER_CHARS = 110  # inbox lists show about 40-90 characters; more is never seen
 
 
-def preheader(issue_lead: str | None, sections: list[str], count: int) -> str:
-    """A short truthful preheader: the lead, then how many more stories and on what, as fits."""
-    lead = (issue_lead or "").strip()
-    if lead and not lead.endswith((".", "!", "?", "…")):
-        lead += "."
-    others = count - 1 if lead else count
-    noun = "story" if others == 1 else "stories"
-    named = sections[:3]
-    topics = ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else "".join(named)
-    counted = f"Plus {others} more" if lead else f"{others} {noun}"
-    tails = []  # longest first: the first that fits is used
-    if others > 0 and topics:
-        tails.append(f"{counted} on {topics}.")
-    if others > 0:
-        tails.append(f"{counted} {noun}." if lead else f"{counted}.")
-    for tail in tails + [""]:
-        text = " ".join(part for part in (lead, tail) if part)
-        if len(text) <= PREHEADER_CHARS:
+def preheader(stories: list[str], sections: list[str], count: int, labels: Labels | None = None,
+              language: str = "en") -> str:
+    """A preheader that adds to the subject (which names the lead): the next top stories, as many as
+    fit, else how many more stories there are and on what. `stories` and `count` leave the lead out."""
+    labels = labels or Labels()
+    titles: list[str] = []
+    separator = " · "
+    for title in (" ".join(t.split()) for t in stories if t.strip()):
+        text = labels.preheader.format(stories=separator.join(titles + [title]))
+        if len(text) > PREHEADER_CHARS:
+            break
+        titles.append(title)
+    if titles:
+        return labels.preheader.format(stories=separator.join(titles))
+    for named in (sections[:3], sections[:1], []):
+        if count <= 0:
+            break
+        text = labels.preheader_sections.format(count=count, topics=join_list(named, language)).strip(" :")
+        if named and len(text) <= PREHEADER_CHARS:
             return text
-    return lead[:PREHEADER_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -130,17 +133,18 @@ class Composed:
     skipped: tuple[Skip, ...]
     warnings: tuple[str, ...]
     folds: tuple[str, ...] = ()
+    whole: Issue | None = None  # the issue before trimming: the web version shows every story of it
 
 
-def gather(settings: Settings, fetcher, now: datetime) -> Gathered:
-    """Collect every source and settle the window ('latest' needs the articles first)."""
+def gather(settings: Settings, fetcher, now: datetime, progress: ProgressFn = no_progress) -> Gathered:
+    """Collect every source and settle the window ('latest' needs the articles first); progress per source."""
     specs = settings.sources or (sample_source(),)
     choice = settings.week_choice
     window = None if choice == "latest" else resolve_window(choice, settings.build.since, settings.build.until,
                                                             settings.newsletter.timezone, now)
     collected = collect(specs, fetcher, since=window_start_with_grace(window, settings) if window else None,
                         until=window.end if window else None, strict=settings.build.strict,
-                        workers=settings.fetch.workers)
+                        workers=settings.fetch.workers, progress=progress)
     if settings.build.strict and collected.skipped:
         first = collected.skipped[0]
         raise SourceError(f"--strict: {first.source}: {first.item}: {first.reason} "
@@ -159,17 +163,29 @@ def window_start_with_grace(window: Week, settings: Settings) -> datetime:
         return datetime.min.replace(tzinfo=timezone.utc)
 
 
+def named_sections(settings: Settings) -> frozenset[str]:
+    """Sections the editor named (in [sections] order, a source's `section` pin or `category_map`): kept whole."""
+    names = set(settings.sections.order)
+    for spec in settings.sources:
+        pin = spec.options.get("section")
+        mapping = spec.options.get("category_map") or {}
+        names.update(v for v in [pin, *mapping.values()] if isinstance(v, str) and v.strip())
+    return frozenset(n.strip() for n in names)
+
+
 def assemble(settings: Settings, window: Week, selection: Selection, collected: Collected,
              summarizer: Summarizer) -> tuple[Issue, tuple[str, ...], tuple[str, ...]]:
     """Summarize and group the selected articles into an Issue, with the summarizer's warnings and the folds."""
     summaries = summarizer.summarize(selection.articles)
     rules = GroupRules(settings.sections.order, settings.sections.aliases, settings.sections.keywords,
-                       settings.sections.default, settings.build.max_per_section, settings.sections.min_size)
+                       settings.sections.default or settings.labels.default_section, settings.build.max_per_section,
+                       settings.sections.min_size, named_sections(settings))
     lead, sections, folds = group_issue(selection.articles, summaries.by_id, window, rules)
+    others = [s.entries[0].article.title for s in sections if s.entries]  # each section's top story
     return Issue(
-        id=window.id, week=window, title=issue_title(window, settings.labels),
-        preheader=preheader(lead.article.title if lead else None, [s.name for s in sections],
-                            len(selection.articles)),
+        id=window.id, week=window, title=issue_title(window, settings.labels, settings.newsletter.language),
+        preheader=preheader(others, [s.name for s in sections], len(selection.articles) - (1 if lead else 0),
+                            settings.labels, settings.newsletter.language),
         newsletter=newsletter_of(settings), lead=lead, sections=sections, sources=collected.reports,
     ), summaries.warnings, tuple(folds)
 
@@ -183,35 +199,41 @@ def compose(settings: Settings, gathered: Gathered, sent: set[str], curation: st
     collected, window = gathered.collected, gathered.window
     selection = select(collected.articles, window, sent, timedelta(days=settings.build.carry_over_days))
     if not selection.articles and not settings.build.allow_empty:
-        raise EmptyIssueError(f"no articles in {window.id}; nothing written (use --allow-empty to write an empty issue)")
+        from digest.empty_week import explain_empty
+
+        why = explain_empty(collected, selection.skipped, window)
+        raise EmptyIssueError(f"no articles in {window.id}: {why}; nothing written "
+                              "(use --allow-empty to write an empty issue)")
     issue, stage_warnings, folds = assemble(settings, window, selection, collected, summarizer)
     where = str(IssueStore(settings.build.out).curation_path(window.id))
     text, curation_rules, notes = curate_text(issue, curation, where)  # the editor's <out>/<id>.toml
-    issue, curation_warnings = apply_curation(issue, curation_rules)
-    issue, rendered = fit_to_budget(issue, settings.build.templates, settings.build.html_budget)
+    whole, curation_warnings = apply_curation(issue, curation_rules)
+    issue, rendered = fit_to_budget(whole, settings.build.templates, settings.build.html_budget)
     warnings = (tuple(f"{r.name}: {r.error}" for r in collected.reports if not r.ok) + stage_warnings + tuple(notes)
                 + tuple(curation_warnings) + rendered.warnings)
     return Composed(issue, rendered, text, text != curation, collected.skipped + selection.skipped, warnings,
-                    folds)
+                    folds, whole)
 
 
 def publish(settings: Settings, composed: Composed) -> tuple[IssuePaths, list[str]]:
     """Write the issue files, the web version, the index, the feed and the curation file, in that order."""
     store = IssueStore(settings.build.out)
     paths = store.write(IssueRecord.from_issue(composed.issue), composed.rendered)
-    warnings = write_archive(settings, composed.issue)  # web/<id>.html, index.html, feed.xml
+    # The web version has no clip: it shows every story with its summary, as the whole issue has them.
+    warnings = write_archive(settings, composed.whole or composed.issue)  # web/<id>.html, index.html, feed.xml
     if composed.curation_changed:
         store.write_curation(composed.issue.id, composed.curation_text)
     return paths, warnings
 
 
 def build_issue(settings: Settings, fetcher, now: datetime, write: bool = True,
-                gathered: Gathered | None = None, summarizer: Summarizer | None = None) -> BuildResult:
+                gathered: Gathered | None = None, summarizer: Summarizer | None = None,
+                progress: ProgressFn = no_progress) -> BuildResult:
     """Every stage in order: gather (unless given), read the sent record and curation, compose, publish.
 
-    The summarizer defaults to the one `[build] summarizer` names.
+    The summarizer defaults to the one `[build] summarizer` names; `progress` is told of each source read.
     """
-    gathered = gathered or gather(settings, fetcher, now)
+    gathered = gathered or gather(settings, fetcher, now, progress)
     sent = load_sent(settings.build.state_dir, exclude=gathered.window.id)
     curation = IssueStore(settings.build.out).read_curation(gathered.window.id)
     composed = compose(settings, gathered, sent, curation, summarizer or summarizer_for(settings))

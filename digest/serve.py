@@ -1,6 +1,7 @@
 """`digest serve`: RFC 8058 one-click unsubscribe, its confirmation page, and the issues archive.
 
-Routes: POST /u/TOKEN with body `List-Unsubscribe=One-Click` suppresses the address at once (200);
+Routes: POST /hooks/<provider> takes bounce and complaint webhooks (digest/webhooks/) when configured;
+POST /u/TOKEN with body `List-Unsubscribe=One-Click` suppresses the address at once (200);
 GET /u/TOKEN shows a page whose button makes that same POST. The archive the build writes is
 served as it is: GET / (index.html), /feed.xml and /web/<id>.html ("view in browser"; /<id>.html
 too). A bad token gets the same short 400 whatever is wrong with it, so the answer reveals
@@ -78,8 +79,8 @@ def signup_form(action: str, button: str) -> str:
             f'<button type="submit">{html.escape(button)}</button></form>')
 
 
-def _page(title: str, body: str, lang: str = "en") -> bytes:
-    return (f'<!doctype html><html lang="{html.escape(lang)}"><head><meta charset="utf-8">'
+def _page(title: str, body: str, lang: str = "en", direction: str = "ltr") -> bytes:
+    return (f'<!doctype html><html lang="{html.escape(lang)}" dir="{direction}"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             '<meta name="robots" content="noindex">'
             f"<title>{html.escape(title)}</title><style>body{{font-family:system-ui,sans-serif;max-width:36rem;"
@@ -111,11 +112,23 @@ class ArchiveApp:
         self.secret = self.secrets[0]
         self.store = store or SubscriberStore.in_state_dir(settings.build.state_dir)
         self.name = settings.newsletter.name
+        self.labels = settings.labels
         self.signup: Signup | None = None
+        # Imported here: the webhook modules load `cryptography`, which only a serving process needs.
+        from digest.webhooks import Webhooks
+
+        self.webhooks = Webhooks(settings, self.store)
         if settings.signup.enabled:
             env = dict(os.environ if environ is None else environ)
             self.signup = Signup(settings, self.secrets, self.store,
                                  lambda: make_transport(settings.send.smtp, Path(settings.send.outbox) / "confirmations", env))
+
+    def page(self, title: str, body: str) -> bytes:
+        """A small page in the newsletter's language and direction."""
+        from digest.normalize import text_direction
+
+        language = self.settings.newsletter.language
+        return _page(title, body, language, text_direction(language))
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -137,6 +150,8 @@ class ArchiveApp:
             return self.confirm(path[3:]) if read else self._not_allowed("GET, HEAD, POST")
         if path.startswith("/pause/"):
             return self.pause(path[7:], environ) if method == "POST" else self._not_allowed("POST")
+        if self.webhooks.handles(path):
+            return self.webhook(method, path, environ)
         if path == "/subscribe" and self.signup is not None:
             if method == "POST":
                 return self.subscribe(environ)
@@ -152,12 +167,17 @@ class ArchiveApp:
         if path == "/feed.xml":
             return self.feed()
         if path == "/unsubscribe":
-            return self._html("200 OK", _page("Unsubscribe", "<h1>Unsubscribe</h1><p>Use the unsubscribe link "
-                                              "at the bottom of any issue you received by email.</p>"))
+            words = self.labels
+            return self._html("200 OK", self.page(words.unsubscribe, f"<h1>{html.escape(words.unsubscribe)}</h1>"
+                                                  f"<p>{html.escape(words.unsubscribe_help)}</p>"))
         match = _ISSUE_PAGE.match(path)
         if match:
             return self.issue(match.group(1))
-        return self._html("404 Not Found", _page("Not found", "<h1>Not found</h1>"))
+        return self._not_found()
+
+    def _not_found(self) -> tuple[str, list[tuple[str, str]], bytes]:
+        words = html.escape(self.labels.not_found)
+        return self._html("404 Not Found", self.page(self.labels.not_found, f"<h1>{words}</h1>"))
 
     def _html(self, status: str, body: bytes, csp: str = _PAGE_CSP,
               extra: list[tuple[str, str]] | None = None) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -170,7 +190,8 @@ class ArchiveApp:
 
     def _invalid(self) -> tuple[str, list[tuple[str, str]], bytes]:
         # One fixed answer for every bad token: no hint whether the address or the signature was wrong.
-        return self._html("400 Bad Request", _page("Invalid link", f"<h1>{INVALID_LINK}</h1>"),
+        words = html.escape(self.labels.invalid_link)
+        return self._html("400 Bad Request", self.page(self.labels.invalid_link, f"<h1>{words}</h1>"),
                           extra=[("Cache-Control", "no-store")])
 
     def confirm(self, token: str) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -178,15 +199,16 @@ class ArchiveApp:
         address = verify_token(token, self.secrets)
         if address is None:
             return self._invalid()
-        body = (f"<h1>Unsubscribe from {html.escape(self.name)}?</h1>"
-                f"<p>{html.escape(address)} will receive no more issues.</p>"
+        words = self.labels
+        body = (f"<h1>{html.escape(words.unsubscribe_question.format(name=self.name))}</h1>"
+                f"<p>{html.escape(words.unsubscribe_effect.format(address=address))}</p>"
                 f'<form method="post" action="{html.escape(token, quote=True)}">'  # relative: fine behind a prefix
                 '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
-                '<button type="submit">Unsubscribe</button></form>'
+                f'<button type="submit">{html.escape(words.unsubscribe)}</button></form>'
                 # Pausing instead: one click too (relative to /u/TOKEN, so fine behind a prefix).
                 f'<form method="post" action="../pause/{html.escape(token, quote=True)}">'
-                f'<button type="submit">{html.escape(self.settings.labels.pause)}</button></form>')
-        return self._html("200 OK", _page("Unsubscribe", body), extra=[("Cache-Control", "no-store")])
+                f'<button type="submit">{html.escape(words.pause)}</button></form>')
+        return self._html("200 OK", self.page(words.unsubscribe, body), extra=[("Cache-Control", "no-store")])
 
     def pause(self, token: str, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
         """POST /pause/TOKEN (the unsubscribe token): no issues for PAUSE_DAYS days, then mail resumes."""
@@ -200,12 +222,12 @@ class ArchiveApp:
             self.store.add(Subscriber(address), status=PAUSED, source="pause-link")
             self.store.set_status(address, PAUSED, "pause-link", paused_until=until)
         text = self.settings.labels.paused.format(date=until.date().isoformat())
-        return self._html("200 OK", _page(self.settings.labels.pause, f"<h1>{html.escape(text)}</h1>"),
+        return self._html("200 OK", self.page(self.settings.labels.pause, f"<h1>{html.escape(text)}</h1>"),
                           extra=[("Cache-Control", "no-store")])
 
     def subscribe_form(self, note: str = "") -> tuple[str, list[tuple[str, str]], bytes]:
         """The signup form (the same markup as the embeddable snippet in docs/subscribers.md)."""
-        return self._html("200 OK", _page(self.settings.labels.subscribe, f"<h1>{html.escape(self.name)}</h1>"
+        return self._html("200 OK", self.page(self.settings.labels.subscribe, f"<h1>{html.escape(self.name)}</h1>"
                                           + note + signup_form("subscribe", self.settings.labels.subscribe)))
 
     def subscribe(self, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -223,7 +245,7 @@ class ArchiveApp:
             body = json.dumps({"status": result.outcome, "message": text}).encode("utf-8")
             return status[result.outcome], [("Content-Type", "application/json"), *extra], body
         note = f"<p role=\"status\">{html.escape(text)}</p>"
-        page = _page(self.settings.labels.subscribe, f"<h1>{html.escape(self.name)}</h1>{note}")
+        page = self.page(self.settings.labels.subscribe, f"<h1>{html.escape(self.name)}</h1>{note}")
         return self._html(status[result.outcome], page, extra=extra)
 
     def _base(self, environ: dict) -> str:
@@ -240,7 +262,7 @@ class ArchiveApp:
         body = (f"<h1>{html.escape(labels.confirm_subject.format(name=self.name))}</h1>"
                 f'<form method="post" action="{html.escape(token, quote=True)}">'
                 f'<button type="submit">{html.escape(labels.confirm_button)}</button></form>')
-        return self._html("200 OK", _page(labels.confirm_button, body), extra=[("Cache-Control", "no-store")])
+        return self._html("200 OK", self.page(labels.confirm_button, body), extra=[("Cache-Control", "no-store")])
 
     def confirmed(self, token: str) -> tuple[str, list[tuple[str, str]], bytes]:
         """POST /confirm/TOKEN: the address becomes active; a link to the latest issue follows."""
@@ -256,7 +278,7 @@ class ArchiveApp:
                 f"../web/{latest[0][0]}.html"
             link = f'<p><a href="{html.escape(href, quote=True)}">{html.escape(labels.latest_issue)}</a></p>'
         body = f"<h1>{html.escape(labels.confirmed.format(name=self.name))}</h1>{link}"
-        return self._html("200 OK", _page(labels.confirmed.format(name=self.name), body),
+        return self._html("200 OK", self.page(labels.confirmed.format(name=self.name), body),
                           extra=[("Cache-Control", "no-store")])
 
     def unsubscribe(self, token: str, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -267,9 +289,19 @@ class ArchiveApp:
             return self._invalid()
         if self.store.suppress(address, UNSUBSCRIBED, "one-click"):
             log.info("unsubscribed one address")
-        body = (f"<h1>You are unsubscribed.</h1><p>{html.escape(address)} will receive no more issues of "
-                f"{html.escape(self.name)}.</p>")
-        return self._html("200 OK", _page("Unsubscribed", body), extra=[("Cache-Control", "no-store")])
+        words = self.labels
+        body = (f"<h1>{html.escape(words.unsubscribed)}</h1>"
+                f"<p>{html.escape(words.unsubscribe_effect.format(address=address))}</p>")
+        return self._html("200 OK", self.page(words.unsubscribed, body), extra=[("Cache-Control", "no-store")])
+
+    def webhook(self, method: str, path: str, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
+        """POST /hooks/<provider>: a bounce or complaint report, authenticated by the provider's module."""
+        from digest.webhooks import HookRequest, request_headers
+
+        if method != "POST":
+            return self._not_allowed("POST")
+        body = _read_body(environ, self.settings.serve.max_body)
+        return self.webhooks.handle(path, HookRequest(request_headers(environ), body, time.time()))
 
     def _listed(self) -> list[tuple[str, str, str]]:
         """(id, title, preheader) of every built issue, newest first (unreadable files are left out)."""
@@ -281,7 +313,7 @@ class ArchiveApp:
         """The archive's Atom feed, as the build wrote it."""
         body = read_inside(Path(self.settings.build.out), "feed.xml")
         if body is None:
-            return self._html("404 Not Found", _page("Not found", "<h1>No feed yet</h1>"))
+            return self._not_found()
         return "200 OK", [("Content-Type", "application/atom+xml; charset=utf-8")], body
 
     def index(self) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -292,8 +324,9 @@ class ArchiveApp:
         items = "".join(f'<li><a href="web/{html.escape(issue_id)}.html">{html.escape(title)}</a>'
                         f'<br><small>{html.escape(preheader)}</small></li>'
                         for issue_id, title, preheader in self._listed())
-        body = f"<h1>{html.escape(self.name)}</h1>" + (f"<ul>{items}</ul>" if items else "<p>No issues yet.</p>")
-        return self._html("200 OK", _page(self.name, body))
+        empty = f"<p>{html.escape(self.labels.no_issues)}</p>"
+        body = f"<h1>{html.escape(self.name)}</h1>" + (f"<ul>{items}</ul>" if items else empty)
+        return self._html("200 OK", self.page(self.name, body))
 
     def issue(self, issue_id: str) -> tuple[str, list[tuple[str, str]], bytes]:
         """The issue's web version; failing that, the email with its per-recipient parts neutralized."""
@@ -306,7 +339,7 @@ class ArchiveApp:
         except UnicodeDecodeError:
             text = ""
         if not text:
-            return self._html("404 Not Found", _page("Not found", "<h1>No such issue</h1>"))
+            return self._not_found()
         unsubscribe = self.settings.send.unsubscribe_url.rstrip("/") + "/unsubscribe"
         text = text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe).replace(RECIPIENT_NAME_PLACEHOLDER, "")
         return self._html("200 OK", text.encode("utf-8"), csp=_ISSUE_CSP)

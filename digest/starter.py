@@ -23,8 +23,9 @@ postal_address = "The Circuit Weekly, 1 Example Street, Springfield 00000"
 language = "en"
 # the IANA timezone in which the issue's ISO week is counted
 timezone = "UTC"
-# public http(s) URL of the issue archive; enables "view in browser"
-# web_url = "https://news.example.com/issues"
+# public http(s) URL of the archive's web/ folder; enables "View in browser", which links to
+# <web_url>/<issue id>.html
+# web_url = "https://news.example.com/issues/web"
 # an http(s) logo shown in the header
 # logo_url = "https://news.example.com/logo.png"
 # a line under the name
@@ -74,8 +75,9 @@ max_per_section = 6
 # How articles are grouped into sections.
 # section names in the order they appear
 order = ["News", "Artificial Intelligence", "Startups", "Security", "Gadgets", "Policy"]
-# the section for articles with no usable category
-default = "More news"
+# the section for articles with no usable category (unset: the default_section label, "More news"
+# in English)
+# default = "More news"
 # a section with fewer articles is folded into a larger one (1 keeps every section)
 # min_size = 2
 # a table mapping a source's category name to a section name (added to the defaults shown)
@@ -100,6 +102,9 @@ default = "More news"
 # max_bytes = 10485760
 # sources read at once
 # workers = 20
+# seconds one source may take in all (every request, retry and page); past it the source fails
+# alone; 0 means three times timeout
+# deadline = 0.0
 
 [llm]
 # The model endpoint for summarizer = "llm".
@@ -120,9 +125,10 @@ default = "More news"
 
 [send]
 # How an issue is delivered (digest send, digest run).
-# the subject; fields {name}, {week}, {lead} (lead title, or the issue title), {title}, {id}; the
-# issue's own subject (curation file) wins
-subject = "{name}, {week}: {lead}"
+# the subject; fields {name}, {date} (the issue's days in its language), {week} (the ISO week id),
+# {lead} (lead title, or the issue title), {title}, {id}; unset, {name}, {date}: {lead} with the
+# language's comma; the issue's own subject (curation file) wins
+# subject = "{name}, {date}: {lead}"
 # the List-Id header (default: <name> <slug.sender-domain>)
 # list_id = "circuit.news.example.com"
 # the public http(s) base of digest serve; links are <unsubscribe_url>/u/TOKEN. Required for SMTP
@@ -187,9 +193,21 @@ subject = "{name}, {week}: {lead}"
 # expiry_hours = 48
 
 [bounces]
-# Bounce and complaint reports read by digest bounces (see docs/subscribers.md).
+# Bounce and complaint reports read by digest bounces or received as webhooks (see
+# docs/subscribers.md).
 # issues in a row that soft-bounced before an address is suppressed
 # soft_limit = 3
+
+[hooks]
+# Bounce and complaint webhooks at /hooks/<provider> (see docs/subscribers.md).
+# the SNS topic ARNs whose Amazon SES notifications /hooks/ses accepts; empty: SES webhooks off
+# ses_topics = ["arn:aws:sns:eu-west-1:123456789012:digest-bounces"]
+# a PEM certificate trusted to sign SNS messages, used instead of fetching SigningCertURL (air-
+# gapped setups)
+# sns_trusted_cert = "/etc/digest/sns-signing.pem"
+# hosts (host:port) accepted for SigningCertURL and SubscribeURL beside
+# sns.<region>.amazonaws.com, over http too (a local SNS emulator)
+# sns_hosts = []
 
 [labels]
 # The issue's fixed words, for a newsletter in another language.
@@ -198,12 +216,28 @@ subject = "{name}, {week}: {lead}"
 # also_in = "Also in {section}"
 # more_this_week = "More this week"
 # omitted = "And {count} more from this week that did not fit in this email"
-# read_all = "read every story of this week in your browser"
+# read_all = "Read every story of this week"
 # view_in_browser = "View in browser"
 # subscribed = "You receive {name} because you subscribed to it."
 # unsubscribe = "Unsubscribe"
 # min_read = "{minutes} min read"
 # no_articles = "No new articles this week."
+# default_section = "More news"
+# preheader = "Also: {stories}"
+# preheader_sections = "{count} more on {topics}"
+# all_issues = "All issues"
+# feed = "Atom feed"
+# date = "Date"
+# subject = "Subject"
+# lead_story = "Lead story"
+# no_issues = "No issues yet."
+# read_on_web = "Read the issue on the web"
+# unsubscribe_question = "Unsubscribe from {name}?"
+# unsubscribe_effect = "{address} will receive no more issues."
+# unsubscribed = "You are unsubscribed."
+# unsubscribe_help = "Use the unsubscribe link at the bottom of any issue you received by email."
+# invalid_link = "This link is not valid."
+# not_found = "Not found"
 # subscribe = "Subscribe"
 # check_inbox = "Check your inbox: if the address can subscribe, a confirmation link is on its way."
 # confirm_subject = "Confirm your subscription to {name}"

@@ -267,14 +267,27 @@ def _padding(style: dict[str, str]) -> tuple[float, float]:
     return px(style.get("padding-top")) or top, px(style.get("padding-bottom")) or bottom
 
 
-def _links(doc) -> list[str]:
+def _links(doc, web: bool = False) -> list[str]:
     problems = []
     for link in doc.iter("a"):
         href = link.get("href") or ""
+        if web and href.startswith("../"):
+            href = "https://archive.example/" + href[3:]  # the web version links within its archive
         name = " ".join(link.text_content().split()) or " ".join(i.get("alt", "") for i in link.iter("img")).strip()
         where = f"link '{name[:30]}' (line {link.sourceline})"
         if not (href.startswith(("https://", "mailto:")) or href == UNSUBSCRIBE_PLACEHOLDER):
             problems.append(f"{where}: href must be https:// or the unsubscribe placeholder, not {href[:40]!r}")
+        image_only = not " ".join(link.text_content().split()) and link.find(".//img") is not None
+        if image_only:
+            # A linked picture: its image is the tap target. A decorative one (alt="") must repeat a
+            # link that has text, and be hidden from screen readers and the tab order.
+            decorative = not name
+            if decorative and not (link.get("aria-hidden") == "true" and link.get("tabindex") == "-1"):
+                problems.append(f"{where}: a link around a decorative image needs aria-hidden and tabindex=-1")
+            if decorative and not any(a.get("href") == href and " ".join(a.text_content().split())
+                                      for a in doc.iter("a") if a is not link):
+                problems.append(f"{where}: a decorative image links where no titled link goes")
+            continue
         if not name:
             problems.append(f"{where}: link has no text")
         elif name.lower().strip(" .…→") in BARE_LINK_TEXT:
@@ -310,8 +323,9 @@ def _images(doc, html: str) -> list[str]:
             problems.append(f"{where}: needs an alt attribute (empty when decorative)")
         if not (img.get("width") or "").isdigit():
             problems.append(f"{where}: needs a numeric width attribute")
-        if img.get("height") is not None and not img.get("height").isdigit():
-            problems.append(f"{where}: height attribute must be numeric")
+        if (img.get("height") or "auto") != "auto":
+            problems.append(f"{where}: a numeric height attribute becomes a min-height in Yahoo and AOL "
+                            "(stretching the image): leave it out or write height=\"auto\"")
         if style.get("display") != "block" or style.get("height") != "auto":
             problems.append(f"{where}: needs display:block;height:auto")
     return problems
@@ -436,7 +450,7 @@ def _issue(doc, html: str, issue: Issue, web: bool) -> list[str]:
 def check_email(html: str, issue: Issue | None = None, *, web: bool = False) -> list[str]:
     """Every rule the email breaks, as readable lines (empty when it passes)."""
     doc = lxml.html.document_fromstring(html)
-    problems = (_document(doc, html) + _layout(doc) + _headings(doc) + _text(doc) + _links(doc)
+    problems = (_document(doc, html) + _layout(doc) + _headings(doc) + _text(doc) + _links(doc, web)
                 + _images(doc, html) + _css(doc))
     size = encoded_size(html)
     if size >= SAFE_LIMIT:

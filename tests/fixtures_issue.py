@@ -115,3 +115,26 @@ def rtl_issue() -> Issue:
                 Section("سائنس", (entry(12, "سائنس", rtl=True, image=False),)))
     return replace(base, newsletter=newsletter, title="سرکٹ ہفتہ وار، 2026-W48",
                    lead=entry(9, "خبریں", rtl=True), sections=sections, more=(), editor_note_html="")
+
+
+LONG_WORD = "Donaudampfschifffahrtselektrizitätenhauptbetriebswerkbauunterbeamtengesellschaftsvertragsentwurf"[:90]
+
+
+def long_word_issue(count: int = 60) -> Issue:
+    """A 60-article issue where titles, summaries, bylines and link rows carry a 90-character word."""
+    base = large_issue(count)
+
+    def stretch(item: Entry, n: int) -> Entry:
+        a = item.article
+        url = f"{a.url}{LONG_WORD.lower()}/"
+        return replace(item, article=replace(a, title=f"{a.title} {LONG_WORD}" if n % 2 else f"{LONG_WORD}{n}",
+                                             url=url, author=LONG_WORD if n % 3 == 0 else a.author),
+                       summary=Summary(f"{item.summary.text} {LONG_WORD}{LONG_WORD.lower()}", "extractive"))
+
+    sections = []
+    for s, section in enumerate(base.sections):
+        entries = [stretch(e, s * 10 + i) for i, e in enumerate(section.entries)]
+        sections.append(Section(section.name, tuple(entries[:4]), tuple(entries[4:])))
+    more = sections[-1].more  # the last section's tail is listed under "More this week" instead
+    sections[-1] = replace(sections[-1], more=())
+    return replace(base, lead=stretch(base.lead, 1), sections=tuple(sections), more=more)

@@ -12,7 +12,7 @@ import pytest
 
 from browser_support import CHROMIUM, CHROMIUM_FLAGS, MEASURE_JS, SCREENSHOTS, serve_images
 from digest.render import render_issue
-from fixtures_issue import large_issue, rtl_issue, small_issue
+from fixtures_issue import LONG_WORD, large_issue, long_word_issue, rtl_issue, small_issue
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
 
@@ -47,6 +47,7 @@ ISSUES = {
     "small": lambda _: render_issue(_with_logo(small_issue())).html,
     "rtl": lambda _: render_issue(rtl_issue()).html,
     "sample": _sample_html,
+    "long-words": lambda _: render_issue(long_word_issue(60)).html,
 }
 
 
@@ -122,3 +123,32 @@ def test_layout_holds_with_images_blocked(browser, pages, name, scheme):
     # images of known size keep their box, so titles wrap exactly as they do with images shown
     assert blocked == shown
     assert m["lowContrast"] == [], m["lowContrast"]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [375, 600])
+def test_a_90_character_word_wraps_everywhere(browser, pages, width, scheme):
+    html = pages("long-words")
+    assert html.count(LONG_WORD) >= 60  # titles, summaries, bylines and link rows all carry it
+    page = _open(browser, html, width, scheme)
+    try:
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        wide = page.evaluate("""(w) => Array.from(document.querySelectorAll('h3, .sum, .meta, .link, .card'))
+            .filter(el => el.getBoundingClientRect().right > w + 0.5).map(el => el.className || el.tagName)""", width)
+    finally:
+        page.close()
+    assert overflow == 0 and wide == []
+
+
+@pytest.mark.parametrize("alt", ["", "Photo for the story"])
+def test_a_blocked_hero_leaves_no_empty_band(browser, alt):
+    from fixtures_issue import small_issue as build
+
+    issue = build()
+    lead = replace(issue.lead, article=replace(issue.lead.article, image=replace(issue.lead.article.image, alt=alt)))
+    page = _open(browser, render_issue(replace(issue, lead=lead)).html, 375, "light", images=False)
+    try:
+        height = page.evaluate("() => document.querySelector('.hero').getBoundingClientRect().height")
+    finally:
+        page.close()
+    assert height < 60, f"the hero takes {height}px with its image blocked"

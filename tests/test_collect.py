@@ -13,7 +13,7 @@ from werkzeug import Request, Response
 from digest.collect import collect, failure_line, read_all
 from digest.errors import SourceError
 from digest.fetch import Backoff, Fetched, Fetcher
-from digest.sources import REGISTRY, SourceSpec
+from digest.sources import REGISTRY, Kind, SourceSpec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 
@@ -72,7 +72,8 @@ def test_every_kind_together_with_failures_isolated(threaded_server):
     assert reports["Slow"].error == (f"{httpserver.url_for('/slow')}: timed out after 0.3 s waiting for a response "
         "(raise [fetch] timeout if the source is only slow)")
     assert reports["Broken"].error == f"{httpserver.url_for('/broken')}: HTTP 500 INTERNAL SERVER ERROR"
-    assert reports["Portal"].error == f"{httpserver.url_for('/html')}: expected JSON but got an HTML page (text/html)"
+    assert reports["Portal"].error == (f"{httpserver.url_for('/html')}: expected JSON but got an HTML page (text/html)"
+                                       "; point the source at the JSON document itself (the API or feed URL, not a web page)")
     assert reports["Bad XML"].error.startswith(f"{httpserver.url_for('/bad.xml')}: invalid XML, not a readable feed")
     assert len(collected.articles) == 10
     # Unusable items are skipped and named; they never sink their source.
@@ -111,7 +112,7 @@ def test_a_crashing_reader_is_isolated():
     def boom(spec, ctx):
         raise KeyError("surprise")
 
-    REGISTRY["boom"] = boom
+    REGISTRY["boom"] = Kind("boom", boom)
     try:
         collected = collect([SourceSpec("Crash", "x", "boom"), SourceSpec("Fine", str(FIXTURES / "native.json"))],
                             Fetcher())

@@ -21,7 +21,8 @@ def make_issue(count=7, cap=6, titles=None):
     arts = [article(n, categories=CATS[n % 3], day=n % 6, title=(titles or {}).get(n)) for n in range(1, count + 1)]
     lead, sections = group(arts, summaries(arts), WEEK, GroupRules(max_per_section=cap))
     return Issue(id=WEEK.id, week=WEEK, title=f"Desk · {WEEK.id}",
-                 preheader=preheader(lead.article.title, [s.name for s in sections], len(arts)),
+                 preheader=preheader([s.entries[0].article.title for s in sections], [s.name for s in sections],
+                                     len(arts) - 1),
                  newsletter=Newsletter("Desk", "desk@example.com", "1 Street"), lead=lead, sections=sections)
 
 
@@ -84,7 +85,11 @@ def test_every_kind_of_edit_is_applied():
         ("Sharper title", "Editor's own words.", "editor", "Security")
     only = next(e for e in curated.entries if e.article.id == a[6])
     assert only.summary.origin == "editor" and only.article.title == "Article 6"
-    assert curated.preheader.startswith("Article 1. Plus 5 more on Business, Science")
+    # the subject names the lead (Article 1): the preheader names the sections' top stories instead
+    assert curated.preheader == "Also: " + " · ".join(e.title for e in [
+        next(x for x in curated.sections if x.name == n).entries[0].article for n in
+        [s.name for s in curated.sections]])
+    assert "Article 1" not in curated.preheader
     assert lead_id != a[1] and sections  # the machine's picks were different
 
 
@@ -235,13 +240,20 @@ def test_an_empty_issue_gets_a_file_and_keeps_its_note():
     assert warnings == [] and curated.editor_note_html == "<p>Quiet week.</p>" and curated.lead is None
 
 
-@pytest.mark.parametrize(("lead", "sections", "count", "expected"), [
-    ("Short lead", ["News", "AI", "Startups", "Policy"], 31, "Short lead. Plus 30 more on News, AI and Startups."),
-    ("Is it over?", ["News"], 2, "Is it over? Plus 1 more on News."),
-    ("A lead long enough that the sections no longer fit in the hundred and ten characters", ["News", "AI"], 9,
-     "A lead long enough that the sections no longer fit in the hundred and ten characters. Plus 8 more stories."),
-    ("Alone", [], 1, "Alone."),
-    (None, ["News", "AI"], 5, "5 stories on News and AI."),
+@pytest.mark.parametrize(("stories", "sections", "count", "expected"), [
+    (["Grid sensors", "A new memory design", "Passkeys at work"], ["News", "AI", "Security"], 30,
+     "Also: Grid sensors · A new memory design · Passkeys at work"),
+    (["T" * 100, "Next"], ["News"], 9, "Also: " + "T" * 100),  # a second title would pass 110 characters
+    (["x" * 120], ["News", "AI", "Startups", "Policy"], 31, "31 more on News, AI, and Startups"),
+    ([], [], 0, ""),
 ])
-def test_preheader_is_short_and_truthful(lead, sections, count, expected):
-    assert preheader(lead, sections, count) == expected
+def test_preheader_adds_to_the_subject(stories, sections, count, expected):
+    assert preheader(stories, sections, count) == expected
+
+
+def test_preheader_in_the_newsletters_language():
+    from digest.models import Labels
+
+    urdu = Labels(preheader="مزید: {stories}", preheader_sections="{topics} پر مزید {count}")
+    assert preheader(["x" * 120], ["خبریں", "سائنس", "کھیل"], 12, urdu, "ur") == "خبریں، سائنس، اور کھیل پر مزید 12"
+    assert preheader(["پہلی خبر", "دوسری خبر"], ["خبریں"], 3, urdu, "ur") == "مزید: پہلی خبر · دوسری خبر"

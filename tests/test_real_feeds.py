@@ -198,9 +198,6 @@ def test_section_pages_beat_keyword_tags():
 def test_section_and_category_map_through_digest_build(tmp_path):
     config = tmp_path / "digest.toml"
     config.write_text(f'''
-[sections]
-min_size = 1  # one-article sections stay, so each mapped section shows
-
 [[sources]]
 name = "Planet"
 path = "{FEEDS / 'guardian-media.xml'}"
@@ -218,7 +215,14 @@ section = "Podcasts"
     manifest = json.loads((tmp_path / "out" / "2026-W47.json").read_text())
     sections = {a["title"]: a["section"] for a in manifest["articles"]}
     assert sections["New phones announced at the autumn show"] == "Hardware"
-    assert sections["Storm season starts early on the coast"] == "World news"
+    # Sections the editor named (a pin, a mapped category) stay whole under the default min_size of 2;
+    # a one-article section the feed alone named is folded, and the build says so.
+    assert sections["Storm season starts early on the coast"] == "World news"  # the lead
+    # The shooting story's one-article section goes to the default section: two phone stories are too
+    # few to say that it belongs with them.
+    assert sections["City mourns after shooting at music festival"] == "More news"
+    assert 'folded: section "US news" had 1 article(s), fewer than [sections] min_size = 2: folded into "More news"' \
+        in result.output
     assert {sections[t] for t in sections if "Deliberations" in t} == {"Podcasts"}
     assert "Für Tumblr" not in sections.values() and "Festival shooting" not in sections.values()
     text = (tmp_path / "out" / "2026-W47.txt").read_text()

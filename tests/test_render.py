@@ -132,8 +132,14 @@ def test_web_link():
 
 def test_week_label_and_meta_line():
     issue = small_issue()
-    assert week_label(issue) == "23–29 November 2026"
-    assert week_label(replace(issue, title="Weekly")) == "23–29 November 2026"
+    assert week_label(issue) == "Nov 23\u2009–\u200929, 2026"
+    assert week_label(replace(issue, title="Weekly")) == "Nov 23\u2009–\u200929, 2026"
+    german = replace(issue, newsletter=replace(issue.newsletter, language="de"))
+    assert week_label(german) == "23.–29. Nov. 2026"
+    assert week_label(replace(german, week=replace(issue.week, start=datetime(2026, 2, 23, tzinfo=timezone.utc),
+                                                   end=datetime(2026, 3, 2, tzinfo=timezone.utc)))) == \
+        "23. Feb.\u2009–\u20091. März 2026"
+    assert "نومبر" in week_label(rtl_issue())
     assert meta_line(entry(1, "News")) == "Circuit News · Mara Quint · 4 min read"
     assert meta_line(entry(4, "News", author=None, minutes=None)) == "Signal & Noise"
 
@@ -158,29 +164,52 @@ def test_wrap_never_breaks_urls():
     assert wrap(f"see {url} now") == f"see\n{url}\nnow"
 
 
-def test_trim_order_is_round_robin_from_the_end():
+def test_trim_order_is_lowest_ranked_first():
+    from digest.fit import rank_key
+
     issue = large_issue(14)  # sections of 6, 6 and 1 entries
-    assert [len(s.entries) for s in issue.sections] == [6, 6, 1]
-    assert trim_order(issue)[:5] == [(2, 0), (1, 5), (0, 5), (1, 4), (0, 4)]
+    key = rank_key(issue)
+    order = [issue.sections[s].entries[i] for s, i in trim_order(issue)]
+    assert len(order) == 13 and [key(e) for e in order] == sorted((key(e) for e in order), reverse=True)
+    # not section ends in turn: the last section's one (and best) story is not the first to go
+    assert trim_order(issue)[0] != (2, 0)
 
 
 def _ids(issue: Issue) -> list[str]:
     return sorted(e.article.id for e in issue.entries)
 
 
-def test_fit_to_budget_moves_lowest_ranked_entries():
+def _links(issue: Issue) -> list:
+    return [e for s in issue.sections for e in s.more] + list(issue.more)
+
+
+def test_fit_to_budget_turns_the_lowest_ranked_stories_into_links():
     issue = large_issue(60)
     final, rendered = fit_to_budget(issue, budget=50_000)
     assert encoded_size(rendered.html) <= 50_000
-    moved = len(final.more)
+    moved = len(_links(final))
     assert moved > 0 and final.lead == issue.lead and _ids(final) == _ids(issue)
-    assert rendered.warnings[-1].startswith(f"moved {moved} lowest-ranked articles to 'More this week'")
-    assert "More this week" in rendered.html and check_email(rendered.html, final) == []
+    assert rendered.warnings[-1].startswith(f"listed {moved} lowest-ranked articles as links")
+    assert check_email(rendered.html, final) == []
     # one fewer move would not have fitted
     assert encoded_size(render_issue(trimmed(issue, moved - 1)).html) > 50_000
     order = trim_order(issue)[:moved]
-    expected = {issue.sections[s].entries[i].article.id for s, i in order}
-    assert {e.article.id for e in final.more} == expected
+    assert {e.article.id for e in _links(final)} == {issue.sections[s].entries[i].article.id for s, i in order}
+    # no section is left as links only, and the text twin keeps every story with its summary
+    assert all(section.entries for section in final.sections)
+    flat = " ".join(rendered.text.split())
+    assert all(e.summary.text in flat for e in issue.entries)
+
+
+def test_a_section_that_loses_its_last_story_folds_into_more_this_week():
+    issue = large_issue(14)  # the last section has one story: made the lowest-ranked of all
+    last = issue.sections[2].entries[0]
+    last = replace(last, article=replace(last.article, published=issue.week.start, image=None))
+    issue = replace(issue, sections=issue.sections[:2] + (replace(issue.sections[2], entries=(last,)),))
+    assert trim_order(issue)[0] == (2, 0)
+    result = trimmed(issue, 1)
+    assert [s.name for s in result.sections] == [s.name for s in issue.sections[:2]]
+    assert last in result.more and all(s.entries for s in result.sections)
 
 
 def test_fit_to_budget_leaves_a_fitting_issue_alone():
@@ -347,13 +376,14 @@ def test_built_60_article_issue_fits_without_trimming(tmp_path, monkeypatch):
 
 def test_digest_build_says_so_and_trims_an_issue_past_the_budget(tmp_path, monkeypatch):
     output, html, text = _cli_build(tmp_path, monkeypatch, 130, 22)  # 22 sections of 6: far past 82 KB
-    said = re.search(r"warning: moved (\d+) lowest-ranked articles to 'More this week' to keep the HTML "
-                     r"under the 82,000-byte budget \(([\d,]+) bytes encoded\)", output)
+    said = re.search(r"warning: listed (\d+) lowest-ranked articles as links without a summary to keep the "
+                     r"HTML under the 82,000-byte budget \(([\d,]+) bytes encoded\)", output)
     assert said, output
     moved = int(said.group(1))
     assert moved > 20 and encoded_size(html) == int(said.group(2).replace(",", "")) <= 82_000
-    assert check_email(html) == [] and "More this week" in html and "More this week\n==============" in text
+    assert check_email(html) == [] and "<h3" in html
     assert html.count('class="link"') >= moved and html.count("<h3") == 130 - moved
+    assert text.count("\nhttps://news.example.com/2026/11/story-") == 130  # the text twin: every story in full
     for n in range(130):  # every article is still in both parts, in full or as a link
         assert f"https://news.example.com/2026/11/story-{n}\"" in html
         assert f"https://news.example.com/2026/11/story-{n}\n" in text
@@ -391,7 +421,7 @@ def test_a_week_too_big_even_for_links_leaves_the_lowest_ranked_out_and_says_so(
     assert f"{omitted:>5}  left out of the email to stay under Gmail's clip" in output
     assert encoded_size(html) <= 82_000 and check_email(html) == []
     assert f"And {omitted} more from this week that did not fit in this email." in html
-    assert f"And {omitted} more from this week that did not fit in this email." in " ".join(text.split())
+    assert "did not fit" not in text  # the text twin is never clipped: it keeps every story
     manifest = json.loads((tmp_path / "issues" / "2026-W48.json").read_text(encoding="utf-8"))
     placements = [a["placement"] for a in manifest["articles"]]
     assert len(placements) == 700 and placements.count("omitted") == omitted
@@ -403,11 +433,95 @@ def test_a_week_too_big_even_for_links_leaves_the_lowest_ranked_out_and_says_so(
 
 
 def test_links_are_left_out_from_the_lowest_ranked_up():
-    from digest.fit import link_order, without_links
+    from digest.fit import link_order, rank_key, without_links
 
-    issue = trimmed(large_issue(14), 5)  # sections keep 4, 2 and 0 entries; 5 links in "More this week"
+    issue = trimmed(large_issue(14), 5)
+    key = rank_key(issue)
+    links = _links(issue)
     order = link_order(issue)
-    assert order[:len(issue.more)] == [(-1, i) for i in reversed(range(len(issue.more)))]
+    assert len(order) == len(links) == 5
     fewer = without_links(issue, 2)
-    assert fewer.omitted == issue.more[-2:] and fewer.more == issue.more[:-2]
+    lowest = sorted(links, key=key)[-2:]
+    assert set(fewer.omitted) == set(lowest) and not set(_links(fewer)) & set(lowest)
     assert _ids(fewer) == sorted(set(_ids(issue)) - {e.article.id for e in fewer.omitted})
+
+
+def test_images_have_no_numeric_height_and_link_to_their_story(tmp_path, monkeypatch):
+    import lxml.html
+
+    issue, rendered = _pipeline_issue(tmp_path, monkeypatch)
+    doc = lxml.html.document_fromstring(rendered.html)
+    images = list(doc.iter("img"))
+    assert len(images) > 10
+    assert all(img.get("height") in (None, "auto") and "height:auto" in img.get("style", "") for img in images)
+    urls = {e.article.url for e in issue.entries}
+    assert all(img.getparent().tag == "a" and img.getparent().get("href") in urls for img in images)
+
+
+def test_outlook_resets_and_title_above_the_thumbnail():
+    html = render_issue(small_issue()).html
+    mso = re.search(r"<!--\[if mso\]>.*?<!\[endif\]-->", html, re.S).group(0)
+    for reset in ("mso-line-height-rule:exactly", "mso-table-lspace:0pt", "mso-table-rspace:0pt",
+                  "border-collapse:collapse"):
+        assert reset in mso
+    row = re.search(r'<td class="item".*?</td>', html, re.S).group(0)
+    assert row.index("<h3") < row.index("<img")  # the thumbnail sits beside the summary, below the title
+
+
+def test_a_right_to_left_issue_sets_dir_on_the_cells_outlook_reads():
+    html = render_issue(rtl_issue()).html
+    cells = re.findall(r'<td class="(item|pad|sec|foot)"([^>]*)>', html)
+    assert cells and all('dir="' in attrs for _, attrs in cells)
+
+
+def test_right_to_left_scripts_get_room_between_lines_and_their_own_faces():
+    html = render_issue(rtl_issue()).html
+    body = re.search(r'class="card head"[^>]*style=\'([^\']*)\'', html).group(1)
+    assert "font-family:\"Noto Nastaliq Urdu\"" in body and "line-height:35px" in body
+    assert "letter-spacing:1px" not in html  # spacing pulls joined Arabic-script letters apart
+    latin = render_issue(small_issue()).html
+    assert "line-height:25px" in latin and "Nastaliq" not in latin
+
+
+def test_the_omitted_line_is_a_real_button_to_the_web_version():
+    issue = replace(small_issue(), omitted=(entry(20, "News"), entry(21, "News")))
+    html = render_issue(issue).html
+    assert "And 2 more from this week that did not fit in this email." in html
+    button = re.search(r'<td class="btn"[^>]*bgcolor="#[0-9a-f]{6}"[^>]*><a href="([^"]+)"[^>]*>([^<]+)</a>', html)
+    assert button and button.groups() == (web_link(issue), "Read every story of this week")
+    assert check_email(html, issue) == []
+
+
+def _urdu_issue(count: int) -> Issue:
+    issue = large_issue(count, rtl_every=1)
+    return replace(issue, newsletter=replace(issue.newsletter, language="ur", direction="rtl"))
+
+
+def test_a_non_latin_issue_is_measured_and_sent_in_the_smaller_encoding(tmp_path):
+    import email
+    from email import policy
+
+    from digest.issue_record import IssueRecord, NewsletterRecord
+    from digest.issue_store import BuiltIssue
+    from digest.message import MessageFactory
+    from digest.subscribers import Subscriber
+    from digest.transfer import base64_size, qp_size
+
+    rendered = render_issue(_urdu_issue(60))
+    assert encoded_size(rendered.html) == base64_size(rendered.html) < 0.9 * qp_size(rendered.html)
+    english = render_issue(large_issue(60)).html
+    assert encoded_size(english) == qp_size(english) < base64_size(english)
+    urdu = _urdu_issue(60)
+    record = replace(IssueRecord.from_issue(urdu), newsletter=NewsletterRecord("N"))
+    built = BuiltIssue("2026-W48", rendered.html, rendered.text, record, tmp_path)
+    factory = MessageFactory(built, subject_template="{name}", sender="N <digest@example.com>", reply_to="",
+                             list_id="", unsubscribe_url="https://u.example.com", unsubscribe_mailto="",
+                             secret=b"s" * 32, now=datetime(2026, 11, 28, tzinfo=timezone.utc))
+    data = factory.build(Subscriber("reader@example.com", "Reader")).data
+    message = email.message_from_bytes(data, policy=policy.default)
+    html_part = next(p for p in message.walk() if p.get_content_type() == "text/html")
+    assert html_part["Content-Transfer-Encoding"] == "base64"
+    assert html_part.get_content().replace("\r\n", "\n") == rendered.html.replace(
+        UNSUBSCRIBE_PLACEHOLDER, factory.unsubscribe_link("reader@example.com"))
+    raw_part = data.split(b"Content-Type: text/html")[1].split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n--=_digest_", 1)[0]
+    assert len(raw_part) < base64_size(rendered.html) + 200  # the part is as big as the fit stage measured

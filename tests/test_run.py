@@ -57,7 +57,7 @@ def test_run_builds_then_sends_and_a_second_run_does_nothing(tmp_path, server):
     assert (tmp_path / "issues" / f"{week}.html").stat().st_mtime_ns == built
     assert rec.recipients() == {"ann@example.com": 1, "bob@example.com": 1}
     subject = rec.messages[0].parsed()["Subject"]
-    assert subject.startswith(f"The Circuit Weekly, {week}: Story number")
+    assert subject.startswith("The Circuit Weekly, ") and ": Story number" in subject and "-W" not in subject
 
 
 def test_overlapping_run_exits_5_and_does_nothing(tmp_path, server):
@@ -75,7 +75,8 @@ def test_empty_week_exits_3_and_sends_nothing(tmp_path, server):
     cfg, subs, week = setup(tmp_path, ctl.url, articles=False)
     result = invoke("run", "-c", cfg, "--subscribers", subs)
     assert result.exit_code == 3
-    assert result.stderr.startswith(f"error: no articles in {week}; nothing written")
+    assert result.stderr.startswith(f"error: no articles in {week}: 1 source, ")
+    assert "; nothing written" in result.stderr
     assert rec.messages == []
 
 

@@ -114,3 +114,13 @@ def test_digest_build_reports_each_fold_and_min_size_is_a_setting(tmp_path):
     assert result.exit_code == 1
     assert "[sections] min_size must be at least 1" in result.output
 
+
+
+def test_sections_the_editor_named_are_never_folded():
+    items = week_with_small_sections()
+    rules = GroupRules(min_size=2, keep=frozenset({"Black Friday"}))
+    _, sections, folds = group_issue(items, summaries(items), WEEK, rules)
+    names = {s.name: [e.article.id for e in s.entries] for s in sections}
+    assert names["Black Friday"] == ["a021"]  # named in [sections] order or by a source: kept whole
+    assert not any('"Black Friday"' in f for f in folds)
+    assert any('"Malware"' in f for f in folds)  # the others still fold

@@ -210,7 +210,7 @@ def test_dry_run_lists_recipients_and_touches_nothing(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout == (
         f"Dry run: {ISSUE_ID} via outbox {tmp_path}/outbox/{ISSUE_ID}\n"
-        f"Subject: The Circuit Weekly, {ISSUE_ID}: Grid operator trials sensors\n"
+        "Subject: The Circuit Weekly, Nov 16 \u2013 22, 2026: Grid operator trials sensors\n"
         "Would send to 2 recipient(s); 0 already sent, 1 suppressed, 0 failed earlier\n"
         "  ann@example.com  (Ann)\n  cy@example.com\n")
     assert f"subs.csv:6: skipped 'not-an-address'" in result.stderr

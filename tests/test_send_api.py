@@ -64,7 +64,7 @@ def _assert_each_message_is_complete(messages):
         assert h["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert h["List-Id"] == "The Circuit Weekly <the-circuit-weekly.example.com>"
         assert h["Message-ID"if "Message-ID" in h else "Message-Id"].startswith(f"<{ISSUE_ID}.")
-        assert m["subject"] == "The Circuit Weekly, 2026-W47: Grid operator trials sensors"
+        assert m["subject"] == "The Circuit Weekly, Nov 16 – 22, 2026: Grid operator trials sensors"
         number = m["to"].removeprefix("reader").split("@")[0].lstrip("0") or "0"
         assert f"Hello Reader {int(number)}," in m["text"] and f"Hello Reader {int(number)}, caf\u00e9" in m["html"]
     assert len(links) == len(messages)  # one link per recipient

@@ -205,7 +205,8 @@ def test_a_feed_read_as_json_says_which_kind_it_is(httpserver):
     url = serve(httpserver, (FIXTURES / "rss2.xml").read_bytes(), "application/rss+xml")
     with pytest.raises(SourceError) as err:
         reader_for("jsonfeed")(SourceSpec("F", url, "jsonfeed"), FetchContext(Fetcher(backoff=Backoff(retries=0)).get))
-    assert str(err.value) == (f'{url}: expected JSON but got an RSS or Atom feed; read it with kind = "feed" '
+    assert str(err.value) == (f'{url}: expected JSON but got an RSS or Atom feed (application/rss+xml); '
+                              'read it with kind = "feed" '
                               "(or the feed: prefix), or let the kind be detected")
 
 

@@ -81,7 +81,7 @@ def test_missing_item_list_and_html_are_named(httpserver):
     assert str(err.value) == f"{httpserver.url_for('/api')}: no item list at 'data.stories' (check the source's items option)"
     httpserver.expect_request("/html").respond_with_data("<html><body>maintenance</body></html>",
                                                          content_type="text/html")
-    with pytest.raises(SourceError, match=r"expected JSON but got an HTML page \(text/html\)$"):
+    with pytest.raises(SourceError, match=r"expected JSON but got an HTML page \(text/html\); point the source at the JSON document"):
         read(httpserver.url_for("/html"), {})
 
 

@@ -63,7 +63,8 @@ def test_html_instead_of_json_is_named(httpserver):
     ctx = FetchContext(Fetcher().get)
     with pytest.raises(SourceError) as err:
         reader_for("jsonfeed")(SourceSpec("Lab", httpserver.url_for("/feed.json")), ctx)
-    assert str(err.value) == f"{httpserver.url_for('/feed.json')}: expected JSON but got an HTML page (text/html)"
+    assert str(err.value) == (f"{httpserver.url_for('/feed.json')}: expected JSON but got an HTML page (text/html)"
+                              "; point the source at the JSON document itself (the API or feed URL, not a web page)")
 
 
 def test_malformed_json_is_named(httpserver):

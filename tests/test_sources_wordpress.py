@@ -158,3 +158,21 @@ def test_a_saved_posts_response_at_a_url_is_read_as_is(httpserver):
         found, result = read_source(SourceSpec("Saved", url, kind), fetch, SINCE, UNTIL)
         assert found == "wordpress" and len(result.articles) == len(json.loads(posts)), kind
     assert len(httpserver.log) == 2  # one request each, no /wp-json probing
+
+
+def test_an_urdu_post_gets_lang_as_well_as_dir(httpserver):
+    from digest.render import render_issue
+    from fixtures_issue import small_issue
+
+    post = {"id": 9, "date": "2026-11-18T10:00:00", "date_gmt": "2026-11-18T05:00:00", "link": "https://ur.example.pk/p9/",
+            "title": {"rendered": "کراچی میں ٹیکنالوجی کانفرنس کا آغاز"}, "excerpt": {"rendered": ""}, "author": 2,
+            "content": {"rendered": "<p>شہر میں تین روزہ کانفرنس شروع ہو گئی ہے جس میں ملک بھر سے انجینئر شریک ہیں۔</p>"}}
+    httpserver.expect_request("/wp-json/wp/v2/posts").respond_with_json([post], headers={"X-WP-TotalPages": "1"})
+    (article,) = reader_for("wordpress")(SourceSpec("ur", httpserver.url_for("/"), "wordpress"), ctx()).articles
+    assert (article.language, article.direction) == ("ur", "rtl")
+    issue = small_issue()
+    first = issue.sections[0]
+    entry = first.entries[0]
+    issue = type(issue)(**{**issue.__dict__, "sections": (type(first)(first.name, (type(entry)(
+        article, entry.summary, first.name),) + first.entries[1:], first.more),) + issue.sections[1:]})
+    assert '<td class="item" dir="rtl" lang="ur"' in render_issue(issue).html

@@ -21,22 +21,21 @@ from digest.links import (
     page_links,
 )
 from digest.normalize import clean_title, first_words
-from digest.sources import FetchContext, SourceResult, SourceSpec, register
-from digest.sources.body_image import body_image
+from digest.sources import KIND_ALIASES, KIND_OPTIONS, FetchContext, Kind, Probe, RawItem, SourceResult, SourceSpec, register
 from digest.sources.images import is_story_picture, media_image
-from digest.sources.jsonapi import looks_json, plain
-from digest.sources.native import article_from, articles_from_items
+from digest.sources.items import articles_from_items, convert, plain
+from digest.sources.jsondoc import looks_json, text_head
 from digest.sources.sections import feed_categories
 
 log = logging.getLogger(__name__)
 
-FEED_MARKERS = (b"<rss", b"<feed", b"<rdf:rdf", b"<rdf ")
+FEED_MARKERS = ("<rss", "<feed", "<rdf:rdf", "<rdf ")
 
 
 def looks_feed(body: bytes) -> bool:
-    """True when a body's start looks like an RSS, RDF or Atom document."""
-    head = body[:2048].lower()
-    return any(marker in head for marker in FEED_MARKERS) and b"<html" not in head[:200]
+    """True when a body's start looks like an RSS, RDF or Atom document, in any Unicode encoding."""
+    head = text_head(body, 4096).lower()
+    return any(marker in head for marker in FEED_MARKERS) and "<html" not in head[:200]
 
 
 # Charsets servers send by default rather than because they know (HTTP/1.1 made ISO-8859-1 the
@@ -162,39 +161,43 @@ def _guid(entry: dict) -> str:
     return str(next((e for e in enclosures if e), ""))
 
 
-def to_native(entry: dict, language: str | None, spec: SourceSpec, place: FeedPlace,
-              feed_author: str | None = None) -> dict:
-    """Map one feedparser entry to the native item shape."""
+def to_raw(entry: dict, language: str | None, spec: SourceSpec, place: FeedPlace,
+           feed_author: str | None = None) -> RawItem:
+    """Pick one feedparser entry's fields."""
     guid = _guid(entry)
-    link, link_is_page = _link(dict(entry, id=guid), place)
+    link, link_is_page = convert("url", lambda _: _link(dict(entry, id=guid), place), entry.get("link"))
     contents = entry.get("content") or []
     html_parts = [c.get("value", "") for c in contents if "html" in str(c.get("type", "html"))]
     body = max(html_parts, key=len) if html_parts else None
     summary = entry.get("summary")
-    published, dated = _date(entry, spec)
-    given = clean_title(entry.get("title"))
+    published, dated = convert("published", lambda e: _date(e, spec), entry)
+    # Some feeds (often RSS 1.0) date nothing; `undated = "now"` dates such items when read.
+    if not published and spec.options.get("undated") != "now":
+        raise ItemError('no date (pubDate, dc:date, published or updated); set undated = "now" '
+                        "on this source to date such items when they are read")
+    given = convert("title", clean_title, entry.get("title"))
     title = given or first_words(plain(body or summary) or "") or (link_label(link) if link else None)
     categories, keywords = feed_categories(entry.get("tags") or [])
-    return {
-        "title": title,
-        "title_made": not given,
-        "url": link,
-        "link_is_page": link_is_page,
-        "guid": guid,
-        "published": published.isoformat() if published else None,
-        "dated": dated,
-        "author": _author(entry, feed_author),
-        "categories": categories,
-        "tags": keywords,
+    return RawItem(
+        title=title,
+        title_made=not given,
+        url=link,
+        link_is_page=link_is_page,
+        guid=guid,
+        published=published,
+        dated=dated,
+        author=_author(entry, feed_author),
+        categories=categories,
+        tags=keywords,
         # Without full content the summary is the body; with it, the summary is the excerpt.
-        "content_html": body if body else summary,
-        "excerpt": plain(summary) if body else None,
-        "image": _image(entry) or body_image(body or summary, link),
-        "language": (contents[0].get("language") if contents else None) or language,
-    }
+        content_html=body if body else summary,
+        excerpt=summary if body else None,
+        image=_image(entry),
+        image_from_body=True,
+        language=(contents[0].get("language") if contents else None) or language,
+    )
 
 
-@register("feed")
 def read(spec: SourceSpec, ctx: FetchContext) -> SourceResult:
     """Read an RSS, RDF or Atom feed from a file or URL."""
     fetched = ctx.fetch(spec.location)
@@ -206,7 +209,9 @@ def read(spec: SourceSpec, ctx: FetchContext) -> SourceResult:
         ctype = (fetched.content_type or "").split(";")[0].strip()
         if ctype.endswith("html") or (not parsed.get("version") and b"<html" in fetched.body[:1024].lower()):
             raise SourceError(f"{spec.location}: not an RSS or Atom feed ({ctype or 'an HTML page'})")
-        if parsed.get("bozo") and not _encoding_only(parsed):
+        if _channel_only(parsed, fetched.body):
+            log.info("%s: a feed with no items", spec.location)
+        elif parsed.get("bozo") and not _encoding_only(parsed):
             raise SourceError(f"{spec.location}: invalid XML, not a readable feed ({_reason(parsed.get('bozo_exception'))})")
         if not parsed.get("version"):
             raise SourceError(f"{spec.location}: not an RSS or Atom feed ({ctype or 'unknown content type'})")
@@ -217,16 +222,23 @@ def read(spec: SourceSpec, ctx: FetchContext) -> SourceResult:
     # managingEditor or publisher is not the writer of each item, so RSS inherits nothing.
     feed_author = _author(parsed.feed) if str(parsed.get("version", "")).startswith("atom") else None
     place = feed_place(parsed, fetched.url)
-    items = [to_native(e, language, spec, place, feed_author) for e in parsed.entries]
-    return articles_from_items(items, spec, builder=_article)
+    title = parsed.feed.get("title") if isinstance(parsed.feed.get("title"), str) else None
+    return articles_from_items(parsed.entries, spec, lambda e: to_raw(e, language, spec, place, feed_author),
+                               title=title)
 
 
-def _article(item: dict, spec: SourceSpec):
-    # Some feeds (often RSS 1.0) date nothing; `undated = "now"` dates such items when read.
-    if not item.get("published") and spec.options.get("undated") != "now":
-        raise ItemError('no date (pubDate, dc:date, published or updated); set undated = "now" '
-                        "on this source to date such items when they are read")
-    return article_from(item, spec)
+_ROOT_END = re.compile(r"</(rss|feed|rdf:rdf)>\s*$")
+
+
+def _channel_only(parsed: Any, body: bytes) -> bool:
+    """True for a whole feed (a version, a channel title or link, its root element closed) with no items.
+
+    feedparser reads such a channel even past a small XML fault (an undefined entity); a truncated
+    document, which lacks its closing root tag, stays "invalid XML".
+    """
+    feed = parsed.get("feed") or {}
+    whole = bool(_ROOT_END.search(text_head(body[-200:], 200).lower()))
+    return bool(parsed.get("version")) and bool(feed.get("title") or feed.get("link")) and whole
 
 
 def _encoding_only(parsed: Any) -> bool:
@@ -239,3 +251,12 @@ def _encoding_only(parsed: Any) -> bool:
 def _reason(exc: Any) -> str:
     text = str(exc).strip().splitlines()[0] if exc is not None and str(exc).strip() else ""
     return text or exc.__class__.__name__
+
+
+def sniff(probe: Probe) -> bool:
+    """True for an RSS, RDF or Atom document."""
+    return not probe.is_json and looks_feed(probe.body)
+
+
+KIND = register(Kind("feed", read, sniff, aliases=tuple(a for a, k in KIND_ALIASES.items() if k == "feed"),
+                     options=KIND_OPTIONS["feed"]))

@@ -11,16 +11,17 @@ extra request headers (a value "env:NAME" is read from the environment); paginat
 
 from __future__ import annotations
 
-import json
+import functools
 import os
 from typing import Any
 from urllib.parse import urljoin
 
 from digest.errors import ConfigError, SourceError
 from digest.fetch import HTTPStatusError
-from digest.normalize import clean_text, first_words, html_to_text, sanitize_html
-from digest.sources import FetchContext, SourceResult, SourceSpec, register
-from digest.sources.native import articles_from_items
+from digest.models import Article, Skip
+from digest.sources import KIND_OPTIONS, FetchContext, Kind, RawItem, SourceResult, SourceSpec, register
+from digest.sources.items import articles_from_items
+from digest.sources.jsondoc import decode_json
 
 # Used when the mapping names no path for a field: the first key present wins.
 DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -37,50 +38,7 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "image": ("image", "urlToImage", "image_url", "thumbnail"),
     "language": ("language", "lang"),
 }
-OPTION_KEYS = {"items", "fields", "params", "headers", "next", "page_param", "page_start", "page_size_param",
-               "page_size", "max_pages",
-               # Options every kind takes (dates and sections; see digest.sources.native and .sections).
-               "undated", "dayfirst", "section", "category_map"}
 
-
-def body_head(body: bytes, size: int = 2048) -> bytes:
-    """The first bytes of a body past a UTF-8 byte-order mark and leading whitespace."""
-    return body[:size].lstrip(b"\xef\xbb\xbf \t\r\n")
-
-
-def looks_json(body: bytes) -> bool:
-    """True when a body starts like a JSON object or array."""
-    return body_head(body)[:1] in (b"{", b"[")
-
-
-def load_json(fetched: Any, where: str) -> Any:
-    """Decode a fetched JSON body, naming HTML or broken JSON in one line."""
-    ctype = (fetched.content_type or "").split(";")[0].strip().lower()
-    head = body_head(fetched.body, 512).lower()
-    # The body decides: a JSON document served as text/html (a misconfigured PHP endpoint) is still read.
-    html_type = ctype in ("text/html", "application/xhtml+xml") and not looks_json(fetched.body)
-    if html_type or head.startswith((b"<!doctype html", b"<html")):
-        raise SourceError(f"{where}: expected JSON but got an HTML page ({ctype or 'no content type'})")
-    if head.startswith(b"<"):
-        from digest.sources.feed import looks_feed  # feed imports this module
-
-        if looks_feed(fetched.body):
-            raise SourceError(f"{where}: expected JSON but got an RSS or Atom feed; "
-                              'read it with kind = "feed" (or the feed: prefix), or let the kind be detected')
-        raise SourceError(f"{where}: expected JSON but got XML or markup ({ctype or 'no content type'})")
-    try:
-        return json.loads(fetched.body.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise SourceError(f"{where}: not UTF-8 text, so not JSON") from None
-    except json.JSONDecodeError as exc:
-        raise SourceError(f"{where}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-
-
-def plain(value: Any) -> str | None:
-    """Plain text of a value that may hold HTML (an excerpt or description), or None."""
-    if value in (None, ""):
-        return None
-    return html_to_text(sanitize_html(str(value))) or None
 
 
 def dig(doc: Any, path: str) -> Any:
@@ -110,61 +68,35 @@ def _field(item: dict, name: str, mapping: dict[str, str]) -> Any:
     return None
 
 
-def _names(value: Any) -> list[str]:
-    """Category-like values as names: a string, a list of strings, or objects with a name."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [v for v in value.split(",") if v.strip()]
-    if isinstance(value, dict):
-        value = [value]
-    out = []
-    for v in value if isinstance(value, list) else [value]:
-        if isinstance(v, dict):
-            v = v.get("name") or v.get("title") or v.get("label") or v.get("term")
-        if v not in (None, ""):
-            out.append(str(v))
-    return out
-
-
-def to_native(item: Any, mapping: dict[str, str], base: str) -> dict:
-    """Map one API item to the native item shape that native.article_from reads."""
-    if not isinstance(item, dict):
-        return {}
+def to_raw(item: dict, mapping: dict[str, str], base: str) -> RawItem:
+    """Pick one API item's fields through the mapping; the conversion layer reads the values."""
     author = _field(item, "author", mapping)
     if isinstance(author, dict):
         author = author.get("name")
-    elif isinstance(author, list):
-        author = ", ".join(_names(author))
-    url = _field(item, "url", mapping)
     image = _field(item, "image", mapping)
     if isinstance(image, dict):
         image = image.get("url") or image.get("src")
-    content, text, excerpt = (_field(item, n, mapping) for n in ("content", "content_text", "excerpt"))
-    # A title-less item (a microblog post, an RSS-in-JSON entry) is titled by its first words, as in feeds.
-    given = _field(item, "title", mapping)
-    title = given or first_words(plain(content) or clean_text(text) or plain(excerpt) or "")
-    return {
-        "title": title,
-        "title_made": not given,
-        "url": urljoin(base, str(url)) if url else None,
-        "published": _field(item, "published", mapping),
-        "author": author,
-        "categories": _names(_field(item, "categories", mapping)),
-        "tags": _names(_field(item, "tags", mapping)),
-        "content_html": content,
-        "content_text": text,
-        "excerpt": plain(excerpt),
-        "image": urljoin(base, str(image)) if isinstance(image, str) and image else None,
-        "language": _field(item, "language", mapping),
-    }
+    return RawItem(
+        title=_field(item, "title", mapping),
+        url=_field(item, "url", mapping),
+        published=_field(item, "published", mapping),
+        author=author,
+        categories=_field(item, "categories", mapping),
+        tags=_field(item, "tags", mapping),
+        content_html=_field(item, "content", mapping),
+        content_text=_field(item, "content_text", mapping),
+        excerpt=_field(item, "excerpt", mapping),
+        image=image,
+        language=_field(item, "language", mapping),
+        base=base,
+    )
 
 
 def _mapping(spec: SourceSpec) -> dict[str, str]:
-    unknown_options = sorted(set(spec.options) - OPTION_KEYS)
+    unknown_options = sorted(set(spec.options) - KIND_OPTIONS["jsonapi"])
     if unknown_options:
         raise ConfigError(f"source {spec.name!r}: unknown option {unknown_options[0]!r} for kind jsonapi "
-                          f"(use {', '.join(sorted(OPTION_KEYS))})")
+                          f"(use {', '.join(sorted(KIND_OPTIONS['jsonapi']))})")
     fields = spec.options.get("fields") or {}
     if not isinstance(fields, dict):
         raise ConfigError(f"source {spec.name!r}: fields must be a table of dotted paths")
@@ -231,7 +163,7 @@ def pages(spec: SourceSpec, ctx: FetchContext) -> list[tuple[Any, Any]]:
                 break  # some APIs answer a page past the last with an error
             raise
         where = spec.location if not out else f"{spec.location} (page {len(out) + 1})"
-        doc = load_json(fetched, where)
+        doc = decode_json(fetched, where)
         out.append((fetched, doc))
         if opts.get("next"):
             nxt = dig(doc, str(opts["next"]))
@@ -246,15 +178,19 @@ def pages(spec: SourceSpec, ctx: FetchContext) -> list[tuple[Any, Any]]:
     return out
 
 
-@register("jsonapi")
 def read(spec: SourceSpec, ctx: FetchContext) -> SourceResult:
     """Read any JSON API through the field mapping in the source's options."""
     mapping = _mapping(spec)
-    articles, skipped = [], []
+    articles: list[Article] = []
+    skipped: list[Skip] = []
     for index, (fetched, doc) in enumerate(pages(spec, ctx), start=1):
         items = _items(doc, spec.options.get("items"), spec.location)
-        result = articles_from_items([to_native(i, mapping, fetched.url) for i in items], spec)
+        base: str = fetched.url
+        result = articles_from_items(items, spec, functools.partial(to_raw, mapping=mapping, base=base))
         articles.extend(result.articles)
         skipped.extend(s if index == 1 else type(s)(s.source, f"page {index} {s.item}", s.reason)
                        for s in result.skipped)
     return SourceResult(tuple(articles), tuple(skipped))
+
+
+KIND = register(Kind("jsonapi", read, options=KIND_OPTIONS["jsonapi"]))
