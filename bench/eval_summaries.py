@@ -207,6 +207,7 @@ def baseline_summarize(ref: str) -> Callable[..., str]:
     spec = importlib.util.spec_from_file_location("baseline_extractive", fh.name)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
     spec.loader.exec_module(module)
     os.unlink(fh.name)
     return module.summarize
