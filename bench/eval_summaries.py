@@ -36,6 +36,9 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from extras import require  # noqa: E402
 from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -302,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", default="", metavar="REF",
                         help="also run digest.extractive as at this git ref (e.g. main), for before/after")
     args = parser.parse_args(argv)
+    require("bench/eval_summaries.py", "bench", "rouge_score", "sumy")
     if not DATA_FILE.is_file() and not BBC_FILE.is_file():
         print(f"eval data not found in {EVAL_DIR}; nothing to measure (this benchmark needs ../shared/eval)")
         return 0

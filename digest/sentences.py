@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 
-import nupunkt
 
 # Terminators of other scripts, plus any closing quote or bracket that follows them.
 # Marks that end a sentence in the scripts digest splits, with closing quotes and brackets.
@@ -35,6 +34,8 @@ def split_sentences(text: str) -> list[str]:
     text = _SPACE.sub(" ", text or "").strip()
     if not text:
         return []
+    import nupunkt  # its model loads on first use: commands that never split sentences don't pay for it
+
     out: list[str] = []
     for piece in _split_non_latin(text):
         for sentence in nupunkt.sent_tokenize(piece):
