@@ -7,9 +7,14 @@ prints ROUGE-1/2/Lsum F1 x100 (rouge-score, stemming on) of digest's summary (60
 sentences) beside Lead cut at the same word count item by item, and counts of summaries that open
 badly (on a quote or a pronoun or connective: "He", "This", "But", ...) or carry captions, credits,
 bylines, datelines, stamps or share prompts, beside the same counts for Lead's own first words.
-`--compare` adds the older tables: Lead-k, sumy, speed and memory on CNN/DM and XSum.
+It also prints the median time digest takes per article. `--half even|odd` keeps only the items
+with an even or odd position in each set (rules are chosen on one half and reported on the other);
+`--baseline REF` runs digest.extractive as it is at git REF (e.g. `main`) on the same items, in the
+same run, for a before/after table. `--compare` adds the older tables: Lead-k, sumy, speed and memory
+on CNN/DM and XSum.
 
-    .venv/bin/python bench/eval_summaries.py [--limit N] [--compare [--repeat 3]]
+    .venv/bin/python bench/eval_summaries.py [--limit N] [--half even|odd] [--baseline REF]
+                                             [--compare [--repeat 3]]
 """
 
 from __future__ import annotations
@@ -21,10 +26,13 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
 import gc
+import importlib.util
 import json
 import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -193,13 +201,33 @@ def has_furniture(summary: str) -> bool:
     return bool(FURNITURE.search(summary))
 
 
-def load_sets(limit: int) -> dict[str, list[tuple[str, list[str], str]]]:
+def baseline_summarize(ref: str) -> Callable[..., str]:
+    """digest.extractive.summarize as it is at git `ref`, loaded beside the current one."""
+    source = subprocess.run(["git", "show", f"{ref}:digest/extractive.py"], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False, encoding="utf-8") as fh:
+        fh.write(source)
+    spec = importlib.util.spec_from_file_location("baseline_extractive", fh.name)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    os.unlink(fh.name)
+    return module.summarize
+
+
+def halve(items: list, half: str) -> list:
+    """The items at even or odd positions ("all" keeps every item)."""
+    return items if half == "all" else items[half == "odd"::2]
+
+
+def load_sets(limit: int, half: str = "all") -> dict[str, list[tuple[str, list[str], str]]]:
     """(title, sentences, reference) per item of every set present: cnndm, xsum, bbc."""
     sets: dict[str, list[tuple[str, list[str], str]]] = {}
     if DATA_FILE.is_file():
         for name, items in load(DATA_FILE).items():
-            sets[name] = [("", split_sentences(item["text"]), item["reference_summary"])
-                          for item in items[: limit or None]]
+            sets[name] = halve([("", split_sentences(item["text"]), item["reference_summary"])
+                                for item in items[: limit or None]], half)
     if BBC_FILE.is_file():
         rows = []
         with BBC_FILE.open(encoding="utf-8") as fh:
@@ -211,45 +239,59 @@ def load_sets(limit: int) -> dict[str, list[tuple[str, list[str], str]]]:
                 body = text[len(item["title"]):] if text.startswith(item["title"]) else text
                 sentences = [s for p in body.split("\n\n") for s in split_sentences(p)]
                 rows.append((item["title"], sentences, item["reference_summary"]))
-        sets["bbc"] = rows[: limit or None]
+        sets["bbc"] = halve(rows[: limit or None], half)
     return sets
 
 
-def quality_report(limit: int) -> None:
+def quality_report(limit: int, half: str = "all", baseline: str = "") -> None:
     """Every set, both layouts: digest beside Lead at the same word count, ROUGE and bad-output counts."""
     from rouge_score import rouge_scorer
 
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], use_stemmer=True)
-    sets = load_sets(limit)
-    print(f"\n## Quality: {WORDS} words, at most {SENTENCES} sentences; Lead cut at the same word count per item")
-    print(f"{'set':6} {'layout':14} {'n':>5} {'R-1':>5} {'Lead':>5} {'diff':>5} {'R-2':>5} {'Lead':>5} "
-          f"{'R-L':>5} {'Lead':>5} {'words':>5} {'bad open':>8} {'Lead':>5} {'furn.':>5} {'Lead':>5}")
+    sets = load_sets(limit, half)
+    versions: dict[str, Callable[..., str]] = {"digest": summarize}
+    if baseline:
+        versions = {f"at {baseline}": baseline_summarize(baseline), "digest": summarize}
+    print(f"\n## Quality: {WORDS} words, at most {SENTENCES} sentences; Lead cut at the same word count per item"
+          f" (items: {half})")
+    print(f"{'set':6} {'layout':14} {'version':12} {'n':>5} {'R-1':>5} {'Lead':>5} {'diff':>5} {'R-2':>5} "
+          f"{'Lead':>5} {'R-L':>5} {'Lead':>5} {'words':>5} {'bad open':>8} {'Lead':>5} {'furn.':>5} {'Lead':>5} "
+          f"{'ms/art':>6}")
     for name, items in sets.items():
         for layout in ("sentences", "one paragraph"):
-            totals = [0.0] * 6
-            counts = [0, 0, 0, 0]
-            used = []
-            for title, sentences, reference in items:
-                paragraphs = sentences if layout == "sentences" else [" ".join(sentences)]
-                summary = summarize(title, paragraphs, max_words=WORDS, max_sentences=SENTENCES)
-                n = word_count(summary)
-                used.append(n)
-                lead_text = " ".join(" ".join(sentences).split()[:n])
-                ref = "\n".join(split_sentences(reference))
-                ours_scores = scorer.score(ref, "\n".join(split_sentences(summary)))
-                lead_scores = scorer.score(ref, lead_text)
-                for k, key in enumerate(("rouge1", "rouge2", "rougeLsum")):
-                    totals[2 * k] += ours_scores[key].fmeasure
-                    totals[2 * k + 1] += lead_scores[key].fmeasure
-                first = sentences[0] if sentences else ""
-                counts[0] += opens_badly(summary)
-                counts[1] += opens_badly(first)
-                counts[2] += has_furniture(summary)
-                counts[3] += has_furniture(lead_text)
-            r = [100 * t / len(items) for t in totals]
-            print(f"{name:6} {layout:14} {len(items):5} {r[0]:5.1f} {r[1]:5.1f} {r[0] - r[1]:+5.1f} {r[2]:5.1f} "
-                  f"{r[3]:5.1f} {r[4]:5.1f} {r[5]:5.1f} {statistics.mean(used):5.1f} {counts[0]:8} {counts[1]:5} "
-                  f"{counts[2]:5} {counts[3]:5}")
+            for version, method in versions.items():
+                _quality_row(scorer, name, layout, version, method, items)
+
+
+def _quality_row(scorer, name: str, layout: str, version: str, method: Callable[..., str],
+                 items: list[tuple[str, list[str], str]]) -> None:
+    """One line of the quality table: one set, one layout, one version of the summarizer."""
+    totals = [0.0] * 6
+    counts = [0, 0, 0, 0]
+    used, times = [], []
+    for title, sentences, reference in items:
+        paragraphs = sentences if layout == "sentences" else [" ".join(sentences)]
+        start = time.perf_counter()
+        summary = method(title, paragraphs, max_words=WORDS, max_sentences=SENTENCES)
+        times.append(time.perf_counter() - start)
+        n = word_count(summary)
+        used.append(n)
+        lead_text = " ".join(" ".join(sentences).split()[:n])
+        ref = "\n".join(split_sentences(reference))
+        ours_scores = scorer.score(ref, "\n".join(split_sentences(summary)))
+        lead_scores = scorer.score(ref, lead_text)
+        for k, key in enumerate(("rouge1", "rouge2", "rougeLsum")):
+            totals[2 * k] += ours_scores[key].fmeasure
+            totals[2 * k + 1] += lead_scores[key].fmeasure
+        first = sentences[0] if sentences else ""
+        counts[0] += opens_badly(summary)
+        counts[1] += opens_badly(first)
+        counts[2] += has_furniture(summary)
+        counts[3] += has_furniture(lead_text)
+    r = [100 * t / len(items) for t in totals]
+    print(f"{name:6} {layout:14} {version:12} {len(items):5} {r[0]:5.1f} {r[1]:5.1f} {r[0] - r[1]:+5.1f} "
+          f"{r[2]:5.1f} {r[3]:5.1f} {r[4]:5.1f} {r[5]:5.1f} {statistics.mean(used):5.1f} {counts[0]:8} "
+          f"{counts[1]:5} {counts[2]:5} {counts[3]:5} {1e3 * statistics.median(times):6.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -258,6 +300,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="use only the first N items of each set")
     parser.add_argument("--compare", action="store_true", help="also compare Lead-k and sumy, with speed")
     parser.add_argument("--repeat", type=int, default=3, help="timed passes per method (median is shown)")
+    parser.add_argument("--half", choices=("all", "even", "odd"), default="all",
+                        help="only the items at even or odd positions of each set")
+    parser.add_argument("--baseline", default="", metavar="REF",
+                        help="also run digest.extractive as at this git ref (e.g. main), for before/after")
     args = parser.parse_args(argv)
     require("bench/eval_summaries.py", "bench", "rouge_score", "sumy")
     if not DATA_FILE.is_file() and not BBC_FILE.is_file():
@@ -265,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     split_sentences("Warm up. The splitter loads its model once.")
     print(f"# digest summary benchmark, {time.strftime('%Y-%m-%d')}, data: {EVAL_DIR}")
-    quality_report(args.limit)
+    quality_report(args.limit, args.half, args.baseline)
     if not args.compare or not DATA_FILE.is_file():
         return 0
     groups = load(DATA_FILE)

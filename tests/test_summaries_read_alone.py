@@ -105,3 +105,31 @@ def test_a_japanese_summary_fits_the_word_budget_in_characters():
     summary = summarize("路面電車の新路線", ["".join(sentences)], max_words=30, max_sentences=3)
     assert summary and word_count(summary) <= 30
     assert len(summary) < len("".join(sentences))
+
+
+def test_a_weak_filler_sentence_is_not_added_just_because_it_fits():
+    paragraphs = [
+        "The Harbourside water board approved a 14 percent rise in household water bills on Thursday, "
+        "the largest increase since the utility was founded.",
+        "The board said the rise would pay for replacing 90 kilometres of leaking pipes under the old town "
+        "and for a new treatment plant at Millbrook, which regulators ordered after last summer's outbreak.",
+        "The weather was mild for the time of year.",
+        "Water bills in Harbourside have risen every year for a decade, and the board said further rises "
+        "were likely once the pipe replacement programme reached the northern districts next spring.",
+    ]
+    summary = summarize("Harbourside water bills to rise 14 percent", paragraphs, max_words=45)
+    assert summary.startswith("The Harbourside water board approved a 14 percent rise")
+    assert "weather" not in summary  # a short aside is no substitute for the sentence that did not fit
+
+
+def test_quoted_speech_gives_way_to_a_reported_fact():
+    paragraphs = [
+        "A fire destroyed the Kellerman grain silo outside Dunmore on Sunday night, and 40 firefighters "
+        "fought it for six hours.",
+        "I have never seen flames that high in forty years of farming here, a neighbour told reporters.",
+        "The silo held about 3,000 tonnes of grain, and the fire destroyed most of this year's Dunmore harvest.",
+        "Investigators said the fire started in a conveyor motor that had been repaired in June.",
+    ]
+    summary = summarize("Fire destroys Dunmore grain silo", paragraphs)
+    assert summary.startswith("A fire destroyed the Kellerman grain silo")
+    assert "never seen" not in summary
