@@ -163,9 +163,9 @@ class BounceMailbox:
         found: dict[bytes, bytes] = {}
         for item in data:
             if isinstance(item, tuple) and len(item) == 2:
-                uid = re.search(rb"UID (\d+)", item[0])
-                if uid:
-                    found[uid.group(1)] = item[1]
+                named = re.search(rb"UID (\d+)", item[0])
+                if named:
+                    found[named.group(1)] = item[1]
         for uid in uids:
             raw = found.get(uid)
             yield uid, (email.message_from_bytes(raw) if raw is not None else None)
