@@ -203,3 +203,29 @@ def test_a_rejected_api_token_sends_nothing_and_is_logged_without_the_token(tmp_
     log = proc.stderr.read()
     assert api.messages == [] and "a-wrong-token-77" not in log
     assert "could not send a confirmation mail: postmark " in log and "check DIGEST_POSTMARK_TOKEN" in log
+
+
+def test_mailgun_takes_the_confirmation_exactly_as_written(tmp_path):
+    from email import message_from_string
+    from email.policy import default
+
+    from api_servers import MailgunServer
+
+    api = MailgunServer(key="mg-signup-key").start()
+    cfg = write_config(tmp_path, api="mailgun://mg.example.com", api_endpoint=api.url)
+    with cfg.open("a", encoding="utf-8") as handle:
+        handle.write("[signup]\nenabled = true\n")
+    proc, base = _serve(tmp_path, cfg, {"DIGEST_MAILGUN_KEY": "mg-signup-key"})
+    try:
+        assert requests.post(f"{base}/subscribe", data={"email": "mg@example.com"}, timeout=5).status_code == 202
+        assert api.wait_for(1) and time.sleep(0.2) is None
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        api.stop()
+    [sent] = api.messages
+    assert sent["to"] == "mg@example.com" and sent["options"] == {"o:tracking": "no"}
+    msg = message_from_string(sent["mime"], policy=default)
+    assert msg["To"] == "mg@example.com" and msg["Auto-Submitted"] == "auto-generated"
+    assert msg.get_content_type() == "multipart/alternative"
+    assert f"{base}/confirm/v2." in msg.get_body(("plain",)).get_content()

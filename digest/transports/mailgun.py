@@ -79,7 +79,7 @@ class MailgunConnection:
         t = self.transport
         response = post(self.session, f"{t.endpoint}/v3/{t.domain}/messages.mime", t.describe(), KEY_ENV,
                         data={"to": envelope.recipient, "o:tracking": "no"},
-                        files={"message": ("message.eml", envelope.data, "message/rfc822")})
+                        files={"message": ("message.eml", envelope.data)})
         text = error_text(response)
         if response.status_code == 200:
             return Reply(250, text)
