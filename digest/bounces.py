@@ -296,24 +296,42 @@ def record(store: SubscriberStore, notice: Notice, soft_limit: int, source: str)
     return store.suppress(notice.recipient, reason, detail, source)
 
 
-def apply(store: SubscriberStore, path: Path, soft_limit: int) -> BounceCounts:
-    """Read every notification under `path` and suppress (or count, or reset) the addresses they name."""
-    counts = {"read": 0, HARD: 0, SOFT: 0, COMPLAINED: 0, DELIVERED: 0, "ignored": 0, "unknown": 0, "suppressed": 0}
-    unreadable = []
-    source = f"bounces:{path.name}"
-    for where, message in read_messages(path):
-        counts["read"] += 1
+class Tally:
+    """Counts what `digest bounces` reads and does, one message at a time."""
+
+    def __init__(self, store: SubscriberStore, soft_limit: int, source: str):
+        self.store, self.soft_limit, self.source = store, soft_limit, source
+        self.counts = {"read": 0, HARD: 0, SOFT: 0, COMPLAINED: 0, DELIVERED: 0, "ignored": 0, "unknown": 0,
+                       "suppressed": 0}
+        self.unreadable: list[str] = []
+
+    def take(self, where: str, message: Message | None) -> bool:
+        """Act on one message (each change committed as it is made); True when it was a report."""
+        self.counts["read"] += 1
         notices = parse(message) if message is not None else []
         if message is None:
-            unreadable.append(where)
+            self.unreadable.append(where)
         if not notices:
-            counts["ignored"] += 1
-            continue
+            self.counts["ignored"] += 1
+            return False
         for notice in notices:
-            if not store.knows(notice.recipient):
-                counts["unknown"] += 1
+            if not self.store.knows(notice.recipient):
+                self.counts["unknown"] += 1
                 continue
-            counts[notice.kind] += 1
-            counts["suppressed"] += record(store, notice, soft_limit, source)
-    return BounceCounts(counts["read"], counts[HARD], counts[SOFT], counts[COMPLAINED], counts[DELIVERED],
-                        counts["ignored"], counts["unknown"], counts["suppressed"], tuple(unreadable))
+            self.counts[notice.kind] += 1
+            self.counts["suppressed"] += record(self.store, notice, self.soft_limit, self.source)
+        return True
+
+    def result(self) -> BounceCounts:
+        """The counts so far."""
+        c = self.counts
+        return BounceCounts(c["read"], c[HARD], c[SOFT], c[COMPLAINED], c[DELIVERED], c["ignored"], c["unknown"],
+                            c["suppressed"], tuple(self.unreadable))
+
+
+def apply(store: SubscriberStore, path: Path, soft_limit: int) -> BounceCounts:
+    """Read every notification under `path` and suppress (or count, or reset) the addresses they name."""
+    tally = Tally(store, soft_limit, f"bounces:{path.name}")
+    for where, message in read_messages(path):
+        tally.take(where, message)
+    return tally.result()

@@ -276,6 +276,14 @@ class BouncesSettings(Table):
     HELP: ClassVar[str] = ("Bounce and complaint reports read by `digest bounces` or received as webhooks "
                            "(see docs/subscribers.md).")
     soft_limit: int = setting(3, "issues in a row that soft-bounced before an address is suppressed", min=1)
+    imap: str = setting("", "an IMAP folder `digest bounces` reads when given no file: `imaps://user@host/Folder` "
+                            "(implicit TLS, port 993) or `imap://user@host/Folder` (STARTTLS, port 143; without "
+                            "it only to localhost). The password comes only from `DIGEST_IMAP_PASSWORD`; a "
+                            "password in the URL is refused", header=True,
+                        example="imaps://bounces@imap.example.com/INBOX")
+    imap_move_to: str = setting("", "a folder that processed reports are moved to (default: they are marked read "
+                                    "and stay)", header=True, example="Processed")
+    imap_password: str = setting("", "the password of the `imap` user", secret=True, env="DIGEST_IMAP_PASSWORD")
 
 
 @dataclass(frozen=True)

@@ -120,8 +120,10 @@ class ArchiveApp:
         self.webhooks = Webhooks(settings, self.store)
         if settings.signup.enabled:
             env = dict(os.environ if environ is None else environ)
+            send = settings.send
             self.signup = Signup(settings, self.secrets, self.store,
-                                 lambda: make_transport(settings.send.smtp, Path(settings.send.outbox) / "confirmations", env))
+                                 lambda: make_transport(send.smtp, Path(send.outbox) / "confirmations", env,
+                                                        api=send.api, api_endpoint=send.api_endpoint))
 
     def page(self, title: str, body: str) -> bytes:
         """A small page in the newsletter's language and direction."""

@@ -197,6 +197,12 @@ order = ["News", "Artificial Intelligence", "Startups", "Security", "Gadgets", "
 # docs/subscribers.md).
 # issues in a row that soft-bounced before an address is suppressed
 # soft_limit = 3
+# an IMAP folder digest bounces reads when given no file: imaps://user@host/Folder (implicit TLS,
+# port 993) or imap://user@host/Folder (STARTTLS, port 143; without it only to localhost). The
+# password comes only from DIGEST_IMAP_PASSWORD; a password in the URL is refused
+# imap = "imaps://bounces@imap.example.com/INBOX"
+# a folder that processed reports are moved to (default: they are marked read and stay)
+# imap_move_to = "Processed"
 
 [hooks]
 # Bounce and complaint webhooks at /hooks/<provider> (see docs/subscribers.md).

@@ -2,7 +2,8 @@
 
 `PostmarkServer` answers POST /email/batch (a JSON array of messages; one result per message with
 ErrorCode/Message/MessageID/To). `MailgunServer` answers POST /v3/DOMAIN/messages (multipart form,
-repeated `to`, `recipient-variables` substituted into body and headers as Mailgun does). Both check
+repeated `to`, `recipient-variables` substituted into body and headers as Mailgun does) and POST
+/v3/DOMAIN/messages.mime (one complete message in the `message` field, kept as `mime`). Both check
 the credential, record one message per recipient, and misbehave on request: `statuses` is a queue of
 HTTP statuses for the next calls (429 with Retry-After, 500, 503), `errors` maps an address to a
 per-recipient error, `hold_at` makes call number N wait until release() (so a test can kill the client
@@ -174,7 +175,7 @@ class MailgunServer(_Base):
         """One call: substitute recipient variables per recipient, or a scripted failure."""
         import base64
 
-        if path != f"/v3/{self.domain}/messages":
+        if path not in (f"/v3/{self.domain}/messages", f"/v3/{self.domain}/messages.mime"):
             return 404, {"message": "Domain not found"}, {}
         if headers.get("Authorization") != "Basic " + base64.b64encode(f"api:{self.key}".encode()).decode():
             return 401, {"message": "Invalid private key"}, {}
@@ -184,6 +185,10 @@ class MailgunServer(_Base):
         if status >= 500:
             return status, {"message": "internal error"}, {}
         form = _multipart(headers.get("Content-Type", ""), body)
+        if path.endswith(".mime"):  # one complete message, sent as written to `to`
+            self._record([{"to": _address(form["to"][0]), "mime": form["message"][0],
+                           "options": {k: v[0] for k, v in form.items() if k.startswith("o:")}}])
+            return 200, {"id": f"<mg-{self.calls}@{self.domain}>", "message": "Queued. Thank you."}, {}
         variables = json.loads(form["recipient-variables"][0])
         tos = form["to"]
         for to in tos:

@@ -35,8 +35,6 @@ def ses():
     server.stop()
 
 
-
-
 def test_ses_delivers_complete_messages_at_the_account_rate_and_a_rerun_sends_nothing(tmp_path, ses):
     from moto.backends import get_backend
 
@@ -84,3 +82,26 @@ def test_ses_without_boto3_names_the_extra(tmp_path, monkeypatch):
     cfg, subs = setup(tmp_path, "ses://eu-west-1", "", people=PEOPLE)
     result = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs, env=AWS)
     assert result.output == "error: send.api = ses://... needs boto3: pip install 'digest[ses]'\n"
+
+
+def test_a_signup_confirmation_goes_through_ses_as_written(tmp_path, ses, monkeypatch):
+    from moto.backends import get_backend
+
+    from digest.config import settings_from
+    from digest.serve import ArchiveApp
+    from digest.subscribers import SubscriberStore
+
+    for key, value in AWS.items():
+        monkeypatch.setenv(key, value)
+    settings = settings_from({"newsletter.sender": "The Circuit Weekly <digest@example.com>",
+                              "signup.enabled": True, "send.api": "ses://eu-west-1", "send.api_endpoint": ses},
+                             out=tmp_path / "issues", state_dir=tmp_path / "state")
+    app = ArchiveApp(settings, b"ses-signup-secret-0123456789", SubscriberStore.in_state_dir(tmp_path / "state"))
+    assert app.signup.request("ses@example.com", "", "", "127.0.0.1", "https://news.example.com").outcome == "accepted"
+    for thread in app.signup.mailing:
+        thread.join(timeout=20)
+    backend = get_backend("ses")["123456789012"]["eu-west-1"]  # shared by the tests of this process
+    [sent] = [m for m in backend.sent_messages if "ses@example.com" in " ".join(m.destinations)]
+    msg = email.message_from_string(sent.raw_data, policy=email.policy.default)
+    assert msg["To"] == "ses@example.com" and msg["Auto-Submitted"] == "auto-generated"
+    assert "https://news.example.com/confirm/v2." in msg.get_body(("plain",)).get_content()

@@ -138,3 +138,94 @@ def test_signup_is_off_unless_enabled(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _serve(tmp_path, cfg, env_extra):
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "DIGEST_SECRET": SECRET, "PYTHONPATH": str(root), "PYTHONUNBUFFERED": "1", **env_extra}
+    proc = subprocess.Popen([sys.executable, "-m", "digest", "serve", "--port", "0", "-c", str(cfg)], cwd=tmp_path,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    match = re.search(r"on (http://127\.0\.0\.1:\d+)/ ", line)
+    assert match, line + (proc.stderr.read() if proc.poll() is not None else "")
+    return proc, match.group(1)
+
+
+def test_confirmations_go_through_the_configured_email_api(tmp_path):
+    from api_servers import PostmarkServer
+
+    api = PostmarkServer(token="pm-signup-token").start()
+    write_issue(tmp_path / "issues")
+    cfg = write_config(tmp_path, api="postmark://", api_endpoint=api.url)
+    with cfg.open("a", encoding="utf-8") as handle:
+        handle.write("[signup]\nenabled = true\n")
+    store = SubscriberStore.in_state_dir(tmp_path / "state")
+    proc, base = _serve(tmp_path, cfg, {"DIGEST_POSTMARK_TOKEN": "pm-signup-token"})
+    try:
+        answer = requests.post(f"{base}/subscribe", data={"email": "api@example.com", "name": "Api"}, timeout=5)
+        assert answer.status_code == 202
+        assert api.wait_for(1) and time.sleep(0.2) is None
+        [mail] = api.messages
+        assert mail["to"] == "api@example.com" and mail["from"] == "The Circuit Weekly <digest@example.com>"
+        assert mail["subject"] == "Confirm your subscription to The Circuit Weekly"
+        assert mail["stream"] == "outbound" and mail["reply_to"] == "editor@example.com"
+        assert mail["track_opens"] is False and mail["track_links"] == "None"
+        assert mail["headers"]["Auto-Submitted"] == "auto-generated"
+        assert mail["headers"]["Message-ID"].startswith("<confirm.")
+        assert not {"From", "To", "Subject", "Content-Type"} & set(mail["headers"])
+        link = re.search(r"Confirm my subscription: (\S+)", mail["text"]).group(1)
+        assert link.startswith(f"{base}/confirm/v2.") and f'href="{link}"' in mail["html"]
+        assert not (tmp_path / "outbox").exists()  # nothing went to the outbox instead
+        assert requests.post(link, timeout=5).status_code == 200
+        assert store.status("api@example.com") == "active"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        api.stop()
+
+
+def test_a_rejected_api_token_sends_nothing_and_is_logged_without_the_token(tmp_path):
+    from api_servers import PostmarkServer
+
+    api = PostmarkServer(token="the-right-token").start()
+    cfg = write_config(tmp_path, api="postmark://", api_endpoint=api.url)
+    with cfg.open("a", encoding="utf-8") as handle:
+        handle.write("[signup]\nenabled = true\n")
+    proc, base = _serve(tmp_path, cfg, {"DIGEST_POSTMARK_TOKEN": "a-wrong-token-77"})
+    try:
+        answer = requests.post(f"{base}/subscribe", json={"email": "nope@example.com"}, timeout=5)
+        assert answer.status_code == 202 and answer.json()["status"] == "accepted"  # the one public answer
+        time.sleep(1.5)  # the mail goes out in the background; a refused token is only logged
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        api.stop()
+    log = proc.stderr.read()
+    assert api.messages == [] and "a-wrong-token-77" not in log
+    assert "could not send a confirmation mail: postmark " in log and "check DIGEST_POSTMARK_TOKEN" in log
+
+
+def test_mailgun_takes_the_confirmation_exactly_as_written(tmp_path):
+    from email import message_from_string
+    from email.policy import default
+
+    from api_servers import MailgunServer
+
+    api = MailgunServer(key="mg-signup-key").start()
+    cfg = write_config(tmp_path, api="mailgun://mg.example.com", api_endpoint=api.url)
+    with cfg.open("a", encoding="utf-8") as handle:
+        handle.write("[signup]\nenabled = true\n")
+    proc, base = _serve(tmp_path, cfg, {"DIGEST_MAILGUN_KEY": "mg-signup-key"})
+    try:
+        assert requests.post(f"{base}/subscribe", data={"email": "mg@example.com"}, timeout=5).status_code == 202
+        assert api.wait_for(1) and time.sleep(0.2) is None
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        api.stop()
+    [sent] = api.messages
+    assert sent["to"] == "mg@example.com" and sent["options"] == {"o:tracking": "no"}
+    msg = message_from_string(sent["mime"], policy=default)
+    assert msg["To"] == "mg@example.com" and msg["Auto-Submitted"] == "auto-generated"
+    assert msg.get_content_type() == "multipart/alternative"
+    assert f"{base}/confirm/v2." in msg.get_body(("plain",)).get_content()

@@ -17,9 +17,9 @@ from typing import Protocol
 import requests
 
 from digest.errors import SendError
-from digest.message import MessageFactory
+from digest.message import Envelope, MessageFactory
 from digest.subscribers import Subscriber
-from digest.transport import ConnectionLost, TemporaryFailure
+from digest.transport import ConnectionLost, PermanentFailure, Reply, TemporaryFailure
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,9 @@ class BatchConnection(Protocol):
     def send_batch(self, factory: MessageFactory, batch: Sequence[Subscriber],
                    test_copy: bool = False) -> list[Outcome]:
         """Send one message per subscriber in as few calls as the API allows; one Outcome each."""
+
+    def send(self, envelope: Envelope) -> Reply:
+        """Send one complete message (a signup confirmation); raise a DeliveryError when it is refused."""
 
     def close(self) -> None:
         """Release the session (never raises)."""
@@ -113,3 +116,12 @@ def error_text(response: requests.Response) -> str:
     if isinstance(body, dict):
         return _short(str(body.get("Message") or body.get("message") or body))
     return _short(str(body))
+
+
+def reply_for(outcome: Outcome) -> Reply:
+    """The Reply for one accepted message, or the DeliveryError its refusal means."""
+    if outcome.status == ACCEPTED:
+        return Reply(250, outcome.text or "accepted")
+    if outcome.status == RETRY:
+        raise TemporaryFailure(outcome.code, outcome.text)
+    raise PermanentFailure(outcome.code or 550, outcome.text)

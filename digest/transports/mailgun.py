@@ -12,8 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from digest.errors import ConfigError, SendError
-from digest.message import MessageFactory, clean_header
+from digest.message import Envelope, MessageFactory, clean_header
 from digest.subscribers import Subscriber
+from digest.transport import PermanentFailure, Reply
 from digest.transports.base import ACCEPTED, REJECTED, RETRY, Outcome, error_text, post
 
 KEY_ENV = "DIGEST_MAILGUN_KEY"
@@ -72,6 +73,19 @@ class MailgunConnection:
         if response.status_code == 404:
             raise SendError(f"{t.describe()}: the domain {t.domain} is unknown to this account ({text})")
         raise SendError(f"{t.describe()} refused the batch ({response.status_code}: {text})")
+
+    def send(self, envelope: Envelope) -> Reply:
+        """Send one complete message (a signup confirmation) as it is written, through messages.mime."""
+        t = self.transport
+        response = post(self.session, f"{t.endpoint}/v3/{t.domain}/messages.mime", t.describe(), KEY_ENV,
+                        data={"to": envelope.recipient, "o:tracking": "no"},
+                        files={"message": ("message.eml", envelope.data)})
+        text = error_text(response)
+        if response.status_code == 200:
+            return Reply(250, text)
+        if response.status_code == 400 and envelope.recipient.lower() in text.lower():
+            raise PermanentFailure(550, text)
+        raise SendError(f"{t.describe()} refused the message ({response.status_code}: {text})")
 
     def close(self) -> None:
         """Close the session."""

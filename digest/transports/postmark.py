@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 
 from digest.errors import ConfigError, SendError
-from digest.message import MessageFactory
+from digest.message import Envelope, MessageFactory
 from digest.subscribers import Subscriber
-from digest.transports.base import ACCEPTED, REJECTED, RETRY, Outcome, error_text, post
+from digest.transport import Reply
+from digest.transports.base import (
+    ACCEPTED,
+    REJECTED,
+    RETRY,
+    Outcome,
+    error_text,
+    post,
+    reply_for,
+)
 
 TOKEN_ENV = "DIGEST_POSTMARK_TOKEN"
 DEFAULT_ENDPOINT = "https://api.postmarkapp.com"
@@ -21,6 +33,12 @@ BATCH_BYTES = 4 * 1024 * 1024
 INACTIVE, INVALID_REQUEST, BAD_TOKEN = 406, 300, 10
 # Codes about the account or the sender, the same for every message: no retry or suppression helps.
 ACCOUNT_CODES = {10, 400, 401, 405, 412, 413}
+# Single messages (signup confirmations) are transactional: Postmark wants them on a transactional
+# stream, never on the broadcast stream an issue goes out on.
+TRANSACTIONAL_STREAM = "outbound"
+# Headers Postmark sets from fields of its own, or itself.
+OWN_HEADERS = {"from", "to", "subject", "reply-to", "date", "mime-version", "content-type",
+               "content-transfer-encoding"}
 
 
 class PostmarkConnection:
@@ -41,11 +59,27 @@ class PostmarkConnection:
             message["ReplyTo"] = factory.reply_to
         return message
 
+    def send(self, envelope: Envelope) -> Reply:
+        """Send one complete message (its parts and headers as Postmark fields) on the transactional stream."""
+        msg = message_from_bytes(envelope.data, policy=default_policy)
+        assert isinstance(msg, EmailMessage)
+        text, html = msg.get_body(("plain",)), msg.get_body(("html",))
+        body = {"From": str(msg["From"]), "To": str(msg["To"]), "Subject": str(msg["Subject"]),
+                "TextBody": text.get_content() if text is not None else "",
+                "HtmlBody": html.get_content() if html is not None else "",
+                "Headers": [{"Name": k, "Value": str(v)} for k, v in msg.items() if k.lower() not in OWN_HEADERS],
+                "TrackOpens": False, "TrackLinks": "None", "MessageStream": TRANSACTIONAL_STREAM}
+        if msg["Reply-To"]:
+            body["ReplyTo"] = str(msg["Reply-To"])
+        return reply_for(self._post([body], [envelope.recipient])[0])
+
     def send_batch(self, factory: MessageFactory, batch: Sequence[Subscriber],
                    test_copy: bool = False) -> list[Outcome]:
         """POST the batch; map each entry of the answer to its recipient (the answer keeps the order)."""
+        return self._post([self._message(factory, sub, test_copy) for sub in batch], [s.email for s in batch])
+
+    def _post(self, body: list[dict], recipients: list[str]) -> list[Outcome]:
         t = self.transport
-        body = [self._message(factory, sub, test_copy) for sub in batch]
         response = post(self.session, f"{t.endpoint}/email/batch", t.describe(), TOKEN_ENV, json=body)
         if response.status_code != 200:
             text = error_text(response)
@@ -57,10 +91,10 @@ class PostmarkConnection:
             results = response.json()
         except ValueError:
             results = None
-        if not isinstance(results, list) or len(results) != len(batch):
+        if not isinstance(results, list) or len(results) != len(recipients):
             # Nothing says which messages were taken: retrying may double some, but never skips anyone.
-            return [Outcome(s.email, RETRY, 0, "unreadable batch answer") for s in batch]
-        return [self._outcome(sub.email, r if isinstance(r, dict) else {}) for sub, r in zip(batch, results)]
+            return [Outcome(r, RETRY, 0, "unreadable batch answer") for r in recipients]
+        return [self._outcome(r, x if isinstance(x, dict) else {}) for r, x in zip(recipients, results)]
 
     def _outcome(self, email: str, result: dict) -> Outcome:
         code = int(result.get("ErrorCode", -1)) if str(result.get("ErrorCode", "")).lstrip("-").isdigit() else -1

@@ -14,10 +14,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from digest.errors import ConfigError, SendError
-from digest.message import MessageFactory
+from digest.message import Envelope, MessageFactory
 from digest.subscribers import Subscriber
-from digest.transport import ConnectionLost, TemporaryFailure
-from digest.transports.base import ACCEPTED, REJECTED, Outcome, Throttled
+from digest.transport import ConnectionLost, Reply, TemporaryFailure
+from digest.transports.base import ACCEPTED, REJECTED, Outcome, Throttled, reply_for
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,28 @@ class SESConnection:
                 raise ConnectionLost(f"{t.describe()}: {exc.__class__.__name__}") from None
             outcomes.append(Outcome(sub.email, ACCEPTED, 200, str(answer.get("MessageId", ""))))
         return outcomes
+
+    def send(self, envelope: Envelope) -> Reply:
+        """Send one complete message (a signup confirmation) as it is written."""
+        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+        t = self.transport
+        try:
+            answer = t.client.send_email(FromEmailAddress=envelope.sender,
+                                         Destination={"ToAddresses": [envelope.recipient]},
+                                         Content={"Raw": {"Data": envelope.data}})
+        except ClientError as exc:
+            outcome = t.classify(exc, Subscriber(envelope.recipient), envelope.sender)
+            if outcome is None:
+                t.raise_for(exc)
+                raise
+            return reply_for(outcome)
+        except NoCredentialsError:
+            raise SendError(f"{t.describe()}: no AWS credentials found (environment, shared "
+                            "credentials file or instance role)") from None
+        except BotoCoreError as exc:
+            raise ConnectionLost(f"{t.describe()}: {exc.__class__.__name__}") from None
+        return Reply(250, str(answer.get("MessageId", "")))
 
     def close(self) -> None:
         """The client is shared; nothing to close."""
