@@ -206,7 +206,8 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (put a TLS proxy in front of it).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
 ) -> None:
-    """Serve one-click unsubscribe (POST /u/TOKEN), its confirmation page, and the issues archive."""
+    """Serve one-click unsubscribe (POST /u/TOKEN), its confirmation page, the issues archive, and the
+    bounce and complaint webhooks configured in [hooks] (POST /hooks/ses, postmark, mailgun, sendgrid)."""
     from digest.serve import make_http_server
     from digest.tokens import secrets_from_env
 
@@ -214,11 +215,14 @@ def serve(
     settings = rt.settings
     secret = secrets_from_env(rt.environ)
     try:
-        server = make_http_server(settings, secret, host, port)
+        server = make_http_server(settings, secret, host, port, rt.environ)
     except OSError as exc:
         raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
     typer.echo(f"Serving unsubscribe and the archive ({settings.build.out}) on "
                f"http://{host}:{server.server_port}/ (Ctrl-C stops)")
+    hooks = sorted(server.app.webhooks.providers)
+    if hooks:
+        typer.echo("Webhooks: " + ", ".join(f"/hooks/{name}" for name in hooks))
     with server:
         try:
             server.serve_forever()
