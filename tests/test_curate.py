@@ -221,13 +221,13 @@ def test_the_note_is_markdown_without_raw_html_or_unsafe_links():
     assert render_note("  \n ") == ""
 
 
-def test_the_readme_example_is_a_valid_curation_file():
+def test_the_documented_example_is_a_valid_curation_file():
     from pathlib import Path
 
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Editor's desk"):]
+    page = (Path(__file__).parent.parent / "docs" / "curation.md").read_text(encoding="utf-8")
+    section = page[page.index("## The curation file"):]
     example = section.split("```toml\n", 1)[1].split("```", 1)[0]
-    curation = parse_curation(example, "README.md")
+    curation = parse_curation(example, "docs/curation.md")
     assert curation.subject and curation.lead and curation.exclude and curation.overrides and curation.order
 
 

@@ -1,4 +1,4 @@
-"""The README stays true: its settings, formats and commands match the code."""
+"""README.md and docs/ stay true: their settings, formats and commands match the code."""
 
 import dataclasses
 import re
@@ -13,6 +13,7 @@ from digest.starter import STARTER_CONFIG
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 REFERENCE = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+SOURCES = (ROOT / "docs" / "sources.md").read_text(encoding="utf-8")
 
 
 def test_every_setting_is_documented():
@@ -46,7 +47,7 @@ def test_drift_is_detected(tmp_path, monkeypatch):
 def test_native_fields_are_documented():
     for field in ("url", "title", "published", "author", "categories", "tags", "content_html", "content_text",
                   "excerpt", "image", "reading_minutes", "language", "id", "source"):
-        assert re.search(rf"^\| `{field}` \|", README, re.M), field
+        assert re.search(rf"^\| `{field}` \|", SOURCES, re.M), field
 
 
 def test_readme_commands_are_the_ci_commands():
@@ -56,3 +57,12 @@ def test_readme_commands_are_the_ci_commands():
     assert ci.rstrip().splitlines()[-1] == test_command
     assert "bash .ci/run" in README
     assert "python3 -m venv .venv && .venv/bin/pip install -q . && .venv/bin/digest build" in README
+
+
+def test_readme_is_a_short_path_with_no_figures_of_its_own():
+    """The README stays a tutorial; measured figures live in bench/README.md."""
+    assert len(README.encode("utf-8")) < 10_000
+    assert not re.search(r"\d+(\.\d+)?\s*(msg/s|ms\b|%|articles/s)", README)
+    assert "bench/README.md" in README
+    for link in re.findall(r"\]\((docs/[^)#]+)", README):
+        assert (ROOT / link).is_file(), link

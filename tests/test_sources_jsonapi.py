@@ -130,11 +130,11 @@ def test_unknown_option_is_a_config_error(tmp_path):
         read(str(tmp_path / "x.json"), {"item": "data"})
 
 
-def test_readme_example_configures_two_jsonapi_sources(tmp_path):
+def test_documented_example_configures_two_jsonapi_sources(tmp_path):
     from digest.config import read_file
 
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### JSON APIs", 1)[1]
+    page = (Path(__file__).parent.parent / "docs" / "sources.md").read_text(encoding="utf-8")
+    section = page.split("## JSON APIs", 1)[1]
     example = section.split("```toml", 1)[1].split("```", 1)[0]
     (tmp_path / "digest.toml").write_text(example)
     wire, front = read_file(tmp_path / "digest.toml")["sources"]
