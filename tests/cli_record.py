@@ -96,7 +96,7 @@ def record(argv: Sequence[Any], env: Mapping[str, str | None] | None, cwd: Path 
     call = Call(SESSION["test"], argv)
     try:
         call.command, call.options, config = parse_argv(argv)
-    except Exception:  # a deliberately broken command line still counts as a run of `digest`
+    except Exception:  # noqa: BLE001 -- a deliberately broken command line still counts as a run of `digest`
         call.command, config = ("digest",), None
     if config is None and environ.get("DIGEST_CONFIG"):
         config = Path(environ["DIGEST_CONFIG"])

@@ -60,7 +60,7 @@ def whole_suite_ran() -> str:
     expected = {p.name for p in TESTS.glob("test_*.py")}
     missing = expected - cli_record.SESSION["files"]
     if missing:
-        return f"{len(missing)} test file(s) not collected in this run (e.g. {sorted(missing)[0]})"
+        return f"{len(missing)} test file(s) not collected in this run (e.g. {min(missing)})"
     if cli_record.SESSION["deselected"]:
         return f"{cli_record.SESSION['deselected']} test(s) deselected (-k / -m)"
     return ""

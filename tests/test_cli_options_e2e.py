@@ -194,7 +194,7 @@ def test_theme_font_family_reaches_the_html(tmp_path):
 def test_build_until_from_the_environment_ends_the_window(tmp_path):
     articles = [native_article(1, "Security", day=0, title="Monday story about locks"),
                 native_article(2, "Science", day=5, title="Saturday story about stars")]
-    result, html, manifest = build_with(tmp_path, "", articles, "--since", "2026-11-16",
+    result, html, _ = build_with(tmp_path, "", articles, "--since", "2026-11-16",
                                         env={"DIGEST_UNTIL": "2026-11-18"})
     assert result.exit_code == 0, result.output
     assert "Monday story about locks" in html and "Saturday story about stars" not in html
