@@ -10,10 +10,14 @@ server started by `smtp_servers` (`smtp`). The fast inner loop skips the slow tw
 from __future__ import annotations
 
 import inspect
+import os
 import types
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+
+import cli_record
 
 MARKERS = {
     "browser": "renders in headless Chromium (slow; needs /usr/bin/chromium)",
@@ -29,6 +33,24 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the markers, so that -m and --strict-markers know them."""
     for name, text in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
+    cli_record.install()  # every run of the CLI is recorded for tests/test_cli_coverage.py
+
+
+def pytest_runtest_logstart(nodeid: str) -> None:
+    """Name the test that the CLI runs recorded from now on belong to."""
+    cli_record.SESSION["test"] = nodeid
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """With DIGEST_CLI_RECORD=<file>, write every recorded CLI run there (JSON lines) for inspection."""
+    target = os.environ.get("DIGEST_CLI_RECORD")
+    if target:
+        cli_record.dump(Path(target))
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    """Count deselected tests: the CLI coverage check needs a run of the whole suite."""
+    cli_record.SESSION["deselected"] += len(items)
 
 
 def _code_names(func: Callable | None) -> set[str]:
@@ -81,3 +103,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.process)
         if any(getattr(scope.get(n), "__module__", "") == "smtp_servers" for n in names & SMTP_OBJECTS):
             item.add_marker(pytest.mark.smtp)
+    # The CLI coverage check reads what every other test ran, so it runs last.
+    last = [item for item in items if item.path.name == "test_cli_coverage.py"]
+    items[:] = [item for item in items if item not in last] + last
+    cli_record.SESSION["files"] = {item.path.name for item in items}
