@@ -187,7 +187,8 @@ class BatchSender:
             self.ledger.mark_many(issue, ((s.key, PENDING, None, "run stopped by an error", None) for s in batch))
             raise SendError(f"{self.transport.describe()} refused every message of a batch "
                             f"({rejected[0][1].code} {rejected[0][1].text}); nothing was suppressed")
-        rows, again = [], []
+        rows: list[tuple[str, str, int | None, str, str | None]] = []
+        again: list[Subscriber] = []
         for sub, outcome in results:
             if outcome is not None and outcome.status == ACCEPTED:
                 rows.append((sub.key, SENT, outcome.code, outcome.text, None))

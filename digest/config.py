@@ -378,4 +378,4 @@ def check_labels(labels: Labels) -> None:
 
 
 # Resolution lives in config_load; re-exported so callers import settings from one place.
-from digest.config_load import parse_source, read_env, read_file, resolve, settings_from  # noqa: F401
+from digest.config_load import parse_source, read_env, read_file, resolve, settings_from  # noqa: E402, F401

@@ -64,7 +64,7 @@ def settings_from(values: Mapping[str, Any] | None = None, **options: Any) -> Se
 
 
 def _build(tables: Values, **extra: Any) -> Settings:
-    built = {name: TABLE_CLASSES[name](**keys) for name, keys in tables.items()}
+    built: dict[str, Any] = {name: TABLE_CLASSES[name](**keys) for name, keys in tables.items()}
     return Settings(**built, **extra)
 
 

@@ -265,10 +265,10 @@ def apply_curation(issue: Issue, curation: Curation) -> tuple[Issue, list[str]]:
     listed_in: dict[str, str] = {}
     for name, ids in curation.order.items():
         for article_id in ids:
-            first = listed_in.setdefault(article_id, name)
-            if first != name and article_id in present:
-                warnings.append(f"{curation.source}: article {article_id!r} is listed under both {first!r} "
-                                f"and {name!r} in [order]; kept under {first!r}")
+            kept_under = listed_in.setdefault(article_id, name)
+            if kept_under != name and article_id in present:
+                warnings.append(f"{curation.source}: article {article_id!r} is listed under both {kept_under!r} "
+                                f"and {name!r} in [order]; kept under {kept_under!r}")
     excluded = set(curation.exclude) & present
     entries = {e.article.id: _override(e, curation.overrides.get(e.article.id), listed_in.get(e.article.id, e.section))
                for e in machine if e.article.id not in excluded}
@@ -290,11 +290,11 @@ def apply_curation(issue: Issue, curation: Curation) -> tuple[Issue, list[str]]:
     names += [n for n in members if members[n] and n not in names]
     # Keep the configured per-section cap: a section over it had its tail listed as links.
     cap = max((len(s.entries) for s in issue.sections if s.more), default=0)
-    sections = []
+    sections: list[Section] = []
     for name in names:
         wanted = [i for i in curation.order.get(name, ()) if i in members[name]]
-        ids = wanted + [i for i in members[name] if i not in wanted]
-        items = tuple(entries[i] for i in ids)
+        in_order = wanted + [i for i in members[name] if i not in wanted]
+        items = tuple(entries[i] for i in in_order)
         split = cap or len(items)
         sections.append(Section(name, items[:split], items[split:]))
     if lead_id is None and sections:
@@ -318,8 +318,9 @@ def apply_curation(issue: Issue, curation: Curation) -> tuple[Issue, list[str]]:
 
 def curate_text(issue: Issue, old: str | None, where: str) -> tuple[str, Curation, list[str]]:
     """Create or merge the curation text for an issue and parse it (pure): (text, curation, notes)."""
+    added: list[Entry] = []
     if old is None:
-        text, added = new_curation_text(issue), []
+        text = new_curation_text(issue)
     else:
         text, added = merge_curation_text(old, issue, where)
     notes = []

@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from digest.config import Settings
@@ -349,8 +351,8 @@ class Sender:
 
 
 def send_issue(issue: BuiltIssue, recipients: list[Subscriber], factory: MessageFactory, transport: Transport,
-               ledger: Ledger, store: SubscriberStore, options: SendOptions, state_dir,
-               started: datetime | None = None, **kw) -> SendSummary:
+               ledger: Ledger, store: SubscriberStore, options: SendOptions, state_dir: Path,
+               started: datetime | None = None, **kw: Any) -> SendSummary:
     """Lock the issue, plan from the ledger and suppression list, deliver, and summarize."""
     with issue_lock(state_dir, issue.id):
         # Before any row is added: an issue with no rows that other records show as sent lost its ledger.
@@ -460,13 +462,13 @@ def send_test_copy(settings: Settings, ref: str, to: str, environ: Mapping[str, 
     envelope = prep.factory.build(sub, test_copy=True)
     transport = prep.transport
     if is_batch(transport):
-        conn = transport.connect()
+        batch_conn = transport.connect()
         try:
-            outcome = conn.send_batch(prep.factory, [sub], test_copy=True)[0]
+            outcome = batch_conn.send_batch(prep.factory, [sub], test_copy=True)[0]
         except DeliveryError as exc:
             raise SendError(f"test copy to {address} not accepted via {transport.describe()}: {exc}") from None
         finally:
-            conn.close()
+            batch_conn.close()
         if outcome.status != ACCEPTED:
             raise SendError(f"test copy to {address} not accepted via {transport.describe()}: "
                             f"{outcome.code} {outcome.text}")

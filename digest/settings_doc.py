@@ -42,7 +42,7 @@ def _fields(table: type[Table]) -> list[dataclasses.Field]:
 
 
 def _default(f: dataclasses.Field) -> Any:
-    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default  # type: ignore[misc]
+    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
 
 
 def _comment(text: str, indent: str = "") -> list[str]:

@@ -18,7 +18,10 @@ from digest.normalize import html_paragraphs
 class Summarizer(Protocol):
     """Anything that summarizes a week's articles."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """The name the `summarizer` setting uses for it."""
+        ...
 
     def summarize(self, articles: Sequence[Article]) -> Summaries:
         """One summary per article id, plus warnings for the build report."""

@@ -60,7 +60,7 @@ class PostmarkConnection:
         if not isinstance(results, list) or len(results) != len(batch):
             # Nothing says which messages were taken: retrying may double some, but never skips anyone.
             return [Outcome(s.email, RETRY, 0, "unreadable batch answer") for s in batch]
-        return [self._outcome(sub.email, r if isinstance(r, dict) else {}) for sub, r in zip(batch, results)]
+        return [self._outcome(sub.email, r if isinstance(r, dict) else {}) for sub, r in zip(batch, results, strict=True)]
 
     def _outcome(self, email: str, result: dict) -> Outcome:
         code = int(result.get("ErrorCode", -1)) if str(result.get("ErrorCode", "")).lstrip("-").isdigit() else -1
