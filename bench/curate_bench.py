@@ -13,6 +13,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).parent))
+from extras import require  # noqa: E402
+
+require("bench/curate_bench.py", "test", "pytest")  # its articles come from the test helpers
 
 from test_curate import make_issue  # noqa: E402
 

@@ -28,6 +28,9 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from extras import require  # noqa: E402
 from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -256,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", action="store_true", help="also compare Lead-k and sumy, with speed")
     parser.add_argument("--repeat", type=int, default=3, help="timed passes per method (median is shown)")
     args = parser.parse_args(argv)
+    require("bench/eval_summaries.py", "bench", "rouge_score", "sumy")
     if not DATA_FILE.is_file() and not BBC_FILE.is_file():
         print(f"eval data not found in {EVAL_DIR}; nothing to measure (this benchmark needs ../shared/eval)")
         return 0

@@ -23,6 +23,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from extras import require  # noqa: E402
 SECRET = b"bench-secret-0123456789abcdef"
 
 
@@ -51,6 +53,18 @@ def sink(port_file: str, latency_ms: float) -> None:
             time.sleep(3600)
     finally:
         ctl.stop()
+
+
+def wait_for_port(port_file: Path, server: subprocess.Popen, timeout: float = 30.0) -> str:
+    """The sink's port once it has written it; exit with a message if the sink dies or never starts."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if port_file.exists() and port_file.read_text():
+            return port_file.read_text()
+        if server.poll() is not None:
+            sys.exit(f"the SMTP sink exited (status {server.returncode}) before it was ready; see its error above")
+        time.sleep(0.05)
+    sys.exit(f"the SMTP sink did not start within {timeout:g} s")
 
 
 def build_issue(out: Path, given: Path | None) -> str:
@@ -132,6 +146,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    require("bench/send_bench.py", "test", "aiosmtpd")
     if args.sink:
         return sink(args.sink, args.latency)
     if args.worker:
@@ -144,9 +159,7 @@ def main() -> None:
         server = subprocess.Popen([sys.executable, __file__, "--sink", str(port_file),
                                    "--latency", str(args.latency)], env=env)
         try:
-            while not port_file.exists() or not port_file.read_text():
-                time.sleep(0.05)
-            port = int(port_file.read_text())
+            port = int(wait_for_port(port_file, server))
             results: dict[str, list[dict]] = {}
             for _run in range(args.runs):
                 for mode in ("floor", "sender-1", "sender-4"):

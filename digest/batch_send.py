@@ -20,6 +20,7 @@ from digest.errors import SendError
 from digest.issue_store import BuiltIssue
 from digest.ledger import DEFERRED, FAILED, PENDING, SENDING, SENT, Ledger
 from digest.message import MessageFactory
+from digest.progress import ProgressFn, no_progress
 from digest.send import (
     SUPPRESSION_REFRESH,
     Plan,
@@ -50,8 +51,9 @@ class BatchSender:
     def __init__(self, issue: BuiltIssue, factory: MessageFactory, transport: BatchTransport, ledger: Ledger,
                  store: SubscriberStore, options: SendOptions, *, stop: threading.Event | None = None,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC)):
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC), progress: ProgressFn = no_progress):
         self.issue, self.factory, self.transport = issue, factory, transport
+        self.progress, self._settled, self._total = progress, 0, 0  # recipients done (sent, failed, ...) of total
         self.ledger, self.store, self.options = ledger, store, options
         self.stop = stop or threading.Event()
         self.clock, self.now = clock, now
@@ -93,6 +95,8 @@ class BatchSender:
         if not plan.todo:
             return s
         batches = self._batches(plan.todo)
+        self._total = len(plan.todo)
+        self.progress(0, self._total)
         queue = _Queue(batches, self.clock, self.stop)  # type: ignore[arg-type]
         threads = [threading.Thread(target=self._work, args=(queue,), name=f"digest-api-{i}", daemon=True)
                    for i in range(max(1, min(self.options.connections, len(batches))))]
@@ -112,12 +116,19 @@ class BatchSender:
                 batch, attempt = item
                 retry = self._deliver(conn, batch, attempt)  # type: ignore[arg-type]
                 queue.done(retry)  # type: ignore[arg-type]
+                self._settle(len(batch) - (len(retry[0]) if retry else 0))
         except BaseException as exc:  # noqa: BLE001  (a fatal error stops every thread; run() re-raises it)
             self._fatal = self._fatal or exc
             self.stop.set()
             queue.done()
         finally:
             conn.close()
+
+    def _settle(self, n: int) -> None:
+        with self._lock:
+            self._settled += n
+            done = self._settled
+        self.progress(done, self._total)
 
     def _count(self, name: str, n: int = 1) -> None:
         with self._lock:

@@ -90,6 +90,14 @@ def _enclosed(part: Message) -> Message | None:
     return payload[0] if isinstance(payload, list) and payload and isinstance(payload[0], Message) else None
 
 
+def issue_from(message_id: str, day: str) -> str:
+    """The issue a digest Message-ID (<ISSUE.KEY@domain>) names, else `day:<day>` (soft bounces count per issue)."""
+    left = message_id.strip().strip("<>").split("@", 1)[0]
+    if "@" in message_id and "." in left:
+        return left.rsplit(".", 1)[0]
+    return f"day:{day or 'unknown'}"
+
+
 def _issue_of(message: Message) -> str:
     # digest's Message-IDs are <ISSUE.KEY@domain>: the issue is the part before the last dot.
     for part in message.walk():
@@ -125,7 +133,8 @@ def _fields(part: Message) -> list[Message]:
     return [HeaderParser().parsestr(block) for block in re.split(r"\r?\n\r?\n", _text(part)) if block.strip()]
 
 
-def _kind(action: str, status: str, detail: str) -> str | None:
+def classify(action: str, status: str, detail: str) -> str | None:
+    """HARD, SOFT or DELIVERED for a recipient's action, status code and diagnostic; None for a delay."""
     action = action.strip().lower()
     if action in ("delivered", "relayed", "expanded"):
         return DELIVERED
@@ -181,7 +190,7 @@ def _delivery_status(message: Message, issue: str) -> list[Notice] | None:
                 continue
             status = _one_line(str(block.get("Status", "")), 20)
             detail = _one_line(str(block.get("Diagnostic-Code", "")) or status)
-            kind = _kind(str(block.get("Action", "")), status, detail)
+            kind = classify(str(block.get("Action", "")), status, detail)
             if kind:
                 notices.append(Notice(kind, recipient, status, detail, issue))
         return notices
@@ -218,7 +227,7 @@ def _plain_text(message: Message, issue: str) -> list[Notice]:
         status = code.group(0) if code else ""
         kind: str | None
         if code:
-            kind = _kind("failed", status, nearby)
+            kind = classify("failed", status, nearby)
         elif TEMPORARY_WORDS.search(body) and not PERMANENT_WORDS.search(body):
             kind = SOFT
         elif reply:
@@ -274,6 +283,19 @@ def read_messages(path: Path) -> Iterator[tuple[str, Message | None]]:
             yield f"{file}: {exc}", None
 
 
+def record(store: SubscriberStore, notice: Notice, soft_limit: int, source: str) -> bool:
+    """Act on one notice about a known address: suppress, count a soft bounce, or reset the count.
+    True when the address is newly suppressed."""
+    detail = f"{notice.status} {notice.detail}".strip()
+    if notice.kind == DELIVERED:
+        store.delivered(notice.recipient)
+        return False
+    if notice.kind == SOFT:
+        return store.soft_bounce(notice.recipient, notice.issue, soft_limit, detail, source)
+    reason = HARD_BOUNCE if notice.kind == HARD else COMPLAINT
+    return store.suppress(notice.recipient, reason, detail, source)
+
+
 def apply(store: SubscriberStore, path: Path, soft_limit: int) -> BounceCounts:
     """Read every notification under `path` and suppress (or count, or reset) the addresses they name."""
     counts = {"read": 0, HARD: 0, SOFT: 0, COMPLAINED: 0, DELIVERED: 0, "ignored": 0, "unknown": 0, "suppressed": 0}
@@ -292,13 +314,6 @@ def apply(store: SubscriberStore, path: Path, soft_limit: int) -> BounceCounts:
                 counts["unknown"] += 1
                 continue
             counts[notice.kind] += 1
-            detail = f"{notice.status} {notice.detail}".strip()
-            if notice.kind == DELIVERED:
-                store.delivered(notice.recipient)
-            elif notice.kind == SOFT:
-                counts["suppressed"] += store.soft_bounce(notice.recipient, notice.issue, soft_limit, detail, source)
-            else:
-                reason = HARD_BOUNCE if notice.kind == HARD else COMPLAINT
-                counts["suppressed"] += store.suppress(notice.recipient, reason, detail, source)
+            counts["suppressed"] += record(store, notice, soft_limit, source)
     return BounceCounts(counts["read"], counts[HARD], counts[SOFT], counts[COMPLAINED], counts[DELIVERED],
                         counts["ignored"], counts["unknown"], counts["suppressed"], tuple(unreadable))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from datetime import datetime
 from pathlib import PurePath
@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from digest.errors import DigestError, SourceError
 from digest.models import Collected, Skip, SourceReport
 from digest.normalize import clean_title
+from digest.progress import ProgressFn, no_progress
 from digest.sources import FetchContext, SourceResult, SourceSpec, reader_for
 from digest.sources.detect import detect
 
@@ -125,21 +126,29 @@ def dating_lines(reports: Sequence[SourceReport]) -> list[str]:
 
 
 def read_all(specs: Sequence[SourceSpec], fetcher: Any, since: datetime | None = None,
-             until: datetime | None = None, workers: int = 8) -> Collected:
-    """Read every source, at most `workers` at once; never raises: failures are in the reports."""
+             until: datetime | None = None, workers: int = 8, progress: ProgressFn = no_progress) -> Collected:
+    """Read every source, at most `workers` at once; never raises: failures are in the reports.
+
+    `progress(done, total)` is called as each source finishes.
+    """
     if not specs:
         return Collected((), ())
+    progress(0, len(specs))
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(specs))), thread_name_prefix="collect") as pool:
-        outcomes = list(pool.map(lambda s: _one(s, fetcher, since, until), specs))
+        futures = [pool.submit(_one, s, fetcher, since, until) for s in specs]
+        for done, _ in enumerate(as_completed(futures), 1):
+            progress(done, len(specs))
+        outcomes = [f.result() for f in futures]  # in the sources' order, whatever order they finished in
     articles = tuple(a for _, result in outcomes for a in result.articles)
     skipped: tuple[Skip, ...] = tuple(s for _, result in outcomes for s in result.skipped)
     return Collected(articles, tuple(r for r, _ in outcomes), skipped)
 
 
 def collect(specs: Sequence[SourceSpec], fetcher: Any, since: datetime | None = None,
-            until: datetime | None = None, strict: bool = False, workers: int = 8) -> Collected:
+            until: datetime | None = None, strict: bool = False, workers: int = 8,
+            progress: ProgressFn = no_progress) -> Collected:
     """The collect stage: read_all, then raise SourceError when strict and any source failed, or all did."""
-    collected = read_all(specs, fetcher, since, until, workers)
+    collected = read_all(specs, fetcher, since, until, workers, progress)
     failed = [r for r in collected.reports if not r.ok]
     for report in failed:
         log.info("source %s failed: %s", report.name, report.error)

@@ -273,13 +273,42 @@ class BouncesSettings(Table):
 
     TABLE: ClassVar[str] = "bounces"
     ENV: ClassVar[str] = "BOUNCES_"
-    HELP: ClassVar[str] = "Bounce and complaint reports read by `digest bounces` (see docs/subscribers.md)."
+    HELP: ClassVar[str] = ("Bounce and complaint reports read by `digest bounces` or received as webhooks "
+                           "(see docs/subscribers.md).")
     soft_limit: int = setting(3, "issues in a row that soft-bounced before an address is suppressed", min=1)
+
+
+@dataclass(frozen=True)
+class HooksSettings(Table):
+    """[hooks]: the bounce and complaint webhooks of `digest serve`; each is off until configured."""
+
+    TABLE: ClassVar[str] = "hooks"
+    ENV: ClassVar[str] = "HOOKS_"
+    HELP: ClassVar[str] = "Bounce and complaint webhooks at /hooks/<provider> (see docs/subscribers.md)."
+    ses_topics: tuple[str, ...] = setting((), "the SNS topic ARNs whose Amazon SES notifications `/hooks/ses` "
+                                              "accepts; empty: SES webhooks off",
+                                          example=["arn:aws:sns:eu-west-1:123456789012:digest-bounces"])
+    sns_trusted_cert: Path | None = setting(None, "a PEM certificate trusted to sign SNS messages, used instead "  # noqa: RUF009
+                                                  "of fetching `SigningCertURL` (air-gapped setups)",
+                                            example="/etc/digest/sns-signing.pem")
+    sns_hosts: tuple[str, ...] = setting((), "hosts (`host:port`) accepted for `SigningCertURL` and `SubscribeURL` "
+                                             "beside `sns.<region>.amazonaws.com`, over http too (a local SNS "
+                                             "emulator)")
+    postmark_user: str = setting("", "the user name Postmark sends with basic auth", secret=True,
+                                 env="DIGEST_POSTMARK_WEBHOOK_USER")
+    postmark_password: str = setting("", "the password Postmark sends with basic auth", secret=True,
+                                     env="DIGEST_POSTMARK_WEBHOOK_PASSWORD")
+    postmark_auth: str = setting("", "`user:password` in one, instead of the two above", secret=True,
+                                 env="DIGEST_POSTMARK_WEBHOOK_AUTH")
+    mailgun_key: str = setting("", "Mailgun's HTTP webhook signing key", secret=True,
+                               env="DIGEST_MAILGUN_WEBHOOK_KEY")
+    sendgrid_key: str = setting("", "SendGrid's event webhook verification key (base64, as SendGrid shows it)",
+                                secret=True, env="DIGEST_SENDGRID_WEBHOOK_KEY")
 
 
 TABLES: tuple[type[Table], ...] = (NewsletterSettings, ThemeSettings, BuildSettings, SectionsSettings,
                                    FetchSettings, LlmSettings, SendSettings, ServeSettings, SignupSettings,
-                                   BouncesSettings)
+                                   BouncesSettings, HooksSettings)
 # Help for each [labels] key (the defaults live on digest.models.Labels).
 LABEL_HELP = {
     "week_title": "the issue's heading; `{week}` is the ISO week number, `{year}` its year",
@@ -338,6 +367,7 @@ class Settings:
     serve: ServeSettings = field(default_factory=ServeSettings)
     signup: SignupSettings = field(default_factory=SignupSettings)
     bounces: BouncesSettings = field(default_factory=BouncesSettings)
+    hooks: HooksSettings = field(default_factory=HooksSettings)
     labels: Labels = field(default_factory=Labels)  # [labels]: the issue's fixed words, file only
     sources: tuple[SourceSpec, ...] = ()  # [[sources]]
     config_path: Path | None = None

@@ -37,6 +37,7 @@ class HttpServer:
     """A bound waitress server with the familiar serve_forever / shutdown / server_close trio."""
 
     def __init__(self, app: Any, host: str, port: int, limits: ServerLimits):
+        self.app = app
         self._map: dict = {}
         options: dict[str, Any] = {
             "host": host, "port": port, "threads": limits.threads, "channel_timeout": limits.timeout,

@@ -36,6 +36,7 @@ from digest.models import (
     Summary,
     Week,
 )
+from digest.progress import ProgressFn, no_progress
 from digest.select import Selection, select
 from digest.sources import SourceSpec
 from digest.state import load_sent
@@ -139,15 +140,15 @@ class Composed:
     whole: Issue | None = None  # the issue before trimming: the web version shows every story of it
 
 
-def gather(settings: Settings, fetcher: Fetcher, now: datetime) -> Gathered:
-    """Collect every source and settle the window ('latest' needs the articles first)."""
+def gather(settings: Settings, fetcher: Fetcher, now: datetime, progress: ProgressFn = no_progress) -> Gathered:
+    """Collect every source and settle the window ('latest' needs the articles first); progress per source."""
     specs = settings.sources or (sample_source(),)
     choice = settings.week_choice
     window = None if choice == "latest" else resolve_window(choice, settings.build.since, settings.build.until,
                                                             settings.newsletter.timezone, now)
     collected = collect(specs, fetcher, since=window_start_with_grace(window, settings) if window else None,
                         until=window.end if window else None, strict=settings.build.strict,
-                        workers=settings.fetch.workers)
+                        workers=settings.fetch.workers, progress=progress)
     if settings.build.strict and collected.skipped:
         first = collected.skipped[0]
         raise SourceError(f"--strict: {first.source}: {first.item}: {first.reason} "
@@ -202,7 +203,11 @@ def compose(settings: Settings, gathered: Gathered, sent: set[str], curation: st
     collected, window = gathered.collected, gathered.window
     selection = select(collected.articles, window, sent, timedelta(days=settings.build.carry_over_days))
     if not selection.articles and not settings.build.allow_empty:
-        raise EmptyIssueError(f"no articles in {window.id}; nothing written (use --allow-empty to write an empty issue)")
+        from digest.empty_week import explain_empty
+
+        why = explain_empty(collected, selection.skipped, window)
+        raise EmptyIssueError(f"no articles in {window.id}: {why}; nothing written "
+                              "(use --allow-empty to write an empty issue)")
     issue, stage_warnings, folds = assemble(settings, window, selection, collected, summarizer)
     where = str(IssueStore(settings.build.out).curation_path(window.id))
     text, curation_rules, notes = curate_text(issue, curation, where)  # the editor's <out>/<id>.toml
@@ -226,12 +231,13 @@ def publish(settings: Settings, composed: Composed) -> tuple[IssuePaths, list[st
 
 
 def build_issue(settings: Settings, fetcher: Fetcher, now: datetime, write: bool = True,
-                gathered: Gathered | None = None, summarizer: Summarizer | None = None) -> BuildResult:
+                gathered: Gathered | None = None, summarizer: Summarizer | None = None,
+                progress: ProgressFn = no_progress) -> BuildResult:
     """Every stage in order: gather (unless given), read the sent record and curation, compose, publish.
 
-    The summarizer defaults to the one `[build] summarizer` names.
+    The summarizer defaults to the one `[build] summarizer` names; `progress` is told of each source read.
     """
-    gathered = gathered or gather(settings, fetcher, now)
+    gathered = gathered or gather(settings, fetcher, now, progress)
     sent = load_sent(settings.build.state_dir, exclude=gathered.window.id)
     curation = IssueStore(settings.build.out).read_curation(gathered.window.id)
     composed = compose(settings, gathered, sent, curation, summarizer or summarizer_for(settings))

@@ -18,6 +18,7 @@ from digest.config import Settings
 from digest.errors import ConfigError
 from digest.issue_store import IssueStore
 from digest.ledger import FileLock
+from digest.progress import ProgressFn, no_progress
 from digest.send import SendSummary, send_from_settings
 from digest.tokens import secret_from_env
 from digest.week import resolve_window
@@ -50,7 +51,8 @@ def expected_issue_id(settings: Settings, now: datetime) -> str | None:
 
 
 def run_once(settings: Settings, fetcher: Fetcher, now: datetime, environ: Mapping[str, str],
-             stop: threading.Event | None = None, previews: bool = False) -> RunResult:
+             stop: threading.Event | None = None, previews: bool = False,
+             progress: ProgressFn = no_progress) -> RunResult:
     """Build if needed and send; the whole run holds one lock so cron overlaps do nothing.
 
     Without an SMTP relay the run would only write previews: it refuses unless `previews` asks for them.
@@ -74,5 +76,5 @@ def run_once(settings: Settings, fetcher: Fetcher, now: datetime, environ: Mappi
             result = build_issue(settings, fetcher, now, gathered=gathered)
             issue_id = result.issue.id
             log.info("built %s: %s", issue_id, ", ".join(str(p) for p in result.paths))
-        summary = send_from_settings(settings, issue_id, environ, now, stop=stop)
+        summary = send_from_settings(settings, issue_id, environ, now, stop=stop, progress=progress)
     return RunResult(issue_id, built, summary)

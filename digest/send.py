@@ -28,6 +28,7 @@ from digest.journal import lost_evidence, record_started, refuse_if_lost
 from digest.ledger import DEFERRED, FAILED, PENDING, SENDING, SENT, Ledger, issue_lock, read_states
 from digest.message import MessageFactory, render_subject
 from digest.outbox import write_previews
+from digest.progress import ProgressFn, no_progress
 from digest.state import record_sent
 from digest.subscribers import (HARD_BOUNCE, AddressError, Subscriber, SubscriberStore, load_recipients,
                                 normalize_address)
@@ -191,8 +192,10 @@ class Sender:
     def __init__(self, issue: BuiltIssue, factory: MessageFactory, transport: Transport, ledger: Ledger,
                  store: SubscriberStore, options: SendOptions, *, stop: threading.Event | None = None,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
-                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 progress: ProgressFn = no_progress):
         self.issue, self.factory, self.transport = issue, factory, transport
+        self.progress, self._settled, self._total = progress, 0, 0  # recipients done (sent, failed, ...) of total
         self.ledger, self.store, self.options = ledger, store, options
         self.stop = stop or threading.Event()
         self.clock, self.sleep, self.now = clock, sleep, now
@@ -217,7 +220,9 @@ class Sender:
         self._cap_left = cap - self.ledger.sent_in_last_day(self.now()) if cap else len(plan.todo) + 1
         if not plan.todo:
             return s
+        self._total = len(plan.todo)
         first = self._connect_first()
+        self.progress(0, self._total)
         queue = _Queue(list(plan.todo), self.clock, self.stop)
         workers = [threading.Thread(target=self._work, args=(queue, first if i == 0 else None),
                                     name=f"digest-send-{i}", daemon=True)
@@ -253,6 +258,12 @@ class Sender:
             self._cap_left -= 1
             return True
 
+    def _settle(self) -> None:
+        with self._lock:
+            self._settled += 1
+            done = self._settled
+        self.progress(done, self._total)
+
     def _count(self, name: str, n: int = 1) -> None:
         with self._lock:
             setattr(self.summary, name, getattr(self.summary, name) + n)
@@ -263,6 +274,8 @@ class Sender:
                 sub, attempt = item
                 conn, retry = self._deliver(conn, sub, attempt)
                 queue.done(retry)
+                if retry is None:
+                    self._settle()
         except BaseException as exc:  # a fatal error stops every worker; run() re-raises it
             self._fatal = self._fatal or exc
             self.stop.set()
@@ -487,8 +500,9 @@ def send_test_copy(settings: Settings, ref: str, to: str, environ: Mapping[str, 
 
 
 def send_from_settings(settings: Settings, ref: str, environ: Mapping[str, str], now: datetime, *,
-                       retry_failed: bool = False, stop: threading.Event | None = None) -> SendSummary:
-    """The whole `digest send`: prepare, lock, deliver, record and summarize."""
+                       retry_failed: bool = False, stop: threading.Event | None = None,
+                       progress: ProgressFn = no_progress) -> SendSummary:
+    """The whole `digest send`: prepare, lock, deliver, record and summarize; progress per recipient."""
     options = options_from(settings, retry_failed)
     prep = prepare(settings, ref, environ, now)
     assert prep.factory is not None
@@ -502,7 +516,7 @@ def send_from_settings(settings: Settings, ref: str, environ: Mapping[str, str],
     ledger = Ledger.in_state_dir(settings.build.state_dir)
     try:
         summary = send_issue(prep.issue, prep.recipients, prep.factory, prep.transport, ledger, prep.store,
-                             options, settings.build.state_dir, started=now, stop=stop)
+                             options, settings.build.state_dir, started=now, stop=stop, progress=progress)
     finally:
         ledger.close()
     if summary.sent or summary.skipped:

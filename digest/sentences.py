@@ -12,7 +12,6 @@ import math
 import re
 from typing import cast
 
-import nupunkt
 
 # Terminators of other scripts, plus any closing quote or bracket that follows them.
 # Marks that end a sentence in the scripts digest splits, with closing quotes and brackets.
@@ -36,6 +35,8 @@ def split_sentences(text: str) -> list[str]:
     text = _SPACE.sub(" ", text or "").strip()
     if not text:
         return []
+    import nupunkt  # its model loads on first use: commands that never split sentences don't pay for it
+
     out: list[str] = []
     for piece in _split_non_latin(text):
         # Without return_confidence the tokenizer gives plain strings.

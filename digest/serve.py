@@ -1,6 +1,7 @@
 """`digest serve`: RFC 8058 one-click unsubscribe, its confirmation page, and the issues archive.
 
-Routes: POST /u/TOKEN with body `List-Unsubscribe=One-Click` suppresses the address at once (200);
+Routes: POST /hooks/<provider> takes bounce and complaint webhooks (digest/webhooks/) when configured;
+POST /u/TOKEN with body `List-Unsubscribe=One-Click` suppresses the address at once (200);
 GET /u/TOKEN shows a page whose button makes that same POST. The archive the build writes is
 served as it is: GET / (index.html), /feed.xml and /web/<id>.html ("view in browser"; /<id>.html
 too). A bad token gets the same short 400 whatever is wrong with it, so the answer reveals
@@ -120,6 +121,10 @@ class ArchiveApp:
         self.name = settings.newsletter.name
         self.labels = settings.labels
         self.signup: Signup | None = None
+        # Imported here: the webhook modules load `cryptography`, which only a serving process needs.
+        from digest.webhooks import Webhooks
+
+        self.webhooks = Webhooks(settings, self.store)
         if settings.signup.enabled:
             env = dict(os.environ if environ is None else environ)
             self.signup = Signup(settings, self.secrets, self.store,
@@ -152,6 +157,8 @@ class ArchiveApp:
             return self.confirm(path[3:]) if read else self._not_allowed("GET, HEAD, POST")
         if path.startswith("/pause/"):
             return self.pause(path[7:], environ) if method == "POST" else self._not_allowed("POST")
+        if self.webhooks.handles(path):
+            return self.webhook(method, path, environ)
         if path == "/subscribe" and self.signup is not None:
             if method == "POST":
                 return self.subscribe(environ)
@@ -293,6 +300,15 @@ class ArchiveApp:
         body = (f"<h1>{html.escape(words.unsubscribed)}</h1>"
                 f"<p>{html.escape(words.unsubscribe_effect.format(address=address))}</p>")
         return self._html("200 OK", self.page(words.unsubscribed, body), extra=[("Cache-Control", "no-store")])
+
+    def webhook(self, method: str, path: str, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
+        """POST /hooks/<provider>: a bounce or complaint report, authenticated by the provider's module."""
+        from digest.webhooks import HookRequest, request_headers
+
+        if method != "POST":
+            return self._not_allowed("POST")
+        body = _read_body(environ, self.settings.serve.max_body)
+        return self.webhooks.handle(path, HookRequest(request_headers(environ), body, time.time()))
 
     def _listed(self) -> list[tuple[str, str, str]]:
         """(id, title, preheader) of every built issue, newest first (unreadable files are left out)."""

@@ -193,9 +193,21 @@ order = ["News", "Artificial Intelligence", "Startups", "Security", "Gadgets", "
 # expiry_hours = 48
 
 [bounces]
-# Bounce and complaint reports read by digest bounces (see docs/subscribers.md).
+# Bounce and complaint reports read by digest bounces or received as webhooks (see
+# docs/subscribers.md).
 # issues in a row that soft-bounced before an address is suppressed
 # soft_limit = 3
+
+[hooks]
+# Bounce and complaint webhooks at /hooks/<provider> (see docs/subscribers.md).
+# the SNS topic ARNs whose Amazon SES notifications /hooks/ses accepts; empty: SES webhooks off
+# ses_topics = ["arn:aws:sns:eu-west-1:123456789012:digest-bounces"]
+# a PEM certificate trusted to sign SNS messages, used instead of fetching SigningCertURL (air-
+# gapped setups)
+# sns_trusted_cert = "/etc/digest/sns-signing.pem"
+# hosts (host:port) accepted for SigningCertURL and SubscribeURL beside
+# sns.<region>.amazonaws.com, over http too (a local SNS emulator)
+# sns_hosts = []
 
 [labels]
 # The issue's fixed words, for a newsletter in another language.

@@ -15,7 +15,6 @@ from pathlib import Path
 from digest.config import Settings
 from digest.curate import is_edited, parse_curation
 from digest.errors import DigestError
-from digest.summarize import origin_counts_line
 from digest.issue_store import IssueStore
 from digest.week import resolve_window
 
@@ -166,6 +165,8 @@ def format_status(status: WeekStatus) -> str:
         lines.append(f"  built:   yes, {status.built_at:%Y-%m-%d %H:%M} UTC, {status.articles} articles"
                      + ("" if status.web_version else " (no web version)"))
         if status.summaries:
+            from digest.summarize import origin_counts_line  # the summarizer's modules load nupunkt: not at start-up
+
             lines.append("  " + origin_counts_line(dict(status.summaries)).replace("Summaries:", "summaries:"))
     else:
         lines.append("  built:   no")
@@ -191,3 +192,23 @@ def format_status(status: WeekStatus) -> str:
         lines.append(f"(latest built issue: {status.latest_built}; see it with: "
                      f"digest status {window_options(status.latest_built)}{status.out_option})")
     return "\n".join(lines)
+
+
+def status_json(status: WeekStatus) -> dict:
+    """The status as one JSON document for scripts (schema in docs/cli.md)."""
+    d = status.delivery
+    return {
+        "version": 1,
+        "issue": status.issue_id,
+        "built": status.built_at is not None,
+        "built_at": status.built_at.isoformat() if status.built_at else None,
+        "articles": status.articles,
+        "web_version": status.web_version,
+        "curation": {"file": str(status.curation_file), "exists": status.curation_exists,
+                     "edited": status.curated, "edits": list(status.edits), "error": status.curation_error or None},
+        "delivery": None if d is None else {
+            "recipients": d.recipients, "sent": d.sent, "to_send": d.to_send + d.in_doubt, "in_doubt": d.in_doubt,
+            "failed": d.failed, "suppressed": d.suppressed, "ledger_lost": bool(d.lost)},
+        "next_steps": next_steps(status),
+        "latest_built": status.latest_built,
+    }

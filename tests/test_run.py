@@ -75,7 +75,8 @@ def test_empty_week_exits_3_and_sends_nothing(tmp_path, server):
     cfg, subs, week = setup(tmp_path, ctl.url, articles=False)
     result = invoke("run", "-c", cfg, "--subscribers", subs)
     assert result.exit_code == 3
-    assert result.stderr.startswith(f"error: no articles in {week}; nothing written")
+    assert result.stderr.startswith(f"error: no articles in {week}: 1 source, ")
+    assert "; nothing written" in result.stderr
     assert rec.messages == []
 
 

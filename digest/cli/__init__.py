@@ -6,10 +6,10 @@ where DigestError is turned into one line on stderr and its exit code).
 
 from __future__ import annotations
 
-import logging
 import sys
 
 from digest.cli.app import app
+from digest.cli.output import configure_logging
 
 # Command modules register themselves on import.
 from digest.cli import build as _build  # noqa: E402,F401
@@ -21,7 +21,7 @@ from digest.cli import bounces as _bounces  # noqa: E402,F401
 
 def main() -> None:
     """Console entry point."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    configure_logging()
     try:
         app()
     except KeyboardInterrupt:

@@ -32,3 +32,5 @@ def source_option(source: list[str] | None) -> dict[str, Any]:
     from digest.config import parse_source
 
     return {"sources": tuple(parse_source(s) for s in source)}
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as one JSON document (schema in docs/cli.md).")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print results and errors only: no warnings, no progress.")]

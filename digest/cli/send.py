@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import sys
 import threading
@@ -14,7 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from digest.cli.app import command, guarded, sub_app
-from digest.cli.options import ConfigOpt
+from digest.cli.options import ConfigOpt, JsonOpt, QuietOpt
+from digest.cli.output import emit_json, log_level, progress, quiet_command, warn
 from digest.errors import ConfigError
 from digest.runtime import Runtime
 from digest.subscribers import (REMOVED, SUPPRESSED, AddressError, Subscriber, SubscriberStore, normalize_address,
@@ -43,20 +43,31 @@ def _stop_on_sigterm() -> Iterator[threading.Event]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def report(summary: SendSummary) -> None:
-    """Print the summary line and the undelivered recipients; exit 4 when anyone is left."""
+def summary_json(summary: SendSummary) -> dict:
+    """A send's summary as one JSON document (schema in docs/cli.md)."""
+    return {"version": 1, "issue": summary.issue, "transport": summary.transport, "preview": summary.preview,
+            "sent": summary.sent, "skipped": summary.skipped, "deferred": summary.deferred,
+            "failed": summary.failed, "suppressed": summary.suppressed, "resent_in_doubt": summary.resent_in_doubt,
+            "undelivered": list(summary.problems), "notes": list(summary.notes)}
+
+
+def report(summary: SendSummary, as_json: bool = False, extra: dict | None = None) -> None:
+    """Print the summary (line or JSON) and the undelivered recipients; exit 4 when anyone is left."""
     from digest.send import EXIT_UNDELIVERED
 
     for note in summary.notes:
-        typer.echo(f"warning: {note}", err=True)
-    for line in summary.problems[:MAX_LISTED]:
-        typer.echo(f"  undelivered: {line}", err=True)
-    if len(summary.problems) > MAX_LISTED:
-        typer.echo(f"  ... and {len(summary.problems) - MAX_LISTED} more", err=True)
-    typer.echo(summary.line())
+        warn(note)
+    if as_json:
+        emit_json({**summary_json(summary), **(extra or {})})
+    else:
+        for line in summary.problems[:MAX_LISTED]:
+            typer.echo(f"  undelivered: {line}", err=True)
+        if len(summary.problems) > MAX_LISTED:
+            typer.echo(f"  ... and {len(summary.problems) - MAX_LISTED} more", err=True)
+        typer.echo(summary.line())
     if summary.undelivered:
         hint = "rerun to retry the deferred" + (", --retry-failed for the failed" if summary.failed else "")
-        typer.echo(f"{summary.undelivered} recipient(s) not delivered; {hint}", err=True)
+        typer.echo(f"error: {summary.undelivered} recipient(s) not delivered; {hint}", err=True)
         raise typer.Exit(EXIT_UNDELIVERED)
 
 
@@ -83,6 +94,8 @@ def send(
     reset: Annotated[bool, typer.Option("--reset", help="Start the issue over: clear its delivery record, so the next send mails every subscriber again. Asks first; sends nothing.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="With --reset: do not ask (required when not at a terminal).")] = False,
     verbose: VerboseOpt = False,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Send a built issue to every subscriber exactly once (rerun to continue where it stopped).
 
@@ -94,21 +107,23 @@ def send(
 
     rt = _runtime(config, subscribers=subscribers, smtp=smtp, api=api, outbox=outbox, rate=rate,
                   daily_cap=daily_cap, connections=connections)
-    logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
+    quiet_command(quiet)
+    log_level(verbose)
     if reset:
         if dry or to:
             raise ConfigError("--reset only clears the delivery record: run it without --dry-run and --to")
         _reset(rt, issue, yes)
         return
     if dry:
-        _print_dry_run(rt, issue, retry_failed)
+        _print_dry_run(rt, issue, retry_failed, as_json)
         return
     if to:
         typer.echo(send_test_copy(rt.settings, issue, to, rt.environ, rt.now()))
         return
-    with _stop_on_sigterm() as stop:
-        summary = send_from_settings(rt.settings, issue, rt.environ, rt.now(), retry_failed=retry_failed, stop=stop)
-    report(summary)
+    with _stop_on_sigterm() as stop, progress("Sending", rate=True) as shown:
+        summary = send_from_settings(rt.settings, issue, rt.environ, rt.now(), retry_failed=retry_failed, stop=stop,
+                                     **({"progress": shown} if shown else {}))
+    report(summary, as_json)
 
 
 def _reset(rt: Runtime, ref: str, yes: bool) -> None:
@@ -131,13 +146,21 @@ def _reset(rt: Runtime, ref: str, yes: bool) -> None:
                f"the next `digest send {issue_id}` mails every subscriber again")
 
 
-def _print_dry_run(rt: Runtime, ref: str, retry_failed: bool) -> None:
+def _print_dry_run(rt: Runtime, ref: str, retry_failed: bool, as_json: bool = False) -> None:
     from digest.send import dry_run
     from digest.tokens import SECRET_ENV
 
     prep, plan, subject = dry_run(rt.settings, ref, rt.environ, rt.now(), retry_failed)
     for problem in prep.problems:
-        typer.echo(f"warning: {problem}", err=True)
+        warn(problem)
+    if prep.factory is None:
+        warn(f"{SECRET_ENV} is not set; a real send would stop before sending anything")
+    if as_json:
+        emit_json({"version": 1, "dry_run": True, "issue": plan.issue, "transport": prep.transport.describe(),
+                   "subject": subject, "already_sent": plan.already_sent, "suppressed": plan.suppressed,
+                   "failed_before": plan.failed_before,
+                   "recipients": [{"email": sub.email, "name": sub.name} for sub in plan.todo]})
+        return
     typer.echo(f"Dry run: {plan.issue} via {prep.transport.describe()}")
     typer.echo(f"Subject: {subject}")
     typer.echo(f"Would send to {len(plan.todo)} recipient(s); {plan.already_sent} already sent, "
@@ -145,8 +168,6 @@ def _print_dry_run(rt: Runtime, ref: str, retry_failed: bool) -> None:
                + ("" if retry_failed or not plan.failed_before else " (use --retry-failed)"))
     for sub in plan.todo:
         typer.echo(f"  {sub.email}" + (f"  ({sub.name})" if sub.name else ""))
-    if prep.factory is None:
-        typer.echo(f"warning: {SECRET_ENV} is not set; a real send would stop before sending anything", err=True)
 
 
 @command("digest run --smtp smtp://apikey@smtp.example.com:587")
@@ -157,6 +178,8 @@ def run(
     api: ApiOpt = None,
     outbox: RunOutboxOpt = None,
     verbose: VerboseOpt = False,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """The cron entry: build the current week if not built yet, then send it if not sent yet.
 
@@ -166,12 +189,15 @@ def run(
     """
     from digest.run import run_once
 
+    quiet_command(quiet)
     rt = _runtime(config, subscribers=subscribers, smtp=smtp, api=api, outbox=outbox)
-    logging.getLogger("digest").setLevel(logging.INFO if verbose else logging.WARNING)
-    with _stop_on_sigterm() as stop:
-        result = run_once(rt.settings, rt.fetcher, rt.now(), rt.environ, stop=stop, previews=outbox is not None)
-    typer.echo(result.built_line)
-    report(result.summary)
+    log_level(verbose)
+    with _stop_on_sigterm() as stop, progress("Sending", rate=True) as shown:
+        result = run_once(rt.settings, rt.fetcher, rt.now(), rt.environ, stop=stop, previews=outbox is not None,
+                          **({"progress": shown} if shown else {}))
+    if not as_json:
+        typer.echo(result.built_line)
+    report(result.summary, as_json, {"built": result.built})
 
 
 @command("digest serve --host 127.0.0.1 --port 8080")
@@ -180,7 +206,8 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (put a TLS proxy in front of it).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
 ) -> None:
-    """Serve one-click unsubscribe (POST /u/TOKEN), its confirmation page, and the issues archive."""
+    """Serve one-click unsubscribe (POST /u/TOKEN), its confirmation page, the issues archive, and the
+    bounce and complaint webhooks configured in [hooks] (POST /hooks/ses, postmark, mailgun, sendgrid)."""
     from digest.serve import make_http_server
     from digest.tokens import secrets_from_env
 
@@ -188,11 +215,14 @@ def serve(
     settings = rt.settings
     secret = secrets_from_env(rt.environ)
     try:
-        server = make_http_server(settings, secret, host, port)
+        server = make_http_server(settings, secret, host, port, rt.environ)
     except OSError as exc:
         raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
     typer.echo(f"Serving unsubscribe and the archive ({settings.build.out}) on "
                f"http://{host}:{server.server_port}/ (Ctrl-C stops)")
+    hooks = sorted(server.app.webhooks.providers)
+    if hooks:
+        typer.echo("Webhooks: " + ", ".join(f"/hooks/{name}" for name in hooks))
     with server:
         try:
             server.serve_forever()
@@ -233,8 +263,8 @@ def add(
         store.unsuppress(address)
         typer.echo(f"Lifted the suppression of {address} ({reason})")
     elif reason:
-        typer.echo(f"warning: {address} is suppressed ({reason}) and will not be mailed; "
-                   "--resubscribe lifts that at the person's own request", err=True)
+        warn(f"{address} is suppressed ({reason}) and will not be mailed; "
+             "--resubscribe lifts that at the person's own request")
 
 
 @subscribers_app.command("remove", epilog="Example: digest subscribers remove ann@example.com")
@@ -266,14 +296,14 @@ def import_(
     store = _store(config)
     export = read_export(file, email_column, name_column)
     for problem in export.invalid + export.duplicates:
-        typer.echo(f"warning: {problem}", err=True)
+        warn(problem)
     counts = store.import_rows(export.rows, source=f"import:{file.name}")
     typer.echo(f"Imported {file}: {counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged, "
                f"{counts.suppressed} suppressed, {len(export.invalid)} invalid"
                + (f", {len(export.duplicates)} repeated" if export.duplicates else ""))
     if counts.already_suppressed:
-        typer.echo(f"note: {counts.already_suppressed} imported address(es) were suppressed before and stay "
-                   "suppressed (not mailed)", err=True)
+        warn(f"{counts.already_suppressed} imported address(es) were suppressed before and stay "
+             "suppressed (not mailed)")
 
 
 @subscribers_app.command("list", epilog="Example: digest subscribers list --json")

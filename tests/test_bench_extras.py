@@ -1,0 +1,43 @@
+"""bench/ scripts stop with one line when an extra is missing, and never wait on a sink that died."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+sys.path.insert(0, str(BENCH))
+
+from extras import require
+from send_bench import wait_for_port
+
+
+def test_a_missing_extra_stops_with_the_install_line():
+    with pytest.raises(SystemExit) as stop:
+        require("bench/send_bench.py", "test", "json", "no_such_module_here")
+    assert str(stop.value) == ("bench/send_bench.py needs no_such_module_here (the test extra): "
+                               ".venv/bin/pip install -e '.[test]'")
+    require("bench/send_bench.py", "test", "json")  # present: nothing happens
+
+
+def test_a_sink_that_dies_stops_the_bench_at_once(tmp_path):
+    sink = subprocess.Popen([sys.executable, "-c", "import sys; sys.exit(3)"])
+    started = time.monotonic()
+    with pytest.raises(SystemExit) as stop:
+        wait_for_port(tmp_path / "port", sink, timeout=20)
+    assert time.monotonic() - started < 10
+    assert "the SMTP sink exited (status 3) before it was ready" in str(stop.value)
+
+
+def test_a_sink_that_never_starts_times_out(tmp_path):
+    sink = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        with pytest.raises(SystemExit, match="did not start within 0.3 s"):
+            wait_for_port(tmp_path / "port", sink, timeout=0.3)
+    finally:
+        sink.kill()
+        sink.wait()
