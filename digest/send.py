@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from digest.config import Settings
@@ -137,10 +137,13 @@ class RateLimiter:
             self.sleep(slot - now)
 
 
-class _Queue:
+Item = TypeVar("Item")  # a recipient (SMTP) or a batch of recipients (an email API)
+
+
+class _Queue(Generic[Item]):
     """Recipients due now or later (after a backoff); ends when empty and nothing is in flight."""
 
-    def __init__(self, items: list[Subscriber], clock: Callable[[], float], stop: threading.Event):
+    def __init__(self, items: list[Item], clock: Callable[[], float], stop: threading.Event):
         self._seq = itertools.count()
         self._heap = [(0.0, next(self._seq), sub, 0) for sub in items]
         self._busy = 0
@@ -148,7 +151,7 @@ class _Queue:
         self.clock = clock
         self.stop = stop
 
-    def get(self) -> tuple[Subscriber, int] | None:
+    def get(self) -> tuple[Item, int] | None:
         """The next due (subscriber, attempt), waiting for backoffs; None when the run is over."""
         with self._cond:
             while True:
@@ -166,7 +169,7 @@ class _Queue:
                 else:
                     self._cond.wait(0.5)
 
-    def done(self, retry: tuple[Subscriber, int, float] | None = None) -> None:
+    def done(self, retry: tuple[Item, int, float] | None = None) -> None:
         """Finish an item, optionally putting it back (subscriber, next attempt, delay)."""
         with self._cond:
             self._busy -= 1
@@ -180,7 +183,7 @@ class _Queue:
         with self._cond:
             return len(self._heap)
 
-    def items(self) -> list:
+    def items(self) -> list[Item]:
         """The items still waiting when the run ended."""
         with self._cond:
             return [entry[2] for entry in self._heap]
@@ -223,7 +226,7 @@ class Sender:
         self._total = len(plan.todo)
         first = self._connect_first()
         self.progress(0, self._total)
-        queue = _Queue(list(plan.todo), self.clock, self.stop)
+        queue: _Queue[Subscriber] = _Queue(list(plan.todo), self.clock, self.stop)
         workers = [threading.Thread(target=self._work, args=(queue, first if i == 0 else None),
                                     name=f"digest-send-{i}", daemon=True)
                    for i in range(max(1, min(self.options.connections, len(plan.todo))))]
@@ -268,7 +271,7 @@ class Sender:
         with self._lock:
             setattr(self.summary, name, getattr(self.summary, name) + n)
 
-    def _work(self, queue: _Queue, conn: Connection | None) -> None:
+    def _work(self, queue: _Queue[Subscriber], conn: Connection | None) -> None:
         try:
             while (item := queue.get()) is not None:
                 sub, attempt = item
