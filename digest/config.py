@@ -40,6 +40,7 @@ def setting(default: Any, help: str, **rules: Any) -> Any:
     return field(default=default, metadata=metadata, repr=shown)
 
 
+@dataclass(frozen=True)
 class Table:
     """A TOML table of settings that checks every value when it is built."""
 
@@ -48,7 +49,7 @@ class Table:
     HELP: ClassVar[str] = ""
 
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+        for f in dataclasses.fields(self):
             problem = check_field(f, getattr(self, f.name))
             if problem:
                 raise ConfigError(f"[{self.TABLE}] {f.name} {problem}")

@@ -21,7 +21,7 @@ Values = dict[str, dict[str, Any]]  # table -> key -> typed value
 
 
 def _fields(table: type[Table]) -> dict[str, dataclasses.Field]:
-    return {f.name: f for f in dataclasses.fields(table)}  # type: ignore[arg-type]
+    return {f.name: f for f in dataclasses.fields(table)}
 
 
 def _typed(table: type[Table], key: str, value: Any, where: str) -> Any:
