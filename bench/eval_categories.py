@@ -83,7 +83,7 @@ def body(item: dict) -> str:
 
 def accuracy(predicted: list[str | None], items: list[dict]) -> float:
     """Share of items whose prediction equals the label, in percent."""
-    return 100 * sum(p == item["category"] for p, item in zip(predicted, items)) / max(1, len(items))
+    return 100 * sum(p == item["category"] for p, item in zip(predicted, items, strict=True)) / max(1, len(items))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     labels = [label for label, _ in predictions]
     print(f"classifier, {len(train_items)} training stories: accuracy {accuracy(labels, test):.1f}% "
           f"(trained in {train_s:.2f} s, {rate:.0f} predictions/s)")
-    confident = [(label, item) for (label, conf), item in zip(predictions, test) if conf >= CONFIDENT]
+    confident = [(label, item) for (label, conf), item in zip(predictions, test, strict=True) if conf >= CONFIDENT]
     print(f"  with confidence >= {CONFIDENT}: {100 * len(confident) / len(test):.0f}% of stories, "
           f"accuracy {accuracy([c[0] for c in confident], [c[1] for c in confident]):.1f}%")
 
@@ -125,14 +125,14 @@ def main(argv: list[str] | None = None) -> int:
               f"(5 random samples, min {min(scores):.1f}%)")
 
     by_keyword = [keyword_section(item["title"], body(item), KEYWORDS) for item in test]
-    matched = [(k, item) for k, item in zip(by_keyword, test) if k is not None]
+    matched = [(k, item) for k, item in zip(by_keyword, test, strict=True) if k is not None]
     print(f"\nkeywords ({sum(len(v) for v in KEYWORDS.values())} configured): match "
           f"{100 * len(matched) / len(test):.0f}% of stories, accuracy on those "
           f"{accuracy([m[0] for m in matched], [m[1] for m in matched]):.1f}%, "
           f"overall {accuracy(by_keyword, test):.1f}%")
-    combined = [k if k is not None else label for k, label in zip(by_keyword, labels)]
+    combined = [k if k is not None else label for k, label in zip(by_keyword, labels, strict=True)]
     print(f"keywords first, classifier for the rest: accuracy {accuracy(combined, test):.1f}%")
-    combined = [label if conf >= CONFIDENT or k is None else k for (label, conf), k in zip(predictions, by_keyword)]
+    combined = [label if conf >= CONFIDENT or k is None else k for (label, conf), k in zip(predictions, by_keyword, strict=True)]
     print(f"classifier when confidence >= {CONFIDENT}, else keywords: accuracy {accuracy(combined, test):.1f}%")
 
     print("\nkeywords first vs. by confidence (digest's order), by how many labelled stories the issue has:")
@@ -143,10 +143,10 @@ def main(argv: list[str] | None = None) -> int:
             sample = rng.sample(train_items, size) if size < len(train_items) else train_items
             small = train((item["title"], body(item), item["category"]) for item in sample)
             guesses = [small.predict(item["title"], body(item)) for item in test]
-            firsts.append(accuracy([k if k is not None else g for k, (g, _) in zip(by_keyword, guesses)], test))
+            firsts.append(accuracy([k if k is not None else g for k, (g, _) in zip(by_keyword, guesses, strict=True)], test))
             trusted = size >= 50  # digest.group.TRUSTED_TRAINING
             confident_first.append(accuracy([g if (c >= CONFIDENT and trusted) or k is None else k
-                                             for k, (g, c) in zip(by_keyword, guesses)], test))
+                                             for k, (g, c) in zip(by_keyword, guesses, strict=True)], test))
         print(f"  {size:5} labelled: keywords first {statistics.median(firsts):.1f}%, "
               f"digest (by confidence from 50 on) {statistics.median(confident_first):.1f}%")
     return 0

@@ -146,7 +146,7 @@ def rouge(items: list[dict], outputs: list[list[str]]) -> tuple[float, float, fl
 
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], use_stemmer=True)
     totals = [0.0, 0.0, 0.0]
-    for item, sentences in zip(items, outputs):
+    for item, sentences in zip(items, outputs, strict=True):
         reference = "\n".join(split_sentences(item["reference_summary"]))
         scores = scorer.score(reference, "\n".join(sentences))
         for k, name in enumerate(("rouge1", "rouge2", "rougeLsum")):

@@ -161,7 +161,7 @@ def main() -> None:
         try:
             port = int(wait_for_port(port_file, server))
             results: dict[str, list[dict]] = {}
-            for run in range(args.runs):
+            for _run in range(args.runs):
                 for mode in ("floor", "sender-1", "sender-4"):
                     done = subprocess.run([sys.executable, __file__, "--worker", mode, "--port", str(port),
                                            "--out", str(out), "--recipients", str(args.recipients)],

@@ -97,7 +97,7 @@ class BatchSender:
         batches = self._batches(plan.todo)
         self._total = len(plan.todo)
         self.progress(0, self._total)
-        queue = _Queue(batches, self.clock, self.stop)  # type: ignore[arg-type]
+        queue: _Queue[Batch] = _Queue(batches, self.clock, self.stop)
         threads = [threading.Thread(target=self._work, args=(queue,), name=f"digest-api-{i}", daemon=True)
                    for i in range(max(1, min(self.options.connections, len(batches))))]
         for t in threads:
@@ -109,13 +109,13 @@ class BatchSender:
             raise self._fatal
         return s
 
-    def _work(self, queue: _Queue) -> None:
+    def _work(self, queue: _Queue[Batch]) -> None:
         conn = self.transport.connect()
         try:
             while (item := queue.get()) is not None:
                 batch, attempt = item
-                retry = self._deliver(conn, batch, attempt)  # type: ignore[arg-type]
-                queue.done(retry)  # type: ignore[arg-type]
+                retry = self._deliver(conn, batch, attempt)
+                queue.done(retry)
                 self._settle(len(batch) - (len(retry[0]) if retry else 0))
         except BaseException as exc:  # noqa: BLE001  (a fatal error stops every thread; run() re-raises it)
             self._fatal = self._fatal or exc
@@ -198,7 +198,8 @@ class BatchSender:
             self.ledger.mark_many(issue, ((s.key, PENDING, None, "run stopped by an error", None) for s in batch))
             raise SendError(f"{self.transport.describe()} refused every message of a batch "
                             f"({rejected[0][1].code} {rejected[0][1].text}); nothing was suppressed")
-        rows, again = [], []
+        rows: list[tuple[str, str, int | None, str, str | None]] = []
+        again: list[Subscriber] = []
         for sub, outcome in results:
             if outcome is not None and outcome.status == ACCEPTED:
                 rows.append((sub.key, SENT, outcome.code, outcome.text, None))

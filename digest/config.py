@@ -40,6 +40,7 @@ def setting(default: Any, help: str, **rules: Any) -> Any:
     return field(default=default, metadata=metadata, repr=shown)
 
 
+@dataclass(frozen=True)
 class Table:
     """A TOML table of settings that checks every value when it is built."""
 
@@ -48,7 +49,7 @@ class Table:
     HELP: ClassVar[str] = ""
 
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+        for f in dataclasses.fields(self):
             problem = check_field(f, getattr(self, f.name))
             if problem:
                 raise ConfigError(f"[{self.TABLE}] {f.name} {problem}")
@@ -416,4 +417,4 @@ def check_labels(labels: Labels) -> None:
 
 
 # Resolution lives in config_load; re-exported so callers import settings from one place.
-from digest.config_load import parse_source, read_env, read_file, resolve, settings_from  # noqa: F401
+from digest.config_load import parse_source, read_env, read_file, resolve, settings_from  # noqa: E402, F401

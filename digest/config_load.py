@@ -21,7 +21,7 @@ Values = dict[str, dict[str, Any]]  # table -> key -> typed value
 
 
 def _fields(table: type[Table]) -> dict[str, dataclasses.Field]:
-    return {f.name: f for f in dataclasses.fields(table)}  # type: ignore[arg-type]
+    return {f.name: f for f in dataclasses.fields(table)}
 
 
 def _typed(table: type[Table], key: str, value: Any, where: str) -> Any:
@@ -64,7 +64,7 @@ def settings_from(values: Mapping[str, Any] | None = None, **options: Any) -> Se
 
 
 def _build(tables: Values, **extra: Any) -> Settings:
-    built = {name: TABLE_CLASSES[name](**keys) for name, keys in tables.items()}
+    built: dict[str, Any] = {name: TABLE_CLASSES[name](**keys) for name, keys in tables.items()}
     return Settings(**built, **extra)
 
 

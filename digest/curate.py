@@ -272,10 +272,10 @@ def apply_curation(issue: Issue, curation: Curation) -> tuple[Issue, list[str]]:
     listed_in: dict[str, str] = {}
     for name, ids in curation.order.items():
         for article_id in ids:
-            first = listed_in.setdefault(article_id, name)
-            if first != name and article_id in present:
-                warnings.append(f"{curation.source}: article {article_id!r} is listed under both {first!r} "
-                                f"and {name!r} in [order]; kept under {first!r}")
+            kept_under = listed_in.setdefault(article_id, name)
+            if kept_under != name and article_id in present:
+                warnings.append(f"{curation.source}: article {article_id!r} is listed under both {kept_under!r} "
+                                f"and {name!r} in [order]; kept under {kept_under!r}")
     excluded = set(curation.exclude) & present
     entries = {e.article.id: _override(e, curation.overrides.get(e.article.id), listed_in.get(e.article.id, e.section))
                for e in machine if e.article.id not in excluded}
@@ -297,7 +297,7 @@ def apply_curation(issue: Issue, curation: Curation) -> tuple[Issue, list[str]]:
     names += [n for n in members if members[n] and n not in names]
     # Keep the configured per-section cap: a section over it had its tail listed as links.
     cap = max((len(s.entries) for s in issue.sections if s.more), default=0)
-    sections = []
+    sections: list[Section] = []
     for name in names:
         present_here = set(members[name])
         wanted = [i for i in curation.order.get(name, ()) if i in present_here]
@@ -327,8 +327,9 @@ def apply_curation(issue: Issue, curation: Curation) -> tuple[Issue, list[str]]:
 
 def curate_text(issue: Issue, old: str | None, where: str) -> tuple[str, Curation, list[str]]:
     """Create or merge the curation text for an issue and parse it (pure): (text, curation, notes)."""
+    added: list[Entry] = []
     if old is None:
-        text, added = new_curation_text(issue), []
+        text = new_curation_text(issue)
     else:
         text, added = merge_curation_text(old, issue, where)
     notes = []

@@ -52,7 +52,8 @@ def contrast(a: str, b: str) -> float:
 
 def mix(a: str, b: str, amount: float) -> str:
     """Blend `amount` (0..1) of colour b into colour a."""
-    return _hex(tuple(x + (y - x) * amount for x, y in zip(_rgb(a), _rgb(b))))
+    (r1, g1, b1), (r2, g2, b2) = _rgb(a), _rgb(b)
+    return _hex((r1 + (r2 - r1) * amount, g1 + (g2 - g1) * amount, b1 + (b2 - b1) * amount))
 
 
 def readable(fg: str, *backgrounds: str, ratio: float = MIN_CONTRAST) -> str:

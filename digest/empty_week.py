@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from digest.models import Collected, Skip, Week
@@ -21,7 +22,7 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _reasons(skips: tuple[Skip, ...] | list[Skip], key=lambda s: s.reason) -> str:
+def _reasons(skips: tuple[Skip, ...] | list[Skip], key: Callable[[Skip], str] = lambda s: s.reason) -> str:
     counts = Counter(key(s) for s in skips)
     if len(counts) == 1:
         return next(iter(counts))

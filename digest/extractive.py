@@ -313,7 +313,7 @@ def summarize(title: str, paragraphs: list[str], max_words: int = 60, max_senten
                   for i, c in enumerate(cands)]
     chosen: list[int] = []
     budget = max_words
-    good_opener_fits = any(not bad and c.words <= budget for bad, c in zip(bad_opener, cands))
+    good_opener_fits = any(not bad and c.words <= budget for bad, c in zip(bad_opener, cands, strict=True))
     while len(chosen) < max_sentences:
         best, best_value = -1, -math.inf
         for i, cand in enumerate(cands):

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
@@ -29,6 +30,9 @@ from requests.adapters import HTTPAdapter
 from digest import __version__
 from digest.errors import SourceError
 from digest.files import atomic_write
+
+if TYPE_CHECKING:
+    from digest.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +112,7 @@ class Fetcher:
         self.session.headers["Accept-Encoding"] = "gzip, deflate"
 
     @classmethod
-    def from_settings(cls, settings) -> "Fetcher":
+    def from_settings(cls, settings: Settings) -> Fetcher:
         """A fetcher configured from Settings (timeouts, retries, size cap, cache under state_dir)."""
         return cls(
             timeout=(settings.fetch.connect_timeout, settings.fetch.timeout),

@@ -78,14 +78,14 @@ def choose_sections(articles: Sequence[Article], rules: GroupRules) -> dict[str,
     texts = {a.id: html_to_text(a.content_html) for a in pending}
     examples = [(a.title, html_to_text(a.content_html), chosen[a.id][0]) for a in articles if a.id in chosen]
     counts: dict[str, int] = {}
-    for _, _, label in examples:
-        counts[label] = counts.get(label, 0) + 1
+    for _, _, example_label in examples:
+        counts[example_label] = counts.get(example_label, 0) + 1
     usable = [e for e in examples if counts[e[2]] >= MIN_TRAINING]
     classifier = train(usable) if len({e[2] for e in usable}) >= 2 else None
     for article in pending:
         label, confidence = classifier.predict(article.title, texts[article.id]) if classifier else (None, 0.0)
         trusted = confidence >= CONFIDENT and (len(usable) >= TRUSTED_TRAINING or not rules.keywords)
-        section = label if label and trusted else None
+        section: str | None = label if label and trusted else None
         if section is None and rules.keywords:
             section = keyword_section(article.title, texts[article.id], rules.keywords)
         if section is None and label and confidence >= MIN_CONFIDENCE:

@@ -12,8 +12,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Self
 
-import waitress
 from waitress import wasyncore
+from waitress.server import create_server
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,10 @@ class HttpServer:
         if limits.trusted_proxy:
             options.update(trusted_proxy=limits.trusted_proxy, trusted_proxy_count=1,
                            trusted_proxy_headers=_PROXY_HEADERS, clear_untrusted_proxy_headers=True)
-        self._server = waitress.create_server(app, map=self._map, **options)
+        self._server = create_server(app, map=self._map, **options)
         listen = getattr(self._server, "effective_listen", None)
-        self.server_port = int(listen[0][1] if listen else self._server.effective_port)
+        # A single listener is a BaseWSGIServer, which sets effective_port itself; waitress's stubs omit it.
+        self.server_port = int(listen[0][1] if listen else self._server.effective_port)  # type: ignore[union-attr]
         self._stop = threading.Event()
         self._stopped = threading.Event()
         self._stopped.set()

@@ -189,11 +189,11 @@ def read_export(path: Path, email_column: str | None = None, name_column: str | 
             continue
         first_line[email.lower()] = line
         name = clean_name(" ".join(cells[i] for i in name_at))
-        by_fold = {f: v for f, v in zip(folded, cells) if f and v}
+        by_fold = {f: v for f, v in zip(folded, cells, strict=False) if f and v}
         rows.append(ImportRow(Subscriber(email, name, _attributes(headers, cells, columns)),
                               row_status(by_fold), line))
     return ImportFile(tuple(rows), tuple(invalid), tuple(duplicates), columns.email, columns.name)
 
 
 def _attributes(headers: Iterable[str], cells: Iterable[str], columns: Columns) -> dict[str, str]:
-    return {h.strip().lower(): v for h, v in zip(headers, cells) if h.strip() and v and h not in columns.known}
+    return {h.strip().lower(): v for h, v in zip(headers, cells, strict=False) if h.strip() and v and h not in columns.known}

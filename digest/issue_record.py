@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 from digest.errors import ConfigError
 from digest.models import Entry, Issue, SourceReport, Week
@@ -206,6 +206,12 @@ class _Doc:
             raise TypeError(f"{self._name(key)} is not a string")
         return value
 
+    @overload
+    def when(self, key: str, required: Literal[True]) -> datetime: ...
+
+    @overload
+    def when(self, key: str, required: bool = False) -> datetime | None: ...
+
     def when(self, key: str, required: bool = False) -> datetime | None:
         value = self.text(key, None, required)
         if value is None:
@@ -251,7 +257,7 @@ def _record(doc: _Doc) -> IssueRecord:
     week = doc.obj("week")
     if week is None:
         raise KeyError("no week")
-    window = Week(week.text("id", issue_id) or issue_id, week.when("start", True), week.when("end", True),  # type: ignore[arg-type]
+    window = Week(week.text("id", issue_id) or issue_id, week.when("start", True), week.when("end", True),
                   week.text("timezone", "UTC") or "UTC")
     nl = doc.obj("newsletter") or _Doc({}, "newsletter")
     lead = doc.obj("lead")

@@ -61,8 +61,8 @@ def best_alternate(links: Iterable[Mapping[str, Any]]) -> str | None:
     alternates = [ln for ln in links if ln.get("rel", "alternate") == "alternate" and is_web_link(ln.get("href"))]
     html = [ln for ln in alternates if str(ln.get("type") or "text/html").split(";")[0].strip() in
             ("text/html", "application/xhtml+xml")]
-    chosen = (html or alternates or [None])[0]
-    return str(chosen["href"]).strip() if chosen else None
+    chosen = (html or alternates)[:1]
+    return str(chosen[0]["href"]).strip() if chosen else None
 
 
 def page_links(*urls: str | None) -> frozenset[str]:

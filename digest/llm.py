@@ -293,7 +293,7 @@ class LLMSummarizer:
         order = sorted(articles, key=lambda a: (not a.featured, -a.priority, -a.published.timestamp(), a.id))
         asked, rest = order[: self.config.max_articles], order[self.config.max_articles:]
         results = _summarize_batch(asked, self.config)
-        by_id = {a.id: summary for a, (summary, _) in zip(asked, results)}
+        by_id = {a.id: summary for a, (summary, _) in zip(asked, results, strict=True)}
         failures = [w for _, w in results if w]
         warnings = failures[:MAX_LISTED_FAILURES]
         if len(failures) > MAX_LISTED_FAILURES:

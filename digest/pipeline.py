@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digest.archive import write_archive
 from digest.collect import collect
@@ -39,6 +40,9 @@ from digest.progress import ProgressFn, no_progress
 from digest.select import Selection, select
 from digest.sources import SourceSpec
 from digest.state import load_sent
+
+if TYPE_CHECKING:
+    from digest.fetch import Fetcher
 from digest.summarize import Summarizer, summarizer_for
 from digest.week import resolve_window
 
@@ -136,7 +140,7 @@ class Composed:
     whole: Issue | None = None  # the issue before trimming: the web version shows every story of it
 
 
-def gather(settings: Settings, fetcher, now: datetime, progress: ProgressFn = no_progress) -> Gathered:
+def gather(settings: Settings, fetcher: Fetcher, now: datetime, progress: ProgressFn = no_progress) -> Gathered:
     """Collect every source and settle the window ('latest' needs the articles first); progress per source."""
     specs = settings.sources or (sample_source(),)
     choice = settings.week_choice
@@ -226,7 +230,7 @@ def publish(settings: Settings, composed: Composed) -> tuple[IssuePaths, list[st
     return paths, warnings
 
 
-def build_issue(settings: Settings, fetcher, now: datetime, write: bool = True,
+def build_issue(settings: Settings, fetcher: Fetcher, now: datetime, write: bool = True,
                 gathered: Gathered | None = None, summarizer: Summarizer | None = None,
                 progress: ProgressFn = no_progress) -> BuildResult:
     """Every stage in order: gather (unless given), read the sent record and curation, compose, publish.

@@ -54,15 +54,15 @@ def _files_under(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
 
 
-def stamp(paths: list[Path]) -> tuple:
-    """What the watched files look like now: (path, mtime_ns, size), None for a missing file."""
-    out = []
+def stamp(paths: list[Path]) -> tuple[tuple[str, int | None, int | None], ...]:
+    """What the watched files look like now: (path, mtime_ns, size), Nones for a missing file."""
+    out: list[tuple[str, int | None, int | None]] = []
     for path in paths:
         try:
             info = path.stat()
             out.append((str(path), info.st_mtime_ns, info.st_size))
         except OSError:
-            out.append((str(path), None))
+            out.append((str(path), None, None))
     return tuple(out)
 
 
@@ -215,4 +215,4 @@ def make_server(preview: Preview, port: int = 8000) -> ThreadingHTTPServer:
 def server_url(server: ThreadingHTTPServer) -> str:
     """The preview's address, e.g. http://127.0.0.1:8000/."""
     host, port = server.server_address[:2]
-    return f"http://{host}:{port}/"
+    return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}/"

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digest.config import Settings
 from digest.errors import ConfigError
@@ -21,6 +22,9 @@ from digest.progress import ProgressFn, no_progress
 from digest.send import SendSummary, send_from_settings
 from digest.tokens import secret_from_env
 from digest.week import resolve_window
+
+if TYPE_CHECKING:
+    from digest.fetch import Fetcher
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +50,7 @@ def expected_issue_id(settings: Settings, now: datetime) -> str | None:
     return resolve_window(settings.build.week or "current", settings.build.since, settings.build.until, settings.newsletter.timezone, now).id
 
 
-def run_once(settings: Settings, fetcher, now: datetime, environ: Mapping[str, str],
+def run_once(settings: Settings, fetcher: Fetcher, now: datetime, environ: Mapping[str, str],
              stop: threading.Event | None = None, previews: bool = False,
              progress: ProgressFn = no_progress) -> RunResult:
     """Build if needed and send; the whole run holds one lock so cron overlaps do nothing.

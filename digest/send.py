@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from digest.config import Settings
@@ -135,10 +137,13 @@ class RateLimiter:
             self.sleep(slot - now)
 
 
-class _Queue:
+Item = TypeVar("Item")  # a recipient (SMTP) or a batch of recipients (an email API)
+
+
+class _Queue(Generic[Item]):
     """Recipients due now or later (after a backoff); ends when empty and nothing is in flight."""
 
-    def __init__(self, items: list[Subscriber], clock: Callable[[], float], stop: threading.Event):
+    def __init__(self, items: list[Item], clock: Callable[[], float], stop: threading.Event):
         self._seq = itertools.count()
         self._heap = [(0.0, next(self._seq), sub, 0) for sub in items]
         self._busy = 0
@@ -146,7 +151,7 @@ class _Queue:
         self.clock = clock
         self.stop = stop
 
-    def get(self) -> tuple[Subscriber, int] | None:
+    def get(self) -> tuple[Item, int] | None:
         """The next due (subscriber, attempt), waiting for backoffs; None when the run is over."""
         with self._cond:
             while True:
@@ -164,7 +169,7 @@ class _Queue:
                 else:
                     self._cond.wait(0.5)
 
-    def done(self, retry: tuple[Subscriber, int, float] | None = None) -> None:
+    def done(self, retry: tuple[Item, int, float] | None = None) -> None:
         """Finish an item, optionally putting it back (subscriber, next attempt, delay)."""
         with self._cond:
             self._busy -= 1
@@ -178,7 +183,7 @@ class _Queue:
         with self._cond:
             return len(self._heap)
 
-    def items(self) -> list:
+    def items(self) -> list[Item]:
         """The items still waiting when the run ended."""
         with self._cond:
             return [entry[2] for entry in self._heap]
@@ -221,7 +226,7 @@ class Sender:
         self._total = len(plan.todo)
         first = self._connect_first()
         self.progress(0, self._total)
-        queue = _Queue(list(plan.todo), self.clock, self.stop)
+        queue: _Queue[Subscriber] = _Queue(list(plan.todo), self.clock, self.stop)
         workers = [threading.Thread(target=self._work, args=(queue, first if i == 0 else None),
                                     name=f"digest-send-{i}", daemon=True)
                    for i in range(max(1, min(self.options.connections, len(plan.todo))))]
@@ -266,7 +271,7 @@ class Sender:
         with self._lock:
             setattr(self.summary, name, getattr(self.summary, name) + n)
 
-    def _work(self, queue: _Queue, conn: Connection | None) -> None:
+    def _work(self, queue: _Queue[Subscriber], conn: Connection | None) -> None:
         try:
             while (item := queue.get()) is not None:
                 sub, attempt = item
@@ -362,8 +367,8 @@ class Sender:
 
 
 def send_issue(issue: BuiltIssue, recipients: list[Subscriber], factory: MessageFactory, transport: Transport,
-               ledger: Ledger, store: SubscriberStore, options: SendOptions, state_dir,
-               started: datetime | None = None, **kw) -> SendSummary:
+               ledger: Ledger, store: SubscriberStore, options: SendOptions, state_dir: Path,
+               started: datetime | None = None, **kw: Any) -> SendSummary:
     """Lock the issue, plan from the ledger and suppression list, deliver, and summarize."""
     with issue_lock(state_dir, issue.id):
         # Before any row is added: an issue with no rows that other records show as sent lost its ledger.
@@ -473,13 +478,13 @@ def send_test_copy(settings: Settings, ref: str, to: str, environ: Mapping[str, 
     envelope = prep.factory.build(sub, test_copy=True)
     transport = prep.transport
     if is_batch(transport):
-        conn = transport.connect()
+        batch_conn = transport.connect()
         try:
-            outcome = conn.send_batch(prep.factory, [sub], test_copy=True)[0]
+            outcome = batch_conn.send_batch(prep.factory, [sub], test_copy=True)[0]
         except DeliveryError as exc:
             raise SendError(f"test copy to {address} not accepted via {transport.describe()}: {exc}") from None
         finally:
-            conn.close()
+            batch_conn.close()
         if outcome.status != ACCEPTED:
             raise SendError(f"test copy to {address} not accepted via {transport.describe()}: "
                             f"{outcome.code} {outcome.text}")

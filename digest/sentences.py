@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import cast
 
 
 # Terminators of other scripts, plus any closing quote or bracket that follows them.
@@ -38,7 +39,8 @@ def split_sentences(text: str) -> list[str]:
 
     out: list[str] = []
     for piece in _split_non_latin(text):
-        for sentence in nupunkt.sent_tokenize(piece):
+        # Without return_confidence the tokenizer gives plain strings.
+        for sentence in cast(list[str], nupunkt.sent_tokenize(piece)):
             out.extend(_split_missed(sentence.strip()))
     return [s for s in out if s]
 

@@ -20,6 +20,7 @@ import time
 import wsgiref.util
 from datetime import datetime, timedelta, timezone
 from collections.abc import Callable, Iterable, Mapping
+from email.message import Message
 from email.parser import BytesParser
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -88,6 +89,12 @@ def _page(title: str, body: str, lang: str = "en", direction: str = "ltr") -> by
             f"</style></head><body>{body}</body></html>").encode("utf-8")
 
 
+def _body(part: Message) -> bytes:
+    """A form field's decoded value; empty for a part without one (a nested multipart)."""
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
 def is_one_click(content_type: str, body: bytes) -> bool:
     """True when a POST body carries List-Unsubscribe=One-Click, form-urlencoded or multipart (RFC 8058)."""
     if content_type.lower().startswith("multipart/form-data"):
@@ -97,7 +104,7 @@ def is_one_click(content_type: str, body: bytes) -> bool:
         if not form.is_multipart():
             return False
         return any(part.get_param("name", header="content-disposition") == "List-Unsubscribe"
-                   and part.get_payload(decode=True).strip() == b"One-Click" for part in form.iter_parts())
+                   and _body(part).strip() == b"One-Click" for part in form.iter_parts())
     return parse_qs(body.decode("utf-8", "replace")).get("List-Unsubscribe") == ["One-Click"]
 
 

@@ -38,11 +38,11 @@ def toml_value(value: Any) -> str:
 
 
 def _fields(table: type[Table]) -> list[dataclasses.Field]:
-    return [f for f in dataclasses.fields(table) if f.metadata.get("file") is not False]  # type: ignore[arg-type]
+    return [f for f in dataclasses.fields(table) if f.metadata.get("file") is not False]
 
 
 def _default(f: dataclasses.Field) -> Any:
-    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default  # type: ignore[misc]
+    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
 
 
 def _comment(text: str, indent: str = "") -> list[str]:
@@ -108,7 +108,7 @@ def render_reference() -> str:
     """The settings reference: one Markdown table row per setting, from its declaration."""
     rows = ["| setting | default | environment | meaning |", "|---|---|---|---|"]
     for table in TABLES:
-        for f in dataclasses.fields(table):  # type: ignore[arg-type]
+        for f in dataclasses.fields(table):
             where = "(environment only)" if f.metadata.get("secret") else (
                 "(option or environment only)" if f.metadata.get("file") is False else "")
             env = env_name(table, f)

@@ -15,10 +15,10 @@ from pathlib import Path
 from digest.config import Settings
 from digest.curate import is_edited, parse_curation
 from digest.errors import DigestError
+from digest.issue_store import IssueStore
 from digest.week import resolve_window
 
 DEFAULT_OUT = Path("issues")  # the build's default folder: suggestions name any other with --out
-from digest.issue_store import IssueStore
 
 
 @dataclass(frozen=True)

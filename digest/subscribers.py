@@ -70,7 +70,9 @@ def read_csv(path: Path) -> tuple[list[Subscriber], list[str]]:
         raise ConfigError(f"{path}: cannot read subscribers ({exc})") from None
     if header and "email" not in header:
         raise ConfigError(f"{path}: no `email` column (the first line must name the columns, e.g. email,name)")
-    subscribers, problems, first_line = [], [], {}
+    subscribers: list[Subscriber] = []
+    problems: list[str] = []
+    first_line: dict[str, int] = {}
     for line, row in rows:
         fields = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if isinstance(v, str)}
         if not any(fields.values()):

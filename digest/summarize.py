@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from digest.excerpt import is_good_excerpt
 from digest.models import Article, Issue, Summaries, Summary
 from digest.normalize import html_paragraphs
 
@@ -18,7 +17,10 @@ from digest.normalize import html_paragraphs
 class Summarizer(Protocol):
     """Anything that summarizes a week's articles."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """The name the `summarizer` setting uses for it."""
+        ...
 
     def summarize(self, articles: Sequence[Article]) -> Summaries:
         """One summary per article id, plus warnings for the build report."""
@@ -30,6 +32,7 @@ def summarize_article(article: Article, max_words: int = 60, max_sentences: int 
     from digest import (
         extractive,  # numpy: imported when summarizing, not by `digest status`
     )
+    from digest.excerpt import is_good_excerpt  # the sentence splitter's model: likewise
 
     paragraphs = html_paragraphs(article.content_html)
     if article.excerpt and is_good_excerpt(article.excerpt, paragraphs, max_words):

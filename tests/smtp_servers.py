@@ -14,6 +14,7 @@ import threading
 import time
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -170,7 +171,6 @@ def write_issue(out, issue_id: str = ISSUE_ID, lead: str | None = "Grid operator
                 subject: str | None = None) -> None:
     """Write <out>/<id>.html/.txt/.json with both per-recipient placeholders in HTML and text."""
     import json
-    from pathlib import Path
 
     from digest.models import RECIPIENT_NAME_PLACEHOLDER as NAME, UNSUBSCRIBE_PLACEHOLDER as UNSUB
 
@@ -190,10 +190,8 @@ def write_issue(out, issue_id: str = ISSUE_ID, lead: str | None = "Grid operator
     (out / f"{issue_id}.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
-def write_config(tmp, **send) -> "Path":
+def write_config(tmp, **send) -> Path:
     """A digest.toml in tmp with out/state_dir/outbox inside tmp and the given [send] settings."""
-    from pathlib import Path
-
     tmp = Path(tmp)
     lines = ["[newsletter]", 'sender = "The Circuit Weekly <digest@example.com>"',
              'reply_to = "editor@example.com"', "[build]", f'out = "{tmp / "issues"}"',
@@ -205,10 +203,8 @@ def write_config(tmp, **send) -> "Path":
     return path
 
 
-def write_csv(path, rows) -> "Path":
+def write_csv(path, rows) -> Path:
     """A subscribers CSV with email,name columns."""
-    from pathlib import Path
-
     path = Path(path)
     path.write_text("email,name\n" + "".join(f"{e},{n}\n" for e, n in rows), encoding="utf-8")
     return path

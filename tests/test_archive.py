@@ -113,7 +113,7 @@ def test_the_web_version_is_a_page_of_the_archive_with_every_story(tmp_path, mon
     from fixtures_issue import large_issue
 
     issue = large_issue(60)
-    final, rendered = fit_to_budget(issue, budget=40_000)  # trimmed hard: most stories are links in the email
+    _final, rendered = fit_to_budget(issue, budget=40_000)  # trimmed hard: most stories are links in the email
     assert rendered.html.count('class="sum"') < 30
     page = web_version(issue)
     assert all(e.summary.text in page for e in issue.entries)  # all 60 summaries

@@ -12,8 +12,8 @@ import pytest
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 sys.path.insert(0, str(BENCH))
 
-from extras import require
-from send_bench import wait_for_port
+from extras import require  # noqa: E402  (bench/ is on the path only from here)
+from send_bench import wait_for_port  # noqa: E402
 
 
 def test_a_missing_extra_stops_with_the_install_line():
@@ -36,7 +36,7 @@ def test_a_sink_that_dies_stops_the_bench_at_once(tmp_path):
 def test_a_sink_that_never_starts_times_out(tmp_path):
     sink = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        with pytest.raises(SystemExit, match="did not start within 0.3 s"):
+        with pytest.raises(SystemExit, match=r"did not start within 0.3 s"):
             wait_for_port(tmp_path / "port", sink, timeout=0.3)
     finally:
         sink.kill()

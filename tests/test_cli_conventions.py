@@ -134,7 +134,7 @@ def test_build_summary_says_when_curation_edits_were_applied(in_tmp):
 
 
 def test_rebuilding_a_sent_issue_warns(in_tmp, smtp):
-    rec, ctl = smtp
+    _rec, ctl = smtp
     assert invoke("build").exit_code == 0
     cfg = write_config(in_tmp, smtp=ctl.url, unsubscribe_url="http://127.0.0.1:8080", backoff=0.01)
     subs = write_csv(in_tmp / "subs.csv", PEOPLE)
@@ -286,7 +286,7 @@ def test_progress_shows_on_a_terminal_and_never_in_a_pipe(tmp_path, smtp):
     assert code == 0 and out.startswith("Wrote issues/2026-W47.html")
     assert "Reading sources" in shown and "1/1" in shown
     assert "Reading sources" not in out and "\x1b" not in out
-    rec, ctl = smtp
+    _rec, ctl = smtp
     cfg, subs = send_setup(tmp_path / "send", ctl.url)
     code, out, shown = run_on_terminal(["send", ISSUE_ID, "-c", cfg, "--subscribers", subs], tmp_path)
     assert code == 0, shown
@@ -303,7 +303,7 @@ def test_progress_shows_on_a_terminal_and_never_in_a_pipe(tmp_path, smtp):
 
 
 def test_run_json_and_quiet_on_every_command(tmp_path, smtp):
-    rec, ctl = smtp
+    _rec, ctl = smtp
     cfg = write_config(tmp_path, smtp=ctl.url, unsubscribe_url="http://127.0.0.1:8080", backoff=0.01,
                        subscribers=str(write_csv(tmp_path / "subs.csv", PEOPLE)))
     result = invoke("run", "-c", str(cfg), "--json", "--quiet")

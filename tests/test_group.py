@@ -40,7 +40,7 @@ def test_configured_category_wins_over_first_category():
 
 def test_per_section_cap_moves_the_rest_to_more():
     items = [article(i, day=i % 7) for i in range(1, 10)]
-    lead, (news,) = group(items, summaries(items), WEEK, GroupRules(max_per_section=3))
+    _lead, (news,) = group(items, summaries(items), WEEK, GroupRules(max_per_section=3))
     assert len(news.entries) == 3 and len(news.more) == 5
     ranked = [a.id for a in rank(items, WEEK)]
     assert [e.article.id for e in news.entries + news.more] == ranked[1:]

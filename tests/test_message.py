@@ -107,11 +107,11 @@ def test_long_non_ascii_subject_is_encoded_and_decodes_back(tmp_path):
 
 
 def test_bad_settings_are_named(tmp_path):
-    with pytest.raises(ConfigError, match="send.unsubscribe_url must be the public https:// address"):
+    with pytest.raises(ConfigError, match=r"send.unsubscribe_url must be the public https:// address"):
         factory(tmp_path, unsubscribe_url="news.example.com")
-    with pytest.raises(ConfigError, match="newsletter.sender: 'nobody' is not an address"):
+    with pytest.raises(ConfigError, match=r"newsletter.sender: 'nobody' is not an address"):
         factory(tmp_path, sender="nobody")
-    with pytest.raises(ConfigError, match="send.unsubscribe_mailto: 'a, b@example.com' is not a plain address"):
+    with pytest.raises(ConfigError, match=r"send.unsubscribe_mailto: 'a, b@example.com' is not a plain address"):
         factory(tmp_path, unsubscribe_mailto="a, b@example.com")
 
 
@@ -134,4 +134,4 @@ def test_non_ascii_names_and_domains(tmp_path):
     assert env.data.isascii()
     msg = parse(env.data)
     assert msg["To"] == "Zo\u00eb \u00c6r\u00f8 <zoe@xn--bcher-kva.example>"
-    assert "Hello Zo\u00eb \u00c6r\u00f8," in list(msg.iter_parts())[0].get_content()
+    assert "Hello Zo\u00eb \u00c6r\u00f8," in next(msg.iter_parts()).get_content()

@@ -62,7 +62,7 @@ def test_run_builds_then_sends_and_a_second_run_does_nothing(tmp_path, server):
 
 def test_overlapping_run_exits_5_and_does_nothing(tmp_path, server):
     rec, ctl = server
-    cfg, subs, week = setup(tmp_path, ctl.url)
+    cfg, subs, _week = setup(tmp_path, ctl.url)
     with FileLock(tmp_path / "state" / "locks" / "run.lock", "digest run"):
         result = invoke("run", "-c", cfg, "--subscribers", subs)
     assert result.exit_code == 5
@@ -82,7 +82,7 @@ def test_empty_week_exits_3_and_sends_nothing(tmp_path, server):
 
 def test_run_without_secret_fails_before_building(tmp_path, server):
     rec, ctl = server
-    cfg, subs, week = setup(tmp_path, ctl.url)
+    cfg, subs, _week = setup(tmp_path, ctl.url)
     result = invoke("run", "-c", cfg, "--subscribers", subs, env={"DIGEST_SECRET": ""})
     assert result.exit_code == 1 and result.stderr.startswith("error: DIGEST_SECRET is not set")
     assert not (tmp_path / "issues").exists() and rec.messages == []
@@ -91,7 +91,7 @@ def test_run_without_secret_fails_before_building(tmp_path, server):
 def test_week_latest_is_built_once_and_never_rewritten_by_a_later_run(tmp_path, server):
     # 'latest' is the newest article's week, here the previous one: only the articles tell the id,
     # and a rerun must find that issue built instead of rewriting it under the recipients' feet.
-    rec, ctl = server
+    _rec, ctl = server
     cfg, subs, _ = setup(tmp_path, ctl.url)
     source = tmp_path / "week.json"
     items = json.loads(source.read_text())["articles"]

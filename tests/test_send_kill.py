@@ -85,7 +85,7 @@ def test_a_second_concurrent_send_exits_5_and_the_first_finishes(tmp_path):
         second = _send(cfg, subs)
         out2, err2 = second.communicate(timeout=30)
         rec.release()
-        out1, err1 = first.communicate(timeout=60)
+        _out1, err1 = first.communicate(timeout=60)
         assert second.returncode == 5 and out2 == ""
         assert err2 == (f"error: sending {ISSUE_ID} is already in progress (process {first.pid}, lock "
                         f"{tmp_path}/state/locks/send-{ISSUE_ID}.lock); nothing was done\n")

@@ -12,8 +12,8 @@ import pytest
 pytest.importorskip("boto3")
 moto_server = pytest.importorskip("moto.server")
 
-from smtp_servers import ISSUE_ID
-from test_send_api import invoke, setup
+from smtp_servers import ISSUE_ID  # noqa: E402  (after the skips: these import boto3's users)
+from test_send_api import invoke, setup  # noqa: E402
 
 AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "",
        "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"}

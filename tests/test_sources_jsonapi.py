@@ -121,7 +121,7 @@ def test_secrets_come_from_the_environment_and_stay_out_of_messages(httpserver, 
     assert "s3cret" not in str(err.value)
     assert str(err.value) == f"{httpserver.url_for('/secured')}?apiKey=***&q=chips: HTTP 502 BAD GATEWAY"
     monkeypatch.delenv("WIRE_KEY")
-    with pytest.raises(ConfigError, match="params.apiKey needs the environment variable WIRE_KEY"):
+    with pytest.raises(ConfigError, match=r"params.apiKey needs the environment variable WIRE_KEY"):
         read(httpserver.url_for("/secured"), options)
 
 

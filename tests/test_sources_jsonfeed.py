@@ -92,7 +92,7 @@ def test_shared_jsonfeed_samples():
                  "DaringFireball.json"):
         result = reader(SourceSpec(name, str(real / name), "jsonfeed"), ctx)
         assert result.articles and not result.skipped, name  # pxlnv.json has an http:// version URL
-    with pytest.raises(SourceError, match="allthis-partial.json: invalid JSON at line"):
+    with pytest.raises(SourceError, match=r"allthis-partial.json: invalid JSON at line"):
         reader(SourceSpec("partial", str(real / "allthis-partial.json"), "jsonfeed"), ctx)
     with pytest.raises(SourceError, match="not a JSON Feed"):
         reader(SourceSpec("rss-in-json", str(real / "ScriptingNews.json"), "jsonfeed"), ctx)

@@ -42,7 +42,7 @@ def test_secrets_from_env_reads_the_previous_list():
     env = {"DIGEST_SECRET": NEW.decode(), "DIGEST_SECRET_PREVIOUS": f" {OLD.decode()} , , y{'x' * 20}"}
     assert secrets_from_env(env) == (NEW, OLD, b"y" + b"x" * 20)
     assert secrets_from_env({"DIGEST_SECRET": NEW.decode()}) == (NEW,)
-    with pytest.raises(ConfigError, match="^DIGEST_SECRET_PREVIOUS is too short"):
+    with pytest.raises(ConfigError, match=r"^DIGEST_SECRET_PREVIOUS is too short"):
         secrets_from_env({"DIGEST_SECRET": NEW.decode(), "DIGEST_SECRET_PREVIOUS": "short"})
 
 

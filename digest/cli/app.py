@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any
 
@@ -19,18 +19,20 @@ log = logging.getLogger("digest")
 
 # Typer's usage errors (an unknown option, a bad value) are click exceptions; found by name so that this
 # holds whether Typer uses click itself or its own copy of it.
-ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+# Any: which class it is is known only at run time.
+ClickException: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 class DigestGroup(TyperGroup):
     """The command group whose usage errors read `error: ...` like every other error."""
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, windows_expand_args: bool = True, **kwargs: Any) -> Any:
         """Run the command; usage errors become one `error:` line and exit status 2."""
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().main(args, prog_name, complete_var, False, windows_expand_args, **kwargs)
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **kwargs)
         except ClickException as exc:
             ctx = getattr(exc, "ctx", None)
             hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""

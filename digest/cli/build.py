@@ -13,6 +13,7 @@ from digest.cli.options import (ConfigOpt, JsonOpt, OutOpt, QuietOpt, SinceOpt, 
                                 WeekOpt, source_option)
 from digest.cli.output import emit_json, log_level, progress, quiet_command, warn
 from digest.errors import DigestError
+from digest.progress import no_progress
 from digest.runtime import Runtime
 
 
@@ -45,7 +46,7 @@ def build(
     rt = Runtime.resolve(cli, config_path=config)
     log_level(verbose)
     with progress("Reading sources") as shown:
-        result = build_issue(rt.settings, rt.fetcher, rt.now(), **({"progress": shown} if shown else {}))
+        result = build_issue(rt.settings, rt.fetcher, rt.now(), progress=shown or no_progress)
     after = after_build(rt.settings, result)
     warnings = [f"{skip.source}: {skip.item}: {skip.reason}; skipped" for skip in result.collected.skipped]
     warnings += list(result.warnings)

@@ -12,6 +12,7 @@ from digest.cli.options import (BuiltWeekOpt, ConfigOpt, JsonOpt, OutOpt, QuietO
                                 UntilOpt, WeekOpt, source_option)
 from digest.cli.output import emit_json, error, progress, quiet_command, warn
 from digest.config import Settings
+from digest.progress import no_progress
 from digest.runtime import Runtime
 
 
@@ -32,7 +33,7 @@ def preview(
     The issue is rebuilt (and its files rewritten) whenever the curation file, the configuration
     or a template changes; the page reloads itself. Stop with Ctrl+C.
     """
-    from digest.pipeline import build_issue, gather
+    from digest.pipeline import Gathered, build_issue, gather
     from digest.preview import Preview, make_server, server_url
 
     quiet_command(quiet)
@@ -44,9 +45,9 @@ def preview(
         current[0] = current[0].reload()
         return current[0].settings
 
-    def collect(s: Settings):
+    def collect(s: Settings) -> Gathered:
         shown = first[0]
-        return gather(s, current[0].fetcher, current[0].now(), **({"progress": shown} if shown else {}))
+        return gather(s, current[0].fetcher, current[0].now(), progress=shown or no_progress)
 
     desk = Preview(reread, collect,
                    lambda s, gathered: build_issue(s, current[0].fetcher, current[0].now(), gathered=gathered))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 if TYPE_CHECKING:
-    from rich.progress import Task
+    from rich.progress import ProgressColumn, Task
     from rich.text import Text
 
     from digest.progress import ProgressFn
@@ -79,7 +79,7 @@ def configure_logging() -> None:
     root.setLevel(logging.WARNING)
 
 
-def _rate_column():  # rich is imported only when a terminal shows progress
+def _rate_column() -> ProgressColumn:  # rich is imported only when a terminal shows progress
     from rich.progress import ProgressColumn
     from rich.text import Text
 

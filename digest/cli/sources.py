@@ -11,6 +11,7 @@ from digest.cli.options import ConfigOpt, JsonOpt, QuietOpt, SourceOpt, source_o
 from digest.cli.output import emit_json, progress, quiet_command
 from digest.errors import ConfigError, SourceError
 from digest.models import Collected, SourceReport
+from digest.progress import no_progress
 from digest.runtime import Runtime
 
 
@@ -65,7 +66,7 @@ def sources(
     # read_all, not collect: the table is wanted even when every source fails.
     with progress("Reading sources") as shown:
         collected = read_all(settings.sources, rt.fetcher, workers=settings.fetch.workers,
-                             **({"progress": shown} if shown else {}))
+                             progress=shown or no_progress)
     reports = collected.reports
     if as_json:
         emit_json(sources_json(collected))

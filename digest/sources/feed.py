@@ -100,7 +100,7 @@ _EMAIL = re.compile(r"\S+@\S+\.\w+")
 
 def _author(entry: dict, inherited: str | None = None) -> str | None:
     """The entry's author names; a bare e-mail address is not a name to print under a story."""
-    names = [a.get("name") for a in entry.get("authors") or [] if isinstance(a, dict) and a.get("name")]
+    names: list[str] = [a["name"] for a in entry.get("authors") or [] if isinstance(a, dict) and a.get("name")]
     if not names and entry.get("author"):
         names = [entry["author"]]
     names = [n for n in names if not _EMAIL.fullmatch(n.strip())]

@@ -160,9 +160,10 @@ def image(value: object, base: str) -> Image | None:
         return None
     if isinstance(value, str):
         value = {"url": value}
-    if not isinstance(value, dict) or not isinstance(value.get("url") or value.get("src"), str):
+    url = (value.get("url") or value.get("src")) if isinstance(value, dict) else None
+    if not isinstance(value, dict) or not isinstance(url, str):
         raise ItemError("expected a URL or an object with a url")
-    raw = _checked(value.get("url") or value.get("src"))
+    raw = _checked(url)
     link = canonical_url(raw, base or None) if not raw.startswith("https://") else clean_text(raw)
     if not link.startswith("https://"):
         return None  # an http image would be blocked or warned about by mail clients
@@ -317,10 +318,10 @@ def _fragment_permalinks(articles: list[Article], raw_urls: list[str]) -> list[A
     every item as an anchor on one daily page: without the fragment they would all be one story.
     """
     fragments: dict[str, set[str]] = {}
-    for article, raw in zip(articles, raw_urls):
+    for article, raw in zip(articles, raw_urls, strict=True):
         fragments.setdefault(_identity_url(article), set()).add(urlsplit(raw).fragment)
     out = []
-    for article, raw in zip(articles, raw_urls):
+    for article, raw in zip(articles, raw_urls, strict=True):
         key = _identity_url(article)
         if key and len(fragments[key]) > 1 and urlsplit(raw).fragment:
             link = canonical_url(raw, keep_fragment=True)

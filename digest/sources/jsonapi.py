@@ -151,7 +151,7 @@ def pages(spec: SourceSpec, ctx: FetchContext) -> list[tuple[Any, Any]]:
     if page_param and opts.get("page_size_param"):
         params[str(opts["page_size_param"])] = opts.get("page_size", 100)
     url: str | None = spec.location
-    out = []
+    out: list[tuple[Any, Any]] = []
     while url and len(out) < max_pages:
         query = dict(params)
         if page_param:

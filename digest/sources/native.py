@@ -38,7 +38,8 @@ def looks_native(doc: Any) -> bool:
 
 def to_raw(item: dict) -> RawItem:
     """One native item as a raw item: the format's fields are the raw item's own."""
-    return RawItem(**{name: item.get(name) for name in FIELDS})
+    values: dict[str, Any] = {name: item.get(name) for name in FIELDS}  # RawItem takes any value as given
+    return RawItem(**values)
 
 
 def _doc_title(doc: Any) -> str | None:

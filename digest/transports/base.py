@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, TypeGuard
 
 import requests
 
@@ -75,7 +75,7 @@ class BatchTransport(Protocol):
         """The account's messages-per-second limit as the API reports it (0 = none known)."""
 
 
-def is_batch(transport: object) -> bool:
+def is_batch(transport: object) -> TypeGuard[BatchTransport]:
     """True for transports that send batches through an API."""
     return hasattr(transport, "batch_size")
 
@@ -88,7 +88,7 @@ def retry_after(headers: Mapping[str, str], default: float = 1.0) -> float:
         return default
 
 
-def post(session: requests.Session, url: str, where: str, credential: str, **kw) -> requests.Response:
+def post(session: requests.Session, url: str, where: str, credential: str, **kw: Any) -> requests.Response:
     """POST and map what no body can explain: network errors, 401/403, 429 and 5xx."""
     try:
         response = session.post(url, timeout=TIMEOUT, **kw)

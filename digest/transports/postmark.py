@@ -94,7 +94,7 @@ class PostmarkConnection:
         if not isinstance(results, list) or len(results) != len(recipients):
             # Nothing says which messages were taken: retrying may double some, but never skips anyone.
             return [Outcome(r, RETRY, 0, "unreadable batch answer") for r in recipients]
-        return [self._outcome(r, x if isinstance(x, dict) else {}) for r, x in zip(recipients, results)]
+        return [self._outcome(r, x if isinstance(x, dict) else {}) for r, x in zip(recipients, results, strict=True)]
 
     def _outcome(self, email: str, result: dict) -> Outcome:
         code = int(result.get("ErrorCode", -1)) if str(result.get("ErrorCode", "")).lstrip("-").isdigit() else -1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from digest.errors import ConfigError, SendError
@@ -160,7 +160,7 @@ class SESTransport:
             return Outcome(sub.email, REJECTED, 553, f"{code}: {text}", suppress=True)
         return None
 
-    def raise_for(self, exc: Any) -> None:
+    def raise_for(self, exc: Any) -> NoReturn:
         """Raise the batch-wide error for an SES error code."""
         code, text = _code(exc), _message(exc)
         status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
