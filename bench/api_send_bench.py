@@ -52,17 +52,22 @@ def worker(mode: str, where: str, out: Path, n: int) -> dict:
     ledger, store = Ledger.in_state_dir(state), SubscriberStore.in_state_dir(state)
     if mode == "smtp":
         from digest.transport import SMTPTransport
+
         transport, options = SMTPTransport(where), SendOptions(connections=1)
     else:
         from digest.transports.postmark import PostmarkTransport
+
         transport = PostmarkTransport("postmark://", where, {"DIGEST_POSTMARK_TOKEN": "pm-token"})
         options = SendOptions(connections=8)
     start = time.perf_counter()
     summary = send_issue(issue, people, factory, transport, ledger, store, options, state)
     elapsed = time.perf_counter() - start
     assert summary.sent == n, summary.line()
-    return {"rate": n / elapsed, "seconds": elapsed,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "rate": n / elapsed,
+        "seconds": elapsed,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def _missing_extras() -> list[str]:
@@ -113,14 +118,22 @@ def main() -> None:
         try:
             pm_url = _wait_for(pm_file, pm, "Postmark stand-in")
             smtp_url = f"smtp://127.0.0.1:{_wait_for(smtp_file, sink, 'SMTP sink')}"
-            plan = [("smtp", smtp_url, args.smtp_recipients), ("api", pm_url, args.recipients // 10),
-                    ("api", pm_url, args.recipients)]
+            plan = [
+                ("smtp", smtp_url, args.smtp_recipients),
+                ("api", pm_url, args.recipients // 10),
+                ("api", pm_url, args.recipients),
+            ]
             results: dict[tuple[str, int], list[dict]] = {}
             for _ in range(args.runs):
                 for mode, where, n in plan:
-                    done = subprocess.run([sys.executable, __file__, "--worker", mode, "--where", where, "--out",
-                                           str(out), "-n", str(n)], env=env, capture_output=True, text=True,
-                                          timeout=3600, check=False)
+                    done = subprocess.run(
+                        [sys.executable, __file__, "--worker", mode, "--where", where, "--out", str(out), "-n", str(n)],
+                        env=env,
+                        capture_output=True,
+                        text=True,
+                        timeout=3600,
+                        check=False,
+                    )
                     if done.returncode:
                         sys.exit(f"{mode} with {n} recipients failed: {done.stderr.strip().splitlines()[-1:]}")
                     results.setdefault((mode, n), []).append(json.loads(done.stdout))
@@ -133,8 +146,11 @@ def main() -> None:
     for (mode, n), runs in results.items():
         rate = statistics.median(r["rate"] for r in runs)
         rss = statistics.median(r["peak_rss_mb"] for r in runs)
-        label = "SMTP sender, 1 connection, aiosmtpd sink" if mode == "smtp" else \
-            "API sender, Postmark stand-in, 8 concurrent calls"
+        label = (
+            "SMTP sender, 1 connection, aiosmtpd sink"
+            if mode == "smtp"
+            else "API sender, Postmark stand-in, 8 concurrent calls"
+        )
         print(f"  {label:<50} {n:>7} recipients {rate:8.0f} msg/s ({rate / base:5.1f}x)  peak RSS {rss:6.1f} MB")
 
 

@@ -26,9 +26,16 @@ ITEMS = 10
 
 def feed(n: int) -> bytes:
     """A small JSON Feed for source n."""
-    items = [{"id": f"{n}-{i}", "url": f"https://source{n}.example/{i}", "title": f"Story {i} from source {n}",
-              "content_html": "<p>" + "word " * 200 + "</p>", "date_published": f"2026-11-{17 + i % 5}T10:00:00Z"}
-             for i in range(ITEMS)]
+    items = [
+        {
+            "id": f"{n}-{i}",
+            "url": f"https://source{n}.example/{i}",
+            "title": f"Story {i} from source {n}",
+            "content_html": "<p>" + "word " * 200 + "</p>",
+            "date_published": f"2026-11-{17 + i % 5}T10:00:00Z",
+        }
+        for i in range(ITEMS)
+    ]
     return json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": f"S{n}", "items": items}).encode()
 
 
@@ -41,7 +48,7 @@ class SlowHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stall
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         time.sleep(LATENCY)
         body = BODIES.get(self.path.split("?")[0], b"{}")
         self.send_response(200)
@@ -80,8 +87,11 @@ def main() -> None:
     base = f"http://127.0.0.1:{server.server_address[1]}"
     specs = [SourceSpec(f"Source {n}", f"{base}/source/{n}.json", "jsonfeed") for n in range(SOURCES)]
     default_workers = Settings().fetch.workers
-    ways = {"sequential (1 worker)": 1, "collector, 8 workers": 8,
-            f"collector, {default_workers} workers (default)": default_workers}
+    ways = {
+        "sequential (1 worker)": 1,
+        "collector, 8 workers": 8,
+        f"collector, {default_workers} workers (default)": default_workers,
+    }
     print(f"{SOURCES} sources, {LATENCY * 1000:.0f} ms latency each, {ITEMS} items each, {args.runs} runs")
     medians = {}
     for label, workers in ways.items():

@@ -14,14 +14,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).parent))
-from extras import require  # noqa: E402
+from extras import require
 
 require("bench/curate_bench.py", "test", "pytest")  # its articles come from the test helpers
 
-from test_curate import make_issue  # noqa: E402
-
 from digest.curate import apply_curation, merge_curation_text, new_curation_text, parse_curation  # noqa: E402
 from digest.render import render_issue  # noqa: E402
+from test_curate import make_issue  # noqa: E402
 
 
 def median_ms(fn, runs: int) -> float:

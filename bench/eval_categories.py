@@ -16,7 +16,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # measure one core, as the targets are stated
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
+import argparse
 import json
 import random
 import statistics
@@ -34,16 +34,83 @@ DATA_FILE = ROOT.parent / "shared" / "eval" / "bbc_news_summary.jsonl"
 
 # What an editor might configure under [sections.keywords]: a dozen obvious words per section.
 KEYWORDS = {
-    "sport": ("match", "cup", "coach", "champion", "championship", "league", "striker", "olympic",
-              "tournament", "rugby", "football", "tennis", "cricket", "goal"),
-    "politics": ("election", "minister", "labour", "tory", "tories", "parliament", "mps", "blair",
-                 "howard", "government", "party", "vote", "campaign"),
-    "business": ("shares", "profit", "profits", "economy", "market", "bank", "firm", "sales", "investors",
-                 "growth", "prices", "company", "deal"),
-    "tech": ("software", "computer", "internet", "online", "mobile", "technology", "broadband", "users",
-             "digital", "games", "phone", "web", "virus"),
-    "entertainment": ("film", "music", "band", "album", "actor", "actress", "show", "singer", "award",
-                      "awards", "festival", "chart", "star", "tv"),
+    "sport": (
+        "match",
+        "cup",
+        "coach",
+        "champion",
+        "championship",
+        "league",
+        "striker",
+        "olympic",
+        "tournament",
+        "rugby",
+        "football",
+        "tennis",
+        "cricket",
+        "goal",
+    ),
+    "politics": (
+        "election",
+        "minister",
+        "labour",
+        "tory",
+        "tories",
+        "parliament",
+        "mps",
+        "blair",
+        "howard",
+        "government",
+        "party",
+        "vote",
+        "campaign",
+    ),
+    "business": (
+        "shares",
+        "profit",
+        "profits",
+        "economy",
+        "market",
+        "bank",
+        "firm",
+        "sales",
+        "investors",
+        "growth",
+        "prices",
+        "company",
+        "deal",
+    ),
+    "tech": (
+        "software",
+        "computer",
+        "internet",
+        "online",
+        "mobile",
+        "technology",
+        "broadband",
+        "users",
+        "digital",
+        "games",
+        "phone",
+        "web",
+        "virus",
+    ),
+    "entertainment": (
+        "film",
+        "music",
+        "band",
+        "album",
+        "actor",
+        "actress",
+        "show",
+        "singer",
+        "award",
+        "awards",
+        "festival",
+        "chart",
+        "star",
+        "tv",
+    ),
 }
 
 
@@ -78,7 +145,7 @@ def split(items: list[dict], test_share: float, seed: int) -> tuple[list[dict], 
 def body(item: dict) -> str:
     """The story without its first line, which the set also gives as the title."""
     text = item["text"]
-    return text[len(item["title"]):] if text.startswith(item["title"]) else text
+    return text[len(item["title"]) :] if text.startswith(item["title"]) else text
 
 
 def accuracy(predicted: list[str | None], items: list[dict]) -> float:
@@ -98,8 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     items = load(DATA_FILE)
     train_items, test = split(items, args.test_share, args.seed)
     print(f"# digest categorization benchmark, {time.strftime('%Y-%m-%d')}, data: {DATA_FILE}")
-    print(f"{len(items)} stories, {len(train_items)} labelled for training, {len(test)} held out "
-          f"(seed {args.seed}; repeats kept on one side)\n")
+    print(
+        f"{len(items)} stories, {len(train_items)} labelled for training, {len(test)} held out "
+        f"(seed {args.seed}; repeats kept on one side)\n"
+    )
 
     start = time.perf_counter()
     model = train((item["title"], body(item), item["category"]) for item in train_items)
@@ -108,11 +177,15 @@ def main(argv: list[str] | None = None) -> int:
     predictions = [model.predict(item["title"], body(item)) for item in test]
     rate = len(test) / (time.perf_counter() - start)
     labels = [label for label, _ in predictions]
-    print(f"classifier, {len(train_items)} training stories: accuracy {accuracy(labels, test):.1f}% "
-          f"(trained in {train_s:.2f} s, {rate:.0f} predictions/s)")
+    print(
+        f"classifier, {len(train_items)} training stories: accuracy {accuracy(labels, test):.1f}% "
+        f"(trained in {train_s:.2f} s, {rate:.0f} predictions/s)"
+    )
     confident = [(label, item) for (label, conf), item in zip(predictions, test, strict=True) if conf >= CONFIDENT]
-    print(f"  with confidence >= {CONFIDENT}: {100 * len(confident) / len(test):.0f}% of stories, "
-          f"accuracy {accuracy([c[0] for c in confident], [c[1] for c in confident]):.1f}%")
+    print(
+        f"  with confidence >= {CONFIDENT}: {100 * len(confident) / len(test):.0f}% of stories, "
+        f"accuracy {accuracy([c[0] for c in confident], [c[1] for c in confident]):.1f}%"
+    )
 
     rng = random.Random(args.seed)
     for size in (25, 50, 100, 250):
@@ -121,18 +194,24 @@ def main(argv: list[str] | None = None) -> int:
             sample = rng.sample(train_items, size)
             small = train((item["title"], body(item), item["category"]) for item in sample)
             scores.append(accuracy([small.predict(item["title"], body(item))[0] for item in test], test))
-        print(f"classifier, {size:4} training stories: median accuracy {statistics.median(scores):.1f}% "
-              f"(5 random samples, min {min(scores):.1f}%)")
+        print(
+            f"classifier, {size:4} training stories: median accuracy {statistics.median(scores):.1f}% "
+            f"(5 random samples, min {min(scores):.1f}%)"
+        )
 
     by_keyword = [keyword_section(item["title"], body(item), KEYWORDS) for item in test]
     matched = [(k, item) for k, item in zip(by_keyword, test, strict=True) if k is not None]
-    print(f"\nkeywords ({sum(len(v) for v in KEYWORDS.values())} configured): match "
-          f"{100 * len(matched) / len(test):.0f}% of stories, accuracy on those "
-          f"{accuracy([m[0] for m in matched], [m[1] for m in matched]):.1f}%, "
-          f"overall {accuracy(by_keyword, test):.1f}%")
+    print(
+        f"\nkeywords ({sum(len(v) for v in KEYWORDS.values())} configured): match "
+        f"{100 * len(matched) / len(test):.0f}% of stories, accuracy on those "
+        f"{accuracy([m[0] for m in matched], [m[1] for m in matched]):.1f}%, "
+        f"overall {accuracy(by_keyword, test):.1f}%"
+    )
     combined = [k if k is not None else label for k, label in zip(by_keyword, labels, strict=True)]
     print(f"keywords first, classifier for the rest: accuracy {accuracy(combined, test):.1f}%")
-    combined = [label if conf >= CONFIDENT or k is None else k for (label, conf), k in zip(predictions, by_keyword, strict=True)]
+    combined = [
+        label if conf >= CONFIDENT or k is None else k for (label, conf), k in zip(predictions, by_keyword, strict=True)
+    ]
     print(f"classifier when confidence >= {CONFIDENT}, else keywords: accuracy {accuracy(combined, test):.1f}%")
 
     print("\nkeywords first vs. by confidence (digest's order), by how many labelled stories the issue has:")
@@ -143,12 +222,23 @@ def main(argv: list[str] | None = None) -> int:
             sample = rng.sample(train_items, size) if size < len(train_items) else train_items
             small = train((item["title"], body(item), item["category"]) for item in sample)
             guesses = [small.predict(item["title"], body(item)) for item in test]
-            firsts.append(accuracy([k if k is not None else g for k, (g, _) in zip(by_keyword, guesses, strict=True)], test))
+            firsts.append(
+                accuracy([k if k is not None else g for k, (g, _) in zip(by_keyword, guesses, strict=True)], test)
+            )
             trusted = size >= 50  # digest.group.TRUSTED_TRAINING
-            confident_first.append(accuracy([g if (c >= CONFIDENT and trusted) or k is None else k
-                                             for k, (g, c) in zip(by_keyword, guesses, strict=True)], test))
-        print(f"  {size:5} labelled: keywords first {statistics.median(firsts):.1f}%, "
-              f"digest (by confidence from 50 on) {statistics.median(confident_first):.1f}%")
+            confident_first.append(
+                accuracy(
+                    [
+                        g if (c >= CONFIDENT and trusted) or k is None else k
+                        for k, (g, c) in zip(by_keyword, guesses, strict=True)
+                    ],
+                    test,
+                )
+            )
+        print(
+            f"  {size:5} labelled: keywords first {statistics.median(firsts):.1f}%, "
+            f"digest (by confidence from 50 on) {statistics.median(confident_first):.1f}%"
+        )
     return 0
 
 

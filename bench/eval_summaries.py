@@ -24,7 +24,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # measure one core, as the targets are stated
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
+import argparse
 import gc
 import importlib.util
 import json
@@ -38,8 +38,9 @@ import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from extras import require  # noqa: E402
-from typing import Callable
+from collections.abc import Callable
+
+from extras import require
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -52,15 +53,18 @@ DATA_FILE = EVAL_DIR / "frank_cnndm_xsum.jsonl"
 BBC_FILE = EVAL_DIR / "bbc_news_summary.jsonl"
 WORDS, SENTENCES = 60, 2  # the digest's default budget
 # The checks below are the reader's view, independent of how digest.extractive decides.
-BAD_OPENING = re.compile(r"^(?:[\"“‘«]|'(?!s\b)|(?:he|she|they|it|this|that|these|those|his|her|their|its|"
-                         r"but|and|or|so|yet|also|however|meanwhile|still|instead|then|there|here|such|him|them)\b)",
-                         re.I)
+BAD_OPENING = re.compile(
+    r"^(?:[\"“‘«]|'(?!s\b)|(?:he|she|they|it|this|that|these|those|his|her|their|its|"
+    r"but|and|or|so|yet|also|however|meanwhile|still|instead|then|there|here|such|him|them)\b)",
+    re.I,
+)
 FURNITURE = re.compile(
     r"\bby \.|\bpublished: |\bupdated: |\blast updated\b|\bupdated \w{3,9} \d|photograph: |\bgetty images\b"
     r"|\(pictured\)|\bscroll down\b|\bshare this\b|\bcopy this link\b|\bcontinue reading\b|\[\.\.\.\]|\[…\]"
     r"|\bimage (?:copyright|caption)\b|\bmedia playback\b|\bclick here\b|<[a-z/][^>]*>|&[a-z]+;|\bsponsored by\b"
     r"|(?-i:^By [A-Z]|^[A-Z][A-Z.,']+(?: [A-Z][A-Z.,']+)*(?:, [A-Z][\w.]+(?: [A-Z][\w.]+)*)? ?[-—–]{1,2} )",
-    re.I)
+    re.I,
+)
 NO_BUDGET = 10_000  # "3-sentence budget" runs put no cap on words
 
 Method = Callable[[str], list[str]]
@@ -203,8 +207,9 @@ def has_furniture(summary: str) -> bool:
 
 def baseline_summarize(ref: str) -> Callable[..., str]:
     """digest.extractive.summarize as it is at git `ref`, loaded beside the current one."""
-    source = subprocess.run(["git", "show", f"{ref}:digest/extractive.py"], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout
+    source = subprocess.run(
+        ["git", "show", f"{ref}:digest/extractive.py"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False, encoding="utf-8") as fh:
         fh.write(source)
     spec = importlib.util.spec_from_file_location("baseline_extractive", fh.name)
@@ -218,7 +223,7 @@ def baseline_summarize(ref: str) -> Callable[..., str]:
 
 def halve(items: list, half: str) -> list:
     """The items at even or odd positions ("all" keeps every item)."""
-    return items if half == "all" else items[half == "odd"::2]
+    return items if half == "all" else items[half == "odd" :: 2]
 
 
 def load_sets(limit: int, half: str = "all") -> dict[str, list[tuple[str, list[str], str]]]:
@@ -226,8 +231,10 @@ def load_sets(limit: int, half: str = "all") -> dict[str, list[tuple[str, list[s
     sets: dict[str, list[tuple[str, list[str], str]]] = {}
     if DATA_FILE.is_file():
         for name, items in load(DATA_FILE).items():
-            sets[name] = halve([("", split_sentences(item["text"]), item["reference_summary"])
-                                for item in items[: limit or None]], half)
+            sets[name] = halve(
+                [("", split_sentences(item["text"]), item["reference_summary"]) for item in items[: limit or None]],
+                half,
+            )
     if BBC_FILE.is_file():
         rows = []
         with BBC_FILE.open(encoding="utf-8") as fh:
@@ -236,7 +243,7 @@ def load_sets(limit: int, half: str = "all") -> dict[str, list[tuple[str, list[s
                 if item.get("duplicate_of"):
                     continue
                 text = item["text"]
-                body = text[len(item["title"]):] if text.startswith(item["title"]) else text
+                body = text[len(item["title"]) :] if text.startswith(item["title"]) else text
                 sentences = [s for p in body.split("\n\n") for s in split_sentences(p)]
                 rows.append((item["title"], sentences, item["reference_summary"]))
         sets["bbc"] = halve(rows[: limit or None], half)
@@ -252,19 +259,24 @@ def quality_report(limit: int, half: str = "all", baseline: str = "") -> None:
     versions: dict[str, Callable[..., str]] = {"digest": summarize}
     if baseline:
         versions = {f"at {baseline}": baseline_summarize(baseline), "digest": summarize}
-    print(f"\n## Quality: {WORDS} words, at most {SENTENCES} sentences; Lead cut at the same word count per item"
-          f" (items: {half})")
-    print(f"{'set':6} {'layout':14} {'version':12} {'n':>5} {'R-1':>5} {'Lead':>5} {'diff':>5} {'R-2':>5} "
-          f"{'Lead':>5} {'R-L':>5} {'Lead':>5} {'words':>5} {'bad open':>8} {'Lead':>5} {'furn.':>5} {'Lead':>5} "
-          f"{'ms/art':>6}")
+    print(
+        f"\n## Quality: {WORDS} words, at most {SENTENCES} sentences; Lead cut at the same word count per item"
+        f" (items: {half})"
+    )
+    print(
+        f"{'set':6} {'layout':14} {'version':12} {'n':>5} {'R-1':>5} {'Lead':>5} {'diff':>5} {'R-2':>5} "
+        f"{'Lead':>5} {'R-L':>5} {'Lead':>5} {'words':>5} {'bad open':>8} {'Lead':>5} {'furn.':>5} {'Lead':>5} "
+        f"{'ms/art':>6}"
+    )
     for name, items in sets.items():
         for layout in ("sentences", "one paragraph"):
             for version, method in versions.items():
                 _quality_row(scorer, name, layout, version, method, items)
 
 
-def _quality_row(scorer, name: str, layout: str, version: str, method: Callable[..., str],
-                 items: list[tuple[str, list[str], str]]) -> None:
+def _quality_row(
+    scorer, name: str, layout: str, version: str, method: Callable[..., str], items: list[tuple[str, list[str], str]]
+) -> None:
     """One line of the quality table: one set, one layout, one version of the summarizer."""
     totals = [0.0] * 6
     counts = [0, 0, 0, 0]
@@ -289,9 +301,11 @@ def _quality_row(scorer, name: str, layout: str, version: str, method: Callable[
         counts[2] += has_furniture(summary)
         counts[3] += has_furniture(lead_text)
     r = [100 * t / len(items) for t in totals]
-    print(f"{name:6} {layout:14} {version:12} {len(items):5} {r[0]:5.1f} {r[1]:5.1f} {r[0] - r[1]:+5.1f} "
-          f"{r[2]:5.1f} {r[3]:5.1f} {r[4]:5.1f} {r[5]:5.1f} {statistics.mean(used):5.1f} {counts[0]:8} "
-          f"{counts[1]:5} {counts[2]:5} {counts[3]:5} {1e3 * statistics.median(times):6.2f}")
+    print(
+        f"{name:6} {layout:14} {version:12} {len(items):5} {r[0]:5.1f} {r[1]:5.1f} {r[0] - r[1]:+5.1f} "
+        f"{r[2]:5.1f} {r[3]:5.1f} {r[4]:5.1f} {r[5]:5.1f} {statistics.mean(used):5.1f} {counts[0]:8} "
+        f"{counts[1]:5} {counts[2]:5} {counts[3]:5} {1e3 * statistics.median(times):6.2f}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -300,10 +314,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="use only the first N items of each set")
     parser.add_argument("--compare", action="store_true", help="also compare Lead-k and sumy, with speed")
     parser.add_argument("--repeat", type=int, default=3, help="timed passes per method (median is shown)")
-    parser.add_argument("--half", choices=("all", "even", "odd"), default="all",
-                        help="only the items at even or odd positions of each set")
-    parser.add_argument("--baseline", default="", metavar="REF",
-                        help="also run digest.extractive as at this git ref (e.g. main), for before/after")
+    parser.add_argument(
+        "--half",
+        choices=("all", "even", "odd"),
+        default="all",
+        help="only the items at even or odd positions of each set",
+    )
+    parser.add_argument(
+        "--baseline",
+        default="",
+        metavar="REF",
+        help="also run digest.extractive as at this git ref (e.g. main), for before/after",
+    )
     args = parser.parse_args(argv)
     require("bench/eval_summaries.py", "bench", "rouge_score", "sumy")
     if not DATA_FILE.is_file() and not BBC_FILE.is_file():

@@ -33,30 +33,94 @@ HANG_SECONDS = 20
 
 # Values no reader should choke on, JSON kinds (feeds carry them as text).
 BAD_VALUES: list[Any] = [
-    None, True, False, 0, -1, 7, 1.5, 1e20, -1e20, 2**70, math.nan, math.inf, -math.inf,
-    "", " ", "\ud800", "x\udfffy", "http://[::1/a", "javascript:alert(1)", "//no-scheme", "not a url",
-    "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00", "2026-13-45T99:99:99Z", "NaN", "Infinity",
-    "\x00\x01\x1f", "<script>alert(1)</script>", "x" * 5000, [], {}, [1, 2], [None], [[["deep"]]],
-    {"url": 5}, {"url": "http://[::1/a"}, {"name": 5}, [{"name": None}], {"rendered": 5}, {"width": math.nan},
+    None,
+    True,
+    False,
+    0,
+    -1,
+    7,
+    1.5,
+    1e20,
+    -1e20,
+    2**70,
+    math.nan,
+    math.inf,
+    -math.inf,
+    "",
+    " ",
+    "\ud800",
+    "x\udfffy",
+    "http://[::1/a",
+    "javascript:alert(1)",
+    "//no-scheme",
+    "not a url",
+    "9999-12-31T23:59:59-12:00",
+    "0001-01-01T00:00:00+14:00",
+    "2026-13-45T99:99:99Z",
+    "NaN",
+    "Infinity",
+    "\x00\x01\x1f",
+    "<script>alert(1)</script>",
+    "x" * 5000,
+    [],
+    {},
+    [1, 2],
+    [None],
+    [[["deep"]]],
+    {"url": 5},
+    {"url": "http://[::1/a"},
+    {"name": 5},
+    [{"name": None}],
+    {"rendered": 5},
+    {"width": math.nan},
 ]
 FIELDS = {
-    "native": ["title", "url", "published", "id", "author", "categories", "tags", "content_html",
-               "content_text", "excerpt", "image", "reading_minutes", "language", "source"],
-    "jsonapi": ["title", "url", "published", "author", "categories", "tags", "content", "excerpt", "image",
-                "language"],
-    "jsonfeed": ["title", "url", "external_url", "id", "date_published", "authors", "author", "tags",
-                 "content_html", "content_text", "summary", "image", "banner_image", "language"],
+    "native": [
+        "title",
+        "url",
+        "published",
+        "id",
+        "author",
+        "categories",
+        "tags",
+        "content_html",
+        "content_text",
+        "excerpt",
+        "image",
+        "reading_minutes",
+        "language",
+        "source",
+    ],
+    "jsonapi": ["title", "url", "published", "author", "categories", "tags", "content", "excerpt", "image", "language"],
+    "jsonfeed": [
+        "title",
+        "url",
+        "external_url",
+        "id",
+        "date_published",
+        "authors",
+        "author",
+        "tags",
+        "content_html",
+        "content_text",
+        "summary",
+        "image",
+        "banner_image",
+        "language",
+    ],
     "wordpress": ["title", "link", "date_gmt", "date", "content", "excerpt", "sticky", "_embedded"],
     "rss": ["title", "link", "pubDate", "category", "description", "guid", "author", "media:content"],
     "atom": ["title", "link", "updated", "published", "category", "content", "summary", "id", "author"],
 }
 KINDS = list(FIELDS)
-WORDS = {"native": ("Harbour cranes idle", "Orchard frost warning"),
-         "jsonapi": ("Violin makers gather", "Tram line reopens"),
-         "jsonfeed": ("Glacier retreat measured", "Chess prodigy wins"),
-         "wordpress": ("Bakery strike ends", "Comet spotted early"),
-         "rss": ("Library extends hours", "Volcano calm again"),
-         "atom": ("Rowing team qualifies", "Bridge repairs finish")}
+WORDS = {
+    "native": ("Harbour cranes idle", "Orchard frost warning"),
+    "jsonapi": ("Violin makers gather", "Tram line reopens"),
+    "jsonfeed": ("Glacier retreat measured", "Chess prodigy wins"),
+    "wordpress": ("Bakery strike ends", "Comet spotted early"),
+    "rss": ("Library extends hours", "Volcano calm again"),
+    "atom": ("Rowing team qualifies", "Bridge repairs finish"),
+}
 
 
 def _good(kind: str, n: int, tag: str) -> dict[str, Any]:
@@ -65,13 +129,21 @@ def _good(kind: str, n: int, tag: str) -> dict[str, Any]:
     title = f"{WORDS[kind][n % 2]} {tag} {kind}"
     body = f"<p>{WORDS[kind][n % 2]} reported in {kind} for case {tag}. Nothing else happened there.</p>"
     date = "2026-11-18T10:00:00Z"
-    return {"native": {"url": url, "title": title, "published": date, "content_html": body},
-            "jsonapi": {"url": url, "title": title, "published": date, "content": body},
-            "jsonfeed": {"id": url, "url": url, "title": title, "date_published": date, "content_html": body},
-            "wordpress": {"id": n, "link": url, "title": {"rendered": title}, "date_gmt": date[:-1],
-                          "content": {"rendered": body}, "excerpt": {"rendered": ""}},
-            "rss": {"title": title, "link": url, "pubDate": "Wed, 18 Nov 2026 10:00:00 GMT", "description": body},
-            "atom": {"title": title, "link": url, "updated": date, "id": url, "content": body}}[kind]
+    return {
+        "native": {"url": url, "title": title, "published": date, "content_html": body},
+        "jsonapi": {"url": url, "title": title, "published": date, "content": body},
+        "jsonfeed": {"id": url, "url": url, "title": title, "date_published": date, "content_html": body},
+        "wordpress": {
+            "id": n,
+            "link": url,
+            "title": {"rendered": title},
+            "date_gmt": date[:-1],
+            "content": {"rendered": body},
+            "excerpt": {"rendered": ""},
+        },
+        "rss": {"title": title, "link": url, "pubDate": "Wed, 18 Nov 2026 10:00:00 GMT", "description": body},
+        "atom": {"title": title, "link": url, "updated": date, "id": url, "content": body},
+    }[kind]
 
 
 def _xml_text(value: Any) -> str:
@@ -111,11 +183,15 @@ def document(kind: str, items: list[dict[str, Any]]) -> tuple[str, bytes, dict[s
         return "posts.json", json.dumps(items).encode(), {}
     body = "".join(_xml_item(kind, i) for i in items)
     if kind == "rss":
-        xml = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/">'
-               f"<channel><title>Fuzz</title><link>https://rss.example/</link>{body}</channel></rss>")
+        xml = (
+            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/">'
+            f"<channel><title>Fuzz</title><link>https://rss.example/</link>{body}</channel></rss>"
+        )
     else:
-        xml = ('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Fuzz</title>'
-               f"<id>urn:fuzz</id><updated>2026-11-18T10:00:00Z</updated>{body}</feed>")
+        xml = (
+            '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Fuzz</title>'
+            f"<id>urn:fuzz</id><updated>2026-11-18T10:00:00Z</updated>{body}</feed>"
+        )
     return f"{kind}.xml", xml.encode("utf-8", "surrogatepass"), {}
 
 
@@ -154,15 +230,24 @@ def build_case(folder: Path, bad: dict[str, tuple[str, Any] | None], tag: str) -
     from digest.pipeline import build_issue
 
     specs, good_titles = case_sources(folder, bad, tag)
-    settings = resolve({"week": WEEK, "sources": tuple(specs), "out": str(folder / "issues"),
-                        "state_dir": str(folder / "state"), "allow_empty": True}, environ={}, cwd=folder)
+    settings = resolve(
+        {
+            "week": WEEK,
+            "sources": tuple(specs),
+            "out": str(folder / "issues"),
+            "state_dir": str(folder / "state"),
+            "allow_empty": True,
+        },
+        environ={},
+        cwd=folder,
+    )
     signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(HANG_SECONDS)
     try:
         result = build_issue(settings, Fetcher(), NOW, write=False)
     except Hang:
         return {s.name: "hang" for s in specs}
-    except Exception:  # noqa: BLE001  (what the harness counts)
+    except Exception:
         return {s.name: "traceback" for s in specs}
     finally:
         signal.alarm(0)
@@ -196,8 +281,15 @@ def cli_case(folder: Path, bad: dict[str, tuple[str, Any]], tag: str) -> str:
     for spec in specs:
         args += ["--source", f"{spec.kind}:{spec.location}"] if not spec.options else []
     try:
-        proc = subprocess.run(args, capture_output=True, text=True, timeout=60, cwd=folder, check=False,
-                              env={**os.environ, "DIGEST_STATE_DIR": str(folder / "state")})
+        proc = subprocess.run(
+            args,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=folder,
+            check=False,
+            env={**os.environ, "DIGEST_STATE_DIR": str(folder / "state")},
+        )
     except subprocess.TimeoutExpired:
         return "hang"
     if "Traceback" in proc.stderr + proc.stdout or proc.returncode not in (0, 1, 3):
@@ -236,11 +328,15 @@ def main() -> None:
                     failures.append((result, kind, case[kind]))
         cli = [cli_case(folder, all_cases[i * 37 % len(all_cases)], f"cli{i}") for i in range(args.cli)]
     tried = sum(counts.values())
-    print(f"baseline (no bad item): {sum(v == 'clean' for v in baseline.values())}/{len(baseline)} sources clean, "
-          f"build {base_time:.2f} s")
-    print(f"tried {tried} ({len(all_cases)} builds x {len(KINDS)} readers), clean {counts['clean']}, "
-          f"traceback {counts['traceback']}, hang {counts['hang']}, lost {counts['lost']}; "
-          f"median build {statistics.median(times):.2f} s")
+    print(
+        f"baseline (no bad item): {sum(v == 'clean' for v in baseline.values())}/{len(baseline)} sources clean, "
+        f"build {base_time:.2f} s"
+    )
+    print(
+        f"tried {tried} ({len(all_cases)} builds x {len(KINDS)} readers), clean {counts['clean']}, "
+        f"traceback {counts['traceback']}, hang {counts['hang']}, lost {counts['lost']}; "
+        f"median build {statistics.median(times):.2f} s"
+    )
     print(f"through the CLI: tried {len(cli)}, " + ", ".join(f"{k} {cli.count(k)}" for k in counts))
     for result, kind, (field, value) in failures[:20]:
         print(f"  {result}: {kind} {field} = {value!r:.60}")

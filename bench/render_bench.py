@@ -49,7 +49,9 @@ def main() -> None:
         full = median_ms(lambda: render_issue(issue), args.repeat)
         fit = median_ms(lambda: fit_to_budget(issue), args.repeat)
         html = render_issue(issue).html
-        print(f"{count:>8} {baseline:>13.1f} {full:>10.1f} {fit:>7.1f} {len(html.encode()):>11,} {encoded_size(html):>9,}")
+        print(
+            f"{count:>8} {baseline:>13.1f} {full:>10.1f} {fit:>7.1f} {len(html.encode()):>11,} {encoded_size(html):>9,}"
+        )
 
 
 if __name__ == "__main__":

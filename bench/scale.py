@@ -17,15 +17,15 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # measure one core, as the targets are stated
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
+import argparse
 import gc
 import itertools
 import random
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -64,8 +64,10 @@ def generate(count: int, seed: int = 7) -> Iterator[Article]:
     for _ in range(count):
         topic = rng.choice(TOPICS)
         title = sentence(topic)[:-1]
-        paragraphs = ["<p>By " + rng.choice(common).capitalize() + " " + rng.choice(common).capitalize() + "</p>",
-                      "<p>Share this article</p>"]
+        paragraphs = [
+            "<p>By " + rng.choice(common).capitalize() + " " + rng.choice(common).capitalize() + "</p>",
+            "<p>Share this article</p>",
+        ]
         for _ in range(rng.randint(4, 12)):
             paragraphs.append("<p>" + " ".join(sentence(topic) for _ in range(rng.randint(2, 5))) + "</p>")
         yield title, "".join(paragraphs), topic if rng.random() < 0.7 else None
@@ -121,8 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     per_article: dict[str, list[float]] = {}
     for size in sizes:
         gen_seconds, _ = run(lambda: sum(1 for _ in generate(size)), traced=False)
-        for name, stage in (("summarize", lambda: summarize_stage(generate(size))),
-                            ("classify", lambda: classify_stage(lambda: generate(size)))):
+        for name, stage in (
+            ("summarize", lambda: summarize_stage(generate(size))),
+            ("classify", lambda: classify_stage(lambda: generate(size))),
+        ):
             seconds, peak = run(stage)
             # Generating the input is not the stage's work: subtract it (classify reads it three times).
             net = max(1e-9, seconds - gen_seconds * (3 if name == "classify" else 1))
@@ -130,8 +134,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:10} {size:9,} {net:8.2f} {size / net:8.0f} {1e6 * net / size:8.0f} {peak:9.2f}")
     if len(sizes) > 1:
         for name, values in per_article.items():
-            print(f"{name}: time per article at {sizes[-1]:,} is {values[-1] / values[0]:.2f}x that at "
-                  f"{sizes[0]:,} (1.00x = linear growth)")
+            print(
+                f"{name}: time per article at {sizes[-1]:,} is {values[-1] / values[0]:.2f}x that at "
+                f"{sizes[0]:,} (1.00x = linear growth)"
+            )
     return 0
 
 

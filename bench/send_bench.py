@@ -19,12 +19,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 from extras import require  # noqa: E402
+
 SECRET = b"bench-secret-0123456789abcdef"
 
 
@@ -80,7 +81,7 @@ def build_issue(out: Path, given: Path | None) -> str:
     from digest.fetch import Fetcher
     from digest.pipeline import build_issue as build
 
-    build(settings_from(out=out, state_dir=out / "state"), Fetcher(), datetime.now(timezone.utc))
+    build(settings_from(out=out, state_dir=out / "state"), Fetcher(), datetime.now(UTC))
     return "the bundled sample week"
 
 
@@ -89,11 +90,17 @@ def _factory(out: Path):
 
     issue_id = sorted(p.stem for p in out.glob("*.json"))[-1]
     issue = load_issue(issue_id, out)
-    return issue, MessageFactory(issue, subject_template="{name}, {week}: {lead}",
-                                 sender="The Circuit Weekly <digest@example.com>", reply_to="",
-                                 list_id="", unsubscribe_url="https://news.example.com",
-                                 unsubscribe_mailto="unsubscribe@example.com", secret=SECRET,
-                                 now=datetime.now(timezone.utc))
+    return issue, MessageFactory(
+        issue,
+        subject_template="{name}, {week}: {lead}",
+        sender="The Circuit Weekly <digest@example.com>",
+        reply_to="",
+        list_id="",
+        unsubscribe_url="https://news.example.com",
+        unsubscribe_mailto="unsubscribe@example.com",
+        secret=SECRET,
+        now=datetime.now(UTC),
+    )
 
 
 def _people(n: int):
@@ -125,13 +132,18 @@ def worker(mode: str, port: int, out: Path, n: int) -> dict:
         ledger, store = Ledger.in_state_dir(state), SubscriberStore.in_state_dir(state)
         options = SendOptions(connections=int(mode.split("-")[1]))
         start = time.perf_counter()
-        summary = send_issue(issue, people, factory, SMTPTransport(f"smtp://127.0.0.1:{port}"), ledger, store,
-                             options, state)
+        summary = send_issue(
+            issue, people, factory, SMTPTransport(f"smtp://127.0.0.1:{port}"), ledger, store, options, state
+        )
         assert summary.sent == n, summary.line()
     elapsed = time.perf_counter() - start
     size = len(factory.build(people[0]).data)
-    return {"rate": n / elapsed, "seconds": elapsed, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "message_bytes": size}
+    return {
+        "rate": n / elapsed,
+        "seconds": elapsed,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "message_bytes": size,
+    }
 
 
 def main() -> None:
@@ -156,25 +168,46 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="send-bench-") as tmp:
         out, port_file = Path(tmp) / "issues", Path(tmp) / "port"
         which = build_issue(out, args.issue)
-        server = subprocess.Popen([sys.executable, __file__, "--sink", str(port_file),
-                                   "--latency", str(args.latency)], env=env)
+        server = subprocess.Popen(
+            [sys.executable, __file__, "--sink", str(port_file), "--latency", str(args.latency)], env=env
+        )
         try:
             port = int(wait_for_port(port_file, server))
             results: dict[str, list[dict]] = {}
             for _run in range(args.runs):
                 for mode in ("floor", "sender-1", "sender-4"):
-                    done = subprocess.run([sys.executable, __file__, "--worker", mode, "--port", str(port),
-                                           "--out", str(out), "--recipients", str(args.recipients)],
-                                          env=env, capture_output=True, text=True, check=True)
+                    done = subprocess.run(
+                        [
+                            sys.executable,
+                            __file__,
+                            "--worker",
+                            mode,
+                            "--port",
+                            str(port),
+                            "--out",
+                            str(out),
+                            "--recipients",
+                            str(args.recipients),
+                        ],
+                        env=env,
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    )
                     results.setdefault(mode, []).append(json.loads(done.stdout))
         finally:
             server.terminate()
             server.wait()
     size = results["floor"][0]["message_bytes"]
-    print(f"{which}: {args.recipients} recipients, {size / 1000:.1f} KB per message, median of {args.runs} runs "
-          f"(local aiosmtpd sink, {args.latency:g} ms per message, {os.cpu_count()} CPUs)")
-    labels = {"floor": "bare smtplib loop, 1 connection (floor)", "sender-1": "digest sender, 1 connection",
-              "sender-4": "digest sender, 4 connections"}
+    print(
+        f"{which}: {args.recipients} recipients, {size / 1000:.1f} KB per message, median of {args.runs} runs "
+        f"(local aiosmtpd sink, {args.latency:g} ms per message, {os.cpu_count()} CPUs)"
+    )
+    labels = {
+        "floor": "bare smtplib loop, 1 connection (floor)",
+        "sender-1": "digest sender, 1 connection",
+        "sender-4": "digest sender, 4 connections",
+    }
     for mode, runs in results.items():
         rate = statistics.median(r["rate"] for r in runs)
         rss = statistics.median(r["peak_rss_mb"] for r in runs)

@@ -25,13 +25,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from build_scale import write_input
+from build_scale import write_input  # noqa: E402 (after the sys.path line above)
 
 ENV = {**os.environ, "NO_COLOR": "1", "OPENBLAS_NUM_THREADS": "1"}
 for _name in ("DIGEST_CONFIG", "DIGEST_OUT", "DIGEST_WEEK", "DIGEST_TIMEZONE"):
@@ -62,17 +62,28 @@ def preview_seconds(work: Path, runs: int) -> float:
     from digest.pipeline import build_issue, gather
 
     write_input(work / "week60.json", 60)
-    settings = resolve({"sources": (parse_source(f"native:{work / 'week60.json'}"),), "week": "2026-W47",
-                        "out": str(work / "preview")}, environ={}, cwd=work)
-    now = datetime(2026, 11, 30, tzinfo=timezone.utc)
+    settings = resolve(
+        {
+            "sources": (parse_source(f"native:{work / 'week60.json'}"),),
+            "week": "2026-W47",
+            "out": str(work / "preview"),
+        },
+        environ={},
+        cwd=work,
+    )
+    now = datetime(2026, 11, 30, tzinfo=UTC)
     gathered = gather(settings, Fetcher(), now)
     build_issue(settings, None, now, gathered=gathered)  # the first build writes the curation file
     curation = work / "preview" / "2026-W47.toml"
     times = []
     for run in range(runs):
         text = curation.read_text(encoding="utf-8")
-        curation.write_text(text.replace('subject = ""', f'subject = "Edited {run}"', 1)
-                            .replace(f'subject = "Edited {run - 1}"', f'subject = "Edited {run}"'), encoding="utf-8")
+        curation.write_text(
+            text.replace('subject = ""', f'subject = "Edited {run}"', 1).replace(
+                f'subject = "Edited {run - 1}"', f'subject = "Edited {run}"'
+            ),
+            encoding="utf-8",
+        )
         start = time.process_time()
         build_issue(settings, None, now, gathered=gathered)
         times.append(time.process_time() - start)
@@ -88,17 +99,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-send", action="store_true", help="skip the send measurement")
     args = parser.parse_args(argv)
     digest = str(Path(sys.executable).with_name("digest"))
-    print(f"# digest speed, {time.strftime('%Y-%m-%d')}, Python {sys.version.split()[0]}, CPU seconds "
-          f"(user+sys), median of {args.runs}")
+    print(
+        f"# digest speed, {time.strftime('%Y-%m-%d')}, Python {sys.version.split()[0]}, CPU seconds "
+        f"(user+sys), median of {args.runs}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         empty = work / "empty"
         empty.mkdir()
         base = median_cpu([sys.executable, "-c", "pass"], empty, args.runs)
         print(f"{'python -c pass (baseline)':40} {base:7.3f} s")
-        for label, command, target in (("digest --help", ["--help"], 0.3),
-                                       ("digest subscribers list", ["subscribers", "list"], 0.4),
-                                       ("digest status", ["status"], 0.4)):
+        for label, command, target in (
+            ("digest --help", ["--help"], 0.3),
+            ("digest subscribers list", ["subscribers", "list"], 0.4),
+            ("digest status", ["status"], 0.4),
+        ):
             seconds = median_cpu([digest, *command], empty, args.runs)
             print(f"{label:40} {seconds:7.3f} s   (target <= {target})")
         per_article = []
@@ -108,25 +123,48 @@ def main(argv: list[str] | None = None) -> int:
             write_input(folder / "week.json", size)
             (folder / "digest.toml").write_text("[fetch]\nmax_bytes = 1000000000\n", encoding="utf-8")
             runs = args.runs if size <= 1000 else max(1, min(args.runs, 3))
-            results = [cpu([digest, "build", "--source", "native:week.json", "--week", "2026-W47", "--out",
-                            f"out{run}"], folder) for run in range(runs)]
+            results = [
+                cpu(
+                    [digest, "build", "--source", "native:week.json", "--week", "2026-W47", "--out", f"out{run}"],
+                    folder,
+                )
+                for run in range(runs)
+            ]
             seconds = statistics.median(r[0] for r in results)
             peak = max(r[1] for r in results)
             per_article.append((size, seconds / size))
             target = " (target <= 1.0)" if size == 300 else " (target <= 10)" if size == 10_000 else ""
-            print(f"{f'build, {size:,} articles':40} {seconds:7.3f} s   {1e3 * seconds / size:6.2f} ms/article, "
-                  f"peak RSS {peak:.0f} MiB{target}")
+            print(
+                f"{f'build, {size:,} articles':40} {seconds:7.3f} s   {1e3 * seconds / size:6.2f} ms/article, "
+                f"peak RSS {peak:.0f} MiB{target}"
+            )
         large = [p for p in per_article if p[0] >= 1000]
         if len(large) > 1:
-            print(f"time per article at {large[-1][0]:,} is {large[-1][1] / large[0][1]:.2f}x that at "
-                  f"{large[0][0]:,} (1.00x = linear)")
-        print(f"{'preview re-render after an edit, 60 art.':40} {preview_seconds(work, args.runs):7.3f} s   "
-              f"(target <= 0.3; in one process, no start-up)")
+            print(
+                f"time per article at {large[-1][0]:,} is {large[-1][1] / large[0][1]:.2f}x that at "
+                f"{large[0][0]:,} (1.00x = linear)"
+            )
+        print(
+            f"{'preview re-render after an edit, 60 art.':40} {preview_seconds(work, args.runs):7.3f} s   "
+            f"(target <= 0.3; in one process, no start-up)"
+        )
     if not args.no_send:
-        print(f"# send: bench/send_bench.py --recipients {args.recipients} --runs 3 (target: sender, 1 connection "
-              f">= 90% of the bare loop)", flush=True)
-        subprocess.run([sys.executable, str(ROOT / "bench" / "send_bench.py"), "--recipients",
-                        str(args.recipients), "--runs", "3"], check=True)
+        print(
+            f"# send: bench/send_bench.py --recipients {args.recipients} --runs 3 (target: sender, 1 connection "
+            f">= 90% of the bare loop)",
+            flush=True,
+        )
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "send_bench.py"),
+                "--recipients",
+                str(args.recipients),
+                "--runs",
+                "3",
+            ],
+            check=True,
+        )
     return 0
 
 

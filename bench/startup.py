@@ -21,18 +21,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("requests", "feedparser", "numpy", "premailer", "lxml", "nupunkt")
-INVOKE = ("import sys\nfrom digest.cli import app\ntry:\n    app(sys.argv[1:], standalone_mode=False)\n"
-          "except SystemExit:\n    pass\n")
-CASES = [("python -c 'import json' (baseline)", ["-c", "import json"]),
-         ("digest --help", ["-c", INVOKE, "--help"]),
-         ("digest subscribers list", ["-c", INVOKE, "subscribers", "list"]),
-         ("digest status", ["-c", INVOKE, "status"])]
+INVOKE = (
+    "import sys\nfrom digest.cli import app\ntry:\n    app(sys.argv[1:], standalone_mode=False)\n"
+    "except SystemExit:\n    pass\n"
+)
+CASES = [
+    ("python -c 'import json' (baseline)", ["-c", "import json"]),
+    ("digest --help", ["-c", INVOKE, "--help"]),
+    ("digest subscribers list", ["-c", INVOKE, "subscribers", "list"]),
+    ("digest status", ["-c", INVOKE, "status"]),
+]
 
 
 def _run(args: list[str], cwd: str, env: dict[str, str], importtime: bool = False) -> subprocess.CompletedProcess:
     flags = ["-X", "importtime"] if importtime else []
-    return subprocess.run([sys.executable, *flags, *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, *flags, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
 
 
 def _imports(stderr: str) -> tuple[float, list[str]]:
@@ -41,7 +46,7 @@ def _imports(stderr: str) -> tuple[float, list[str]]:
     for line in stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
             continue
-        self_us, _, name = (part.strip() for part in line[len("import time:"):].split("|"))
+        self_us, _, name = (part.strip() for part in line[len("import time:") :].split("|"))
         total += int(self_us) / 1000
         if name.split(".")[0] in HEAVY:
             heavy.add(name.split(".")[0])

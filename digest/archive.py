@@ -10,7 +10,7 @@ import logging
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,7 @@ class ArchivedIssue:
     @property
     def published(self) -> datetime:
         """When the issue came out: the end of its week, or its build when that was earlier."""
-        return min(self.updated, self.end.astimezone(timezone.utc))
+        return min(self.updated, self.end.astimezone(UTC))
 
     @property
     def web_path(self) -> str:
@@ -75,11 +75,19 @@ def archived(stored: StoredRecord, store: IssueStore, subject_template: str) -> 
     except ConfigError:
         subject = record.title  # the send command reports a bad template; the archive still lists the issue
     return ArchivedIssue(
-        id=record.id, title=record.title, subject=subject, preheader=record.preheader,
-        start=record.week.start, end=record.week.end, updated=stored.updated,
-        lead_title=record.lead.title if record.lead else None, lead_url=record.lead.url if record.lead else None,
-        articles=record.articles, has_web=store.web_path(record.id).is_file(),
-        timezone=record.week.timezone or "UTC", language=record.newsletter.language or "en",
+        id=record.id,
+        title=record.title,
+        subject=subject,
+        preheader=record.preheader,
+        start=record.week.start,
+        end=record.week.end,
+        updated=stored.updated,
+        lead_title=record.lead.title if record.lead else None,
+        lead_url=record.lead.url if record.lead else None,
+        articles=record.articles,
+        has_web=store.web_path(record.id).is_file(),
+        timezone=record.week.timezone or "UTC",
+        language=record.newsletter.language or "en",
     )
 
 
@@ -93,10 +101,19 @@ def read_archive(out: Path, subject_template: str) -> tuple[list[ArchivedIssue],
 def index_html(issues: list[ArchivedIssue], settings: Settings) -> str:
     """The archive's index page (pure: renders the archive/index.html template)."""
     language = settings.newsletter.language
-    return _render(INDEX_TEMPLATE, settings.build.templates, issues=issues, name=settings.newsletter.name,
-                   tagline=settings.newsletter.tagline, language=language, direction=text_direction(language),
-                   labels=settings.labels, feed=FEED_FILE,
-                   accent=settings.theme.accent_color, text_color=settings.theme.text_color)
+    return _render(
+        INDEX_TEMPLATE,
+        settings.build.templates,
+        issues=issues,
+        name=settings.newsletter.name,
+        tagline=settings.newsletter.tagline,
+        language=language,
+        direction=text_direction(language),
+        labels=settings.labels,
+        feed=FEED_FILE,
+        accent=settings.theme.accent_color,
+        text_color=settings.theme.text_color,
+    )
 
 
 def _render(template: str, template_dir: Path | None, **context: Any) -> str:
@@ -122,7 +139,7 @@ def archive_root(web_url: str) -> str:
     if not base.startswith(("https://", "http://")) or base.endswith((".html", ".htm")):
         return ""
     base = base.rstrip("/")
-    return (base[: -len(WEB_DIR)] if base.endswith("/" + WEB_DIR) else base + "/")
+    return base[: -len(WEB_DIR)] if base.endswith("/" + WEB_DIR) else base + "/"
 
 
 def _stable_id(*parts: str) -> str:
@@ -146,7 +163,7 @@ def atom_feed(issues: list[ArchivedIssue], settings: Settings) -> str:
     _sub(feed, "title", settings.newsletter.name)
     if settings.newsletter.tagline:
         _sub(feed, "subtitle", settings.newsletter.tagline)
-    newest = max((i.updated for i in issues), default=datetime(1970, 1, 1, tzinfo=timezone.utc))
+    newest = max((i.updated for i in issues), default=datetime(1970, 1, 1, tzinfo=UTC))
     _sub(feed, "updated", newest.isoformat())
     _sub(feed, "link", rel="self", type="application/atom+xml", href=root + FEED_FILE)
     _sub(feed, "link", rel="alternate", type="text/html", href=root + INDEX_FILE)
@@ -160,11 +177,18 @@ def atom_feed(issues: list[ArchivedIssue], settings: Settings) -> str:
         _sub(entry, "updated", issue.updated.isoformat())
         _sub(entry, "published", issue.published.isoformat())
         if issue.has_web:
-            _sub(entry, "link", rel="alternate", type="text/html", href=entry_link(issue.id, settings.newsletter.web_url))
+            _sub(
+                entry, "link", rel="alternate", type="text/html", href=entry_link(issue.id, settings.newsletter.web_url)
+            )
         if issue.preheader:
             _sub(entry, "summary", issue.preheader)
-        content = _render(FEED_ENTRY_TEMPLATE, settings.build.templates, issue=issue, labels=settings.labels,
-                          web_link=entry_link(issue.id, settings.newsletter.web_url))
+        content = _render(
+            FEED_ENTRY_TEMPLATE,
+            settings.build.templates,
+            issue=issue,
+            labels=settings.labels,
+            web_link=entry_link(issue.id, settings.newsletter.web_url),
+        )
         _sub(entry, "content", content, type="html")
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"

@@ -48,10 +48,21 @@ Batch = tuple[Subscriber, ...]
 class BatchSender:
     """One run of one issue through an API: threads, their clients, the shared limits and counters."""
 
-    def __init__(self, issue: BuiltIssue, factory: MessageFactory, transport: BatchTransport, ledger: Ledger,
-                 store: SubscriberStore, options: SendOptions, *, stop: threading.Event | None = None,
-                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC), progress: ProgressFn = no_progress):
+    def __init__(
+        self,
+        issue: BuiltIssue,
+        factory: MessageFactory,
+        transport: BatchTransport,
+        ledger: Ledger,
+        store: SubscriberStore,
+        options: SendOptions,
+        *,
+        stop: threading.Event | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        progress: ProgressFn = no_progress,
+    ):
         self.issue, self.factory, self.transport = issue, factory, transport
         self.progress, self._settled, self._total = progress, 0, 0  # recipients done (sent, failed, ...) of total
         self.ledger, self.store, self.options = ledger, store, options
@@ -80,16 +91,21 @@ class BatchSender:
             size = max(1, min(size, budget // per_message))
         if self.rate:  # a batch never holds more than one second's worth of the allowed rate
             size = max(1, min(size, int(self.rate)))
-        return [tuple(todo[i:i + size]) for i in range(0, len(todo), size)]
+        return [tuple(todo[i : i + size]) for i in range(0, len(todo), size)]
 
     def run(self, plan: Plan) -> SendSummary:
         """Deliver to everyone in the plan and return the summary (the caller holds the issue lock)."""
         s = self.summary
-        s.skipped, s.suppressed, s.failed, s.resent_in_doubt = (plan.already_sent, plan.suppressed,
-                                                               plan.failed_before, plan.in_doubt)
+        s.skipped, s.suppressed, s.failed, s.resent_in_doubt = (
+            plan.already_sent,
+            plan.suppressed,
+            plan.failed_before,
+            plan.in_doubt,
+        )
         if plan.in_doubt:
-            s.notes.append(f"{plan.issue}: {plan.in_doubt} recipient(s) were in flight when an earlier run "
-                           "stopped; sending again")
+            s.notes.append(
+                f"{plan.issue}: {plan.in_doubt} recipient(s) were in flight when an earlier run stopped; sending again"
+            )
         cap = self.options.daily_cap
         self._cap_left = cap - self.ledger.sent_in_last_day(self.now()) if cap else len(plan.todo) + 1
         if not plan.todo:
@@ -98,8 +114,10 @@ class BatchSender:
         self._total = len(plan.todo)
         self.progress(0, self._total)
         queue: _Queue[Batch] = _Queue(batches, self.clock, self.stop)
-        threads = [threading.Thread(target=self._work, args=(queue,), name=f"digest-api-{i}", daemon=True)
-                   for i in range(max(1, min(self.options.connections, len(batches))))]
+        threads = [
+            threading.Thread(target=self._work, args=(queue,), name=f"digest-api-{i}", daemon=True)
+            for i in range(max(1, min(self.options.connections, len(batches))))
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -117,7 +135,7 @@ class BatchSender:
                 retry = self._deliver(conn, batch, attempt)
                 queue.done(retry)
                 self._settle(len(batch) - (len(retry[0]) if retry else 0))
-        except BaseException as exc:  # noqa: BLE001  (a fatal error stops every thread; run() re-raises it)
+        except BaseException as exc:
             self._fatal = self._fatal or exc
             self.stop.set()
             queue.done()
@@ -163,8 +181,9 @@ class BatchSender:
         granted = self._take_cap(len(batch))
         if granted < len(batch):
             over = batch[granted:]
-            self.ledger.mark_many(issue, ((s.key, DEFERRED, None, "daily cap reached; the next run continues", None)
-                                          for s in over))
+            self.ledger.mark_many(
+                issue, ((s.key, DEFERRED, None, "daily cap reached; the next run continues", None) for s in over)
+            )
             self._count("deferred", len(over))
             batch = batch[:granted]
         if not batch:
@@ -174,8 +193,9 @@ class BatchSender:
             self._give_back_cap(len(batch))
             return batch, attempt, 0.0  # counted as deferred by run()
         self.limiter.wait(len(batch))
-        self.ledger.mark_many(issue, ((s.key, SENDING, None, "", self.factory.message_id(s)) for s in batch),
-                              attempted=True)
+        self.ledger.mark_many(
+            issue, ((s.key, SENDING, None, "", self.factory.message_id(s)) for s in batch), attempted=True
+        )
         try:
             outcomes = conn.send_batch(self.factory, batch)
         except (TemporaryFailure, ConnectionLost) as exc:
@@ -196,8 +216,10 @@ class BatchSender:
         if len(batch) > 1 and len(rejected) == len(batch) and len({o.text for _, o in rejected}) == 1:
             # Everyone refused for the same reason is about the sender or the content, not the addresses.
             self.ledger.mark_many(issue, ((s.key, PENDING, None, "run stopped by an error", None) for s in batch))
-            raise SendError(f"{self.transport.describe()} refused every message of a batch "
-                            f"({rejected[0][1].code} {rejected[0][1].text}); nothing was suppressed")
+            raise SendError(
+                f"{self.transport.describe()} refused every message of a batch "
+                f"({rejected[0][1].code} {rejected[0][1].text}); nothing was suppressed"
+            )
         rows: list[tuple[str, str, int | None, str, str | None]] = []
         again: list[Subscriber] = []
         for sub, outcome in results:
@@ -220,7 +242,7 @@ class BatchSender:
             return None
         self._give_back_cap(len(again))
         if attempt + 1 < self.options.attempts and not self.stop.is_set():
-            return tuple(again), attempt + 1, min(self.options.backoff * 2 ** attempt, self.options.backoff_max)
+            return tuple(again), attempt + 1, min(self.options.backoff * 2**attempt, self.options.backoff_max)
         self._count("deferred", len(again))
         return None
 
@@ -228,7 +250,7 @@ class BatchSender:
         self._give_back_cap(len(batch))
         code = getattr(exc, "code", 0) or None
         self.ledger.mark_many(self.issue.id, ((s.key, DEFERRED, code, str(exc), None) for s in batch))
-        delay = min(self.options.backoff * 2 ** attempt, self.options.backoff_max)
+        delay = min(self.options.backoff * 2**attempt, self.options.backoff_max)
         with self._lock:
             self._failures += not isinstance(exc, Throttled)
             failures = self._failures
@@ -237,8 +259,10 @@ class BatchSender:
                 self._paused_until = max(self._paused_until, self.clock() + delay)
         if failures >= self.options.attempts * max(1, self.options.connections) and not self.stop.is_set():
             with self._lock:
-                self.summary.notes.append(f"{self.issue.id}: {self.transport.describe()} failed {failures} "
-                                          f"calls in a row ({exc}); stopped, the next run continues")
+                self.summary.notes.append(
+                    f"{self.issue.id}: {self.transport.describe()} failed {failures} "
+                    f"calls in a row ({exc}); stopped, the next run continues"
+                )
             self.stop.set()
         if attempt + 1 < self.options.attempts and not self.stop.is_set():
             log.info("%d recipient(s): %s; retrying in %.1fs", len(batch), exc, delay)

@@ -35,13 +35,17 @@ ANGLED = re.compile(r"<([^<>\s]+@[^<>\s]+)>:?")
 ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 MESSAGE_ID = re.compile(r"^Message-ID:\s*<([^>\s]+)>", re.IGNORECASE | re.MULTILINE)
 BOUNCE_SENDERS = re.compile(r"mailer-daemon|postmaster|mail delivery (sub)?system|bounce", re.IGNORECASE)
-BOUNCE_SUBJECTS = re.compile(r"undeliver|delivery (status notification|failure|has failed)|failure notice|"
-                             r"returned mail|mail delivery failed|could not be delivered|delivery problem",
-                             re.IGNORECASE)
-PERMANENT_WORDS = re.compile(r"permanent|given up|does not exist|doesn't have|no such user|user unknown|"
-                             r"address rejected|recipient rejected|not found|failed permanently", re.IGNORECASE)
-TEMPORARY_WORDS = re.compile(r"temporar|mailbox (is )?full|over quota|quota exceeded|try again|deferred",
-                             re.IGNORECASE)
+BOUNCE_SUBJECTS = re.compile(
+    r"undeliver|delivery (status notification|failure|has failed)|failure notice|"
+    r"returned mail|mail delivery failed|could not be delivered|delivery problem",
+    re.IGNORECASE,
+)
+PERMANENT_WORDS = re.compile(
+    r"permanent|given up|does not exist|doesn't have|no such user|user unknown|"
+    r"address rejected|recipient rejected|not found|failed permanently",
+    re.IGNORECASE,
+)
+TEMPORARY_WORDS = re.compile(r"temporar|mailbox (is )?full|over quota|quota exceeded|try again|deferred", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -205,13 +209,19 @@ def _plain_text(message: Message, issue: str) -> list[Notice]:
         return []
     body = next((_text(p) for p in message.walk() if p.get_content_type() == "text/plain"), "")
     # The report ends where the returned message begins.
-    body = re.split(r"^-+ ?(Below this line is a copy|This is a copy|Original message|The headers)|"
-                    r"^--- Below this line", body, maxsplit=1, flags=re.IGNORECASE | re.MULTILINE)[0]
+    body = re.split(
+        r"^-+ ?(Below this line is a copy|This is a copy|Original message|The headers)|"
+        r"^--- Below this line",
+        body,
+        maxsplit=1,
+        flags=re.IGNORECASE | re.MULTILINE,
+    )[0]
     candidates = [a.strip() for a in failed.split(",") if a.strip()]
     candidates += ANGLED.findall(body)
     if not candidates:
-        after = re.split(r"following (address\(es\)|addresses|recipients?)[^\n]*:", body, maxsplit=1,
-                         flags=re.IGNORECASE)
+        after = re.split(
+            r"following (address\(es\)|addresses|recipients?)[^\n]*:", body, maxsplit=1, flags=re.IGNORECASE
+        )
         candidates = ADDRESS.findall(after[-1])[:1] if len(after) > 1 else []
     notices: list[Notice] = []
     seen: set[str] = set()
@@ -221,7 +231,7 @@ def _plain_text(message: Message, issue: str) -> list[Notice]:
             continue
         seen.add(recipient.lower())
         where = body.find(raw)
-        nearby = body[where:where + 600] if where >= 0 else body
+        nearby = body[where : where + 600] if where >= 0 else body
         code = STATUS_CODE.search(nearby)
         reply = REPLY_CODE.search(nearby)
         status = code.group(0) if code else ""
@@ -234,7 +244,7 @@ def _plain_text(message: Message, issue: str) -> list[Notice]:
             kind = HARD if reply.group(1) == "5" else SOFT
         else:
             kind = HARD
-        notices.append(Notice(kind or SOFT, recipient, status, _one_line(nearby[len(raw):].lstrip(">: "), 200), issue))
+        notices.append(Notice(kind or SOFT, recipient, status, _one_line(nearby[len(raw) :].lstrip(">: "), 200), issue))
     return notices
 
 
@@ -301,8 +311,16 @@ class Tally:
 
     def __init__(self, store: SubscriberStore, soft_limit: int, source: str):
         self.store, self.soft_limit, self.source = store, soft_limit, source
-        self.counts = {"read": 0, HARD: 0, SOFT: 0, COMPLAINED: 0, DELIVERED: 0, "ignored": 0, "unknown": 0,
-                       "suppressed": 0}
+        self.counts = {
+            "read": 0,
+            HARD: 0,
+            SOFT: 0,
+            COMPLAINED: 0,
+            DELIVERED: 0,
+            "ignored": 0,
+            "unknown": 0,
+            "suppressed": 0,
+        }
         self.unreadable: list[str] = []
 
     def take(self, where: str, message: Message | None) -> bool:
@@ -325,8 +343,17 @@ class Tally:
     def result(self) -> BounceCounts:
         """The counts so far."""
         c = self.counts
-        return BounceCounts(c["read"], c[HARD], c[SOFT], c[COMPLAINED], c[DELIVERED], c["ignored"], c["unknown"],
-                            c["suppressed"], tuple(self.unreadable))
+        return BounceCounts(
+            c["read"],
+            c[HARD],
+            c[SOFT],
+            c[COMPLAINED],
+            c[DELIVERED],
+            c["ignored"],
+            c["unknown"],
+            c["suppressed"],
+            tuple(self.unreadable),
+        )
 
 
 def apply(store: SubscriberStore, path: Path, soft_limit: int) -> BounceCounts:

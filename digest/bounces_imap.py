@@ -82,8 +82,14 @@ def _said(data: Sequence[object]) -> str:
 class BounceMailbox:
     """A logged-in IMAP session on the bounce folder."""
 
-    def __init__(self, where: MailboxURL, password: str, move_to: str = "",
-                 tls_context: ssl.SSLContext | None = None, timeout: float = TIMEOUT):
+    def __init__(
+        self,
+        where: MailboxURL,
+        password: str,
+        move_to: str = "",
+        tls_context: ssl.SSLContext | None = None,
+        timeout: float = TIMEOUT,
+    ):
         self.where, self.move_to, self.timeout = where, move_to, timeout
         self._password = password
         self.tls_context = tls_context or ssl.create_default_context()
@@ -103,8 +109,10 @@ class BounceMailbox:
                 if "STARTTLS" in self.imap.capabilities:
                     self.imap.starttls(ssl_context=self.tls_context)
                 elif not _is_loopback(w.host):
-                    raise self.failure("the server does not offer STARTTLS",
-                                       "refusing to send the password unencrypted (use imaps:// for implicit TLS)")
+                    raise self.failure(
+                        "the server does not offer STARTTLS",
+                        "refusing to send the password unencrypted (use imaps:// for implicit TLS)",
+                    )
             self._login()
             self._select()
         except MailboxError:
@@ -112,16 +120,20 @@ class BounceMailbox:
             raise
         except ssl.SSLError as exc:
             self.close()
-            raise self.failure(f"TLS failed ({getattr(exc, 'reason', None) or exc.__class__.__name__})",
-                               "check the host and port (imaps:// is implicit TLS, usually 993; imap:// is "
-                             "STARTTLS, usually 143) and the server's certificate") from None
+            raise self.failure(
+                f"TLS failed ({getattr(exc, 'reason', None) or exc.__class__.__name__})",
+                "check the host and port (imaps:// is implicit TLS, usually 993; imap:// is "
+                "STARTTLS, usually 143) and the server's certificate",
+            ) from None
         except (OSError, imaplib.IMAP4.error) as exc:
             self.close()
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc.__class__.__name__
             if isinstance(exc, socket.timeout):
                 reason = "timed out"
-            raise self.failure(f"cannot reach the server ({reason})",
-                               "check the host and port in [bounces] imap and that the server is up") from None
+            raise self.failure(
+                f"cannot reach the server ({reason})",
+                "check the host and port in [bounces] imap and that the server is up",
+            ) from None
 
     def _login(self) -> None:
         assert self.imap is not None
@@ -129,8 +141,10 @@ class BounceMailbox:
             self.imap.login(self.where.user, self._password)
         except imaplib.IMAP4.error:
             # The server's words are left out: some echo the command, and so the password.
-            raise self.failure(f"the server rejected the login for {self.where.user}",
-                               f"check the user in [bounces] imap and {PASSWORD_ENV}") from None
+            raise self.failure(
+                f"the server rejected the login for {self.where.user}",
+                f"check the user in [bounces] imap and {PASSWORD_ENV}",
+            ) from None
         # Servers announce more after a login (MOVE, UIDPLUS); imaplib keeps the greeting's list.
         status, data = self.imap.capability()
         if status == "OK" and data and isinstance(data[0], bytes):
@@ -140,13 +154,17 @@ class BounceMailbox:
         assert self.imap is not None
         status, data = self.imap.select(_quoted(self.where.folder))
         if status != "OK":
-            raise self.failure(f"cannot open the folder {self.where.folder!r} ({_said(data)})",
-                               "create it or fix the folder in [bounces] imap")
+            raise self.failure(
+                f"cannot open the folder {self.where.folder!r} ({_said(data)})",
+                "create it or fix the folder in [bounces] imap",
+            )
         if self.move_to:
             status, data = self.imap.status(_quoted(self.move_to), "(MESSAGES)")
             if status != "OK":
-                raise self.failure(f"no folder {self.move_to!r} to move reports to ({_said(data)})",
-                                   "create it or fix [bounces] imap_move_to")
+                raise self.failure(
+                    f"no folder {self.move_to!r} to move reports to ({_said(data)})",
+                    "create it or fix [bounces] imap_move_to",
+                )
 
     def unseen(self) -> list[bytes]:
         """The UIDs of the folder's unseen messages, oldest first."""
@@ -186,8 +204,10 @@ class BounceMailbox:
         else:
             status, data = imap.uid("STORE", where, "+FLAGS.SILENT", r"(\Seen)")
         if status != "OK":
-            raise self.failure(f"could not mark {len(uids)} report(s) as read ({_said(data)})",
-                               "they are read again next time, which changes nothing twice")
+            raise self.failure(
+                f"could not mark {len(uids)} report(s) as read ({_said(data)})",
+                "they are read again next time, which changes nothing twice",
+            )
 
     def _imap(self) -> imaplib.IMAP4:
         if self.imap is None:
@@ -212,12 +232,16 @@ def apply_mailbox(store: SubscriberStore, box: BounceMailbox, soft_limit: int) -
     try:
         uids = box.unseen()
         for start in range(0, len(uids), CHUNK):
-            reports = [uid for uid, message in box.fetch(uids[start:start + CHUNK])
-                       if tally.take(f"{box.where.describe()};UID={uid.decode()}", message)]
+            reports = [
+                uid
+                for uid, message in box.fetch(uids[start : start + CHUNK])
+                if tally.take(f"{box.where.describe()};UID={uid.decode()}", message)
+            ]
             box.done(reports)  # only now: every change these reports made is committed
     except (OSError, imaplib.IMAP4.error) as exc:
-        raise box.failure(f"the connection failed ({exc.__class__.__name__})",
-                          "run again: reports not yet marked are read again") from None
+        raise box.failure(
+            f"the connection failed ({exc.__class__.__name__})", "run again: reports not yet marked are read again"
+        ) from None
     finally:
         box.close()
     return tally.result()

@@ -35,21 +35,27 @@ class _Prefetched:
         return self._fetch(location, params=params, **kw)
 
 
-def read_source(spec: SourceSpec, fetch: Callable[..., Any], since: datetime | None,
-                until: datetime | None) -> tuple[str, SourceResult]:
+def read_source(
+    spec: SourceSpec, fetch: Callable[..., Any], since: datetime | None, until: datetime | None
+) -> tuple[str, SourceResult]:
     """Read one source (detecting its kind when "auto"): (kind, result); raises DigestError."""
     kind, prefetched = spec.kind, None
     if kind == "auto":
         kind, prefetched = detect(spec, fetch)
         log.debug("%s: detected kind %s", spec.name, kind)
     reader = reader_for(kind)
-    ctx = FetchContext(fetch=_Prefetched(fetch, spec.location, prefetched), since=since, until=until,
-                       location_is_document=prefetched is not None)
+    ctx = FetchContext(
+        fetch=_Prefetched(fetch, spec.location, prefetched),
+        since=since,
+        until=until,
+        location_is_document=prefetched is not None,
+    )
     return kind, reader(spec, ctx)
 
 
-def _one(spec: SourceSpec, fetcher: Any, since: datetime | None,
-         until: datetime | None) -> tuple[SourceReport, SourceResult]:
+def _one(
+    spec: SourceSpec, fetcher: Any, since: datetime | None, until: datetime | None
+) -> tuple[SourceReport, SourceResult]:
     # Each source's deadline starts when its reading does, so a slow source never eats another's time.
     fetch = fetcher.bounded() if hasattr(fetcher, "bounded") else getattr(fetcher, "get", fetcher)
     try:
@@ -65,12 +71,14 @@ def _one(spec: SourceSpec, fetcher: Any, since: datetime | None,
         return SourceReport(spec.name, spec.kind, spec.location, ok=False, error=reason), SourceResult(())
     if not spec.named:
         label = source_label(spec.location, result.title)
-        result = replace(result, articles=tuple(replace(a, source=label) if a.source == spec.name else a
-                                                for a in result.articles))
+        result = replace(
+            result, articles=tuple(replace(a, source=label) if a.source == spec.name else a for a in result.articles)
+        )
     newest = max((a.published for a in result.articles), default=None)
     dating = tuple(sorted(Counter(a.dated for a in result.articles if a.dated).items()))
-    report = SourceReport(spec.name, kind, spec.location, ok=True, items=len(result.articles), newest=newest,
-                          dating=dating)
+    report = SourceReport(
+        spec.name, kind, spec.location, ok=True, items=len(result.articles), newest=newest, dating=dating
+    )
     return report, result
 
 
@@ -125,8 +133,14 @@ def dating_lines(reports: Sequence[SourceReport]) -> list[str]:
     return lines
 
 
-def read_all(specs: Sequence[SourceSpec], fetcher: Any, since: datetime | None = None,
-             until: datetime | None = None, workers: int = 8, progress: ProgressFn = no_progress) -> Collected:
+def read_all(
+    specs: Sequence[SourceSpec],
+    fetcher: Any,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    workers: int = 8,
+    progress: ProgressFn = no_progress,
+) -> Collected:
     """Read every source, at most `workers` at once; never raises: failures are in the reports.
 
     `progress(done, total)` is called as each source finishes.
@@ -144,9 +158,15 @@ def read_all(specs: Sequence[SourceSpec], fetcher: Any, since: datetime | None =
     return Collected(articles, tuple(r for r, _ in outcomes), skipped)
 
 
-def collect(specs: Sequence[SourceSpec], fetcher: Any, since: datetime | None = None,
-            until: datetime | None = None, strict: bool = False, workers: int = 8,
-            progress: ProgressFn = no_progress) -> Collected:
+def collect(
+    specs: Sequence[SourceSpec],
+    fetcher: Any,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    strict: bool = False,
+    workers: int = 8,
+    progress: ProgressFn = no_progress,
+) -> Collected:
     """The collect stage: read_all, then raise SourceError when strict and any source failed, or all did."""
     collected = read_all(specs, fetcher, since, until, workers, progress)
     failed = [r for r in collected.reports if not r.ok]

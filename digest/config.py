@@ -67,22 +67,32 @@ class NewsletterSettings(Table):
 
     TABLE: ClassVar[str] = "newsletter"
     HELP: ClassVar[str] = "The newsletter's identity."
-    name: str = setting("The Circuit Weekly", "the newsletter's name, in the header and the subject",
-                        header=True, starter=True)
+    name: str = setting(
+        "The Circuit Weekly", "the newsletter's name, in the header and the subject", header=True, starter=True
+    )
     sender: str = setting("The Circuit Weekly <digest@example.com>", "the From address", header=True, starter=True)
     reply_to: str = setting("", "the Reply-To address", header=True, example="editors@example.com")
-    postal_address: str = setting("The Circuit Weekly, 1 Example Street, Springfield 00000",
-                                  "shown in every footer, as anti-spam law in most countries requires",
-                                  starter=True)
-    language: str = setting("en", '`<html lang>`; right-to-left languages (ar, fa, he, ur ...) set `dir="rtl"`',
-                            starter=True)
-    timezone: str = setting("UTC", "the IANA timezone in which the issue's ISO week is counted",
-                            timezone=True, starter=True)
-    web_url: str = setting("", "public http(s) URL of the archive's `web/` folder; enables \"View in browser\", "
-                           "which links to `<web_url>/<issue id>.html`", url=True,
-                           example="https://news.example.com/issues/web")
-    logo_url: str = setting("", "an http(s) logo shown in the header", url=True,
-                            example="https://news.example.com/logo.png")
+    postal_address: str = setting(
+        "The Circuit Weekly, 1 Example Street, Springfield 00000",
+        "shown in every footer, as anti-spam law in most countries requires",
+        starter=True,
+    )
+    language: str = setting(
+        "en", '`<html lang>`; right-to-left languages (ar, fa, he, ur ...) set `dir="rtl"`', starter=True
+    )
+    timezone: str = setting(
+        "UTC", "the IANA timezone in which the issue's ISO week is counted", timezone=True, starter=True
+    )
+    web_url: str = setting(
+        "",
+        'public http(s) URL of the archive\'s `web/` folder; enables "View in browser", '
+        "which links to `<web_url>/<issue id>.html`",
+        url=True,
+        example="https://news.example.com/issues/web",
+    )
+    logo_url: str = setting(
+        "", "an http(s) logo shown in the header", url=True, example="https://news.example.com/logo.png"
+    )
     tagline: str = setting("The week in technology, summarized.", "a line under the name", starter=True)
 
 
@@ -95,8 +105,10 @@ class ThemeSettings(Table):
     accent_color: str = setting("#0b5cad", "links and headings; a 6-digit hex colour", color=True, starter=True)
     text_color: str = setting("#1f2328", "body text; a 6-digit hex colour", color=True, starter=True)
     background_color: str = setting("#f4f5f7", "behind the issue; a 6-digit hex colour", color=True, starter=True)
-    font_family: str = setting("-apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
-                               "CSS font stack; `Arial, sans-serif` is added when it names no generic family")
+    font_family: str = setting(
+        "-apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
+        "CSS font stack; `Arial, sans-serif` is added when it names no generic family",
+    )
 
 
 @dataclass(frozen=True)
@@ -105,26 +117,37 @@ class BuildSettings(Table):
 
     TABLE: ClassVar[str] = "build"
     HELP: ClassVar[str] = "Which week is built, how, and where it is written."
-    out: Path = setting(Path("issues"), "where `<YYYY>-W<WW>.html`/`.txt`/`.json` are written", starter=True)  # noqa: RUF009
-    templates: Path | None = setting(None, "a template folder checked before the built-in templates",  # noqa: RUF009
-                                     example="my-templates")
-    week: str = setting("", "`current`, `previous`, `latest` or an ISO week such as `2026-W47` "
-                            "(default: current; latest for the bundled sample)", example="2026-W47")
+    out: Path = setting(Path("issues"), "where `<YYYY>-W<WW>.html`/`.txt`/`.json` are written", starter=True)
+    templates: Path | None = setting(
+        None, "a template folder checked before the built-in templates", example="my-templates"
+    )
+    week: str = setting(
+        "",
+        "`current`, `previous`, `latest` or an ISO week such as `2026-W47` "
+        "(default: current; latest for the bundled sample)",
+        example="2026-W47",
+    )
     since: str = setting("", "first day of a custom window (YYYY-MM-DD), instead of `week`", file=False)
     until: str = setting("", "last day of a custom window (YYYY-MM-DD, inclusive; default today)", file=False)
     strict: bool = setting(False, "make any source failure or unusable item fatal")
     allow_empty: bool = setting(False, "write an issue even when the week has no articles")
-    summarizer: str = setting("extractive", "`extractive` (offline), or `llm` (see [llm])",
-                              choices=("extractive", "llm"))
+    summarizer: str = setting(
+        "extractive", "`extractive` (offline), or `llm` (see [llm])", choices=("extractive", "llm")
+    )
     summary_words: int = setting(60, "the summary budget in words (10 to 200)", min=10, max=200, starter=True)
     summary_sentences: int = setting(2, "the summary budget in sentences", min=1)
-    max_per_section: int = setting(6, "articles shown in full per section; the rest are listed as links",
-                                   min=1, starter=True)
-    html_budget: int = setting(82_000, 'HTML bytes before the lowest-ranked articles move to a "More this week" '
-                                       "list (Gmail clips at 102 KB)", min=1)
-    state_dir: Path = setting(Path(".digest"), "the ledger, subscriber list, HTTP cache and sent-article record")  # noqa: RUF009
-    carry_over_days: int = setting(7, "articles published this many days before the week that no issue carried "
-                                      "still go out", min=0)
+    max_per_section: int = setting(
+        6, "articles shown in full per section; the rest are listed as links", min=1, starter=True
+    )
+    html_budget: int = setting(
+        82_000,
+        'HTML bytes before the lowest-ranked articles move to a "More this week" list (Gmail clips at 102 KB)',
+        min=1,
+    )
+    state_dir: Path = setting(Path(".digest"), "the ledger, subscriber list, HTTP cache and sent-article record")
+    carry_over_days: int = setting(
+        7, "articles published this many days before the week that no issue carried still go out", min=0
+    )
 
 
 def _aliases(value: Mapping[str, str]) -> dict[str, str]:
@@ -132,8 +155,10 @@ def _aliases(value: Mapping[str, str]) -> dict[str, str]:
 
 
 def _keywords(value: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
-    return {str(k): tuple(str(w).lower() for w in (v.split(",") if isinstance(v, str) else v))
-            for k, v in dict(value).items()}
+    return {
+        str(k): tuple(str(w).lower() for w in (v.split(",") if isinstance(v, str) else v))
+        for k, v in dict(value).items()
+    }
 
 
 @dataclass(frozen=True)
@@ -142,21 +167,38 @@ class SectionsSettings(Table):
 
     TABLE: ClassVar[str] = "sections"
     HELP: ClassVar[str] = "How articles are grouped into sections."
-    order: tuple[str, ...] = setting((), "section names in the order they appear", env="DIGEST_SECTION_ORDER",
-                                     starter=["News", "Artificial Intelligence", "Startups", "Security",
-                                              "Gadgets", "Policy"])
-    aliases: Mapping[str, str] = setting(dict(DEFAULT_ALIASES), "a table mapping a source's category name to a "
-                                         "section name (added to the defaults shown)", env="DIGEST_SECTION_ALIASES",
-                                         coerce=_aliases, starter=True)
-    keywords: Mapping[str, tuple[str, ...]] = setting({}, "a table mapping a section to keywords, for articles "
-                                                      "without a category", env="DIGEST_SECTION_KEYWORDS",
-                                                      coerce=_keywords,
-                                                      example={"Security": ["breach", "ransomware"]})
-    default: str = setting("", "the section for articles with no usable category (unset: the "
-                           "`default_section` label, \"More news\" in English)",
-                           env="DIGEST_DEFAULT_SECTION", example="More news")
-    min_size: int = setting(2, "a section with fewer articles is folded into a larger one (1 keeps every "
-                            "section)", env="DIGEST_SECTION_MIN_SIZE", min=1)
+    order: tuple[str, ...] = setting(
+        (),
+        "section names in the order they appear",
+        env="DIGEST_SECTION_ORDER",
+        starter=["News", "Artificial Intelligence", "Startups", "Security", "Gadgets", "Policy"],
+    )
+    aliases: Mapping[str, str] = setting(
+        dict(DEFAULT_ALIASES),
+        "a table mapping a source's category name to a section name (added to the defaults shown)",
+        env="DIGEST_SECTION_ALIASES",
+        coerce=_aliases,
+        starter=True,
+    )
+    keywords: Mapping[str, tuple[str, ...]] = setting(
+        {},
+        "a table mapping a section to keywords, for articles without a category",
+        env="DIGEST_SECTION_KEYWORDS",
+        coerce=_keywords,
+        example={"Security": ["breach", "ransomware"]},
+    )
+    default: str = setting(
+        "",
+        'the section for articles with no usable category (unset: the `default_section` label, "More news" in English)',
+        env="DIGEST_DEFAULT_SECTION",
+        example="More news",
+    )
+    min_size: int = setting(
+        2,
+        "a section with fewer articles is folded into a larger one (1 keeps every section)",
+        env="DIGEST_SECTION_MIN_SIZE",
+        min=1,
+    )
 
 
 @dataclass(frozen=True)
@@ -166,17 +208,22 @@ class FetchSettings(Table):
     TABLE: ClassVar[str] = "fetch"
     ENV: ClassVar[str] = "FETCH_"
     HELP: ClassVar[str] = "How sources are read (HTTP and files)."
-    timeout: float = setting(20.0, "seconds to wait for an answer (read timeout); a slow source is reported, "
-                                   "not retried", above=0)
+    timeout: float = setting(
+        20.0, "seconds to wait for an answer (read timeout); a slow source is reported, not retried", above=0
+    )
     connect_timeout: float = setting(5.0, "seconds to wait for a connection", above=0)
-    retries: int = setting(3, "retries after a connection error, a 429 or a 5xx, with exponential backoff "
-                              "from 0.5 s", min=0)
+    retries: int = setting(
+        3, "retries after a connection error, a 429 or a 5xx, with exponential backoff from 0.5 s", min=0
+    )
     max_wait: float = setting(30.0, "cap in seconds on one backoff delay or on a server's `Retry-After`", above=0)
-    max_bytes: int = setting(10 * 1024 * 1024, "the largest response (after decompression) or file accepted",
-                             min=1)
+    max_bytes: int = setting(10 * 1024 * 1024, "the largest response (after decompression) or file accepted", min=1)
     workers: int = setting(20, "sources read at once", min=1)
-    deadline: float = setting(0.0, "seconds one source may take in all (every request, retry and page); past it "
-                                   "the source fails alone; 0 means three times `timeout`", min=0)
+    deadline: float = setting(
+        0.0,
+        "seconds one source may take in all (every request, retry and page); past it "
+        "the source fails alone; 0 means three times `timeout`",
+        min=0,
+    )
 
 
 @dataclass(frozen=True)
@@ -186,15 +233,19 @@ class LlmSettings(Table):
     TABLE: ClassVar[str] = "llm"
     ENV: ClassVar[str] = "LLM_"
     HELP: ClassVar[str] = 'The model endpoint for `summarizer = "llm"`.'
-    base_url: str = setting("", "the chat-completions endpoint's base URL, e.g. `https://llm.example.com/v1`",
-                       example="http://localhost:11434/v1")
+    base_url: str = setting(
+        "",
+        "the chat-completions endpoint's base URL, e.g. `https://llm.example.com/v1`",
+        example="http://localhost:11434/v1",
+    )
     model: str = setting("", "the model's name", example="llama3.2")
     api_key: str = setting("", "the endpoint's key; from the environment only, never printed", secret=True)
     workers: int = setting(4, "requests in flight at once", min=1)
     timeout: float = setting(30.0, "seconds to wait for one answer", above=0)
     retries: int = setting(2, "extra tries after a 429, a 5xx or a dropped connection", min=0)
-    max_articles: int = setting(200, "articles summarized by the model per build; the rest get the extractive "
-                                "summary (0: none)", min=0)
+    max_articles: int = setting(
+        200, "articles summarized by the model per build; the rest get the extractive summary (0: none)", min=0
+    )
     max_input_chars: int = setting(6000, "characters of the article's cleaned text sent with its title", min=200)
 
 
@@ -204,37 +255,70 @@ class SendSettings(Table):
 
     TABLE: ClassVar[str] = "send"
     HELP: ClassVar[str] = "How an issue is delivered (`digest send`, `digest run`)."
-    subject: str = setting("", "the subject; fields `{name}`, `{date}` (the issue's days in its language), "
-                           "`{week}` (the ISO week id), `{lead}` (lead title, or the issue title), `{title}`, `{id}`; "
-                           "unset, `{name}, {date}: {lead}` with the language's comma; the issue's own subject "
-                           "(curation file) wins", header=True, example="{name}, {date}: {lead}")
-    list_id: str = setting("", "the `List-Id` header (default: `<name> <slug.sender-domain>`)", header=True,
-                           example="circuit.news.example.com")
-    unsubscribe_url: str = setting("", "the public http(s) base of `digest serve`; links are "
-                                   "`<unsubscribe_url>/u/TOKEN`. Required for SMTP and the APIs", url=True,
-                                   example="https://news.example.com")
-    unsubscribe_mailto: str = setting("", "an address for the `mailto:` half of `List-Unsubscribe`", header=True,
-                                      example="unsubscribe@example.com")
-    smtp: str = setting("", "`smtp://user@host:587` (STARTTLS; required before a login except on localhost) or "
-                            "`smtps://user@host:465` (implicit TLS). The password comes only from "
-                            "`DIGEST_SMTP_PASSWORD`; a password in the URL is refused. Default: write previews "
-                            "(`.eml` files, nothing delivered) to the outbox", example="smtp://user@smtp.example.com:587")
-    api: str = setting("", "send through an email API instead of SMTP: `ses://REGION`, `postmark://` "
-                           "(`?stream=NAME`, default `broadcast`) or `mailgun://DOMAIN` (`?region=eu` for the EU "
-                           "service). Credentials come only from the environment: the AWS credential chain, "
-                           "`DIGEST_POSTMARK_TOKEN`, `DIGEST_MAILGUN_KEY` (see docs/sending.md)",
-                        example="postmark://")
-    api_endpoint: str = setting("", "the API's base URL, for a regional or compatible service (default: the "
-                                    "provider's)", url=True, example="https://api.eu.mailgun.net")
-    outbox: Path = setting(Path("outbox"), "folder for previews (`.eml` files, nothing delivered) when neither `smtp` nor `api` is set "  # noqa: RUF009
-                                                   "(`<outbox>/<issue>/<address>.eml`)")
-    subscribers: Path | None = setting(None, "a CSV file (columns `email`, `name`, any others) instead of the "  # noqa: RUF009
-                                             "subscriber list")
+    subject: str = setting(
+        "",
+        "the subject; fields `{name}`, `{date}` (the issue's days in its language), "
+        "`{week}` (the ISO week id), `{lead}` (lead title, or the issue title), `{title}`, `{id}`; "
+        "unset, `{name}, {date}: {lead}` with the language's comma; the issue's own subject "
+        "(curation file) wins",
+        header=True,
+        example="{name}, {date}: {lead}",
+    )
+    list_id: str = setting(
+        "",
+        "the `List-Id` header (default: `<name> <slug.sender-domain>`)",
+        header=True,
+        example="circuit.news.example.com",
+    )
+    unsubscribe_url: str = setting(
+        "",
+        "the public http(s) base of `digest serve`; links are "
+        "`<unsubscribe_url>/u/TOKEN`. Required for SMTP and the APIs",
+        url=True,
+        example="https://news.example.com",
+    )
+    unsubscribe_mailto: str = setting(
+        "", "an address for the `mailto:` half of `List-Unsubscribe`", header=True, example="unsubscribe@example.com"
+    )
+    smtp: str = setting(
+        "",
+        "`smtp://user@host:587` (STARTTLS; required before a login except on localhost) or "
+        "`smtps://user@host:465` (implicit TLS). The password comes only from "
+        "`DIGEST_SMTP_PASSWORD`; a password in the URL is refused. Default: write previews "
+        "(`.eml` files, nothing delivered) to the outbox",
+        example="smtp://user@smtp.example.com:587",
+    )
+    api: str = setting(
+        "",
+        "send through an email API instead of SMTP: `ses://REGION`, `postmark://` "
+        "(`?stream=NAME`, default `broadcast`) or `mailgun://DOMAIN` (`?region=eu` for the EU "
+        "service). Credentials come only from the environment: the AWS credential chain, "
+        "`DIGEST_POSTMARK_TOKEN`, `DIGEST_MAILGUN_KEY` (see docs/sending.md)",
+        example="postmark://",
+    )
+    api_endpoint: str = setting(
+        "",
+        "the API's base URL, for a regional or compatible service (default: the provider's)",
+        url=True,
+        example="https://api.eu.mailgun.net",
+    )
+    outbox: Path = setting(
+        Path("outbox"),
+        "folder for previews (`.eml` files, nothing delivered) when neither `smtp` nor `api` is set "
+        "(`<outbox>/<issue>/<address>.eml`)",
+    )
+    subscribers: Path | None = setting(
+        None, "a CSV file (columns `email`, `name`, any others) instead of the subscriber list"
+    )
     rate: float = setting(0.0, "messages per second over all connections (0: no limit)", min=0)
-    daily_cap: int = setting(0, "messages in any rolling 24 hours, all issues together (0: no cap); the "
-                                     "rest are deferred to the next run", min=0)
-    connections: int = setting(1, "parallel SMTP connections, each reused for many messages (with `api`: "
-                                  "concurrent API calls)", min=1)
+    daily_cap: int = setting(
+        0,
+        "messages in any rolling 24 hours, all issues together (0: no cap); the rest are deferred to the next run",
+        min=0,
+    )
+    connections: int = setting(
+        1, "parallel SMTP connections, each reused for many messages (with `api`: concurrent API calls)", min=1
+    )
     attempts: int = setting(5, "tries per recipient and run after a 4xx reply or a dropped connection", min=1)
     backoff: float = setting(2.0, "seconds before the first retry, doubled each time (at most 300)", min=0)
 
@@ -251,8 +335,12 @@ class ServeSettings(Table):
     max_body: int = setting(1024 * 1024, "the largest request body accepted (413 above it)", min=1)
     backlog: int = setting(1024, "connections the operating system queues before they are accepted", min=1)
     connection_limit: int = setting(200, "connections open at once; more wait in the backlog", min=1)
-    trusted_proxy: str = setting("", "the reverse proxy's address, whose `X-Forwarded-For` / `-Proto` / `-Host` "
-                                     "are believed (see docs/deployment.md)", example="127.0.0.1")
+    trusted_proxy: str = setting(
+        "",
+        "the reverse proxy's address, whose `X-Forwarded-For` / `-Proto` / `-Host` "
+        "are believed (see docs/deployment.md)",
+        example="127.0.0.1",
+    )
 
 
 @dataclass(frozen=True)
@@ -274,16 +362,25 @@ class BouncesSettings(Table):
 
     TABLE: ClassVar[str] = "bounces"
     ENV: ClassVar[str] = "BOUNCES_"
-    HELP: ClassVar[str] = ("Bounce and complaint reports read by `digest bounces` or received as webhooks "
-                           "(see docs/subscribers.md).")
+    HELP: ClassVar[str] = (
+        "Bounce and complaint reports read by `digest bounces` or received as webhooks (see docs/subscribers.md)."
+    )
     soft_limit: int = setting(3, "issues in a row that soft-bounced before an address is suppressed", min=1)
-    imap: str = setting("", "an IMAP folder `digest bounces` reads when given no file: `imaps://user@host/Folder` "
-                            "(implicit TLS, port 993) or `imap://user@host/Folder` (STARTTLS, port 143; without "
-                            "it only to localhost). The password comes only from `DIGEST_IMAP_PASSWORD`; a "
-                            "password in the URL is refused", header=True,
-                        example="imaps://bounces@imap.example.com/INBOX")
-    imap_move_to: str = setting("", "a folder that processed reports are moved to (default: they are marked read "
-                                    "and stay)", header=True, example="Processed")
+    imap: str = setting(
+        "",
+        "an IMAP folder `digest bounces` reads when given no file: `imaps://user@host/Folder` "
+        "(implicit TLS, port 993) or `imap://user@host/Folder` (STARTTLS, port 143; without "
+        "it only to localhost). The password comes only from `DIGEST_IMAP_PASSWORD`; a "
+        "password in the URL is refused",
+        header=True,
+        example="imaps://bounces@imap.example.com/INBOX",
+    )
+    imap_move_to: str = setting(
+        "",
+        "a folder that processed reports are moved to (default: they are marked read and stay)",
+        header=True,
+        example="Processed",
+    )
     imap_password: str = setting("", "the password of the `imap` user", secret=True, env="DIGEST_IMAP_PASSWORD")
 
 
@@ -294,30 +391,53 @@ class HooksSettings(Table):
     TABLE: ClassVar[str] = "hooks"
     ENV: ClassVar[str] = "HOOKS_"
     HELP: ClassVar[str] = "Bounce and complaint webhooks at /hooks/<provider> (see docs/subscribers.md)."
-    ses_topics: tuple[str, ...] = setting((), "the SNS topic ARNs whose Amazon SES notifications `/hooks/ses` "
-                                              "accepts; empty: SES webhooks off",
-                                          example=["arn:aws:sns:eu-west-1:123456789012:digest-bounces"])
-    sns_trusted_cert: Path | None = setting(None, "a PEM certificate trusted to sign SNS messages, used instead "  # noqa: RUF009
-                                                  "of fetching `SigningCertURL` (air-gapped setups)",
-                                            example="/etc/digest/sns-signing.pem")
-    sns_hosts: tuple[str, ...] = setting((), "hosts (`host:port`) accepted for `SigningCertURL` and `SubscribeURL` "
-                                             "beside `sns.<region>.amazonaws.com`, over http too (a local SNS "
-                                             "emulator)")
-    postmark_user: str = setting("", "the user name Postmark sends with basic auth", secret=True,
-                                 env="DIGEST_POSTMARK_WEBHOOK_USER")
-    postmark_password: str = setting("", "the password Postmark sends with basic auth", secret=True,
-                                     env="DIGEST_POSTMARK_WEBHOOK_PASSWORD")
-    postmark_auth: str = setting("", "`user:password` in one, instead of the two above", secret=True,
-                                 env="DIGEST_POSTMARK_WEBHOOK_AUTH")
-    mailgun_key: str = setting("", "Mailgun's HTTP webhook signing key", secret=True,
-                               env="DIGEST_MAILGUN_WEBHOOK_KEY")
-    sendgrid_key: str = setting("", "SendGrid's event webhook verification key (base64, as SendGrid shows it)",
-                                secret=True, env="DIGEST_SENDGRID_WEBHOOK_KEY")
+    ses_topics: tuple[str, ...] = setting(
+        (),
+        "the SNS topic ARNs whose Amazon SES notifications `/hooks/ses` accepts; empty: SES webhooks off",
+        example=["arn:aws:sns:eu-west-1:123456789012:digest-bounces"],
+    )
+    sns_trusted_cert: Path | None = setting(
+        None,
+        "a PEM certificate trusted to sign SNS messages, used instead of fetching `SigningCertURL` (air-gapped setups)",
+        example="/etc/digest/sns-signing.pem",
+    )
+    sns_hosts: tuple[str, ...] = setting(
+        (),
+        "hosts (`host:port`) accepted for `SigningCertURL` and `SubscribeURL` "
+        "beside `sns.<region>.amazonaws.com`, over http too (a local SNS "
+        "emulator)",
+    )
+    postmark_user: str = setting(
+        "", "the user name Postmark sends with basic auth", secret=True, env="DIGEST_POSTMARK_WEBHOOK_USER"
+    )
+    postmark_password: str = setting(
+        "", "the password Postmark sends with basic auth", secret=True, env="DIGEST_POSTMARK_WEBHOOK_PASSWORD"
+    )
+    postmark_auth: str = setting(
+        "", "`user:password` in one, instead of the two above", secret=True, env="DIGEST_POSTMARK_WEBHOOK_AUTH"
+    )
+    mailgun_key: str = setting("", "Mailgun's HTTP webhook signing key", secret=True, env="DIGEST_MAILGUN_WEBHOOK_KEY")
+    sendgrid_key: str = setting(
+        "",
+        "SendGrid's event webhook verification key (base64, as SendGrid shows it)",
+        secret=True,
+        env="DIGEST_SENDGRID_WEBHOOK_KEY",
+    )
 
 
-TABLES: tuple[type[Table], ...] = (NewsletterSettings, ThemeSettings, BuildSettings, SectionsSettings,
-                                   FetchSettings, LlmSettings, SendSettings, ServeSettings, SignupSettings,
-                                   BouncesSettings, HooksSettings)
+TABLES: tuple[type[Table], ...] = (
+    NewsletterSettings,
+    ThemeSettings,
+    BuildSettings,
+    SectionsSettings,
+    FetchSettings,
+    LlmSettings,
+    SendSettings,
+    ServeSettings,
+    SignupSettings,
+    BouncesSettings,
+    HooksSettings,
+)
 # Help for each [labels] key (the defaults live on digest.models.Labels).
 LABEL_HELP = {
     "week_title": "the issue's heading; `{week}` is the ISO week number, `{year}` its year",
@@ -408,9 +528,11 @@ def check_labels(labels: Labels) -> None:
         if not text.strip():
             raise ConfigError(f"[labels] {label} is empty: give it some text, or leave it out for the default")
         if label in HEADER_LABELS and control_character(text) is not None:
-            raise ConfigError(f"[labels] {label} contains the control character "
-                              f"U+{ord(control_character(text) or ' '):04X}: it would reach a mail header; "
-                              "write it on one line")
+            raise ConfigError(
+                f"[labels] {label} contains the control character "
+                f"U+{ord(control_character(text) or ' '):04X}: it would reach a mail header; "
+                "write it on one line"
+            )
         if used - allowed:
             names = ", ".join("{" + n + "}" for n in sorted(allowed)) or "none"
             raise ConfigError(f"[labels] {label} = {text!r}: placeholders allowed here: {names}")

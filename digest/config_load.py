@@ -58,8 +58,9 @@ def settings_from(values: Mapping[str, Any] | None = None, **options: Any) -> Se
             extra[name] = value
             continue
         table, key = option_key(name)
-        tables.setdefault(table, {})[key] = _typed(TABLE_CLASSES[table], key, value,
-                                                   f"option --{key.replace('_', '-')}")
+        tables.setdefault(table, {})[key] = _typed(
+            TABLE_CLASSES[table], key, value, f"option --{key.replace('_', '-')}"
+        )
     return _build(tables, **extra)
 
 
@@ -71,14 +72,17 @@ def _build(tables: Values, **extra: Any) -> Settings:
 def _check_options(spec: SourceSpec, where: str, number: int) -> None:
     known = ", ".join(sorted(KIND_OPTIONS))
     if spec.kind != "auto" and spec.kind not in KIND_OPTIONS:
-        raise ConfigError(f"{where}: source {number} ({spec.name!r}): unknown kind {spec.kind!r}; "
-                          f"use auto or one of: {known}")
-    allowed = (set().union(*KIND_OPTIONS.values()) if spec.kind == "auto" else set(KIND_OPTIONS[spec.kind]))
+        raise ConfigError(
+            f"{where}: source {number} ({spec.name!r}): unknown kind {spec.kind!r}; use auto or one of: {known}"
+        )
+    allowed = set().union(*KIND_OPTIONS.values()) if spec.kind == "auto" else set(KIND_OPTIONS[spec.kind])
     unknown = sorted(set(spec.options) - allowed)
     if unknown:
         accepts = ", ".join(sorted(allowed)) or "no options"
-        raise ConfigError(f"{where}: source {number} ({spec.name!r}): unknown option {unknown[0]!r} for kind "
-                          f"{spec.kind} (it accepts: {accepts})")
+        raise ConfigError(
+            f"{where}: source {number} ({spec.name!r}): unknown option {unknown[0]!r} for kind "
+            f"{spec.kind} (it accepts: {accepts})"
+        )
 
 
 def _sources(raw: Any, where: str) -> tuple[SourceSpec, ...]:
@@ -96,21 +100,40 @@ def _sources(raw: Any, where: str) -> tuple[SourceSpec, ...]:
             priority = int(item.get("priority", 0))
         except (TypeError, ValueError):
             raise ConfigError(f"{where}: source {i}: priority must be a whole number") from None
-        spec = parse_source(str(location), name=item.get("name"), kind=str(item.get("kind", "auto")),
-                            timezone=str(item.get("timezone", "UTC")), priority=priority, options=options)
+        spec = parse_source(
+            str(location),
+            name=item.get("name"),
+            kind=str(item.get("kind", "auto")),
+            timezone=str(item.get("timezone", "UTC")),
+            priority=priority,
+            options=options,
+        )
         _check_options(spec, where, i)
         out.append(spec)
     return tuple(out)
 
 
-def parse_source(text: str, name: str | None = None, kind: str = "auto", timezone: str = "UTC",
-                 priority: int = 0, options: dict | None = None) -> SourceSpec:
+def parse_source(
+    text: str,
+    name: str | None = None,
+    kind: str = "auto",
+    timezone: str = "UTC",
+    priority: int = 0,
+    options: dict | None = None,
+) -> SourceSpec:
     """A SourceSpec from `[kind:]location`, e.g. `wordpress:https://example.com`."""
     head, sep, rest = text.partition(":")
     if sep and head.isalpha() and head.lower() not in ("http", "https", "file") and len(head) > 1:
         kind, text = head.lower(), rest
-    return SourceSpec(name=name or text, location=text, kind=canonical_kind(kind), timezone=timezone,
-                      priority=priority, options=options or {}, named=bool(name))
+    return SourceSpec(
+        name=name or text,
+        location=text,
+        kind=canonical_kind(kind),
+        timezone=timezone,
+        priority=priority,
+        options=options or {},
+        named=bool(name),
+    )
 
 
 def _labels(content: Mapping[str, Any], where: str) -> Labels:
@@ -138,8 +161,10 @@ def read_file(path: Path) -> dict[str, Any]:
             values["sources"] = _sources(content, where)
             continue
         if not isinstance(content, dict) or (table_name not in TABLE_CLASSES and table_name != "labels"):
-            raise ConfigError(f"{where}: unknown setting {table_name!r} (tables: "
-                              f"{', '.join(f'[{t}]' for t in [*TABLE_CLASSES, 'labels'])}, [[sources]])")
+            raise ConfigError(
+                f"{where}: unknown setting {table_name!r} (tables: "
+                f"{', '.join(f'[{t}]' for t in [*TABLE_CLASSES, 'labels'])}, [[sources]])"
+            )
         if table_name == "labels":
             values["labels"] = _labels(content, where)
             continue
@@ -147,8 +172,9 @@ def read_file(path: Path) -> dict[str, Any]:
         for key, value in content.items():
             f = fields.get(key)
             if f is not None and f.metadata.get("secret"):
-                raise ConfigError(f"{where}: [{table_name}] {key} is a secret: set {env_name(table, f)} "
-                                  "in the environment instead")
+                raise ConfigError(
+                    f"{where}: [{table_name}] {key} is a secret: set {env_name(table, f)} in the environment instead"
+                )
             if f is None or f.metadata.get("file") is False:
                 raise ConfigError(f"{where}: unknown setting [{table_name}] {key}")
             values.setdefault(table_name, {})[key] = _typed(table, key, value, where)
@@ -162,13 +188,18 @@ def read_env(environ: Mapping[str, str]) -> Values:
         for key, f in _fields(table).items():
             name = env_name(table, f)
             if name and environ.get(name, "") != "":
-                values.setdefault(table.TABLE, {})[key] = _typed(table, key, environ[name],
-                                                                 f"environment variable {name}")
+                values.setdefault(table.TABLE, {})[key] = _typed(
+                    table, key, environ[name], f"environment variable {name}"
+                )
     return values
 
 
-def resolve(cli: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None,
-            config_path: Path | None = None, cwd: Path | None = None) -> Settings:
+def resolve(
+    cli: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_path: Path | None = None,
+    cwd: Path | None = None,
+) -> Settings:
     """Resolve settings once: CLI over environment over file over defaults."""
     environ = os.environ if environ is None else environ
     path = config_path or (Path(environ["DIGEST_CONFIG"]) if environ.get("DIGEST_CONFIG") else None)
@@ -186,8 +217,9 @@ def resolve(cli: Mapping[str, Any] | None = None, environ: Mapping[str, str] | N
             extra["sources"] = value
             continue
         table, key = option_key(name)
-        cli_values.setdefault(table, {})[key] = _typed(TABLE_CLASSES[table], key, value,
-                                                       f"option --{key.replace('_', '-')}")
+        cli_values.setdefault(table, {})[key] = _typed(
+            TABLE_CLASSES[table], key, value, f"option --{key.replace('_', '-')}"
+        )
     layers.append(cli_values)
     for layer in layers:
         for table_name, keys in layer.items():

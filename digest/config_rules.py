@@ -47,8 +47,10 @@ def check_field(f: dataclasses.Field, value: Any) -> str | None:
         return None
     if rules.get("header") and control_character(value) is not None:
         char = control_character(value)
-        return (f"contains the control character U+{ord(char or ' '):04X}: it would reach a mail header; "
-                "write it on one line")
+        return (
+            f"contains the control character U+{ord(char or ' '):04X}: it would reach a mail header; "
+            "write it on one line"
+        )
     if rules.get("url") and value and not is_web_url(value):
         return f"must be an http(s) URL such as https://news.example.com, not {value!r}"
     if rules.get("color") and not (len(value) == 7 and value.startswith("#") and set(value[1:]) <= HEX):

@@ -120,8 +120,9 @@ def parse_curation(text: str, where: str = "curation") -> Curation:
     for article_id, table in articles_raw.items():
         extra = sorted(set(table) - set(OVERRIDE_KEYS))
         if extra:
-            raise ConfigError(f"{where}: [articles.{article_id}] has unknown key {extra[0]!r} "
-                              f"(known: {', '.join(OVERRIDE_KEYS)})")
+            raise ConfigError(
+                f"{where}: [articles.{article_id}] has unknown key {extra[0]!r} (known: {', '.join(OVERRIDE_KEYS)})"
+            )
         values = {k: _text(table[k], f"[articles.{article_id}] {k}", where).strip() or None for k in table}
         overrides[article_id] = Override(**values)
     return Curation(
@@ -274,11 +275,16 @@ def apply_curation(issue: Issue, curation: Curation) -> tuple[Issue, list[str]]:
         for article_id in ids:
             kept_under = listed_in.setdefault(article_id, name)
             if kept_under != name and article_id in present:
-                warnings.append(f"{curation.source}: article {article_id!r} is listed under both {kept_under!r} "
-                                f"and {name!r} in [order]; kept under {kept_under!r}")
+                warnings.append(
+                    f"{curation.source}: article {article_id!r} is listed under both {kept_under!r} "
+                    f"and {name!r} in [order]; kept under {kept_under!r}"
+                )
     excluded = set(curation.exclude) & present
-    entries = {e.article.id: _override(e, curation.overrides.get(e.article.id), listed_in.get(e.article.id, e.section))
-               for e in machine if e.article.id not in excluded}
+    entries = {
+        e.article.id: _override(e, curation.overrides.get(e.article.id), listed_in.get(e.article.id, e.section))
+        for e in machine
+        if e.article.id not in excluded
+    }
     lead_id = None
     if curation.lead in excluded:
         warnings.append(f"{curation.source}: lead {curation.lead!r} is also excluded; it is left out")
@@ -302,23 +308,35 @@ def apply_curation(issue: Issue, curation: Curation) -> tuple[Issue, list[str]]:
         present_here = set(members[name])
         wanted = [i for i in curation.order.get(name, ()) if i in present_here]
         chosen = set(wanted)
-        ids = wanted + [i for i in members[name] if i not in chosen]
-        items = tuple(entries[i] for i in ids)
+        in_order = wanted + [i for i in members[name] if i not in chosen]
+        items = tuple(entries[i] for i in in_order)
         split = cap or len(items)
         sections.append(Section(name, items[:split], items[split:]))
     if lead_id is None and sections:
         # The machine's lead was excluded: the top story of the top section leads instead.
         first = sections[0]
         lead_id = (first.entries or first.more)[0].article.id
-        sections[0] = Section(first.name, first.entries[1:], first.more) if first.entries else \
-            Section(first.name, (), first.more[1:])
+        sections[0] = (
+            Section(first.name, first.entries[1:], first.more)
+            if first.entries
+            else Section(first.name, (), first.more[1:])
+        )
         sections = [s for s in sections if s.entries or s.more]
     lead = entries[lead_id] if lead_id else None
     curated = replace(
-        issue, lead=lead, sections=tuple(sections), more=(),
-        preheader=preheader([s.entries[0].article.title for s in sections if s.entries], [s.name for s in sections],
-                            len(entries) - (1 if lead else 0), issue.newsletter.labels, issue.newsletter.language)
-        if entries else issue.preheader,
+        issue,
+        lead=lead,
+        sections=tuple(sections),
+        more=(),
+        preheader=preheader(
+            [s.entries[0].article.title for s in sections if s.entries],
+            [s.name for s in sections],
+            len(entries) - (1 if lead else 0),
+            issue.newsletter.labels,
+            issue.newsletter.language,
+        )
+        if entries
+        else issue.preheader,
         subject=" ".join(curation.subject.split()) or None,  # a header line: no CR/LF
         editor_note_html=render_note(curation.note),
     )
@@ -335,8 +353,10 @@ def curate_text(issue: Issue, old: str | None, where: str) -> tuple[str, Curatio
     notes = []
     if added:
         titles = "; ".join(e.article.title for e in added[:5]) + (" …" if len(added) > 5 else "")
-        notes.append(f"{where}: {len(added)} article{'s' if len(added) != 1 else ''} the file did not list "
-                     f"added at the end of their sections: {titles}")
+        notes.append(
+            f"{where}: {len(added)} article{'s' if len(added) != 1 else ''} the file did not list "
+            f"added at the end of their sections: {titles}"
+        )
     return text, parse_curation(text, where), notes
 
 

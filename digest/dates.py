@@ -60,13 +60,15 @@ def read_date(value: object, tz: str = "UTC", dayfirst: bool = False) -> tuple[d
             pass
     written = written_date(text, tz, dayfirst)
     if written is None:
-        raise ItemError(f"unparseable date {text!r} (use ISO 8601, e.g. 2026-11-24T09:30:00Z, or a date "
-                        "such as 1 December 2026)")
+        raise ItemError(
+            f"unparseable date {text!r} (use ISO 8601, e.g. 2026-11-24T09:30:00Z, or a date such as 1 December 2026)"
+        )
     return written, WRITTEN
 
 
-def feed_date(raw: str | None, parsed: time.struct_time | None, tz: str = "UTC",
-              dayfirst: bool = False) -> tuple[datetime | None, str]:
+def feed_date(
+    raw: str | None, parsed: time.struct_time | None, tz: str = "UTC", dayfirst: bool = False
+) -> tuple[datetime | None, str]:
     """An entry's date from feedparser's reading, checked against the raw string it came from."""
     from_parser = datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC) if parsed else None
     written = written_date(raw, tz, dayfirst) if raw and raw.strip() else None

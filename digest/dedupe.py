@@ -19,14 +19,75 @@ MIN_TITLE_CHARS = 12  # short titles ("Update", "Links") repeat without being th
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 # Words that are numbers: "Day Four" and "Day Five", "Part II" and "Part III" are different stories.
-NUMBER_WORDS = frozenset({
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
-    "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "thousand", "million",
-    "billion", "trillion", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
-    "ninth", "tenth", "eleventh", "twelfth", "twentieth", "hundredth", "thousandth", "ii", "iii", "iv", "vi",
-    "vii", "viii", "ix", "xi", "xii", "xiii", "xiv", "xv", "xvi", "xvii", "xviii", "xix", "xx",
-})
+NUMBER_WORDS = frozenset(
+    {
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "sixty",
+        "seventy",
+        "eighty",
+        "ninety",
+        "hundred",
+        "thousand",
+        "million",
+        "billion",
+        "trillion",
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "fifth",
+        "sixth",
+        "seventh",
+        "eighth",
+        "ninth",
+        "tenth",
+        "eleventh",
+        "twelfth",
+        "twentieth",
+        "hundredth",
+        "thousandth",
+        "ii",
+        "iii",
+        "iv",
+        "vi",
+        "vii",
+        "viii",
+        "ix",
+        "xi",
+        "xii",
+        "xiii",
+        "xiv",
+        "xv",
+        "xvi",
+        "xvii",
+        "xviii",
+        "xix",
+        "xx",
+    }
+)
 
 
 def title_key(title: str) -> str:
@@ -44,8 +105,7 @@ def richness(article: Article) -> tuple[int, int]:
     return score, article.priority
 
 
-def _similar(a: str, b: str, tokens_a: frozenset[str], tokens_b: frozenset[str],
-             matcher: SequenceMatcher) -> bool:
+def _similar(a: str, b: str, tokens_a: frozenset[str], tokens_b: frozenset[str], matcher: SequenceMatcher) -> bool:
     """True for near-identical title keys; `matcher` already holds `a` as its second sequence."""
     if a == b:
         return len(a) >= MIN_TITLE_CHARS
@@ -107,7 +167,8 @@ def dedupe(articles: Sequence[Article]) -> tuple[list[Article], list[Skip]]:
     why: dict[int, str] = {}
     # Per group: each source's guids in it; two groups holding different guids of one source never merge.
     guids: dict[int, dict[str, set[str]]] = {
-        i: ({a.source: {ids[i].guid}} if ids[i].guid else {}) for i, a in enumerate(articles)}
+        i: ({a.source: {ids[i].guid}} if ids[i].guid else {}) for i, a in enumerate(articles)
+    }
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -169,6 +230,11 @@ def dedupe(articles: Sequence[Article]) -> tuple[list[Article], list[Skip]]:
         for i in members:
             if i != best:
                 dup = articles[i]
-                skipped.append(Skip(dup.source, dup.title or dup.url,
-                                    f"duplicate ({why.get(i, 'same story')}) of {winner.url} from {winner.source}"))
+                skipped.append(
+                    Skip(
+                        dup.source,
+                        dup.title or dup.url,
+                        f"duplicate ({why.get(i, 'same story')}) of {winner.url} from {winner.source}",
+                    )
+                )
     return [a for i, a in enumerate(articles) if i in keep], skipped

@@ -147,13 +147,18 @@ LATIN = ScriptStyle(1.0, "")
 # headings about 1.8 em. Naskh Arabic, Hebrew and the Indic scripts need less, but more than Latin.
 # Letter spacing would pull the joined letters of Arabic script apart.
 SCRIPT_STYLES = {
-    **dict.fromkeys(("ur", "pa-arab", "sd", "ks"),
-                    ScriptStyle(1.4, "'Noto Nastaliq Urdu', 'Jameel Noori Nastaleeq', 'Urdu Typesetting'", "0")),
-    **dict.fromkeys(("ar", "fa", "ps", "ug", "ckb", "ku"),
-                    ScriptStyle(1.2, "'Geeza Pro', 'Noto Naskh Arabic', Tahoma", "0")),
+    **dict.fromkeys(
+        ("ur", "pa-arab", "sd", "ks"),
+        ScriptStyle(1.4, "'Noto Nastaliq Urdu', 'Jameel Noori Nastaleeq', 'Urdu Typesetting'", "0"),
+    ),
+    **dict.fromkeys(
+        ("ar", "fa", "ps", "ug", "ckb", "ku"), ScriptStyle(1.2, "'Geeza Pro', 'Noto Naskh Arabic', Tahoma", "0")
+    ),
     **dict.fromkeys(("he", "yi"), ScriptStyle(1.1, "'Arial Hebrew', 'Noto Sans Hebrew'")),
-    **dict.fromkeys(("hi", "mr", "ne", "bn", "ta", "te", "kn", "ml", "gu", "pa", "si", "th", "lo", "km", "my"),
-                    ScriptStyle(1.15, "")),
+    **dict.fromkeys(
+        ("hi", "mr", "ne", "bn", "ta", "te", "kn", "ml", "gu", "pa", "si", "th", "lo", "km", "my"),
+        ScriptStyle(1.15, ""),
+    ),
 }
 
 

@@ -27,7 +27,8 @@ def _reasons(skips: tuple[Skip, ...] | list[Skip], key: Callable[[Skip], str] = 
     if len(counts) == 1:
         return next(iter(counts))
     return "; ".join(f"{n} {reason}" for reason, n in counts.most_common(3)) + (
-        f"; and {len(counts) - 3} other reasons" if len(counts) > 3 else "")
+        f"; and {len(counts) - 3} other reasons" if len(counts) > 3 else ""
+    )
 
 
 def explain_empty(collected: Collected, selected_out: tuple[Skip, ...], window: Week) -> str:
@@ -50,5 +51,6 @@ def explain_empty(collected: Collected, selected_out: tuple[Skip, ...], window: 
         return f"{sources}, {items}, all outside {window.id} (newest {newest:%Y-%m-%d}{unusable}){hint}"
     if len(kinds) == 1:
         return f"{sources}, {items}, every one {next(iter(kinds))}" + (f" ({unusable[2:]})" if unusable else "")
-    return (f"{sources}, {items}, none kept: {_reasons(selected_out, lambda s: skip_kind(s.reason))}"
-            + (f" ({unusable[2:]})" if unusable else ""))
+    return f"{sources}, {items}, none kept: {_reasons(selected_out, lambda s: skip_kind(s.reason))}" + (
+        f" ({unusable[2:]})" if unusable else ""
+    )

@@ -21,7 +21,9 @@ _TRUNCATED_END = re.compile(
     r"|\b(?:continue|keep) reading\b.*|\bread (?:more|the full (?:article|story))\b.*|»|→|>>)\s*$",
     re.I,
 )
-_BOILERPLATE = re.compile(r"\bappeared first on\b|\bthe post\b.*\bappeared\b|^\s*(?:no excerpt|summary)\s*[:.]?\s*$", re.I)
+_BOILERPLATE = re.compile(
+    r"\bappeared first on\b|\bthe post\b.*\bappeared\b|^\s*(?:no excerpt|summary)\s*[:.]?\s*$", re.I
+)
 _SENTENCE_END = tuple(".!?。！？۔؟।\"'”’»)")
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 

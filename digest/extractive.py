@@ -77,9 +77,12 @@ _DATELINE = re.compile(
     r"|^[A-Z]{3,}[A-Z.'-]*(?:,? [A-Z][\w.'-]*){0,4} ?[-—–]{1,2} +(?=[A-Z\"“‘'])"  # "MUMBAI, India -"
 )
 # Lead-ins that precede the real sentence ("Scroll down for video").
-_LEAD_IN = re.compile(r"^(?:scroll down for (?:video|more)|advertisement|video)\s*[:.]?\s*"
-                      r"|^(?:updated|published|posted|last updated):?\s+\w{3,9}\.? \d{1,2},? \d{4}"
-                      r"(?:,? (?:at )?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?: [A-Z]{2,4}\b)?)?\s*[.|·-]?\s*", re.I)
+_LEAD_IN = re.compile(
+    r"^(?:scroll down for (?:video|more)|advertisement|video)\s*[:.]?\s*"
+    r"|^(?:updated|published|posted|last updated):?\s+\w{3,9}\.? \d{1,2},? \d{4}"
+    r"(?:,? (?:at )?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?: [A-Z]{2,4}\b)?)?\s*[.|·-]?\s*",
+    re.I,
+)
 # Whole sentences that are page furniture rather than news, in several languages where common.
 _BOILERPLATE = re.compile(
     r"^(?:(?:written|reported|posted|published|updated|edited)\s+(?:by|on|at)\b"
@@ -104,10 +107,13 @@ META_WORDS = 14
 # "By Jane Doe", "By . Daily Mail Reporter ." (short, or followed by a separator).
 _BYLINE = re.compile(r"^[Bb]y\s+(?:\.\s*)?[A-Z]")
 # Openings that refer back to an earlier sentence (English only; other languages skip this).
-_DANGLING = re.compile(r"^(?:but|and|or|so|yet|also|however|meanwhile|still|instead|then|he|she|they|it|this|"
-                       r"that|these|those|his|her|their|its|there|here|such|him|them)\b"
-                       r"(?!'s)(?<!this(?= (?:week|year|month|morning|afternoon|evening|weekend|season|summer|"
-                       r"winter|spring|autumn)\b))", re.I)
+_DANGLING = re.compile(
+    r"^(?:but|and|or|so|yet|also|however|meanwhile|still|instead|then|he|she|they|it|this|"
+    r"that|these|those|his|her|their|its|there|here|such|him|them)\b"
+    r"(?!'s)(?<!this(?= (?:week|year|month|morning|afternoon|evening|weekend|season|summer|"
+    r"winter|spring|autumn)\b))",
+    re.I,
+)
 _QUOTE_OPEN = tuple("\"“‘'«„")
 # Photo captions and credits inside a sentence: "Carlos Boente (pictured)", "Photograph: X/Getty Images".
 _CAPTION_MARK = re.compile(
@@ -116,7 +122,8 @@ _CAPTION_MARK = re.compile(
     r"|\bimage (?:copyright|caption)\b|\bmedia playback\b|\bcopy this link\b|\bshare this with\b"
     r"|\bcontinue reading\b|\[\s*(?:\.\.\.|…)\s*\]|\b(?:updated|published):?\s+\w{3,9}\.? \d{1,2},? \d{4}"
     r"|\bpromo code\b|\bsponsored by\b|\buse (?:the )?code [A-Z0-9]{3,}|<[a-z/][^>]*>|&[a-z]+;",
-    re.I)
+    re.I,
+)
 # Quoted speech anywhere in a sentence: a quotation mark first, a closing one last (a quotation that
 # runs over several sentences), a colon opening a quotation, or the speaker's own "I"/"we"/"my".
 _SPEECH = re.compile(r"^[\"“‘'«]|[.!?,]\s?['’\"”»]$|:\s*['‘\"“«]|\b(?:I|[Ww]e|[Mm]y|[Oo]ur|[Mm]e|[Uu]s)\b")
@@ -146,11 +153,11 @@ def is_boilerplate(sentence: str) -> bool:
         return True
     if _BYLINE.match(text) and (word_count(text) <= 8 or any(mark in text for mark in "|·•")):
         return True
-    if any(mark in text for mark in "|·•") and word_count(text) <= META_WORDS \
-            and not text.endswith(_SENTENCE_END):
+    if any(mark in text for mark in "|·•") and word_count(text) <= META_WORDS and not text.endswith(_SENTENCE_END):
         return True
-    return bool(_BOILERPLATE.match(text) or _BOILERPLATE_RTL.match(text)) \
-        or text.startswith(("http://", "https://", "www."))
+    return bool(_BOILERPLATE.match(text) or _BOILERPLATE_RTL.match(text)) or text.startswith(
+        ("http://", "https://", "www.")
+    )
 
 
 def opens_on_missing_referent(text: str, earlier: list[str]) -> bool:
@@ -291,26 +298,37 @@ def _penalty(cand: _Candidate, weights: Weights) -> float:
     return penalty
 
 
-def _best_unfitting(cands: list[_Candidate], score: np.ndarray, sim: np.ndarray, chosen: list[int],
-                    budget: int, bad_opener: list[bool], weights: Weights) -> float:
+def _best_unfitting(
+    cands: list[_Candidate],
+    score: np.ndarray,
+    sim: np.ndarray,
+    chosen: list[int],
+    budget: int,
+    bad_opener: list[bool],
+    weights: Weights,
+) -> float:
     """The best value among usable sentences too long for the words left (minus infinity if none)."""
     first = min(chosen)
-    values = [score[i] - weights.redundancy * max(sim[i, j] for j in chosen)
-              for i, cand in enumerate(cands)
-              if i not in chosen and cand.words > budget and not (bad_opener[i] and i < first)]
+    values = [
+        score[i] - weights.redundancy * max(sim[i, j] for j in chosen)
+        for i, cand in enumerate(cands)
+        if i not in chosen and cand.words > budget and not (bad_opener[i] and i < first)
+    ]
     return max(values, default=-math.inf)
 
 
-def summarize(title: str, paragraphs: list[str], max_words: int = 60, max_sentences: int = 2,
-              weights: Weights = DEFAULT_WEIGHTS) -> str:
+def summarize(
+    title: str, paragraphs: list[str], max_words: int = 60, max_sentences: int = 2, weights: Weights = DEFAULT_WEIGHTS
+) -> str:
     """One to max_sentences whole sentences, at most max_words words (see the module docstring)."""
     cands = candidates(paragraphs, title)
     if not cands:
         return ""
     max_sentences = max(1, max_sentences)
     score, sim = _scores(cands, title, weights)
-    bad_opener = [opens_on_missing_referent(c.text, [p.text for p in cands[max(0, i - 8):i]])
-                  for i, c in enumerate(cands)]
+    bad_opener = [
+        opens_on_missing_referent(c.text, [p.text for p in cands[max(0, i - 8) : i]]) for i, c in enumerate(cands)
+    ]
     chosen: list[int] = []
     budget = max_words
     good_opener_fits = any(not bad and c.words <= budget for bad, c in zip(bad_opener, cands, strict=True))

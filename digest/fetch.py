@@ -18,7 +18,7 @@ import stat
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -129,8 +129,13 @@ class Fetcher:
             return self.get
         return functools.partial(self.get, until=time.monotonic() + self.deadline)
 
-    def get(self, location: str, params: dict | None = None, headers: Mapping[str, str] | None = None,
-            until: float | None = None) -> Fetched:
+    def get(
+        self,
+        location: str,
+        params: dict | None = None,
+        headers: Mapping[str, str] | None = None,
+        until: float | None = None,
+    ) -> Fetched:
         """Return the document at a path or URL, or raise SourceError; `until` is a time.monotonic() deadline."""
         if location.startswith(("http://", "https://")):
             return self._get_url(location, params, headers or {}, until)
@@ -144,13 +149,15 @@ class Fetcher:
             mode = path.stat().st_mode
             if not stat.S_ISREG(mode):
                 # A device (/dev/zero) never ends and a FIFO may block forever: refuse them before opening.
-                raise SourceError(f"{location}: {_file_kind(mode)}, not a regular file; give the path of a "
-                                  "saved feed or JSON file")
+                raise SourceError(
+                    f"{location}: {_file_kind(mode)}, not a regular file; give the path of a saved feed or JSON file"
+                )
             with path.open("rb") as handle:
                 body = handle.read(self.max_bytes + 1)  # the size may change between stat and read
             if len(body) > self.max_bytes:
-                raise SourceError(f"{location}: file is over the {self.max_bytes:,}-byte limit "
-                                  f"(raise [fetch] max_bytes to read it)")
+                raise SourceError(
+                    f"{location}: file is over the {self.max_bytes:,}-byte limit (raise [fetch] max_bytes to read it)"
+                )
             return Fetched(body, str(path), "")
         except FileNotFoundError:
             raise SourceError(f"{location}: no such file") from None
@@ -167,8 +174,10 @@ class Fetcher:
             return None
         left = until - time.monotonic()
         if left <= 0:
-            raise SourceError(f"{shown}: not read within the {self.deadline or 0:g}-second deadline for one "
-                              "source (raise [fetch] deadline if the source is only slow)")
+            raise SourceError(
+                f"{shown}: not read within the {self.deadline or 0:g}-second deadline for one "
+                "source (raise [fetch] deadline if the source is only slow)"
+            )
         return left
 
     def _get_url(self, url: str, params: dict | None, extra: Mapping[str, str], until: float | None = None) -> Fetched:
@@ -190,13 +199,17 @@ class Fetcher:
             except requests.exceptions.ReadTimeout:
                 self._remaining(until, shown)  # the deadline cut the wait short: say so
                 # The server is up but slow: another attempt would multiply the wait, so give up.
-                raise SourceError(f"{shown}: timed out after {self.timeout[1]:g} s waiting for a response "
-                                  "(raise [fetch] timeout if the source is only slow)") from None
+                raise SourceError(
+                    f"{shown}: timed out after {self.timeout[1]:g} s waiting for a response "
+                    "(raise [fetch] timeout if the source is only slow)"
+                ) from None
             except (requests.ConnectionError, requests.exceptions.ConnectTimeout) as exc:
                 if _reason(exc) == "host not found":
                     raise SourceError(f"{shown}: cannot connect (host not found)") from None  # not transient
                 if attempt >= self.backoff.retries:
-                    raise SourceError(f"{shown}: cannot connect ({_reason(exc)}) after {attempt + 1} attempts") from None
+                    raise SourceError(
+                        f"{shown}: cannot connect ({_reason(exc)}) after {attempt + 1} attempts"
+                    ) from None
                 self._wait(attempt, None, shown, "connection failed", until)
                 attempt += 1
                 continue
@@ -209,15 +222,23 @@ class Fetcher:
                     continue
                 if resp.status_code == 304 and cached:
                     log.debug("%s: not modified, using the cached copy", shown)
-                    return Fetched(cached["body"], cached["url"], cached["headers"].get("content-type", ""),
-                                   from_cache=True, headers=cached["headers"], status=304)
+                    return Fetched(
+                        cached["body"],
+                        cached["url"],
+                        cached["headers"].get("content-type", ""),
+                        from_cache=True,
+                        headers=cached["headers"],
+                        status=304,
+                    )
                 body = self._read_capped(resp, shown, until)
                 kept = {k: resp.headers[k] for k in KEPT_HEADERS if k in resp.headers}
                 if resp.status_code >= 400:
-                    raise HTTPStatusError(f"{shown}: HTTP {resp.status_code} {resp.reason or ''}".rstrip(),
-                                          resp.status_code, body)
-                fetched = Fetched(body, resp.url, resp.headers.get("Content-Type", ""), headers=kept,
-                                  status=resp.status_code)
+                    raise HTTPStatusError(
+                        f"{shown}: HTTP {resp.status_code} {resp.reason or ''}".rstrip(), resp.status_code, body
+                    )
+                fetched = Fetched(
+                    body, resp.url, resp.headers.get("Content-Type", ""), headers=kept, status=resp.status_code
+                )
                 if "etag" in kept or "last-modified" in kept:
                     self._cache_store(full, fetched)
                 return fetched
@@ -225,8 +246,10 @@ class Fetcher:
     def _read_capped(self, resp: requests.Response, url: str, until: float | None = None) -> bytes:
         declared = resp.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            raise SourceError(f"{url}: response of {int(declared):,} bytes is over the {self.max_bytes:,}-byte limit "
-                              f"(raise [fetch] max_bytes to read it)")
+            raise SourceError(
+                f"{url}: response of {int(declared):,} bytes is over the {self.max_bytes:,}-byte limit "
+                f"(raise [fetch] max_bytes to read it)"
+            )
         chunks, total = [], 0
         try:
             # read1 returns what has arrived (a slow drip cannot hold one read past the deadline) and
@@ -238,15 +261,19 @@ class Fetcher:
                     break
                 total += len(chunk)
                 if total > self.max_bytes:
-                    raise SourceError(f"{url}: response is over the {self.max_bytes:,}-byte limit "
-                                      f"(raise [fetch] max_bytes to read it)")
+                    raise SourceError(
+                        f"{url}: response is over the {self.max_bytes:,}-byte limit "
+                        f"(raise [fetch] max_bytes to read it)"
+                    )
                 chunks.append(chunk)
         except (requests.exceptions.ConnectionError, urllib3.exceptions.ProtocolError) as exc:
             raise SourceError(f"{url}: connection lost while reading ({_reason(exc)})") from None
         except urllib3.exceptions.ReadTimeoutError:
             self._remaining(until, url)
-            raise SourceError(f"{url}: timed out after {self.timeout[1]:g} s waiting for more of the response "
-                              "(raise [fetch] timeout if the source is only slow)") from None
+            raise SourceError(
+                f"{url}: timed out after {self.timeout[1]:g} s waiting for more of the response "
+                "(raise [fetch] timeout if the source is only slow)"
+            ) from None
         except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             raise SourceError(f"{url}: cannot read the response ({_reason(exc)})") from None
         return b"".join(chunks)
@@ -259,8 +286,10 @@ class Fetcher:
         delay = max(0.0, min(delay, self.backoff.max_wait))
         left = self._remaining(until, url)
         if left is not None and delay >= left:
-            raise SourceError(f"{url}: {why}, and a retry would pass the {self.deadline or 0:g}-second deadline "
-                              "for one source (raise [fetch] deadline, or fix the source)")
+            raise SourceError(
+                f"{url}: {why}, and a retry would pass the {self.deadline or 0:g}-second deadline "
+                "for one source (raise [fetch] deadline, or fix the source)"
+            )
         log.info("%s: %s, retrying in %.1f s", url, why, delay)
         self.sleep(delay)
 
@@ -342,8 +371,8 @@ def _retry_after_seconds(value: str | None) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _reason(exc: Exception) -> str:
@@ -360,5 +389,3 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, requests.exceptions.SSLError):
         return "TLS error"
     return exc.__class__.__name__
-
-

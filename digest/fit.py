@@ -38,6 +38,7 @@ def rank_key(issue: Issue) -> Callable[[Entry], tuple]:
         if article.id not in scores:
             scores[article.id] = score(article, issue.week)
         return (not article.featured, -scores[article.id], article.id)
+
     return key
 
 
@@ -88,15 +89,21 @@ def without_links(issue: Issue, count: int) -> Issue:
         return issue
     dropped = link_order(issue)[:count]
     gone = set(dropped)
-    sections = [replace(section, more=tuple(e for i, e in enumerate(section.more) if (s, i) not in gone))
-                for s, section in enumerate(issue.sections)]
-    return replace(issue, sections=tuple(s for s in sections if s.entries or s.more),
-                   more=tuple(e for i, e in enumerate(issue.more) if (-1, i) not in gone),
-                   omitted=issue.omitted + tuple(_link_at(issue, s, i) for s, i in dropped))
+    sections = [
+        replace(section, more=tuple(e for i, e in enumerate(section.more) if (s, i) not in gone))
+        for s, section in enumerate(issue.sections)
+    ]
+    return replace(
+        issue,
+        sections=tuple(s for s in sections if s.entries or s.more),
+        more=tuple(e for i, e in enumerate(issue.more) if (-1, i) not in gone),
+        omitted=issue.omitted + tuple(_link_at(issue, s, i) for s, i in dropped),
+    )
 
 
-def fit_to_budget(issue: Issue, template_dir: Path | None = None,
-                  budget: int = DEFAULT_BUDGET) -> tuple[Issue, Rendered]:
+def fit_to_budget(
+    issue: Issue, template_dir: Path | None = None, budget: int = DEFAULT_BUDGET
+) -> tuple[Issue, Rendered]:
     """Render; while the encoded HTML exceeds `budget`, turn the lowest-ranked stories into links, and when
     even links are too many, leave the lowest-ranked links out (counted in the email). The text twin
     returned is always the whole issue's."""
@@ -174,16 +181,22 @@ def fit_to_budget(issue: Issue, template_dir: Path | None = None,
         known.append((count, result[2]))
     if fitting is None:
         final, rendered, size = attempt(total)
-        note = (f"left every article but the lead out of the email and the HTML is still {size:,} bytes "
-                f"encoded, over the {budget:,}-byte budget; check the templates")
+        note = (
+            f"left every article but the lead out of the email and the HTML is still {size:,} bytes "
+            f"encoded, over the {budget:,}-byte budget; check the templates"
+        )
     else:
         count, (final, rendered, size) = fitting
         moved = min(count, moves)
-        note = (f"listed {moved} lowest-ranked article{'s' if moved != 1 else ''} as links without a summary "
-                f"to keep the HTML under the {budget:,}-byte budget ({size:,} bytes encoded)")
+        note = (
+            f"listed {moved} lowest-ranked article{'s' if moved != 1 else ''} as links without a summary "
+            f"to keep the HTML under the {budget:,}-byte budget ({size:,} bytes encoded)"
+        )
         if final.omitted:
-            note += (f"; {len(final.omitted)} more did not fit even as links and are left out of the email "
-                     f"(counted in it, listed in the manifest and the web version)")
+            note += (
+                f"; {len(final.omitted)} more did not fit even as links and are left out of the email "
+                f"(counted in it, listed in the manifest and the web version)"
+            )
     log.info(note)
     # Gmail clips only the HTML part: the plain-text twin keeps every story with its summary.
     return final, replace(rendered, text=render_text(issue, template_dir), warnings=rendered.warnings + (note,))

@@ -104,7 +104,9 @@ def _variant_key(name: str) -> str:
     return key
 
 
-def merge_variants(chosen: dict[str, tuple[str, str | None]], keep: Sequence[str] = ()) -> dict[str, tuple[str, str | None]]:
+def merge_variants(
+    chosen: dict[str, tuple[str, str | None]], keep: Sequence[str] = ()
+) -> dict[str, tuple[str, str | None]]:
     """Fold case, plural and "A/B" variants of a section name into one spelling.
 
     "Gadget" and "gadgets" become the commoner spelling (a configured one wins); "iPhone/iPad" joins
@@ -126,8 +128,9 @@ def merge_variants(chosen: dict[str, tuple[str, str | None]], keep: Sequence[str
     return {aid: (target[section], category) for aid, (section, category) in chosen.items()}
 
 
-def fold_small(articles: Sequence[Article], chosen: dict[str, tuple[str, str | None]], rules: GroupRules,
-               skip: str | None = None) -> tuple[dict[str, tuple[str, str | None]], list[str]]:
+def fold_small(
+    articles: Sequence[Article], chosen: dict[str, tuple[str, str | None]], rules: GroupRules, skip: str | None = None
+) -> tuple[dict[str, tuple[str, str | None]], list[str]]:
     """Fold sections with fewer than rules.min_size entries into the nearest larger one, or the default.
 
     A small section goes to the larger section the classifier (trained on the larger sections) is
@@ -150,19 +153,23 @@ def fold_small(articles: Sequence[Article], chosen: dict[str, tuple[str, str | N
     if len(large) >= 2:
         from digest.classify import train
 
-        classifier = train((by_id[aid].title, texts[aid], section) for aid, (section, _) in chosen.items()
-                           if section in large)
+        classifier = train(
+            (by_id[aid].title, texts[aid], section) for aid, (section, _) in chosen.items() if section in large
+        )
     moved: dict[str, str] = {}
     for name in sorted(small, key=lambda n: (counts[n], n)):
         members = [aid for aid, (section, _) in chosen.items() if section == name and aid in by_id]
         label, confidence = None, 0.0
         if classifier is not None:
-            label, confidence = classifier.predict(" ".join(by_id[a].title for a in members),
-                                                   " ".join(texts[a] for a in members))
+            label, confidence = classifier.predict(
+                " ".join(by_id[a].title for a in members), " ".join(texts[a] for a in members)
+            )
         moved[name] = label if label and confidence >= CONFIDENT else rules.default
-    notes = [f'section "{name}" had {counts[name]} article(s), fewer than [sections] min_size = '
-             f'{rules.min_size}: folded into "{target}" (add an alias under [sections.aliases] to choose)'
-             for name, target in moved.items()]
+    notes = [
+        f'section "{name}" had {counts[name]} article(s), fewer than [sections] min_size = '
+        f'{rules.min_size}: folded into "{target}" (add an alias under [sections.aliases] to choose)'
+        for name, target in moved.items()
+    ]
     folded = {aid: (moved.get(section, section), category) for aid, (section, category) in chosen.items()}
     return folded, notes
 
@@ -175,15 +182,17 @@ def section_order(names: Sequence[str], counts: Mapping[str, int], rules: GroupR
     return configured + rest + tail
 
 
-def group(articles: Sequence[Article], summaries: Mapping[str, Summary], week: Week,
-          rules: GroupRules) -> tuple[Entry | None, tuple[Section, ...]]:
+def group(
+    articles: Sequence[Article], summaries: Mapping[str, Summary], week: Week, rules: GroupRules
+) -> tuple[Entry | None, tuple[Section, ...]]:
     """Build the lead entry and the sections of an issue from selected, summarized articles."""
     lead, sections, _ = group_issue(articles, summaries, week, rules)
     return lead, sections
 
 
-def group_issue(articles: Sequence[Article], summaries: Mapping[str, Summary], week: Week,
-                rules: GroupRules) -> tuple[Entry | None, tuple[Section, ...], list[str]]:
+def group_issue(
+    articles: Sequence[Article], summaries: Mapping[str, Summary], week: Week, rules: GroupRules
+) -> tuple[Entry | None, tuple[Section, ...], list[str]]:
     """The lead entry, the sections, and one note per small section folded into another."""
     if not articles:
         return None, (), []

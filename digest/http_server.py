@@ -40,16 +40,27 @@ class HttpServer:
         self.app = app
         self._map: dict = {}
         options: dict[str, Any] = {
-            "host": host, "port": port, "threads": limits.threads, "channel_timeout": limits.timeout,
+            "host": host,
+            "port": port,
+            "threads": limits.threads,
+            "channel_timeout": limits.timeout,
             # Idle connections are checked this often, so the timeout holds to within a second or two.
-            "cleanup_interval": max(1, min(limits.timeout, 5)), "backlog": limits.backlog,
-            "connection_limit": limits.connection_limit, "max_request_body_size": limits.max_body,
-            "max_request_header_size": 64 * 1024, "ident": "digest", "expose_tracebacks": False,
+            "cleanup_interval": max(1, min(limits.timeout, 5)),
+            "backlog": limits.backlog,
+            "connection_limit": limits.connection_limit,
+            "max_request_body_size": limits.max_body,
+            "max_request_header_size": 64 * 1024,
+            "ident": "digest",
+            "expose_tracebacks": False,
             "asyncore_use_poll": True,
         }
         if limits.trusted_proxy:
-            options.update(trusted_proxy=limits.trusted_proxy, trusted_proxy_count=1,
-                           trusted_proxy_headers=_PROXY_HEADERS, clear_untrusted_proxy_headers=True)
+            options.update(
+                trusted_proxy=limits.trusted_proxy,
+                trusted_proxy_count=1,
+                trusted_proxy_headers=_PROXY_HEADERS,
+                clear_untrusted_proxy_headers=True,
+            )
         self._server = create_server(app, map=self._map, **options)
         listen = getattr(self._server, "effective_listen", None)
         # A single listener is a BaseWSGIServer, which sets effective_port itself; waitress's stubs omit it.

@@ -25,21 +25,45 @@ from digest.subscribers import (
 )
 
 # Header names (compared lowercased, without spaces, '-' or '_') that hold the address, most usual first.
-EMAIL_HEADERS = ("email", "emailaddress", "mail", "emailadresse", "correoelectronico", "courriel",
-                 "subscriberemail", "memberemail")
+EMAIL_HEADERS = (
+    "email",
+    "emailaddress",
+    "mail",
+    "emailadresse",
+    "correoelectronico",
+    "courriel",
+    "subscriberemail",
+    "memberemail",
+)
 NAME_HEADERS = ("name", "fullname", "displayname", "subscribername")
-FIRST_LAST_HEADERS = (("firstname", "lastname"), ("fname", "lname"), ("givenname", "familyname"),
-                      ("vorname", "nachname"), ("prenom", "nom"))
+FIRST_LAST_HEADERS = (
+    ("firstname", "lastname"),
+    ("fname", "lname"),
+    ("givenname", "familyname"),
+    ("vorname", "nachname"),
+    ("prenom", "nom"),
+)
 # A column whose value says what the exporting tool thinks of the address.
 STATUS_HEADERS = ("status", "subscribertype", "subscriptionstatus", "memberstatus")
 
 # Status words of the exporting tools -> the suppression reason recorded for them.
 SUPPRESSING = {
-    "unsubscribed": UNSUBSCRIBED, "unsubscribe": UNSUBSCRIBED, "optedout": UNSUBSCRIBED,
-    "blocklisted": UNSUBSCRIBED, "blacklisted": UNSUBSCRIBED, "blocked": UNSUBSCRIBED,
-    "cleaned": "cleaned", "bounced": HARD_BOUNCE, "hardbounce": HARD_BOUNCE, "undeliverable": HARD_BOUNCE,
-    "complained": COMPLAINT, "complaint": COMPLAINT, "spam": COMPLAINT,
-    "spamcomplaint": COMPLAINT, "removed": REMOVED, "deleted": REMOVED,
+    "unsubscribed": UNSUBSCRIBED,
+    "unsubscribe": UNSUBSCRIBED,
+    "optedout": UNSUBSCRIBED,
+    "blocklisted": UNSUBSCRIBED,
+    "blacklisted": UNSUBSCRIBED,
+    "blocked": UNSUBSCRIBED,
+    "cleaned": "cleaned",
+    "bounced": HARD_BOUNCE,
+    "hardbounce": HARD_BOUNCE,
+    "undeliverable": HARD_BOUNCE,
+    "complained": COMPLAINT,
+    "complaint": COMPLAINT,
+    "spam": COMPLAINT,
+    "spamcomplaint": COMPLAINT,
+    "removed": REMOVED,
+    "deleted": REMOVED,
 }
 # Status words meaning the person never confirmed (double opt-in not finished): kept, never mailed.
 NOT_CONFIRMED = {"unconfirmed", "unactivated", "pending", "notconfirmed", "unverified", "spammy"}
@@ -85,8 +109,9 @@ class Columns:
     known: frozenset[str]  # every header consumed (not kept as an attribute)
 
 
-def pick_columns(headers: Sequence[str], email_column: str | None = None,
-                 name_column: str | None = None, where: str = "") -> Columns:
+def pick_columns(
+    headers: Sequence[str], email_column: str | None = None, name_column: str | None = None, where: str = ""
+) -> Columns:
     """Choose the columns of an export from its headers (or the ones the editor named)."""
     by_fold: dict[str, str] = {}
     for header in headers:
@@ -103,16 +128,16 @@ def pick_columns(headers: Sequence[str], email_column: str | None = None,
     else:
         found = next((by_fold[h] for h in EMAIL_HEADERS if h in by_fold), None)
         if found is None:
-            raise ConfigError(f"{where}: no email column (found {', '.join(headers) or 'no header'}); "
-                              "name it with --email-column")
+            raise ConfigError(
+                f"{where}: no email column (found {', '.join(headers) or 'no header'}); name it with --email-column"
+            )
         email = found
     if name_column:
         name: tuple[str, ...] = (named(name_column, "--name-column"),)
     else:
         name = next(((by_fold[h],) for h in NAME_HEADERS if h in by_fold), ())
         if not name:
-            name = next(((by_fold[a], by_fold[b]) for a, b in FIRST_LAST_HEADERS
-                         if a in by_fold and b in by_fold), ())
+            name = next(((by_fold[a], by_fold[b]) for a, b in FIRST_LAST_HEADERS if a in by_fold and b in by_fold), ())
     return Columns(email, name, frozenset((email, *name)))
 
 
@@ -190,10 +215,11 @@ def read_export(path: Path, email_column: str | None = None, name_column: str | 
         first_line[email.lower()] = line
         name = clean_name(" ".join(cells[i] for i in name_at))
         by_fold = {f: v for f, v in zip(folded, cells, strict=False) if f and v}
-        rows.append(ImportRow(Subscriber(email, name, _attributes(headers, cells, columns)),
-                              row_status(by_fold), line))
+        rows.append(ImportRow(Subscriber(email, name, _attributes(headers, cells, columns)), row_status(by_fold), line))
     return ImportFile(tuple(rows), tuple(invalid), tuple(duplicates), columns.email, columns.name)
 
 
 def _attributes(headers: Iterable[str], cells: Iterable[str], columns: Columns) -> dict[str, str]:
-    return {h.strip().lower(): v for h, v in zip(headers, cells, strict=False) if h.strip() and v and h not in columns.known}
+    return {
+        h.strip().lower(): v for h, v in zip(headers, cells, strict=False) if h.strip() and v and h not in columns.known
+    }

@@ -110,11 +110,17 @@ class IssueRecord:
         placed += [(Placement.OMITTED, e) for e in issue.omitted]
         nl = issue.newsletter
         return cls(
-            id=issue.id, week=issue.week, title=issue.title, subject=issue.subject, preheader=issue.preheader,
+            id=issue.id,
+            week=issue.week,
+            title=issue.title,
+            subject=issue.subject,
+            preheader=issue.preheader,
             newsletter=NewsletterRecord(nl.name, nl.sender, nl.language, nl.web_url),
             lead=_entry_record(issue.lead) if issue.lead else None,
-            sections=tuple(SectionRecord(s.name, tuple(e.article.id for e in s.entries),
-                                         tuple(e.article.id for e in s.more)) for s in issue.sections),
+            sections=tuple(
+                SectionRecord(s.name, tuple(e.article.id for e in s.entries), tuple(e.article.id for e in s.more))
+                for s in issue.sections
+            ),
             articles=tuple(_entry_record(e, where) for where, e in placed),
             sources=issue.sources,
         )
@@ -124,19 +130,36 @@ class IssueRecord:
         doc = {
             "version": MANIFEST_VERSION,
             "id": self.id,
-            "week": {"id": self.week.id, "start": self.week.start.isoformat(), "end": self.week.end.isoformat(),
-                     "timezone": self.week.timezone},
+            "week": {
+                "id": self.week.id,
+                "start": self.week.start.isoformat(),
+                "end": self.week.end.isoformat(),
+                "timezone": self.week.timezone,
+            },
             "title": self.title,
             "subject": self.subject,
             "preheader": self.preheader,
-            "newsletter": {"name": self.newsletter.name, "sender": self.newsletter.sender,
-                           "language": self.newsletter.language, "web_url": self.newsletter.web_url},
+            "newsletter": {
+                "name": self.newsletter.name,
+                "sender": self.newsletter.sender,
+                "language": self.newsletter.language,
+                "web_url": self.newsletter.web_url,
+            },
             "lead": _article_doc(self.lead) if self.lead else None,
             "sections": [{"name": s.name, "articles": list(s.articles), "more": list(s.more)} for s in self.sections],
             "articles": [_article_doc(a) for a in self.articles],
-            "sources": [{"name": r.name, "kind": r.kind, "location": r.location, "ok": r.ok, "items": r.items,
-                         "error": r.error, "newest": r.newest.isoformat() if r.newest else None}
-                        for r in self.sources],
+            "sources": [
+                {
+                    "name": r.name,
+                    "kind": r.kind,
+                    "location": r.location,
+                    "ok": r.ok,
+                    "items": r.items,
+                    "error": r.error,
+                    "newest": r.newest.isoformat() if r.newest else None,
+                }
+                for r in self.sources
+            ],
         }
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
@@ -151,34 +174,61 @@ class IssueRecord:
             raise ManifestError(f"{origin}: not a valid issue manifest (not a JSON object)")
         version = doc.get("version")
         if version is None:
-            raise ManifestError(f"{origin}: not a readable issue manifest (it has no version); "
-                                "rebuild the issue with digest build (or move the file aside)")
+            raise ManifestError(
+                f"{origin}: not a readable issue manifest (it has no version); "
+                "rebuild the issue with digest build (or move the file aside)"
+            )
         if version != MANIFEST_VERSION:
-            raise ManifestError(f"{origin}: issue manifest version {version!r}, but this digest reads version "
-                                f"{MANIFEST_VERSION}; rebuild the issue with digest build (or move the file aside)")
+            raise ManifestError(
+                f"{origin}: issue manifest version {version!r}, but this digest reads version "
+                f"{MANIFEST_VERSION}; rebuild the issue with digest build (or move the file aside)"
+            )
         try:
             return _record(_Doc(doc, ""))
         except (KeyError, TypeError, ValueError) as exc:
-            raise ManifestError(f"{origin}: not a readable issue manifest ({exc}); "
-                                "rebuild the issue with digest build (or move the file aside)") from None
+            raise ManifestError(
+                f"{origin}: not a readable issue manifest ({exc}); "
+                "rebuild the issue with digest build (or move the file aside)"
+            ) from None
 
 
 def _entry_record(entry: Entry, placement: Placement | None = None) -> ArticleRecord:
     a = entry.article
     return ArticleRecord(
-        id=a.id, url=a.url, title=a.title, summary=entry.summary.text, summary_origin=entry.summary.origin,
-        section=entry.section, category=entry.category, author=a.author, source=a.source, published=a.published,
-        image=a.image.url if a.image else None, language=a.language, direction=a.direction, featured=a.featured,
+        id=a.id,
+        url=a.url,
+        title=a.title,
+        summary=entry.summary.text,
+        summary_origin=entry.summary.origin,
+        section=entry.section,
+        category=entry.category,
+        author=a.author,
+        source=a.source,
+        published=a.published,
+        image=a.image.url if a.image else None,
+        language=a.language,
+        direction=a.direction,
+        featured=a.featured,
         placement=placement,
     )
 
 
 def _article_doc(a: ArticleRecord) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "id": a.id, "url": a.url, "title": a.title, "category": a.category, "section": a.section,
-        "summary": a.summary, "summary_origin": a.summary_origin, "author": a.author, "source": a.source,
-        "published": a.published.isoformat() if a.published else None, "image": a.image, "language": a.language,
-        "direction": a.direction, "featured": a.featured,
+        "id": a.id,
+        "url": a.url,
+        "title": a.title,
+        "category": a.category,
+        "section": a.section,
+        "summary": a.summary,
+        "summary_origin": a.summary_origin,
+        "author": a.author,
+        "source": a.source,
+        "published": a.published.isoformat() if a.published else None,
+        "image": a.image,
+        "language": a.language,
+        "direction": a.direction,
+        "featured": a.featured,
     }
     if a.placement is not None:
         doc["placement"] = a.placement.value
@@ -257,15 +307,23 @@ def _record(doc: _Doc) -> IssueRecord:
     week = doc.obj("week")
     if week is None:
         raise KeyError("no week")
-    window = Week(week.text("id", issue_id) or issue_id, week.when("start", True), week.when("end", True),
-                  week.text("timezone", "UTC") or "UTC")
+    window = Week(
+        week.text("id", issue_id) or issue_id,
+        week.when("start", True),
+        week.when("end", True),
+        week.text("timezone", "UTC") or "UTC",
+    )
     nl = doc.obj("newsletter") or _Doc({}, "newsletter")
     lead = doc.obj("lead")
     return IssueRecord(
-        id=issue_id, week=window, title=doc.text("title"), subject=doc.text("subject", None) or None,
+        id=issue_id,
+        week=window,
+        title=doc.text("title"),
+        subject=doc.text("subject", None) or None,
         preheader=doc.text("preheader"),
-        newsletter=NewsletterRecord(nl.text("name"), nl.text("sender"), nl.text("language", "en"),
-                                    nl.text("web_url", None) or None),
+        newsletter=NewsletterRecord(
+            nl.text("name"), nl.text("sender"), nl.text("language", "en"), nl.text("web_url", None) or None
+        ),
         lead=_article(lead) if lead else None,
         sections=tuple(_section(_Doc(s, f"sections[{i}]")) for i, s in enumerate(doc.items("sections"))),
         articles=tuple(_article(_Doc(a, f"articles[{i}]")) for i, a in enumerate(doc.items("articles"))),
@@ -276,11 +334,21 @@ def _record(doc: _Doc) -> IssueRecord:
 def _article(doc: _Doc) -> ArticleRecord:
     placement = doc.text("placement", None)
     return ArticleRecord(
-        id=doc.text("id", required=True), url=doc.text("url"), title=doc.text("title"), summary=doc.text("summary"),
-        summary_origin=doc.text("summary_origin"), section=doc.text("section"), category=doc.text("category", None),
-        author=doc.text("author", None), source=doc.text("source"), published=doc.when("published"),
-        image=doc.text("image", None), language=doc.text("language", None), direction=doc.text("direction", "ltr"),
-        featured=doc.flag("featured"), placement=Placement(placement) if placement is not None else None,
+        id=doc.text("id", required=True),
+        url=doc.text("url"),
+        title=doc.text("title"),
+        summary=doc.text("summary"),
+        summary_origin=doc.text("summary_origin"),
+        section=doc.text("section"),
+        category=doc.text("category", None),
+        author=doc.text("author", None),
+        source=doc.text("source"),
+        published=doc.when("published"),
+        image=doc.text("image", None),
+        language=doc.text("language", None),
+        direction=doc.text("direction", "ltr"),
+        featured=doc.flag("featured"),
+        placement=Placement(placement) if placement is not None else None,
     )
 
 
@@ -289,6 +357,12 @@ def _section(doc: _Doc) -> SectionRecord:
 
 
 def _source(doc: _Doc) -> SourceReport:
-    return SourceReport(name=doc.text("name"), kind=doc.text("kind"), location=doc.text("location"),
-                        ok=doc.flag("ok"), items=doc.number("items"), error=doc.text("error", None),
-                        newest=doc.when("newest"))
+    return SourceReport(
+        name=doc.text("name"),
+        kind=doc.text("kind"),
+        location=doc.text("location"),
+        ok=doc.flag("ok"),
+        items=doc.number("items"),
+        error=doc.text("error", None),
+        newest=doc.when("newest"),
+    )

@@ -116,7 +116,8 @@ def refuse_if_lost(state_dir: Path, issue: str, ledger_rows: int) -> None:
         raise LostLedgerError(
             f"{Path(state_dir) / LEDGER_FILE} has no record of {issue}, but {evidence}: the ledger was lost or "
             f"replaced, and sending now could mail everyone again. Restore the ledger from a backup, or start "
-            f"the issue over with `digest send {issue} --reset`; nothing was sent")
+            f"the issue over with `digest send {issue} --reset`; nothing was sent"
+        )
 
 
 def tally(states: dict[str, str]) -> tuple[int, int, int]:

@@ -15,7 +15,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from digest.errors import DigestError
@@ -44,7 +44,7 @@ class LockedError(DigestError):
 
 
 def _utc(now: datetime | None = None) -> str:
-    return (now or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
 
 
 @guard_state_errors("delivery ledger", LEDGER_REMEDY)
@@ -67,14 +67,21 @@ class Ledger:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 # NORMAL: a commit survives the process being killed; only power loss can undo the last ones.
                 self._db.execute("PRAGMA synchronous=NORMAL")
-            self._ready = open_schema(self._db, path, "delivery ledger", version=SCHEMA_VERSION,
-                                      tables=("deliveries",), create_sql=_SCHEMA, create=create)
+            self._ready = open_schema(
+                self._db,
+                path,
+                "delivery ledger",
+                version=SCHEMA_VERSION,
+                tables=("deliveries",),
+                create_sql=_SCHEMA,
+                create=create,
+            )
         except BaseException:
             self._db.close()
             raise
 
     @classmethod
-    def in_state_dir(cls, state_dir: Path) -> "Ledger":
+    def in_state_dir(cls, state_dir: Path) -> Ledger:
         """The ledger kept in the configured state directory."""
         return cls(Path(state_dir) / LEDGER_FILE)
 
@@ -101,8 +108,17 @@ class Ledger:
             )
             self._db.execute("COMMIT")
 
-    def mark(self, issue: str, key: str, state: str, *, code: int | None = None, reply: str = "",
-             message_id: str | None = None, attempted: bool = False) -> None:
+    def mark(
+        self,
+        issue: str,
+        key: str,
+        state: str,
+        *,
+        code: int | None = None,
+        reply: str = "",
+        message_id: str | None = None,
+        attempted: bool = False,
+    ) -> None:
         """Record a recipient's new state (committed before returning)."""
         if state not in STATES:
             raise ValueError(state)
@@ -115,8 +131,9 @@ class Ledger:
                 (state, code, _clean_reply(reply), message_id, int(attempted), now, state, now, issue, key),
             )
 
-    def mark_many(self, issue: str, rows: Iterable[tuple[str, str, int | None, str, str | None]], *,
-                  attempted: bool = False) -> None:
+    def mark_many(
+        self, issue: str, rows: Iterable[tuple[str, str, int | None, str, str | None]], *, attempted: bool = False
+    ) -> None:
         """Record (key, state, code, reply, message_id) for many recipients in one commit (a batch)."""
         now = _utc()
         params = []
@@ -129,7 +146,9 @@ class Ledger:
             self._db.executemany(
                 "UPDATE deliveries SET state=?, code=COALESCE(?, code), reply=?, "
                 "message_id=COALESCE(?, message_id), attempts=attempts+?, updated_at=?, "
-                "sent_at=CASE WHEN ?='sent' THEN ? ELSE sent_at END WHERE issue=? AND key=?", params)
+                "sent_at=CASE WHEN ?='sent' THEN ? ELSE sent_at END WHERE issue=? AND key=?",
+                params,
+            )
             self._db.execute("COMMIT")
 
     def sent_since(self, since: datetime) -> int:
@@ -154,8 +173,9 @@ class Ledger:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                rows = self._db.execute("SELECT state, COUNT(*) FROM deliveries WHERE issue=? GROUP BY state",
-                                        (issue,)).fetchall()
+                rows = self._db.execute(
+                    "SELECT state, COUNT(*) FROM deliveries WHERE issue=? GROUP BY state", (issue,)
+                ).fetchall()
                 self._db.execute("DELETE FROM deliveries WHERE issue=?", (issue,))
                 self._db.execute("COMMIT")
             except BaseException:
@@ -169,8 +189,9 @@ class Ledger:
         marks = ",".join("?" * len(wanted))
         with self._lock:
             return self._db.execute(
-                f"SELECT email, state, code, reply FROM deliveries WHERE issue=? AND state IN ({marks}) "
-                "ORDER BY rowid", (issue, *wanted)).fetchall()
+                f"SELECT email, state, code, reply FROM deliveries WHERE issue=? AND state IN ({marks}) ORDER BY rowid",
+                (issue, *wanted),
+            ).fetchall()
 
 
 def read_states(state_dir: Path, issue: str) -> dict[str, str]:
@@ -197,7 +218,7 @@ class FileLock:
         self.what = what
         self._fd: int | None = None
 
-    def __enter__(self) -> "FileLock":
+    def __enter__(self) -> FileLock:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -208,8 +229,9 @@ class FileLock:
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
             os.close(fd)
-            raise LockedError(f"{self.what} is already in progress (process {holder}, lock {self.path}); "
-                              "nothing was done") from None
+            raise LockedError(
+                f"{self.what} is already in progress (process {holder}, lock {self.path}); nothing was done"
+            ) from None
         try:
             os.ftruncate(fd, 0)
             os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)

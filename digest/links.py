@@ -11,10 +11,30 @@ from digest.normalize import NOISE_FRAGMENT, canonical_url, clean_text
 
 # Parameters that only tell the publisher's analytics where a click came from: the link a reader clicks
 # loses these and nothing else (ref=, share=, source= may select what the page shows).
-CLICK_TRACKING = frozenset({
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "ttclid", "igshid",
-    "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "wt_mc", "wt.mc_id", "wt_mc_id", "_ga", "_gl",
-})
+CLICK_TRACKING = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "ttclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "wt_mc",
+        "wt.mc_id",
+        "wt_mc_id",
+        "_ga",
+        "_gl",
+    }
+)
 CLICK_TRACKING_PREFIXES = ("utm_",)
 WEB_SCHEMES = ("http", "https")
 
@@ -59,8 +79,11 @@ def is_web_link(href: Any) -> bool:
 def best_alternate(links: Iterable[Mapping[str, Any]]) -> str | None:
     """Of a feed entry's alternate links, an http(s) text/html one first, then any http(s) one."""
     alternates = [ln for ln in links if ln.get("rel", "alternate") == "alternate" and is_web_link(ln.get("href"))]
-    html = [ln for ln in alternates if str(ln.get("type") or "text/html").split(";")[0].strip() in
-            ("text/html", "application/xhtml+xml")]
+    html = [
+        ln
+        for ln in alternates
+        if str(ln.get("type") or "text/html").split(";")[0].strip() in ("text/html", "application/xhtml+xml")
+    ]
     chosen = (html or alternates)[:1]
     return str(chosen[0]["href"]).strip() if chosen else None
 

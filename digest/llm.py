@@ -78,14 +78,23 @@ class LLMConfig:
     def from_settings(cls, settings: Any, cache_dir: Path | None = None) -> LLMConfig:
         """The config from resolved Settings; raises ConfigError when base URL or model is missing."""
         if not settings.llm.base_url or not settings.llm.model:
-            raise ConfigError('summarizer "llm" needs [llm] base_url and model (or DIGEST_LLM_BASE_URL '
-                              'and DIGEST_LLM_MODEL); the key comes from DIGEST_LLM_API_KEY')
-        return cls(base_url=settings.llm.base_url, model=settings.llm.model, api_key=settings.llm.api_key,
-                   cache_dir=cache_dir if cache_dir is not None else Path(settings.build.state_dir) / "llm-cache",
-                   max_words=settings.build.summary_words, max_sentences=settings.build.summary_sentences,
-                   timeout=settings.llm.timeout, max_input_chars=settings.llm.max_input_chars,
-                   workers=settings.llm.workers, retries=settings.llm.retries,
-                   max_articles=settings.llm.max_articles)
+            raise ConfigError(
+                'summarizer "llm" needs [llm] base_url and model (or DIGEST_LLM_BASE_URL '
+                "and DIGEST_LLM_MODEL); the key comes from DIGEST_LLM_API_KEY"
+            )
+        return cls(
+            base_url=settings.llm.base_url,
+            model=settings.llm.model,
+            api_key=settings.llm.api_key,
+            cache_dir=cache_dir if cache_dir is not None else Path(settings.build.state_dir) / "llm-cache",
+            max_words=settings.build.summary_words,
+            max_sentences=settings.build.summary_sentences,
+            timeout=settings.llm.timeout,
+            max_input_chars=settings.llm.max_input_chars,
+            workers=settings.llm.workers,
+            retries=settings.llm.retries,
+            max_articles=settings.llm.max_articles,
+        )
 
     @property
     def endpoint(self) -> str:
@@ -119,8 +128,16 @@ def build_messages(title: str, paragraphs: list[str], config: LLMConfig) -> list
 def cache_key(messages: list[dict[str, str]], config: LLMConfig) -> str:
     """Hash of the model, the prompt version and text, and the article content's own hash."""
     content_hash = hashlib.sha256(messages[-1]["content"].encode("utf-8")).hexdigest()
-    material = json.dumps({"v": PROMPT_VERSION, "model": config.model, "prompt": messages[0]["content"],
-                           "temperature": config.temperature, "content": content_hash}, sort_keys=True)
+    material = json.dumps(
+        {
+            "v": PROMPT_VERSION,
+            "model": config.model,
+            "prompt": messages[0]["content"],
+            "temperature": config.temperature,
+            "content": content_hash,
+        },
+        sort_keys=True,
+    )
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
@@ -177,7 +194,7 @@ def fit_answer(answer: str, max_words: int, max_sentences: int, cut_off: bool = 
 def retry_wait(response: requests.Response | None, attempt: int) -> float:
     """Seconds before the next try: the server's Retry-After when given, else a doubling backoff; capped."""
     header = response.headers.get("Retry-After", "").strip() if response is not None else ""
-    wait = FIRST_BACKOFF * 2 ** attempt
+    wait = FIRST_BACKOFF * 2**attempt
     if header.isdigit():
         wait = float(header)
     elif header:
@@ -188,8 +205,12 @@ def retry_wait(response: requests.Response | None, attempt: int) -> float:
     return min(MAX_RETRY_WAIT, max(0.0, wait))
 
 
-def ask(messages: list[dict[str, str]], config: LLMConfig, session: requests.Session,
-        sleep: Callable[[float], None] = time.sleep) -> tuple[str, bool]:
+def ask(
+    messages: list[dict[str, str]],
+    config: LLMConfig,
+    session: requests.Session,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[str, bool]:
     """The endpoint's answer text for one request and whether it hit the token limit.
 
     Retries a 429, a 5xx or a dropped connection up to config.retries times; raises LLMFailure on
@@ -198,8 +219,12 @@ def ask(messages: list[dict[str, str]], config: LLMConfig, session: requests.Ses
     headers = {"Content-Type": "application/json"}
     if config.api_key:
         headers["Authorization"] = f"Bearer {config.api_key}"
-    payload = {"model": config.model, "messages": messages, "temperature": config.temperature,
-               "max_tokens": config.max_words * 4}
+    payload = {
+        "model": config.model,
+        "messages": messages,
+        "temperature": config.temperature,
+        "max_tokens": config.max_words * 4,
+    }
     for attempt in range(config.retries + 1):
         last = attempt == config.retries
         try:
@@ -227,8 +252,9 @@ def ask(messages: list[dict[str, str]], config: LLMConfig, session: requests.Ses
     raise LLMFailure("no tries left")  # not reached: the last try returns or raises
 
 
-def _summarize_one(title: str, paragraphs: list[str], config: LLMConfig,
-                   session: requests.Session) -> tuple[Summary, str | None]:
+def _summarize_one(
+    title: str, paragraphs: list[str], config: LLMConfig, session: requests.Session
+) -> tuple[Summary, str | None]:
     """The model's summary (fresh or cached), or the extractive fallback and a warning."""
     messages = build_messages(title, paragraphs, config)
     path = _cache_path(config, cache_key(messages, config))
@@ -242,13 +268,16 @@ def _summarize_one(title: str, paragraphs: list[str], config: LLMConfig,
         text = fit_answer(answer, config.max_words, config.max_sentences, cut_off)
     except LLMFailure as exc:
         fallback = extractive.summarize(title, paragraphs, config.max_words, config.max_sentences)
-        return Summary(fallback, "fallback"), f"LLM summary of {title[:80]!r} failed ({exc}); used the extractive summary"
+        return Summary(
+            fallback, "fallback"
+        ), f"LLM summary of {title[:80]!r} failed ({exc}); used the extractive summary"
     _write_cache(path, text)
     return Summary(text, "llm"), None
 
 
-def summarize_llm(title: str, paragraphs: list[str], config: LLMConfig,
-                  session: requests.Session | None = None) -> Summary:
+def summarize_llm(
+    title: str, paragraphs: list[str], config: LLMConfig, session: requests.Session | None = None
+) -> Summary:
     """An LLM summary (origin "llm"), or the extractive one (origin "fallback") on any failure."""
     summary, warning = _summarize_one(title, paragraphs, config, session or requests.Session())
     if warning:
@@ -291,17 +320,21 @@ class LLMSummarizer:
     def summarize(self, articles: Sequence[Article]) -> Summaries:
         """Summaries keyed by article id; featured and higher-priority articles are asked first."""
         order = sorted(articles, key=lambda a: (not a.featured, -a.priority, -a.published.timestamp(), a.id))
-        asked, rest = order[: self.config.max_articles], order[self.config.max_articles:]
+        asked, rest = order[: self.config.max_articles], order[self.config.max_articles :]
         results = _summarize_batch(asked, self.config)
         by_id = {a.id: summary for a, (summary, _) in zip(asked, results, strict=True)}
         failures = [w for _, w in results if w]
         warnings = failures[:MAX_LISTED_FAILURES]
         if len(failures) > MAX_LISTED_FAILURES:
-            warnings.append(f"... and {len(failures) - MAX_LISTED_FAILURES} more LLM summaries failed "
-                            "and used the extractive summary")
+            warnings.append(
+                f"... and {len(failures) - MAX_LISTED_FAILURES} more LLM summaries failed "
+                "and used the extractive summary"
+            )
         for article in rest:
             by_id[article.id] = self.fallback(article)
         if rest:
-            warnings.append(f"{len(rest)} article(s) past [llm] max_articles = {self.config.max_articles} "
-                            "got the extractive summary")
+            warnings.append(
+                f"{len(rest)} article(s) past [llm] max_articles = {self.config.max_articles} "
+                "got the extractive summary"
+            )
         return Summaries(by_id, tuple(warnings))

@@ -15,7 +15,7 @@ IMAGE_SCHEMES = frozenset({"https"})  # mail clients block plain-http images as 
 class _NoteMarkdown(MarkdownIt):
     """CommonMark with tables and strikethrough; raw HTML shown as text; only absolute safe links."""
 
-    def validateLink(self, url: str) -> bool:  # noqa: N802 (markdown-it's hook name)
+    def validateLink(self, url: str) -> bool:
         """Accept absolute http(s) and mailto links; everything else stays literal text."""
         scheme = urlsplit(url.strip()).scheme.lower()
         return scheme in LINK_SCHEMES

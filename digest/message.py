@@ -64,8 +64,13 @@ def render_subject(template: str, issue: BuiltIssue | IssueRecord) -> str:
         return clean_header(record.subject)
     if not template.strip():
         return default_subject(record)
-    values = {"name": record.newsletter.name, "week": record.week.id or record.id, "lead": record.lead_title,
-              "title": record.title, "id": record.id}
+    values = {
+        "name": record.newsletter.name,
+        "week": record.week.id or record.id,
+        "lead": record.lead_title,
+        "title": record.title,
+        "id": record.id,
+    }
     try:
         fields = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
         if "date" in fields:
@@ -75,8 +80,10 @@ def render_subject(template: str, issue: BuiltIssue | IssueRecord) -> str:
             raise KeyError(unknown[0])
         subject = template.format(**values)
     except (KeyError, ValueError, IndexError) as exc:
-        raise ConfigError(f"send.subject: cannot use {template!r} ({exc}); "
-                          "available fields: {name}, {date}, {week}, {lead}, {title}, {id}") from None
+        raise ConfigError(
+            f"send.subject: cannot use {template!r} ({exc}); "
+            "available fields: {name}, {date}, {week}, {lead}, {title}, {id}"
+        ) from None
     return clean_header(subject.rstrip(" :,-"))
 
 
@@ -118,9 +125,20 @@ class Letter:
 class MessageFactory:
     """Makes each recipient's message from one built issue; headers and parts prepared once."""
 
-    def __init__(self, issue: BuiltIssue, *, subject_template: str, sender: str, reply_to: str,
-                 list_id: str, unsubscribe_url: str, unsubscribe_mailto: str, secret: bytes,
-                 now: datetime, name_fallback: str = ""):
+    def __init__(
+        self,
+        issue: BuiltIssue,
+        *,
+        subject_template: str,
+        sender: str,
+        reply_to: str,
+        list_id: str,
+        unsubscribe_url: str,
+        unsubscribe_mailto: str,
+        secret: bytes,
+        now: datetime,
+        name_fallback: str = "",
+    ):
         self.issue = issue
         self.secret = secret
         self.sender = parse_sender(sender)
@@ -129,8 +147,9 @@ class MessageFactory:
         self.list_id = self._list_id(list_id, issue.newsletter_name or self.sender.display_name)
         self.unsubscribe_base = clean_header(unsubscribe_url).rstrip("/")
         if not self.unsubscribe_base.startswith(("https://", "http://")) or not self.unsubscribe_base.isascii():
-            raise ConfigError("send.unsubscribe_url must be the public https:// address of `digest serve`, "
-                              f"not {unsubscribe_url!r}")
+            raise ConfigError(
+                f"send.unsubscribe_url must be the public https:// address of `digest serve`, not {unsubscribe_url!r}"
+            )
         mailto = clean_header(unsubscribe_mailto).removeprefix("mailto:")
         if mailto and ("@" not in mailto or not mailto.isascii() or any(c in mailto for c in "<>, ")):
             raise ConfigError(f"send.unsubscribe_mailto: {unsubscribe_mailto!r} is not a plain address")
@@ -196,16 +215,28 @@ class MessageFactory:
         link = self.unsubscribe_link(subscriber.email)
         name = clean_header(subscriber.name) or self.name_fallback
         to = self.letter_to(subscriber)
-        headers = (("Message-ID", message_id), ("List-Id", self.list_id), ("List-Unsubscribe", self.one_click(link)),
-                   ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
-        return Letter(subscriber.email, to, message_id, self._fill(self._text, link, name, False),
-                      self._fill(self._html, link, name, True), headers)
+        headers = (
+            ("Message-ID", message_id),
+            ("List-Id", self.list_id),
+            ("List-Unsubscribe", self.one_click(link)),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        )
+        return Letter(
+            subscriber.email,
+            to,
+            message_id,
+            self._fill(self._text, link, name, False),
+            self._fill(self._html, link, name, True),
+            headers,
+        )
 
     def template(self, link: str, name_text: str, name_html: str) -> tuple[str, str]:
         """(text, html) with the per-recipient values replaced by the given (already safe) strings."""
+
         def fill(segments: list[str], name: str) -> str:
             values = {UNSUBSCRIBE_PLACEHOLDER: link, RECIPIENT_NAME_PLACEHOLDER: name}
             return "".join(values.get(s, s) if i % 2 else s for i, s in enumerate(segments))
+
         return fill(self._text, name_text), fill(self._html, name_html)
 
     def build(self, subscriber: Subscriber, *, test_copy: bool = False) -> Envelope:
@@ -223,8 +254,10 @@ class MessageFactory:
         ]
         for subtype, segments in (("plain", self._text), ("html", self._html)):
             encoding = self._encoding[subtype]
-            out.append(f'--{boundary}\r\nContent-Type: text/{subtype}; charset="utf-8"\r\n'
-                       f"Content-Transfer-Encoding: {encoding}\r\n\r\n".encode("ascii"))
+            out.append(
+                f'--{boundary}\r\nContent-Type: text/{subtype}; charset="utf-8"\r\n'
+                f"Content-Transfer-Encoding: {encoding}\r\n\r\n".encode("ascii")
+            )
             out.append(encode(self._fill(segments, link, name, subtype == "html"), encoding))
             out.append(b"\r\n")
         out.append(f"--{boundary}--\r\n".encode("ascii"))

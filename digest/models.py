@@ -197,11 +197,21 @@ class Labels:
 
 
 # Which placeholders each label may use (checked when settings are read).
-LABEL_PLACEHOLDERS = {"week_title": {"week", "year"}, "also_in": {"section"}, "subscribed": {"name"},
-                      "min_read": {"minutes"}, "omitted": {"count"}, "preheader": {"stories"},
-                      "preheader_sections": {"count", "topics"}, "unsubscribe_question": {"name"},
-                      "unsubscribe_effect": {"address"}, "confirm_subject": {"name"},
-                      "confirm_intro": {"name", "hours"}, "confirmed": {"name"}, "paused": {"date"}}
+LABEL_PLACEHOLDERS = {
+    "week_title": {"week", "year"},
+    "also_in": {"section"},
+    "subscribed": {"name"},
+    "min_read": {"minutes"},
+    "omitted": {"count"},
+    "preheader": {"stories"},
+    "preheader_sections": {"count", "topics"},
+    "unsubscribe_question": {"name"},
+    "unsubscribe_effect": {"address"},
+    "confirm_subject": {"name"},
+    "confirm_intro": {"name", "hours"},
+    "confirmed": {"name"},
+    "paused": {"date"},
+}
 
 
 @dataclass(frozen=True)

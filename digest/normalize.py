@@ -6,7 +6,7 @@ import hashlib
 import html
 import re
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -20,20 +20,93 @@ from digest.models import PLACEHOLDERS
 # Query parameters that only track a click; two URLs differing in these are one story.
 TRACKING_PARAMS = frozenset(
     {
-        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid",
-        "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "igshid", "ref", "ref_src",
-        "cmpid", "ncid", "sr_share", "share", "s_cid", "oly_anon_id", "oly_enc_id",
-        "vero_id", "wt.mc_id", "__s", "spm",
-        "_ga", "_gl", "ocid", "ttclid", "li_fat_id", "s_kwcid", "ef_id", "rb_clickid",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "mc_cid",
+        "mc_eid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "igshid",
+        "ref",
+        "ref_src",
+        "cmpid",
+        "ncid",
+        "sr_share",
+        "share",
+        "s_cid",
+        "oly_anon_id",
+        "oly_enc_id",
+        "vero_id",
+        "wt.mc_id",
+        "__s",
+        "spm",
+        "_ga",
+        "_gl",
+        "ocid",
+        "ttclid",
+        "li_fat_id",
+        "s_kwcid",
+        "ef_id",
+        "rb_clickid",
     }
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl",
-    "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
-    "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "span",
-    "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "dd",
+    "del",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -81,8 +154,11 @@ def canonical_url(url: str, base: str | None = None, keep_fragment: bool = False
     host = parts.netloc.lower()
     if host.endswith(":443") or host.endswith(":80"):
         host = host.rsplit(":", 1)[0]
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not is_tracking_param(k) and not _feed_marker(k, v)]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not is_tracking_param(k) and not _feed_marker(k, v)
+    ]
     path = parts.path or "/"
     fragment = parts.fragment if keep_fragment and not NOISE_FRAGMENT.fullmatch(parts.fragment) else ""
     return urlunsplit(("https", host, path, urlencode(query), fragment))
@@ -118,7 +194,7 @@ def parse_datetime(value: object, tz: str = "UTC") -> datetime:
     if isinstance(value, datetime):
         dt = value
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        dt = datetime.fromtimestamp(value, tz=timezone.utc)
+        dt = datetime.fromtimestamp(value, tz=UTC)
     elif isinstance(value, str) and value.strip():
         text = value.strip()
         try:
@@ -132,7 +208,7 @@ def parse_datetime(value: object, tz: str = "UTC") -> datetime:
         raise ItemError(f"missing or invalid date {value!r}")
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=ZoneInfo(tz))
-    return dt.astimezone(timezone.utc)
+    return dt.astimezone(UTC)
 
 
 def sanitize_html(fragment: str | None, base: str | None = None) -> str:
@@ -161,11 +237,16 @@ def _absolutize(fragment: str, base: str) -> str:
     """Resolve relative href/src values against the article's or feed's URL."""
     from urllib.parse import urljoin
 
-    return _HREF.sub(lambda m: m.group(1) + html.escape(urljoin(base, html.unescape(m.group(2)))) + m.group(3), fragment)
+    return _HREF.sub(
+        lambda m: m.group(1) + html.escape(urljoin(base, html.unescape(m.group(2)))) + m.group(3), fragment
+    )
 
 
-_BLOCK = re.compile(r"</?(?:p|div|br|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|figure|figcaption|tr|td|th|table|caption|"
-                    r"pre|hr|section|article|header|footer|aside)\b[^>]*>", re.I)
+_BLOCK = re.compile(
+    r"</?(?:p|div|br|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|figure|figcaption|tr|td|th|table|caption|"
+    r"pre|hr|section|article|header|footer|aside)\b[^>]*>",
+    re.I,
+)
 _TAG = re.compile(r"<[^>]+>")
 _FIGCAPTION = re.compile(r"<figcaption\b.*?</figcaption>", re.I | re.S)
 

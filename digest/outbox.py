@@ -13,8 +13,9 @@ from digest.subscribers import Subscriber
 from digest.transport import OutboxTransport
 
 
-def write_previews(recipients: Iterable[Subscriber], factory: MessageFactory, transport: OutboxTransport,
-                   suppressed: set[str]) -> tuple[int, int]:
+def write_previews(
+    recipients: Iterable[Subscriber], factory: MessageFactory, transport: OutboxTransport, suppressed: set[str]
+) -> tuple[int, int]:
     """Write one message file per recipient who is not suppressed: (written, suppressed)."""
     written = blocked = 0
     conn = transport.connect()

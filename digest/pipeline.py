@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,17 +22,15 @@ from digest.errors import EmptyIssueError, SourceError
 from digest.fit import fit_to_budget
 from digest.group import GroupRules, group_issue
 from digest.issue_record import IssueRecord
-from digest.locale_text import join_list, week_span
 from digest.issue_store import IssuePaths, IssueStore
+from digest.locale_text import join_list, week_span
 from digest.models import (
-    Article,
     Collected,
     Issue,
     Labels,
     Newsletter,
     Rendered,
     Skip,
-    Summary,
     Week,
 )
 from digest.progress import ProgressFn, no_progress
@@ -75,11 +72,18 @@ def newsletter_of(settings: Settings) -> Newsletter:
     from digest.normalize import text_direction
 
     return Newsletter(
-        name=settings.newsletter.name, sender=settings.newsletter.sender, postal_address=settings.newsletter.postal_address,
-        language=settings.newsletter.language, direction=text_direction(settings.newsletter.language),
-        accent_color=settings.theme.accent_color, text_color=settings.theme.text_color,
-        background_color=settings.theme.background_color, logo_url=settings.newsletter.logo_url or None,
-        web_url=settings.newsletter.web_url or None, font_family=settings.theme.font_family, tagline=settings.newsletter.tagline,
+        name=settings.newsletter.name,
+        sender=settings.newsletter.sender,
+        postal_address=settings.newsletter.postal_address,
+        language=settings.newsletter.language,
+        direction=text_direction(settings.newsletter.language),
+        accent_color=settings.theme.accent_color,
+        text_color=settings.theme.text_color,
+        background_color=settings.theme.background_color,
+        logo_url=settings.newsletter.logo_url or None,
+        web_url=settings.newsletter.web_url or None,
+        font_family=settings.theme.font_family,
+        tagline=settings.newsletter.tagline,
         labels=settings.labels,
     )
 
@@ -95,8 +99,9 @@ def issue_title(week: Week, labels: Labels = Labels(), language: str = "en") -> 
 PREHEADER_CHARS = 110  # inbox lists show about 40-90 characters; more is never seen
 
 
-def preheader(stories: list[str], sections: list[str], count: int, labels: Labels | None = None,
-              language: str = "en") -> str:
+def preheader(
+    stories: list[str], sections: list[str], count: int, labels: Labels | None = None, language: str = "en"
+) -> str:
     """A preheader that adds to the subject (which names the lead): the next top stories, as many as
     fit, else how many more stories there are and on what. `stories` and `count` leave the lead out."""
     labels = labels or Labels()
@@ -144,15 +149,26 @@ def gather(settings: Settings, fetcher: Fetcher, now: datetime, progress: Progre
     """Collect every source and settle the window ('latest' needs the articles first); progress per source."""
     specs = settings.sources or (sample_source(),)
     choice = settings.week_choice
-    window = None if choice == "latest" else resolve_window(choice, settings.build.since, settings.build.until,
-                                                            settings.newsletter.timezone, now)
-    collected = collect(specs, fetcher, since=window_start_with_grace(window, settings) if window else None,
-                        until=window.end if window else None, strict=settings.build.strict,
-                        workers=settings.fetch.workers, progress=progress)
+    window = (
+        None
+        if choice == "latest"
+        else resolve_window(choice, settings.build.since, settings.build.until, settings.newsletter.timezone, now)
+    )
+    collected = collect(
+        specs,
+        fetcher,
+        since=window_start_with_grace(window, settings) if window else None,
+        until=window.end if window else None,
+        strict=settings.build.strict,
+        workers=settings.fetch.workers,
+        progress=progress,
+    )
     if settings.build.strict and collected.skipped:
         first = collected.skipped[0]
-        raise SourceError(f"--strict: {first.source}: {first.item}: {first.reason} "
-                          f"({len(collected.skipped)} unusable item(s) in all); fix the input or drop --strict")
+        raise SourceError(
+            f"--strict: {first.source}: {first.item}: {first.reason} "
+            f"({len(collected.skipped)} unusable item(s) in all); fix the input or drop --strict"
+        )
     if window is None:
         latest = max((a.published for a in collected.articles), default=now)
         window = resolve_window("latest", "", "", settings.newsletter.timezone, now, latest)
@@ -164,7 +180,7 @@ def window_start_with_grace(window: Week, settings: Settings) -> datetime:
     try:
         return window.start - timedelta(days=settings.build.carry_over_days)
     except OverflowError:
-        return datetime.min.replace(tzinfo=timezone.utc)
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def named_sections(settings: Settings) -> frozenset[str]:
@@ -177,25 +193,47 @@ def named_sections(settings: Settings) -> frozenset[str]:
     return frozenset(n.strip() for n in names)
 
 
-def assemble(settings: Settings, window: Week, selection: Selection, collected: Collected,
-             summarizer: Summarizer) -> tuple[Issue, tuple[str, ...], tuple[str, ...]]:
+def assemble(
+    settings: Settings, window: Week, selection: Selection, collected: Collected, summarizer: Summarizer
+) -> tuple[Issue, tuple[str, ...], tuple[str, ...]]:
     """Summarize and group the selected articles into an Issue, with the summarizer's warnings and the folds."""
     summaries = summarizer.summarize(selection.articles)
-    rules = GroupRules(settings.sections.order, settings.sections.aliases, settings.sections.keywords,
-                       settings.sections.default or settings.labels.default_section, settings.build.max_per_section,
-                       settings.sections.min_size, named_sections(settings))
+    rules = GroupRules(
+        settings.sections.order,
+        settings.sections.aliases,
+        settings.sections.keywords,
+        settings.sections.default or settings.labels.default_section,
+        settings.build.max_per_section,
+        settings.sections.min_size,
+        named_sections(settings),
+    )
     lead, sections, folds = group_issue(selection.articles, summaries.by_id, window, rules)
     others = [s.entries[0].article.title for s in sections if s.entries]  # each section's top story
-    return Issue(
-        id=window.id, week=window, title=issue_title(window, settings.labels, settings.newsletter.language),
-        preheader=preheader(others, [s.name for s in sections], len(selection.articles) - (1 if lead else 0),
-                            settings.labels, settings.newsletter.language),
-        newsletter=newsletter_of(settings), lead=lead, sections=sections, sources=collected.reports,
-    ), summaries.warnings, tuple(folds)
+    return (
+        Issue(
+            id=window.id,
+            week=window,
+            title=issue_title(window, settings.labels, settings.newsletter.language),
+            preheader=preheader(
+                others,
+                [s.name for s in sections],
+                len(selection.articles) - (1 if lead else 0),
+                settings.labels,
+                settings.newsletter.language,
+            ),
+            newsletter=newsletter_of(settings),
+            lead=lead,
+            sections=sections,
+            sources=collected.reports,
+        ),
+        summaries.warnings,
+        tuple(folds),
+    )
 
 
-def compose(settings: Settings, gathered: Gathered, sent: set[str], curation: str | None,
-            summarizer: Summarizer) -> Composed:
+def compose(
+    settings: Settings, gathered: Gathered, sent: set[str], curation: str | None, summarizer: Summarizer
+) -> Composed:
     """Select, summarize, group, curate and render (no writing): the issue as it would be published.
 
     `sent` holds the ids earlier issues carried; `curation` is the curation file's text (None: no file yet).
@@ -206,17 +244,24 @@ def compose(settings: Settings, gathered: Gathered, sent: set[str], curation: st
         from digest.empty_week import explain_empty
 
         why = explain_empty(collected, selection.skipped, window)
-        raise EmptyIssueError(f"no articles in {window.id}: {why}; nothing written "
-                              "(use --allow-empty to write an empty issue)")
+        raise EmptyIssueError(
+            f"no articles in {window.id}: {why}; nothing written (use --allow-empty to write an empty issue)"
+        )
     issue, stage_warnings, folds = assemble(settings, window, selection, collected, summarizer)
     where = str(IssueStore(settings.build.out).curation_path(window.id))
     text, curation_rules, notes = curate_text(issue, curation, where)  # the editor's <out>/<id>.toml
     whole, curation_warnings = apply_curation(issue, curation_rules)
     issue, rendered = fit_to_budget(whole, settings.build.templates, settings.build.html_budget)
-    warnings = (tuple(f"{r.name}: {r.error}" for r in collected.reports if not r.ok) + stage_warnings + tuple(notes)
-                + tuple(curation_warnings) + rendered.warnings)
-    return Composed(issue, rendered, text, text != curation, collected.skipped + selection.skipped, warnings,
-                    folds, whole)
+    warnings = (
+        tuple(f"{r.name}: {r.error}" for r in collected.reports if not r.ok)
+        + stage_warnings
+        + tuple(notes)
+        + tuple(curation_warnings)
+        + rendered.warnings
+    )
+    return Composed(
+        issue, rendered, text, text != curation, collected.skipped + selection.skipped, warnings, folds, whole
+    )
 
 
 def publish(settings: Settings, composed: Composed) -> tuple[IssuePaths, list[str]]:
@@ -230,9 +275,15 @@ def publish(settings: Settings, composed: Composed) -> tuple[IssuePaths, list[st
     return paths, warnings
 
 
-def build_issue(settings: Settings, fetcher: Fetcher, now: datetime, write: bool = True,
-                gathered: Gathered | None = None, summarizer: Summarizer | None = None,
-                progress: ProgressFn = no_progress) -> BuildResult:
+def build_issue(
+    settings: Settings,
+    fetcher: Fetcher,
+    now: datetime,
+    write: bool = True,
+    gathered: Gathered | None = None,
+    summarizer: Summarizer | None = None,
+    progress: ProgressFn = no_progress,
+) -> BuildResult:
     """Every stage in order: gather (unless given), read the sent record and curation, compose, publish.
 
     The summarizer defaults to the one `[build] summarizer` names; `progress` is told of each source read.
@@ -242,5 +293,12 @@ def build_issue(settings: Settings, fetcher: Fetcher, now: datetime, write: bool
     curation = IssueStore(settings.build.out).read_curation(gathered.window.id)
     composed = compose(settings, gathered, sent, curation, summarizer or summarizer_for(settings))
     paths, archive_warnings = publish(settings, composed) if write else ((), [])
-    return BuildResult(composed.issue, composed.rendered, tuple(paths), gathered.collected, composed.skipped,
-                       composed.warnings + tuple(archive_warnings), composed.folds)
+    return BuildResult(
+        composed.issue,
+        composed.rendered,
+        tuple(paths),
+        gathered.collected,
+        composed.skipped,
+        composed.warnings + tuple(archive_warnings),
+        composed.folds,
+    )

@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -69,8 +69,12 @@ def stamp(paths: list[Path]) -> tuple[tuple[str, int | None, int | None], ...]:
 class Preview:
     """Holds the latest build; re-composes when the curation file or templates change, re-collects on new settings."""
 
-    def __init__(self, settings_factory: Callable[[], Settings], gather: Callable[[Settings], Any],
-                 build: Callable[[Settings, Any], Any]):
+    def __init__(
+        self,
+        settings_factory: Callable[[], Settings],
+        gather: Callable[[Settings], Any],
+        build: Callable[[Settings, Any], Any],
+    ):
         self._settings_factory = settings_factory
         self._gather = gather  # Settings -> Gathered (digest.pipeline.gather with its edges bound)
         self._build = build  # (Settings, Gathered) -> BuildResult (digest.pipeline.build_issue, bound)
@@ -107,7 +111,7 @@ class Preview:
     def _rebuild(self) -> None:
         previous = self.snapshot
         version = previous.version + 1
-        now = datetime.now(timezone.utc).strftime("%H:%M:%S UTC")
+        now = datetime.now(UTC).strftime("%H:%M:%S UTC")
         try:
             self._settings = settings = self._settings_factory()
             if self._gathered is None or self._gathered[0] != settings:
@@ -121,13 +125,21 @@ class Preview:
             # Keep showing the last good issue; the page shows the error above it.
             self.snapshot = Snapshot(version, previous.issue_id, previous.html, previous.text, (), str(exc), now)
             log.warning("preview: %s", exc)
-        except Exception as exc:  # noqa: BLE001 - a long-running server reports a bug and keeps serving
+        except Exception as exc:
             log.exception("preview: the build failed")
             message = f"the build failed unexpectedly ({type(exc).__name__}: {exc}); details are in the log"
             self.snapshot = Snapshot(version, previous.issue_id, previous.html, previous.text, (), message, now)
         else:
-            self.snapshot = Snapshot(version, result.issue.id, result.rendered.html, result.rendered.text,
-                                     tuple(result.warnings), "", now, summary_counts_line(result.issue))
+            self.snapshot = Snapshot(
+                version,
+                result.issue.id,
+                result.rendered.html,
+                result.rendered.text,
+                tuple(result.warnings),
+                "",
+                now,
+                summary_counts_line(result.issue),
+            )
         self.builds += 1
         # Stamped after the build, so the files the build itself writes do not trigger another one.
         self._stamp = stamp(self.watched())
@@ -135,8 +147,14 @@ class Preview:
     def state(self) -> dict:
         """The JSON the page polls: version, issue, error and warnings."""
         snap = self.refresh()
-        return {"version": snap.version, "issue": snap.issue_id, "error": snap.error,
-                "warnings": list(snap.warnings), "built_at": snap.built_at, "summaries": snap.summaries}
+        return {
+            "version": snap.version,
+            "issue": snap.issue_id,
+            "error": snap.error,
+            "warnings": list(snap.warnings),
+            "built_at": snap.built_at,
+            "summaries": snap.summaries,
+        }
 
     def page(self, view: str = "desktop") -> str:
         """The preview page: the HTML in a 375 px or desktop-wide frame beside the plain text."""
@@ -147,8 +165,11 @@ class Preview:
         except DigestError:
             env = environment(None)  # a missing template folder is reported as the build's error
         return env.get_template(PAGE_TEMPLATE).render(
-            snap=snap, text=_sample_values(snap.text), view="mobile" if view == "mobile" else "desktop",
-            mobile_width=MOBILE_WIDTH)
+            snap=snap,
+            text=_sample_values(snap.text),
+            view="mobile" if view == "mobile" else "desktop",
+            mobile_width=MOBILE_WIDTH,
+        )
 
     def email_html(self) -> str:
         """The issue's HTML as a recipient sees it, with sample per-recipient values."""
@@ -168,7 +189,7 @@ def _sample_values(body: str) -> str:
 class _Handler(BaseHTTPRequestHandler):
     preview: Preview  # set on the subclass made by make_server
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         """Serve the page, the issue's HTML and text, and the polling state."""
         url = urlsplit(self.path)
         route, view = url.path, parse_qs(url.query).get("view", ["desktop"])[0]
@@ -196,7 +217,7 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass  # the browser went away (a reload or a closed tab)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         """Requests go to the debug log, not to the editor's terminal."""
         log.debug("preview: " + format, *args)
 

@@ -85,8 +85,9 @@ def _cached_environment(template_dir: str | None, _changed: int) -> jinja2.Envir
         keep_trailing_newline=True,
     )
     env.filters.update(wrap=wrap, bullet=bullet, underline=underline, meta=meta_line, meta_html=meta_html)
-    env.globals.update(UNSUBSCRIBE_URL=UNSUBSCRIBE_PLACEHOLDER, RECIPIENT_NAME=RECIPIENT_NAME_PLACEHOLDER,
-                       LINE_WIDTH=LINE_WIDTH)
+    env.globals.update(
+        UNSUBSCRIBE_URL=UNSUBSCRIBE_PLACEHOLDER, RECIPIENT_NAME=RECIPIENT_NAME_PLACEHOLDER, LINE_WIDTH=LINE_WIDTH
+    )
     return env
 
 
@@ -177,16 +178,26 @@ class _Inliner(Premailer):
 
 def inline_css(html: str) -> str:
     """Inline the stylesheet once; <style data-premailer="ignore"> blocks are kept verbatim."""
-    premailer = _Inliner(html, strip_important=False, keep_style_tags=False, remove_classes=False,
-                          allow_network=False, allow_loading_external_files=False,
-                          disable_validation=True, cssutils_logging_level=logging.CRITICAL,
-                          disable_link_rewrites=True, align_floating_images=False,
-                          disable_basic_attributes=["width", "height"])
+    premailer = _Inliner(
+        html,
+        strip_important=False,
+        keep_style_tags=False,
+        remove_classes=False,
+        allow_network=False,
+        allow_loading_external_files=False,
+        disable_validation=True,
+        cssutils_logging_level=logging.CRITICAL,
+        disable_link_rewrites=True,
+        align_floating_images=False,
+        disable_basic_attributes=["width", "height"],
+    )
     try:
         return _fix_styles(premailer.transform())
     except Exception as exc:  # premailer and cssutils fail in many ways on CSS they cannot handle
-        raise RenderError(f"cannot inline the template's CSS ({type(exc).__name__}: {exc}); keep @-rules "
-                          f'flat and inside <style data-premailer="ignore"> blocks') from None
+        raise RenderError(
+            f"cannot inline the template's CSS ({type(exc).__name__}: {exc}); keep @-rules "
+            f'flat and inside <style data-premailer="ignore"> blocks'
+        ) from None
 
 
 def _render_templates(issue: Issue, template_dir: Path | None, web: bool, names: tuple[str, ...]) -> list[str]:
@@ -222,8 +233,10 @@ def render_issue(issue: Issue, template_dir: Path | None = None, *, web: bool = 
     warnings = []
     size = encoded_size(html)
     if size >= SAFE_LIMIT:
-        warnings.append(f"HTML is {size:,} bytes encoded; with a subscriber's unsubscribe link it can reach "
-                        f"Gmail's clip at {CLIP_LIMIT:,}, which hides the footer")
+        warnings.append(
+            f"HTML is {size:,} bytes encoded; with a subscriber's unsubscribe link it can reach "
+            f"Gmail's clip at {CLIP_LIMIT:,}, which hides the footer"
+        )
     return Rendered(html=html, text=tidy(text), warnings=tuple(warnings))
 
 

@@ -47,19 +47,29 @@ def expected_issue_id(settings: Settings, now: datetime) -> str | None:
     """The id the build would produce, when knowable without collecting (not for 'latest' or the sample)."""
     if settings.week_choice == "latest":
         return None  # the newest article's week: only the articles tell
-    return resolve_window(settings.build.week or "current", settings.build.since, settings.build.until, settings.newsletter.timezone, now).id
+    return resolve_window(
+        settings.build.week or "current", settings.build.since, settings.build.until, settings.newsletter.timezone, now
+    ).id
 
 
-def run_once(settings: Settings, fetcher: Fetcher, now: datetime, environ: Mapping[str, str],
-             stop: threading.Event | None = None, previews: bool = False,
-             progress: ProgressFn = no_progress) -> RunResult:
+def run_once(
+    settings: Settings,
+    fetcher: Fetcher,
+    now: datetime,
+    environ: Mapping[str, str],
+    stop: threading.Event | None = None,
+    previews: bool = False,
+    progress: ProgressFn = no_progress,
+) -> RunResult:
     """Build if needed and send; the whole run holds one lock so cron overlaps do nothing.
 
     Without an SMTP relay the run would only write previews: it refuses unless `previews` asks for them.
     """
     if not (settings.send.smtp or settings.send.api) and not previews:
-        raise ConfigError("no SMTP relay or email API is set ([send] smtp or api, --smtp or --api), so digest run "
-                          "would deliver nothing; set one, or pass --outbox DIR to write previews only")
+        raise ConfigError(
+            "no SMTP relay or email API is set ([send] smtp or api, --smtp or --api), so digest run "
+            "would deliver nothing; set one, or pass --outbox DIR to write previews only"
+        )
     secret_from_env(environ)  # fail before building when sending could not start anyway
     with FileLock(Path(settings.build.state_dir) / "locks" / "run.lock", "digest run"):
         from digest.pipeline import build_issue, gather  # imported here: sending alone needs none of it

@@ -40,8 +40,13 @@ class Runtime:
     config_path: Path | None = None
 
     @classmethod
-    def resolve(cls, cli: Mapping[str, Any] | None = None, config_path: Path | None = None,
-                environ: Mapping[str, str] | None = None, clock: Callable[[], datetime] = utc_now) -> Runtime:
+    def resolve(
+        cls,
+        cli: Mapping[str, Any] | None = None,
+        config_path: Path | None = None,
+        environ: Mapping[str, str] | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> Runtime:
         """Resolve settings (CLI > environment > file > defaults) and wrap them with the edges."""
         environ = os.environ if environ is None else environ
         cli = dict(cli or {})

@@ -33,8 +33,9 @@ def before_end(articles: Iterable[Article], week: Week) -> tuple[list[Article], 
     return kept, skipped
 
 
-def select(articles: Sequence[Article], week: Week, sent_ids: Iterable[str] = (),
-           grace: timedelta = DEFAULT_GRACE) -> Selection:
+def select(
+    articles: Sequence[Article], week: Week, sent_ids: Iterable[str] = (), grace: timedelta = DEFAULT_GRACE
+) -> Selection:
     """Keep the window's articles plus late ones never sent; drop duplicates and sent ones.
 
     With no record of earlier issues, the window is strict; see README "New since the last issue".
@@ -48,9 +49,13 @@ def select(articles: Sequence[Article], week: Week, sent_ids: Iterable[str] = ()
 
 def skip_kind(reason: str) -> str:
     """A short label for grouping skip reasons in the build summary."""
-    for prefix, label in (("duplicate", "duplicate"), ("already sent", "already sent in an earlier issue"),
-                          ("after ", "after the issue's window"), ("published ", "before the issue's window"),
-                          ("outside ", "outside the issue's window")):
+    for prefix, label in (
+        ("duplicate", "duplicate"),
+        ("already sent", "already sent in an earlier issue"),
+        ("after ", "after the issue's window"),
+        ("published ", "before the issue's window"),
+        ("outside ", "outside the issue's window"),
+    ):
         if reason.startswith(prefix):
             return label
     return "unusable item"

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
@@ -30,12 +30,27 @@ from digest.message import MessageFactory, render_subject
 from digest.outbox import write_previews
 from digest.progress import ProgressFn, no_progress
 from digest.state import record_sent
-from digest.subscribers import (HARD_BOUNCE, AddressError, Subscriber, SubscriberStore, load_recipients,
-                                normalize_address)
+from digest.subscribers import (
+    HARD_BOUNCE,
+    AddressError,
+    Subscriber,
+    SubscriberStore,
+    load_recipients,
+    normalize_address,
+)
 from digest.tokens import SECRET_ENV, secret_from_env
+from digest.transport import (
+    Connection,
+    ConnectionLost,
+    DeliveryError,
+    OutboxTransport,
+    PermanentFailure,
+    Reply,
+    TemporaryFailure,
+    Transport,
+    make_transport,
+)
 from digest.transports.base import ACCEPTED, is_batch
-from digest.transport import (Connection, ConnectionLost, DeliveryError, OutboxTransport, PermanentFailure, Reply,
-                              TemporaryFailure, Transport, make_transport)
 
 log = logging.getLogger(__name__)
 
@@ -92,14 +107,19 @@ class SendSummary:
     def line(self) -> str:
         """The one-line summary printed at the end of a run."""
         if self.preview:
-            return (f"{self.issue}: wrote {self.sent} preview(s), suppressed {self.suppressed} ({self.transport}); "
-                    "nothing was delivered or recorded as sent")
-        return (f"{self.issue}: sent {self.sent}, skipped {self.skipped}, deferred {self.deferred}, "
-                f"failed {self.failed}, suppressed {self.suppressed} ({self.transport})")
+            return (
+                f"{self.issue}: wrote {self.sent} preview(s), suppressed {self.suppressed} ({self.transport}); "
+                "nothing was delivered or recorded as sent"
+            )
+        return (
+            f"{self.issue}: sent {self.sent}, skipped {self.skipped}, deferred {self.deferred}, "
+            f"failed {self.failed}, suppressed {self.suppressed} ({self.transport})"
+        )
 
 
-def plan_send(issue: str, recipients: list[Subscriber], states: dict[str, str], suppressed: set[str],
-              retry_failed: bool = False) -> Plan:
+def plan_send(
+    issue: str, recipients: list[Subscriber], states: dict[str, str], suppressed: set[str], retry_failed: bool = False
+) -> Plan:
     """Split recipients by their ledger state; pure, so --dry-run and the real run agree."""
     todo, sent, blocked, failed, doubt = [], 0, 0, 0, 0
     for sub in recipients:
@@ -192,11 +212,21 @@ class _Queue(Generic[Item]):
 class Sender:
     """One run of one issue: the workers, their connections and the shared counters."""
 
-    def __init__(self, issue: BuiltIssue, factory: MessageFactory, transport: Transport, ledger: Ledger,
-                 store: SubscriberStore, options: SendOptions, *, stop: threading.Event | None = None,
-                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
-                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 progress: ProgressFn = no_progress):
+    def __init__(
+        self,
+        issue: BuiltIssue,
+        factory: MessageFactory,
+        transport: Transport,
+        ledger: Ledger,
+        store: SubscriberStore,
+        options: SendOptions,
+        *,
+        stop: threading.Event | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        progress: ProgressFn = no_progress,
+    ):
         self.issue, self.factory, self.transport = issue, factory, transport
         self.progress, self._settled, self._total = progress, 0, 0  # recipients done (sent, failed, ...) of total
         self.ledger, self.store, self.options = ledger, store, options
@@ -214,11 +244,16 @@ class Sender:
     def run(self, plan: Plan) -> SendSummary:
         """Deliver to everyone in the plan and return the summary (the caller holds the issue lock)."""
         s = self.summary
-        s.skipped, s.suppressed, s.failed, s.resent_in_doubt = (plan.already_sent, plan.suppressed,
-                                                               plan.failed_before, plan.in_doubt)
+        s.skipped, s.suppressed, s.failed, s.resent_in_doubt = (
+            plan.already_sent,
+            plan.suppressed,
+            plan.failed_before,
+            plan.in_doubt,
+        )
         if plan.in_doubt:
-            s.notes.append(f"{plan.issue}: {plan.in_doubt} recipient(s) were in flight when an earlier run "
-                           "stopped; sending again")
+            s.notes.append(
+                f"{plan.issue}: {plan.in_doubt} recipient(s) were in flight when an earlier run stopped; sending again"
+            )
         cap = self.options.daily_cap
         self._cap_left = cap - self.ledger.sent_in_last_day(self.now()) if cap else len(plan.todo) + 1
         if not plan.todo:
@@ -227,9 +262,12 @@ class Sender:
         first = self._connect_first()
         self.progress(0, self._total)
         queue: _Queue[Subscriber] = _Queue(list(plan.todo), self.clock, self.stop)
-        workers = [threading.Thread(target=self._work, args=(queue, first if i == 0 else None),
-                                    name=f"digest-send-{i}", daemon=True)
-                   for i in range(max(1, min(self.options.connections, len(plan.todo))))]
+        workers = [
+            threading.Thread(
+                target=self._work, args=(queue, first if i == 0 else None), name=f"digest-send-{i}", daemon=True
+            )
+            for i in range(max(1, min(self.options.connections, len(plan.todo))))
+        ]
         for w in workers:
             w.start()
         for w in workers:
@@ -287,8 +325,9 @@ class Sender:
             if conn is not None:
                 conn.close()
 
-    def _deliver(self, conn: Connection | None, sub: Subscriber,
-                 attempt: int) -> tuple[Connection | None, tuple[Subscriber, int, float] | None]:
+    def _deliver(
+        self, conn: Connection | None, sub: Subscriber, attempt: int
+    ) -> tuple[Connection | None, tuple[Subscriber, int, float] | None]:
         issue = self.issue.id
         if self._unsubscribed_meanwhile(sub):
             self._count("suppressed")
@@ -321,7 +360,7 @@ class Sender:
             # Deferred, not pending: a kill during the backoff leaves an honest state behind.
             self.ledger.mark(issue, sub.key, DEFERRED, code=exc.code or None, reply=str(exc))
             if attempt + 1 < self.options.attempts and not self.stop.is_set():
-                delay = min(self.options.backoff * 2 ** attempt, self.options.backoff_max)
+                delay = min(self.options.backoff * 2**attempt, self.options.backoff_max)
                 log.info("%s: %s; retrying in %.1fs", sub.email, exc, delay)
                 return conn, (sub, attempt + 1, delay)
             log.info("%s: deferred after %d attempts (%s)", sub.email, attempt + 1, exc)
@@ -354,7 +393,8 @@ class Sender:
                 if give_up:
                     self.summary.notes.append(
                         f"{self.issue.id}: could not connect to {self.transport.describe()} "
-                        f"{self._connect_fails} times in a row ({exc}); stopped, the next run continues")
+                        f"{self._connect_fails} times in a row ({exc}); stopped, the next run continues"
+                    )
                     self.stop.set()
             raise
         with self._lock:
@@ -366,9 +406,18 @@ class Sender:
             self._cap_left += 1
 
 
-def send_issue(issue: BuiltIssue, recipients: list[Subscriber], factory: MessageFactory, transport: Transport,
-               ledger: Ledger, store: SubscriberStore, options: SendOptions, state_dir: Path,
-               started: datetime | None = None, **kw: Any) -> SendSummary:
+def send_issue(
+    issue: BuiltIssue,
+    recipients: list[Subscriber],
+    factory: MessageFactory,
+    transport: Transport,
+    ledger: Ledger,
+    store: SubscriberStore,
+    options: SendOptions,
+    state_dir: Path,
+    started: datetime | None = None,
+    **kw: Any,
+) -> SendSummary:
     """Lock the issue, plan from the ledger and suppression list, deliver, and summarize."""
     with issue_lock(state_dir, issue.id):
         # Before any row is added: an issue with no rows that other records show as sent lost its ledger.
@@ -378,17 +427,20 @@ def send_issue(issue: BuiltIssue, recipients: list[Subscriber], factory: Message
         ledger.ensure(issue.id, ((s.key, s.email) for s in allowed))
         plan = plan_send(issue.id, recipients, ledger.states(issue.id), suppressed, options.retry_failed)
         if plan.todo:
-            record_started(state_dir, issue.id, started or datetime.now(timezone.utc))
+            record_started(state_dir, issue.id, started or datetime.now(UTC))
         if is_batch(transport):
             from digest.batch_send import BatchSender
+
             summary = BatchSender(issue, factory, transport, ledger, store, options, **kw).run(plan)
         else:
             summary = Sender(issue, factory, transport, ledger, store, options, **kw).run(plan)
     wanted = {s.key for s in allowed}
     gone = store.suppressed_keys()  # unsubscribed during the run: no longer owed the issue
-    summary.problems = [f"{email}: {state} ({code or '-'} {reply})".rstrip()
-                        for email, state, code, reply in ledger.rows(issue.id, (DEFERRED, FAILED, PENDING, SENDING))
-                        if email.lower() in wanted and (state == FAILED or email.lower() not in gone)]
+    summary.problems = [
+        f"{email}: {state} ({code or '-'} {reply})".rstrip()
+        for email, state, code, reply in ledger.rows(issue.id, (DEFERRED, FAILED, PENDING, SENDING))
+        if email.lower() in wanted and (state == FAILED or email.lower() not in gone)
+    ]
     return summary
 
 
@@ -399,10 +451,21 @@ LOCAL_UNSUBSCRIBE = "http://127.0.0.1:8080"  # `digest serve`'s default address,
 
 def options_from(settings: Settings, retry_failed: bool = False) -> SendOptions:
     """The run's limits from settings, validated."""
-    if settings.send.connections < 1 or settings.send.attempts < 1 or settings.send.rate < 0 or settings.send.daily_cap < 0:
+    if (
+        settings.send.connections < 1
+        or settings.send.attempts < 1
+        or settings.send.rate < 0
+        or settings.send.daily_cap < 0
+    ):
         raise ConfigError("send.connections and send.attempts must be at least 1; rate and daily_cap 0 or more")
-    return SendOptions(retry_failed=retry_failed, rate=settings.send.rate, daily_cap=settings.send.daily_cap,
-                       connections=settings.send.connections, attempts=settings.send.attempts, backoff=settings.send.backoff)
+    return SendOptions(
+        retry_failed=retry_failed,
+        rate=settings.send.rate,
+        daily_cap=settings.send.daily_cap,
+        connections=settings.send.connections,
+        attempts=settings.send.attempts,
+        backoff=settings.send.backoff,
+    )
 
 
 def unsubscribe_base(settings: Settings, transport: Transport) -> str:
@@ -410,8 +473,10 @@ def unsubscribe_base(settings: Settings, transport: Transport) -> str:
     url = settings.send.unsubscribe_url.strip()
     if not isinstance(transport, OutboxTransport):  # real mail: SMTP or an API
         if not url:
-            raise ConfigError("send.unsubscribe_url is not set: give the public https:// address of "
-                              "`digest serve` (one-click unsubscribe is required for bulk mail)")
+            raise ConfigError(
+                "send.unsubscribe_url is not set: give the public https:// address of "
+                "`digest serve` (one-click unsubscribe is required for bulk mail)"
+            )
         host = urlsplit(url).hostname or ""
         if not url.startswith("https://") and host not in ("localhost", "127.0.0.1", "::1"):
             raise ConfigError(f"send.unsubscribe_url must use https:// (RFC 8058), not {url!r}")
@@ -432,35 +497,56 @@ class Prepared:
     store: SubscriberStore
 
 
-def prepare(settings: Settings, ref: str, environ: Mapping[str, str], now: datetime,
-            need_secret: bool = True) -> Prepared:
+def prepare(
+    settings: Settings, ref: str, environ: Mapping[str, str], now: datetime, need_secret: bool = True
+) -> Prepared:
     """Load the issue, the recipients and the transport, and check the secret and addresses."""
     issue = load_issue(ref, settings.build.out)
     send = settings.send
-    transport = make_transport(send.smtp, send.outbox / issue.id, environ, api=send.api,
-                               api_endpoint=send.api_endpoint, connections=send.connections)
+    transport = make_transport(
+        send.smtp,
+        send.outbox / issue.id,
+        environ,
+        api=send.api,
+        api_endpoint=send.api_endpoint,
+        connections=send.connections,
+    )
     base = unsubscribe_base(settings, transport)
     secret = secret_from_env(environ) if need_secret or environ.get(SECRET_ENV) else None
     factory = None
     if secret is not None:
-        factory = MessageFactory(issue, subject_template=settings.send.subject, sender=settings.newsletter.sender,
-                                 reply_to=settings.newsletter.reply_to, list_id=settings.send.list_id, unsubscribe_url=base,
-                                 unsubscribe_mailto=settings.send.unsubscribe_mailto, secret=secret, now=now)
+        factory = MessageFactory(
+            issue,
+            subject_template=settings.send.subject,
+            sender=settings.newsletter.sender,
+            reply_to=settings.newsletter.reply_to,
+            list_id=settings.send.list_id,
+            unsubscribe_url=base,
+            unsubscribe_mailto=settings.send.unsubscribe_mailto,
+            secret=secret,
+            now=now,
+        )
     store = SubscriberStore.in_state_dir(settings.build.state_dir)
     recipients, problems = load_recipients(settings.send.subscribers, store, now)
     return Prepared(issue, recipients, problems, factory, transport, store)
 
 
-def dry_run(settings: Settings, ref: str, environ: Mapping[str, str], now: datetime,
-            retry_failed: bool = False) -> tuple[Prepared, Plan, str]:
+def dry_run(
+    settings: Settings, ref: str, environ: Mapping[str, str], now: datetime, retry_failed: bool = False
+) -> tuple[Prepared, Plan, str]:
     """Who would get what, without sending or writing anything: (prepared, plan, subject)."""
     prep = prepare(settings, ref, environ, now, need_secret=False)
     states = read_states(settings.build.state_dir, prep.issue.id)
-    lost = "" if states or isinstance(prep.transport, OutboxTransport) else lost_evidence(settings.build.state_dir,
-                                                                                           prep.issue.id)
+    lost = (
+        ""
+        if states or isinstance(prep.transport, OutboxTransport)
+        else lost_evidence(settings.build.state_dir, prep.issue.id)
+    )
     if lost:
-        prep.problems.append(f"the ledger has no record of {prep.issue.id}, but {lost}: a real send would stop "
-                             f"(restore the ledger, or `digest send {prep.issue.id} --reset`)")
+        prep.problems.append(
+            f"the ledger has no record of {prep.issue.id}, but {lost}: a real send would stop "
+            f"(restore the ledger, or `digest send {prep.issue.id} --reset`)"
+        )
     plan = plan_send(prep.issue.id, prep.recipients, states, prep.store.suppressed_keys(), retry_failed)
     return prep, plan, render_subject(settings.send.subject, prep.issue)
 
@@ -486,8 +572,9 @@ def send_test_copy(settings: Settings, ref: str, to: str, environ: Mapping[str, 
         finally:
             batch_conn.close()
         if outcome.status != ACCEPTED:
-            raise SendError(f"test copy to {address} not accepted via {transport.describe()}: "
-                            f"{outcome.code} {outcome.text}")
+            raise SendError(
+                f"test copy to {address} not accepted via {transport.describe()}: {outcome.code} {outcome.text}"
+            )
         return f"test copy of {prep.issue.id} sent to {address} ({transport.describe()}: {outcome.text})"
     if isinstance(transport, OutboxTransport):  # never overwrite the real message for that address
         transport = OutboxTransport(transport.folder / "test")
@@ -502,9 +589,16 @@ def send_test_copy(settings: Settings, ref: str, to: str, environ: Mapping[str, 
     return f"test copy of {prep.issue.id} sent to {address} ({transport.describe()}: {reply.code} {reply.text})"
 
 
-def send_from_settings(settings: Settings, ref: str, environ: Mapping[str, str], now: datetime, *,
-                       retry_failed: bool = False, stop: threading.Event | None = None,
-                       progress: ProgressFn = no_progress) -> SendSummary:
+def send_from_settings(
+    settings: Settings,
+    ref: str,
+    environ: Mapping[str, str],
+    now: datetime,
+    *,
+    retry_failed: bool = False,
+    stop: threading.Event | None = None,
+    progress: ProgressFn = no_progress,
+) -> SendSummary:
     """The whole `digest send`: prepare, lock, deliver, record and summarize; progress per recipient."""
     options = options_from(settings, retry_failed)
     prep = prepare(settings, ref, environ, now)
@@ -513,13 +607,25 @@ def send_from_settings(settings: Settings, ref: str, environ: Mapping[str, str],
         prep.problems.append("no subscribers: add some with `digest subscribers add` or pass --subscribers FILE")
     if isinstance(prep.transport, OutboxTransport):  # a preview: no ledger, nothing counts as sent
         summary = SendSummary(prep.issue.id, prep.transport.describe(), preview=True, notes=prep.problems)
-        summary.sent, summary.suppressed = write_previews(prep.recipients, prep.factory, prep.transport,
-                                                          prep.store.suppressed_keys())
+        summary.sent, summary.suppressed = write_previews(
+            prep.recipients, prep.factory, prep.transport, prep.store.suppressed_keys()
+        )
         return summary
     ledger = Ledger.in_state_dir(settings.build.state_dir)
     try:
-        summary = send_issue(prep.issue, prep.recipients, prep.factory, prep.transport, ledger, prep.store,
-                             options, settings.build.state_dir, started=now, stop=stop, progress=progress)
+        summary = send_issue(
+            prep.issue,
+            prep.recipients,
+            prep.factory,
+            prep.transport,
+            ledger,
+            prep.store,
+            options,
+            settings.build.state_dir,
+            started=now,
+            stop=stop,
+            progress=progress,
+        )
     finally:
         ledger.close()
     if summary.sent or summary.skipped:
@@ -528,8 +634,10 @@ def send_from_settings(settings: Settings, ref: str, environ: Mapping[str, str],
         try:
             record_sent(settings.build.state_dir, prep.issue.id, prep.issue.record.delivered_article_ids)
         except OSError as exc:
-            raise StateError(f"{settings.build.state_dir}: {prep.issue.id} was sent, but its articles could not be "
-                             f"recorded ({exc.strerror or exc}); free space or fix permissions and rerun "
-                             "`digest send` to record them") from None
+            raise StateError(
+                f"{settings.build.state_dir}: {prep.issue.id} was sent, but its articles could not be "
+                f"recorded ({exc.strerror or exc}); free space or fix permissions and rerun "
+                "`digest send` to record them"
+            ) from None
     summary.notes[:0] = prep.problems
     return summary

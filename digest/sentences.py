@@ -12,7 +12,6 @@ import math
 import re
 from typing import cast
 
-
 # Terminators of other scripts, plus any closing quote or bracket that follows them.
 # Marks that end a sentence in the scripts digest splits, with closing quotes and brackets.
 SENTENCE_END = tuple(".!?。！？۔؟।\"'”’»)")
@@ -20,11 +19,46 @@ _NON_LATIN_END = re.compile(r"[۔؟。！？।॥]+[\"'”’»)\]]*")
 # The bundled model lists many ordinary words ("series", "black", "aloud") as abbreviations, so a
 # word of four or more letters, a full stop and a capital still end a sentence unless the word is
 # one of these real abbreviations.
-ABBREVIATIONS = frozenset({
-    "approx", "incl", "excl", "corp", "calif", "sept", "prof", "capt", "univ", "dept", "assn", "bros",
-    "inst", "natl", "intl", "govt", "colo", "ariz", "okla", "nebr", "mich", "tenn", "minn", "conn",
-    "mass", "wash", "penn", "supt", "cmdr", "lieut", "rept", "fig", "figs", "vols", "nos", "resp",
-})
+ABBREVIATIONS = frozenset(
+    {
+        "approx",
+        "incl",
+        "excl",
+        "corp",
+        "calif",
+        "sept",
+        "prof",
+        "capt",
+        "univ",
+        "dept",
+        "assn",
+        "bros",
+        "inst",
+        "natl",
+        "intl",
+        "govt",
+        "colo",
+        "ariz",
+        "okla",
+        "nebr",
+        "mich",
+        "tenn",
+        "minn",
+        "conn",
+        "mass",
+        "wash",
+        "penn",
+        "supt",
+        "cmdr",
+        "lieut",
+        "rept",
+        "fig",
+        "figs",
+        "vols",
+        "nos",
+        "resp",
+    }
+)
 _MISSED_END = re.compile(r"(?<![\w.])([^\W\d_]{4,})\.\s+(?=[\"'“‘(]?[A-ZÀ-ÖØ-Þ])")
 _WORD = re.compile(r"\w+(?:[’'.-]\w+)*", re.UNICODE)
 _SPACE = re.compile(r"\s+")
@@ -50,7 +84,7 @@ def _split_missed(sentence: str) -> list[str]:
     pieces, start = [], 0
     for match in _MISSED_END.finditer(sentence):
         if match.group(1).lower() not in ABBREVIATIONS:
-            pieces.append(sentence[start:match.end(1) + 1].strip())
+            pieces.append(sentence[start : match.end(1) + 1].strip())
             start = match.end()
     pieces.append(sentence[start:].strip())
     return pieces
@@ -62,7 +96,7 @@ def _split_non_latin(text: str) -> list[str]:
         return [text]
     pieces, start = [], 0
     for match in _NON_LATIN_END.finditer(text):
-        pieces.append(text[start:match.end()])
+        pieces.append(text[start : match.end()])
         start = match.end()
     pieces.append(text[start:])
     return [p.strip() for p in pieces if p.strip()]

@@ -18,19 +18,19 @@ import os
 import re
 import time
 import wsgiref.util
-from datetime import datetime, timedelta, timezone
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
 from email.message import Message
 from email.parser import BytesParser
 from pathlib import Path
 from urllib.parse import parse_qs
 
+from digest.addresses import Subscriber
 from digest.config import Settings
 from digest.http_server import HttpServer, ServerLimits
 from digest.issue_store import IssueStore
 from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 from digest.signup import Signup, form_fields
-from digest.addresses import Subscriber
 from digest.subscribers import PAUSED, UNSUBSCRIBED, SubscriberStore
 from digest.tokens import Secrets, verify_confirm_token, verify_token
 from digest.transport import make_transport
@@ -44,7 +44,9 @@ _MAX_FORM = 8192
 PAUSE_DAYS = 30
 _TOKEN_PATH = re.compile(r"^(/(?:u|confirm|pause)/)[^/?]+")
 _PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
-_ISSUE_CSP = "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; font-src https:; frame-ancestors 'none'"
+_ISSUE_CSP = (
+    "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; font-src https:; frame-ancestors 'none'"
+)
 _BASE_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer")]
 INVALID_LINK = "This link is not valid."
 
@@ -71,22 +73,26 @@ def _read_body(environ: dict, limit: int) -> bytes:
 
 def signup_form(action: str, button: str) -> str:
     """The signup form's markup; `action` is the /subscribe URL (absolute when embedded elsewhere)."""
-    return (f'<form method="post" action="{html.escape(action, quote=True)}">'
-            '<label>Email <input type="email" name="email" required autocomplete="email"></label> '
-            '<label>Name <input type="text" name="name" autocomplete="name"></label>'
-            # The honeypot: hidden from people (and from screen readers), filled in by bots.
-            '<div style="position:absolute;left:-5000px" aria-hidden="true">'
-            '<input type="text" name="website" tabindex="-1" autocomplete="off"></div> '
-            f'<button type="submit">{html.escape(button)}</button></form>')
+    return (
+        f'<form method="post" action="{html.escape(action, quote=True)}">'
+        '<label>Email <input type="email" name="email" required autocomplete="email"></label> '
+        '<label>Name <input type="text" name="name" autocomplete="name"></label>'
+        # The honeypot: hidden from people (and from screen readers), filled in by bots.
+        '<div style="position:absolute;left:-5000px" aria-hidden="true">'
+        '<input type="text" name="website" tabindex="-1" autocomplete="off"></div> '
+        f'<button type="submit">{html.escape(button)}</button></form>'
+    )
 
 
 def _page(title: str, body: str, lang: str = "en", direction: str = "ltr") -> bytes:
-    return (f'<!doctype html><html lang="{html.escape(lang)}" dir="{direction}"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            '<meta name="robots" content="noindex">'
-            f"<title>{html.escape(title)}</title><style>body{{font-family:system-ui,sans-serif;max-width:36rem;"
-            "margin:3rem auto;padding:0 1rem;line-height:1.5}button{font-size:1rem;padding:.6rem 1.2rem}"
-            f"</style></head><body>{body}</body></html>").encode("utf-8")
+    return (
+        f'<!doctype html><html lang="{html.escape(lang)}" dir="{direction}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="robots" content="noindex">'
+        f"<title>{html.escape(title)}</title><style>body{{font-family:system-ui,sans-serif;max-width:36rem;"
+        "margin:3rem auto;padding:0 1rem;line-height:1.5}button{font-size:1rem;padding:.6rem 1.2rem}"
+        f"</style></head><body>{body}</body></html>"
+    ).encode()
 
 
 def _body(part: Message) -> bytes:
@@ -103,16 +109,24 @@ def is_one_click(content_type: str, body: bytes) -> bool:
         form = BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
         if not form.is_multipart():
             return False
-        return any(part.get_param("name", header="content-disposition") == "List-Unsubscribe"
-                   and _body(part).strip() == b"One-Click" for part in form.iter_parts())
+        return any(
+            part.get_param("name", header="content-disposition") == "List-Unsubscribe"
+            and _body(part).strip() == b"One-Click"
+            for part in form.iter_parts()
+        )
     return parse_qs(body.decode("utf-8", "replace")).get("List-Unsubscribe") == ["One-Click"]
 
 
 class ArchiveApp:
     """The WSGI application; one instance serves every request (it keeps no per-request state)."""
 
-    def __init__(self, settings: Settings, secret: Secrets, store: SubscriberStore | None = None,
-                 environ: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        secret: Secrets,
+        store: SubscriberStore | None = None,
+        environ: Mapping[str, str] | None = None,
+    ):
         self.settings = settings
         # Signing uses the first secret; every one of them verifies (rotation, see digest.tokens).
         self.secrets = [secret] if isinstance(secret, bytes) else list(secret)
@@ -128,9 +142,14 @@ class ArchiveApp:
         if settings.signup.enabled:
             env = dict(os.environ if environ is None else environ)
             send = settings.send
-            self.signup = Signup(settings, self.secrets, self.store,
-                                 lambda: make_transport(send.smtp, Path(send.outbox) / "confirmations", env,
-                                                        api=send.api, api_endpoint=send.api_endpoint))
+            self.signup = Signup(
+                settings,
+                self.secrets,
+                self.store,
+                lambda: make_transport(
+                    send.smtp, Path(send.outbox) / "confirmations", env, api=send.api, api_endpoint=send.api_endpoint
+                ),
+            )
 
     def page(self, title: str, body: str) -> bytes:
         """A small page in the newsletter's language and direction."""
@@ -144,8 +163,13 @@ class ArchiveApp:
         path = environ.get("PATH_INFO", "/") or "/"
         status, headers, body = self.route(method, path, environ)
         # Tokens are cut out of the logged path: they are as good as the address they carry.
-        log.info("%s %s %s %s", environ.get("REMOTE_ADDR", "-"), method, _TOKEN_PATH.sub(r"\1…", path),
-                 status.split(" ", 1)[0])
+        log.info(
+            "%s %s %s %s",
+            environ.get("REMOTE_ADDR", "-"),
+            method,
+            _TOKEN_PATH.sub(r"\1…", path),
+            status.split(" ", 1)[0],
+        )
         headers = _BASE_HEADERS + headers + [("Content-Length", str(len(body)))]
         start_response(status, headers)
         return [b"" if method == "HEAD" else body]
@@ -177,8 +201,13 @@ class ArchiveApp:
             return self.feed()
         if path == "/unsubscribe":
             words = self.labels
-            return self._html("200 OK", self.page(words.unsubscribe, f"<h1>{html.escape(words.unsubscribe)}</h1>"
-                                                  f"<p>{html.escape(words.unsubscribe_help)}</p>"))
+            return self._html(
+                "200 OK",
+                self.page(
+                    words.unsubscribe,
+                    f"<h1>{html.escape(words.unsubscribe)}</h1><p>{html.escape(words.unsubscribe_help)}</p>",
+                ),
+            )
         match = _ISSUE_PAGE.match(path)
         if match:
             return self.issue(match.group(1))
@@ -188,20 +217,28 @@ class ArchiveApp:
         words = html.escape(self.labels.not_found)
         return self._html("404 Not Found", self.page(self.labels.not_found, f"<h1>{words}</h1>"))
 
-    def _html(self, status: str, body: bytes, csp: str = _PAGE_CSP,
-              extra: list[tuple[str, str]] | None = None) -> tuple[str, list[tuple[str, str]], bytes]:
-        return status, [("Content-Type", "text/html; charset=utf-8"), ("Content-Security-Policy", csp),
-                        *(extra or [])], body
+    def _html(
+        self, status: str, body: bytes, csp: str = _PAGE_CSP, extra: list[tuple[str, str]] | None = None
+    ) -> tuple[str, list[tuple[str, str]], bytes]:
+        return (
+            status,
+            [("Content-Type", "text/html; charset=utf-8"), ("Content-Security-Policy", csp), *(extra or [])],
+            body,
+        )
 
     def _not_allowed(self, allow: str) -> tuple[str, list[tuple[str, str]], bytes]:
-        return self._html("405 Method Not Allowed", _page("Not allowed", "<h1>Method not allowed</h1>"),
-                          extra=[("Allow", allow)])
+        return self._html(
+            "405 Method Not Allowed", _page("Not allowed", "<h1>Method not allowed</h1>"), extra=[("Allow", allow)]
+        )
 
     def _invalid(self) -> tuple[str, list[tuple[str, str]], bytes]:
         # One fixed answer for every bad token: no hint whether the address or the signature was wrong.
         words = html.escape(self.labels.invalid_link)
-        return self._html("400 Bad Request", self.page(self.labels.invalid_link, f"<h1>{words}</h1>"),
-                          extra=[("Cache-Control", "no-store")])
+        return self._html(
+            "400 Bad Request",
+            self.page(self.labels.invalid_link, f"<h1>{words}</h1>"),
+            extra=[("Cache-Control", "no-store")],
+        )
 
     def confirm(self, token: str) -> tuple[str, list[tuple[str, str]], bytes]:
         """The confirmation page: one button that POSTs the one-click body to the same URL."""
@@ -209,14 +246,16 @@ class ArchiveApp:
         if address is None:
             return self._invalid()
         words = self.labels
-        body = (f"<h1>{html.escape(words.unsubscribe_question.format(name=self.name))}</h1>"
-                f"<p>{html.escape(words.unsubscribe_effect.format(address=address))}</p>"
-                f'<form method="post" action="{html.escape(token, quote=True)}">'  # relative: fine behind a prefix
-                '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
-                f'<button type="submit">{html.escape(words.unsubscribe)}</button></form>'
-                # Pausing instead: one click too (relative to /u/TOKEN, so fine behind a prefix).
-                f'<form method="post" action="../pause/{html.escape(token, quote=True)}">'
-                f'<button type="submit">{html.escape(words.pause)}</button></form>')
+        body = (
+            f"<h1>{html.escape(words.unsubscribe_question.format(name=self.name))}</h1>"
+            f"<p>{html.escape(words.unsubscribe_effect.format(address=address))}</p>"
+            f'<form method="post" action="{html.escape(token, quote=True)}">'  # relative: fine behind a prefix
+            '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
+            f'<button type="submit">{html.escape(words.unsubscribe)}</button></form>'
+            # Pausing instead: one click too (relative to /u/TOKEN, so fine behind a prefix).
+            f'<form method="post" action="../pause/{html.escape(token, quote=True)}">'
+            f'<button type="submit">{html.escape(words.pause)}</button></form>'
+        )
         return self._html("200 OK", self.page(words.unsubscribe, body), extra=[("Cache-Control", "no-store")])
 
     def pause(self, token: str, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -225,19 +264,27 @@ class ArchiveApp:
         _read_body(environ, _MAX_BODY)
         if address is None:
             return self._invalid()
-        until = datetime.now(timezone.utc) + timedelta(days=PAUSE_DAYS)
+        until = datetime.now(UTC) + timedelta(days=PAUSE_DAYS)
         if not self.store.set_status(address, PAUSED, "pause-link", paused_until=until):
             # Not on the stored list (a CSV list): record the pause so it holds there too.
             self.store.add(Subscriber(address), status=PAUSED, source="pause-link")
             self.store.set_status(address, PAUSED, "pause-link", paused_until=until)
         text = self.settings.labels.paused.format(date=until.date().isoformat())
-        return self._html("200 OK", self.page(self.settings.labels.pause, f"<h1>{html.escape(text)}</h1>"),
-                          extra=[("Cache-Control", "no-store")])
+        return self._html(
+            "200 OK",
+            self.page(self.settings.labels.pause, f"<h1>{html.escape(text)}</h1>"),
+            extra=[("Cache-Control", "no-store")],
+        )
 
     def subscribe_form(self, note: str = "") -> tuple[str, list[tuple[str, str]], bytes]:
         """The signup form (the same markup as the embeddable snippet in docs/subscribers.md)."""
-        return self._html("200 OK", self.page(self.settings.labels.subscribe, f"<h1>{html.escape(self.name)}</h1>"
-                                          + note + signup_form("subscribe", self.settings.labels.subscribe)))
+        return self._html(
+            "200 OK",
+            self.page(
+                self.settings.labels.subscribe,
+                f"<h1>{html.escape(self.name)}</h1>" + note + signup_form("subscribe", self.settings.labels.subscribe),
+            ),
+        )
 
     def subscribe(self, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
         """A signup request, as a form post (an HTML answer) or a JSON object (a JSON answer)."""
@@ -247,13 +294,16 @@ class ArchiveApp:
         email_, name, honeypot = form_fields(raw, wants_json)
         result = self.signup.request(email_, name, honeypot, environ.get("REMOTE_ADDR", ""), self._base(environ))
         status = {"accepted": "202 Accepted", "invalid": "400 Bad Request", "limited": "429 Too Many Requests"}
-        text = {"accepted": self.settings.labels.check_inbox, "invalid": f"Not a valid address: {result.detail}",
-                "limited": "Too many requests: please try again later."}[result.outcome]
+        text = {
+            "accepted": self.settings.labels.check_inbox,
+            "invalid": f"Not a valid address: {result.detail}",
+            "limited": "Too many requests: please try again later.",
+        }[result.outcome]
         extra = [("Cache-Control", "no-store")] + ([("Retry-After", "3600")] if result.outcome == "limited" else [])
         if wants_json:
             body = json.dumps({"status": result.outcome, "message": text}).encode("utf-8")
             return status[result.outcome], [("Content-Type", "application/json"), *extra], body
-        note = f"<p role=\"status\">{html.escape(text)}</p>"
+        note = f'<p role="status">{html.escape(text)}</p>'
         page = self.page(self.settings.labels.subscribe, f"<h1>{html.escape(self.name)}</h1>{note}")
         return self._html(status[result.outcome], page, extra=extra)
 
@@ -268,9 +318,11 @@ class ArchiveApp:
         if verify_confirm_token(token, self.secrets, time.time()) is None:
             return self._invalid()
         labels = self.settings.labels
-        body = (f"<h1>{html.escape(labels.confirm_subject.format(name=self.name))}</h1>"
-                f'<form method="post" action="{html.escape(token, quote=True)}">'
-                f'<button type="submit">{html.escape(labels.confirm_button)}</button></form>')
+        body = (
+            f"<h1>{html.escape(labels.confirm_subject.format(name=self.name))}</h1>"
+            f'<form method="post" action="{html.escape(token, quote=True)}">'
+            f'<button type="submit">{html.escape(labels.confirm_button)}</button></form>'
+        )
         return self._html("200 OK", self.page(labels.confirm_button, body), extra=[("Cache-Control", "no-store")])
 
     def confirmed(self, token: str) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -283,12 +335,16 @@ class ArchiveApp:
         link = ""
         if latest:
             web = self.settings.newsletter.web_url.rstrip("/")
-            href = f"{web}/{latest[0][0]}.html" if web.startswith(("https://", "http://")) else \
-                f"../web/{latest[0][0]}.html"
+            href = (
+                f"{web}/{latest[0][0]}.html"
+                if web.startswith(("https://", "http://"))
+                else f"../web/{latest[0][0]}.html"
+            )
             link = f'<p><a href="{html.escape(href, quote=True)}">{html.escape(labels.latest_issue)}</a></p>'
         body = f"<h1>{html.escape(labels.confirmed.format(name=self.name))}</h1>{link}"
-        return self._html("200 OK", self.page(labels.confirmed.format(name=self.name), body),
-                          extra=[("Cache-Control", "no-store")])
+        return self._html(
+            "200 OK", self.page(labels.confirmed.format(name=self.name), body), extra=[("Cache-Control", "no-store")]
+        )
 
     def unsubscribe(self, token: str, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
         """RFC 8058 one-click: suppress the address at once and answer 200."""
@@ -299,8 +355,10 @@ class ArchiveApp:
         if self.store.suppress(address, UNSUBSCRIBED, "one-click"):
             log.info("unsubscribed one address")
         words = self.labels
-        body = (f"<h1>{html.escape(words.unsubscribed)}</h1>"
-                f"<p>{html.escape(words.unsubscribe_effect.format(address=address))}</p>")
+        body = (
+            f"<h1>{html.escape(words.unsubscribed)}</h1>"
+            f"<p>{html.escape(words.unsubscribe_effect.format(address=address))}</p>"
+        )
         return self._html("200 OK", self.page(words.unsubscribed, body), extra=[("Cache-Control", "no-store")])
 
     def webhook(self, method: str, path: str, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -315,8 +373,11 @@ class ArchiveApp:
     def _listed(self) -> list[tuple[str, str, str]]:
         """(id, title, preheader) of every built issue, newest first (unreadable files are left out)."""
         found, _ = IssueStore(Path(self.settings.build.out)).records()
-        return [(s.record.id, s.record.title or s.record.id, s.record.preheader) for s in found
-                if s.path.with_suffix(".html").exists()]
+        return [
+            (s.record.id, s.record.title or s.record.id, s.record.preheader)
+            for s in found
+            if s.path.with_suffix(".html").exists()
+        ]
 
     def feed(self) -> tuple[str, list[tuple[str, str]], bytes]:
         """The archive's Atom feed, as the build wrote it."""
@@ -330,9 +391,11 @@ class ArchiveApp:
         built = read_inside(Path(self.settings.build.out), "index.html")
         if built is not None:
             return self._html("200 OK", built, csp=_ISSUE_CSP)
-        items = "".join(f'<li><a href="web/{html.escape(issue_id)}.html">{html.escape(title)}</a>'
-                        f'<br><small>{html.escape(preheader)}</small></li>'
-                        for issue_id, title, preheader in self._listed())
+        items = "".join(
+            f'<li><a href="web/{html.escape(issue_id)}.html">{html.escape(title)}</a>'
+            f"<br><small>{html.escape(preheader)}</small></li>"
+            for issue_id, title, preheader in self._listed()
+        )
         empty = f"<p>{html.escape(self.labels.no_issues)}</p>"
         body = f"<h1>{html.escape(self.name)}</h1>" + (f"<ul>{items}</ul>" if items else empty)
         return self._html("200 OK", self.page(self.name, body))
@@ -356,13 +419,18 @@ class ArchiveApp:
 
 def limits_from(settings: Settings) -> ServerLimits:
     """The server's limits from the [serve] settings."""
-    return ServerLimits(threads=settings.serve.threads, timeout=settings.serve.timeout,
-                        max_body=settings.serve.max_body, backlog=settings.serve.backlog,
-                        connection_limit=settings.serve.connection_limit,
-                        trusted_proxy=settings.serve.trusted_proxy)
+    return ServerLimits(
+        threads=settings.serve.threads,
+        timeout=settings.serve.timeout,
+        max_body=settings.serve.max_body,
+        backlog=settings.serve.backlog,
+        connection_limit=settings.serve.connection_limit,
+        trusted_proxy=settings.serve.trusted_proxy,
+    )
 
 
-def make_http_server(settings: Settings, secret: Secrets, host: str, port: int,
-                     environ: Mapping[str, str] | None = None) -> HttpServer:
+def make_http_server(
+    settings: Settings, secret: Secrets, host: str, port: int, environ: Mapping[str, str] | None = None
+) -> HttpServer:
     """A ready (bound) server; port 0 picks a free port (see server.server_port)."""
     return HttpServer(ArchiveApp(settings, secret, environ=environ), host, port, limits_from(settings))

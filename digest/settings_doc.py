@@ -61,10 +61,12 @@ def _key_lines(key: str, value: Any, active: bool) -> list[str]:
 
 def render_starter() -> str:
     """The commented starter digest.toml: every file setting, the commonly changed ones set."""
-    lines = ["# digest.toml: settings for `digest build` and `digest send`.",
-             "# Precedence: command-line options > DIGEST_* environment variables > this file > defaults.",
-             "# Secrets (DIGEST_SECRET, DIGEST_SMTP_PASSWORD, DIGEST_LLM_API_KEY) are read from the",
-             "# environment only; never put them here. Every setting is described in docs/configuration.md."]
+    lines = [
+        "# digest.toml: settings for `digest build` and `digest send`.",
+        "# Precedence: command-line options > DIGEST_* environment variables > this file > defaults.",
+        "# Secrets (DIGEST_SECRET, DIGEST_SMTP_PASSWORD, DIGEST_LLM_API_KEY) are read from the",
+        "# environment only; never put them here. Every setting is described in docs/configuration.md.",
+    ]
     for table in TABLES:
         lines += ["", f"[{table.TABLE}]"] + _comment(table.HELP)
         later: list[str] = []
@@ -76,19 +78,29 @@ def render_starter() -> str:
             value = starter if active and starter is not True else (example if example is not None else default)
             if value is None or value == "":
                 value = ""
-            block = _comment(f.metadata["help"]) + _key_lines(f"{table.TABLE}.{f.name}" if isinstance(value, dict)
-                                                              else f.name, value, active)
+            block = _comment(f.metadata["help"]) + _key_lines(
+                f"{table.TABLE}.{f.name}" if isinstance(value, dict) else f.name, value, active
+            )
             (later if isinstance(value, dict) else lines).extend(block)
         lines += later
     lines += ["", "[labels]"] + _comment("The issue's fixed words, for a newsletter in another language.")
     for f in dataclasses.fields(Labels):
         lines += [f"# {f.name} = {toml_value(f.default)}"]
-    lines += ["", "# One [[sources]] table per source. kind: auto (detected), native, jsonfeed, wordpress,",
-              "# feed (RSS/Atom; also rss, atom, rdf), jsonapi. Without any source, digest builds the bundled",
-              "# sample week.",
-              "# [[sources]]", '# name = "Our blog"', '# url = "https://blog.example.com"', '# kind = "wordpress"',
-              '# timezone = "Europe/Berlin"   # for dates that carry no offset',
-              "#", "# [[sources]]", '# name = "Newsroom feed"', '# url = "https://news.example.com/feed.xml"']
+    lines += [
+        "",
+        "# One [[sources]] table per source. kind: auto (detected), native, jsonfeed, wordpress,",
+        "# feed (RSS/Atom; also rss, atom, rdf), jsonapi. Without any source, digest builds the bundled",
+        "# sample week.",
+        "# [[sources]]",
+        '# name = "Our blog"',
+        '# url = "https://blog.example.com"',
+        '# kind = "wordpress"',
+        '# timezone = "Europe/Berlin"   # for dates that carry no offset',
+        "#",
+        "# [[sources]]",
+        '# name = "Newsroom feed"',
+        '# url = "https://news.example.com/feed.xml"',
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -109,12 +121,16 @@ def render_reference() -> str:
     rows = ["| setting | default | environment | meaning |", "|---|---|---|---|"]
     for table in TABLES:
         for f in dataclasses.fields(table):
-            where = "(environment only)" if f.metadata.get("secret") else (
-                "(option or environment only)" if f.metadata.get("file") is False else "")
+            where = (
+                "(environment only)"
+                if f.metadata.get("secret")
+                else ("(option or environment only)" if f.metadata.get("file") is False else "")
+            )
             env = env_name(table, f)
             help_text = f.metadata["help"].replace("|", "\\|") + (f" {where}" if where else "")
-            rows.append(f"| `[{table.TABLE}] {f.name}` | {_cell(_default(f))} | "
-                        f"{f'`{env}`' if env else '-'} | {help_text} |")
+            rows.append(
+                f"| `[{table.TABLE}] {f.name}` | {_cell(_default(f))} | {f'`{env}`' if env else '-'} | {help_text} |"
+            )
     for f in dataclasses.fields(Labels):
         rows.append(f"| `[labels] {f.name}` | `{f.default}` | - | {LABEL_HELP[f.name]} (file only) |")
     return "\n".join(rows) + "\n"
@@ -125,9 +141,11 @@ def starter_module() -> str:
     text = render_starter()
     if "'''" in text or "\\" in text:
         raise ValueError("the starter configuration cannot be written as a raw triple-quoted string")
-    return ('"""The commented starter configuration that `digest init` writes.\n\n'
-            "Generated from digest.config by `python -m digest.settings_doc --write`; do not edit.\n"
-            '"""\n\nSTARTER_CONFIG = \'\'\'\\\n' + text + "'''\n")
+    return (
+        '"""The commented starter configuration that `digest init` writes.\n\n'
+        "Generated from digest.config by `python -m digest.settings_doc --write`; do not edit.\n"
+        "\"\"\"\n\nSTARTER_CONFIG = '''\\\n" + text + "'''\n"
+    )
 
 
 def reference_document(current: str) -> str:

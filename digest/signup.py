@@ -19,7 +19,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from urllib.parse import parse_qs
@@ -75,8 +75,14 @@ class SignupResult:
 class Signup:
     """Signup requests and confirmations for one newsletter."""
 
-    def __init__(self, settings: Settings, secrets_: list[bytes], store: SubscriberStore,
-                 transport: Callable[[], Transport], wall_clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        settings: Settings,
+        secrets_: list[bytes],
+        store: SubscriberStore,
+        transport: Callable[[], Transport],
+        wall_clock: Callable[[], float] = time.time,
+    ):
         self.settings, self.secrets, self.store = settings, secrets_, store
         self.transport, self.wall_clock = transport, wall_clock
         self.per_ip = RateLimiter(settings.signup.per_ip, WINDOW)
@@ -138,18 +144,20 @@ class Signup:
             msg["Reply-To"] = clean_header(self.settings.newsletter.reply_to)
         msg["To"] = formataddr(("", address))
         msg["Subject"] = clean_header(labels.confirm_subject.format(name=name))
-        msg["Date"] = format_datetime(datetime.now(timezone.utc))
+        msg["Date"] = format_datetime(datetime.now(UTC))
         msg["Message-ID"] = f"<confirm.{secrets.token_hex(12)}@{self.sender.domain}>"
         msg["Auto-Submitted"] = "auto-generated"
         text = f"{intro}\n\n{labels.confirm_button}: {link}\n\n{labels.confirm_ignore}\n\n{self.settings.newsletter.postal_address}\n"
         msg.set_content(text, cte="quoted-printable")
         esc = html.escape
-        body = (f'<!doctype html><html lang="{esc(self.settings.newsletter.language)}"><body style="font-family:sans-serif">'
-                f"<p>{esc(intro)}</p><p><a href=\"{esc(link, quote=True)}\" style=\"display:inline-block;"
-                f"padding:10px 18px;background:{esc(self.settings.theme.accent_color)};color:#ffffff;"
-                f'text-decoration:none;border-radius:4px">{esc(labels.confirm_button)}</a></p>'
-                f"<p>{esc(labels.confirm_ignore)}</p><p><small>{esc(self.settings.newsletter.postal_address)}</small></p>"
-                "</body></html>")
+        body = (
+            f'<!doctype html><html lang="{esc(self.settings.newsletter.language)}"><body style="font-family:sans-serif">'
+            f'<p>{esc(intro)}</p><p><a href="{esc(link, quote=True)}" style="display:inline-block;'
+            f"padding:10px 18px;background:{esc(self.settings.theme.accent_color)};color:#ffffff;"
+            f'text-decoration:none;border-radius:4px">{esc(labels.confirm_button)}</a></p>'
+            f"<p>{esc(labels.confirm_ignore)}</p><p><small>{esc(self.settings.newsletter.postal_address)}</small></p>"
+            "</body></html>"
+        )
         msg.add_alternative(body, subtype="html", cte="quoted-printable")
         return Envelope(self.sender.addr_spec, address, msg.as_bytes(policy=HEADER_POLICY), msg["Message-ID"])
 
@@ -161,7 +169,7 @@ class Signup:
             finally:
                 connection.close()
             log.info("sent a confirmation mail")
-        except Exception as exc:  # noqa: BLE001 (a background thread: log, never raise)
+        except Exception as exc:
             log.warning("could not send a confirmation mail: %s", exc)
 
 

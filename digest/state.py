@@ -59,8 +59,9 @@ def record_sent(state_dir: Path, issue_id: str, article_ids: Iterable[str]) -> N
     atomic_write(path, json.dumps({"version": 1, "issues": dict(sorted(issues.items()))}, indent=1) + "\n")
 
 
-def new_since_last(articles: Sequence[Article], sent_ids: set[str], window_start: datetime,
-                   grace: timedelta = DEFAULT_GRACE) -> tuple[list[Article], list[Skip]]:
+def new_since_last(
+    articles: Sequence[Article], sent_ids: set[str], window_start: datetime, grace: timedelta = DEFAULT_GRACE
+) -> tuple[list[Article], list[Skip]]:
     """Apply the rule above: (kept, skipped). Articles after the window are left to the week filter."""
     # With no record at all, "never sent" means nothing: no carry-over for the first issue.
     earliest = window_start - grace if sent_ids else window_start
@@ -71,8 +72,13 @@ def new_since_last(articles: Sequence[Article], sent_ids: set[str], window_start
         if article.id in sent_ids:
             skipped.append(Skip(article.source, label, "already sent in an earlier issue"))
         elif article.published < earliest:
-            skipped.append(Skip(article.source, label,
-                                f"published {article.published:%Y-%m-%d}, before {earliest:%Y-%m-%d %H:%M} UTC"))
+            skipped.append(
+                Skip(
+                    article.source,
+                    label,
+                    f"published {article.published:%Y-%m-%d}, before {earliest:%Y-%m-%d %H:%M} UTC",
+                )
+            )
         else:
             kept.append(article)
     return kept, skipped

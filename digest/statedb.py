@@ -30,15 +30,20 @@ def state_failure(path: Path, what: str, exc: BaseException, remedy: str) -> Sta
     code = getattr(exc, "errno", None)
     detail = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
     if path.is_dir():
-        return StateError(f"{path}: is a directory, not the {what}; move it aside (or point [build] state_dir "
-                          "elsewhere) and rerun")
+        return StateError(
+            f"{path}: is a directory, not the {what}; move it aside (or point [build] state_dir elsewhere) and rerun"
+        )
     if name == "SQLITE_FULL" or code in _FULL_ERRNOS:
-        return StateError(f"{path}: no space left to write the {what} ({detail}); free some space and rerun "
-                          "(the next run continues where this one stopped)")
+        return StateError(
+            f"{path}: no space left to write the {what} ({detail}); free some space and rerun "
+            "(the next run continues where this one stopped)"
+        )
     if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")) or code in _READONLY_ERRNOS:
-        return StateError(f"{path}: cannot write the {what} ({detail}); make {path.parent} and the file "
-                          "writable for this user and rerun")
-    if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or isinstance(exc, sqlite3.DatabaseError) and not name:
+        return StateError(
+            f"{path}: cannot write the {what} ({detail}); make {path.parent} and the file "
+            "writable for this user and rerun"
+        )
+    if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or (isinstance(exc, sqlite3.DatabaseError) and not name):
         return StateError(f"{path}: the {what} is damaged ({detail}); {remedy}")
     return StateError(f"{path}: cannot use the {what} ({detail}); {remedy}")
 
@@ -48,12 +53,14 @@ def guard_state_errors(what: str, remedy: str) -> Callable[[type[T]], type[T]]:
 
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         if inspect.isgeneratorfunction(fn):
+
             @functools.wraps(fn)
             def gen(self: Any, *args: Any, **kw: Any) -> Any:
                 try:
                     yield from fn(self, *args, **kw)
                 except (sqlite3.Error, OSError) as exc:
                     raise state_failure(self.path, what, exc, remedy) from None
+
             return gen
 
         @functools.wraps(fn)
@@ -62,6 +69,7 @@ def guard_state_errors(what: str, remedy: str) -> Callable[[type[T]], type[T]]:
                 return fn(self, *args, **kw)
             except (sqlite3.Error, OSError) as exc:
                 raise state_failure(self.path, what, exc, remedy) from None
+
         return call
 
     def decorate(cls: type[T]) -> type[T]:
@@ -73,8 +81,17 @@ def guard_state_errors(what: str, remedy: str) -> Callable[[type[T]], type[T]]:
     return decorate
 
 
-def open_schema(db: sqlite3.Connection, path: Path, what: str, *, version: int, tables: tuple[str, ...],
-                create_sql: str, migrations: Mapping[int, str] | None = None, create: bool = True) -> bool:
+def open_schema(
+    db: sqlite3.Connection,
+    path: Path,
+    what: str,
+    *,
+    version: int,
+    tables: tuple[str, ...],
+    create_sql: str,
+    migrations: Mapping[int, str] | None = None,
+    create: bool = True,
+) -> bool:
     """Check (and create or migrate) a state file's schema; False when the file is empty and `create` is off.
 
     `migrations[n]` is the SQL that takes schema n to n+1; `create_sql` (CREATE ... IF NOT EXISTS) runs
@@ -84,8 +101,10 @@ def open_schema(db: sqlite3.Connection, path: Path, what: str, *, version: int, 
     found = db.execute("PRAGMA user_version").fetchone()[0]
     names = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     if found > version:
-        raise StateError(f"{path}: the {what} has schema version {found}, newer than this digest knows "
-                         f"({version}); upgrade digest, or restore the file this version wrote")
+        raise StateError(
+            f"{path}: the {what} has schema version {found}, newer than this digest knows "
+            f"({version}); upgrade digest, or restore the file this version wrote"
+        )
     if not names:
         if not create:
             return False
@@ -93,13 +112,17 @@ def open_schema(db: sqlite3.Connection, path: Path, what: str, *, version: int, 
         return True
     missing = [t for t in tables if t not in names]
     if missing:
-        raise StateError(f"{path}: not a digest {what} (no {', '.join(missing)} table; it holds "
-                         f"{', '.join(sorted(names))}); point [build] state_dir elsewhere or move the file aside")
+        raise StateError(
+            f"{path}: not a digest {what} (no {', '.join(missing)} table; it holds "
+            f"{', '.join(sorted(names))}); point [build] state_dir elsewhere or move the file aside"
+        )
     stored, found = found, found or 1
     steps = migrations or {}
     if found < version and not all(n in steps for n in range(found, version)):
-        raise StateError(f"{path}: the {what} has schema version {found}, which this digest cannot upgrade; "
-                         "restore a backup or move the file aside")
+        raise StateError(
+            f"{path}: the {what} has schema version {found}, which this digest cannot upgrade; "
+            "restore a backup or move the file aside"
+        )
     if create and (stored < version):
         script = "".join(f"{steps[n]};" for n in range(found, version))
         db.executescript(f"BEGIN IMMEDIATE; {script} {create_sql}; PRAGMA user_version={version}; COMMIT;")

@@ -82,8 +82,15 @@ def delivery_status(settings: Settings, issue_id: str) -> Delivery | None:
     if not recipients and not states and not lost:
         return None
     plan = plan_send(issue_id, recipients, states, suppressed)
-    return Delivery(recipients=len(recipients), sent=plan.already_sent, to_send=len(plan.todo) - plan.in_doubt,
-                    in_doubt=plan.in_doubt, failed=plan.failed_before, suppressed=plan.suppressed, lost=lost)
+    return Delivery(
+        recipients=len(recipients),
+        sent=plan.already_sent,
+        to_send=len(plan.todo) - plan.in_doubt,
+        in_doubt=plan.in_doubt,
+        failed=plan.failed_before,
+        suppressed=plan.suppressed,
+        lost=lost,
+    )
 
 
 def window_options(issue_id: str) -> str:
@@ -97,7 +104,10 @@ def week_status(settings: Settings, now: datetime) -> WeekStatus:
     store = IssueStore(Path(settings.build.out))
     found, warnings = store.records()  # stray JSON files are skipped with a warning
     latest = found[0] if found else None
-    explicit = bool(settings.build.since or settings.build.until) or settings.build.week.strip().lower() not in ("", "latest")
+    explicit = bool(settings.build.since or settings.build.until) or settings.build.week.strip().lower() not in (
+        "",
+        "latest",
+    )
     if latest is not None and not explicit:
         window = latest.record.week
     else:
@@ -123,13 +133,21 @@ def week_status(settings: Settings, now: datetime) -> WeekStatus:
             error = str(exc)
     latest_id = latest.record.id if latest else None
     return WeekStatus(
-        issue_id=window.id, built_at=built_at, articles=articles, curation_file=path, summaries=summaries,
-        curation_exists=path.is_file(), curated=curated, edits=edits, curation_error=error,
+        issue_id=window.id,
+        built_at=built_at,
+        articles=articles,
+        curation_file=path,
+        summaries=summaries,
+        curation_exists=path.is_file(),
+        curated=curated,
+        edits=edits,
+        curation_error=error,
         web_version=store.web_path(window.id).is_file(),
         delivery=delivery_status(settings, window.id) if built_at else None,
         latest_built=latest_id if latest_id != window.id else None,
         out_option="" if Path(settings.build.out) == DEFAULT_OUT else f" --out {shlex.quote(str(settings.build.out))}",
-        explicit=explicit, warnings=tuple(warnings),
+        explicit=explicit,
+        warnings=tuple(warnings),
     )
 
 
@@ -146,15 +164,19 @@ def next_steps(status: WeekStatus) -> list[str]:
         steps.append(f"curate it: edit {status.curation_file} (digest preview shows each change)")
     delivery = status.delivery
     if delivery and delivery.lost:
-        steps.append(f"the delivery ledger has no record of {status.issue_id}, but {delivery.lost}: restore the "
-                     f"ledger from a backup, or start the issue over with digest send {status.issue_id} --reset")
+        steps.append(
+            f"the delivery ledger has no record of {status.issue_id}, but {delivery.lost}: restore the "
+            f"ledger from a backup, or start the issue over with digest send {status.issue_id} --reset"
+        )
         return steps
-    if delivery is None or delivery.recipients == 0 and delivery.sent == 0:
+    if delivery is None or (delivery.recipients == 0 and delivery.sent == 0):
         steps.append("add subscribers: digest subscribers add EMAIL")
     elif delivery.to_send or delivery.in_doubt:
         steps.append(f"send to {delivery.to_send + delivery.in_doubt} recipient(s): digest send {status.issue_ref}")
     if delivery and delivery.failed:
-        steps.append(f"{delivery.failed} failed permanently: digest send {status.issue_ref} --retry-failed to try again")
+        steps.append(
+            f"{delivery.failed} failed permanently: digest send {status.issue_ref} --retry-failed to try again"
+        )
     return steps
 
 
@@ -162,8 +184,10 @@ def format_status(status: WeekStatus) -> str:
     """The status as a few lines of text."""
     lines = [f"Issue {status.issue_id}"]
     if status.built_at:
-        lines.append(f"  built:   yes, {status.built_at:%Y-%m-%d %H:%M} UTC, {status.articles} articles"
-                     + ("" if status.web_version else " (no web version)"))
+        lines.append(
+            f"  built:   yes, {status.built_at:%Y-%m-%d %H:%M} UTC, {status.articles} articles"
+            + ("" if status.web_version else " (no web version)")
+        )
         if status.summaries:
             from digest.summarize import origin_counts_line  # the summarizer's modules load nupunkt: not at start-up
 
@@ -183,14 +207,18 @@ def format_status(status: WeekStatus) -> str:
     elif d.lost:
         lines.append("  sent:    unknown: the delivery ledger lost its record of this issue")
     else:
-        lines.append(f"  sent:    {d.sent} of {d.recipients} recipients; {d.to_send + d.in_doubt} left to send, "
-                     f"{d.failed} failed, {d.suppressed} suppressed")
+        lines.append(
+            f"  sent:    {d.sent} of {d.recipients} recipients; {d.to_send + d.in_doubt} left to send, "
+            f"{d.failed} failed, {d.suppressed} suppressed"
+        )
     steps = next_steps(status)
     lines.append("Left to do:" if steps else "Nothing left to do for this issue.")
     lines += [f"  - {step}" for step in steps]
     if status.latest_built:
-        lines.append(f"(latest built issue: {status.latest_built}; see it with: "
-                     f"digest status {window_options(status.latest_built)}{status.out_option})")
+        lines.append(
+            f"(latest built issue: {status.latest_built}; see it with: "
+            f"digest status {window_options(status.latest_built)}{status.out_option})"
+        )
     return "\n".join(lines)
 
 
@@ -204,11 +232,24 @@ def status_json(status: WeekStatus) -> dict:
         "built_at": status.built_at.isoformat() if status.built_at else None,
         "articles": status.articles,
         "web_version": status.web_version,
-        "curation": {"file": str(status.curation_file), "exists": status.curation_exists,
-                     "edited": status.curated, "edits": list(status.edits), "error": status.curation_error or None},
-        "delivery": None if d is None else {
-            "recipients": d.recipients, "sent": d.sent, "to_send": d.to_send + d.in_doubt, "in_doubt": d.in_doubt,
-            "failed": d.failed, "suppressed": d.suppressed, "ledger_lost": bool(d.lost)},
+        "curation": {
+            "file": str(status.curation_file),
+            "exists": status.curation_exists,
+            "edited": status.curated,
+            "edits": list(status.edits),
+            "error": status.curation_error or None,
+        },
+        "delivery": None
+        if d is None
+        else {
+            "recipients": d.recipients,
+            "sent": d.sent,
+            "to_send": d.to_send + d.in_doubt,
+            "in_doubt": d.in_doubt,
+            "failed": d.failed,
+            "suppressed": d.suppressed,
+            "ledger_lost": bool(d.lost),
+        },
         "next_steps": next_steps(status),
         "latest_built": status.latest_built,
     }

@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,8 +61,10 @@ def read_csv(path: Path) -> tuple[list[Subscriber], list[str]]:
             reader = csv.DictReader(handle, delimiter=delimiter)
             # (physical line where the row starts, row): quoted fields may span lines, and the
             # reader skips blank lines, so count back from where the row ended.
-            rows = [(reader.line_num - sum(v.count("\n") for v in row.values() if isinstance(v, str)), row)
-                    for row in reader]
+            rows = [
+                (reader.line_num - sum(v.count("\n") for v in row.values() if isinstance(v, str)), row)
+                for row in reader
+            ]
             header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such subscribers file") from None
@@ -97,11 +99,11 @@ def spreadsheet_safe(cell: str) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _stamp(when: datetime | None) -> str:
-    return (when or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds")
+    return (when or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -130,9 +132,15 @@ class Entry:
 
     def as_json(self) -> dict[str, str | None]:
         """The documented JSON form (see docs/subscribers.md)."""
-        return {"email": self.email, "name": self.name, "status": self.status, "reason": self.reason,
-                "source": self.source or None, "changed_at": self.changed_at or None,
-                "paused_until": self.paused_until}
+        return {
+            "email": self.email,
+            "name": self.name,
+            "status": self.status,
+            "reason": self.reason,
+            "source": self.source or None,
+            "changed_at": self.changed_at or None,
+            "paused_until": self.paused_until,
+        }
 
 
 _CREATE = """
@@ -161,8 +169,11 @@ UPDATE suppressions SET source = CASE reason WHEN 'hard-bounce' THEN 'smtp' WHEN
 """
 
 
-@guard_state_errors("subscriber list", "restore it from a backup, or move it aside and import your list again "
-                    "(the suppression list in it is lost then: keep the old file)")
+@guard_state_errors(
+    "subscriber list",
+    "restore it from a backup, or move it aside and import your list again "
+    "(the suppression list in it is lost then: keep the old file)",
+)
 class SubscriberStore:
     """The SQLite subscriber list and suppression list under the state directory."""
 
@@ -170,9 +181,15 @@ class SubscriberStore:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as db, db:
-            open_schema(db, path, "subscriber list", version=SCHEMA_VERSION,
-                        tables=("subscribers", "suppressions"), create_sql=_CREATE,
-                        migrations={1: _FROM_V1, 2: "SELECT 1"})  # 2 -> 3 only adds a table
+            open_schema(
+                db,
+                path,
+                "subscriber list",
+                version=SCHEMA_VERSION,
+                tables=("subscribers", "suppressions"),
+                create_sql=_CREATE,
+                migrations={1: _FROM_V1, 2: "SELECT 1"},
+            )  # 2 -> 3 only adds a table
 
     @classmethod
     def in_state_dir(cls, state_dir: Path) -> SubscriberStore:
@@ -197,16 +214,28 @@ class SubscriberStore:
         cur = db.execute(
             "INSERT INTO subscribers (key, email, name, attributes, added_at, status, source, changed_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
-            (subscriber.key, subscriber.email, subscriber.name, json.dumps(subscriber.attributes), now, status,
-             source, now),
+            (
+                subscriber.key,
+                subscriber.email,
+                subscriber.name,
+                json.dumps(subscriber.attributes),
+                now,
+                status,
+                source,
+                now,
+            ),
         )
         if cur.rowcount:
             return True
-        db.execute("UPDATE subscribers SET name=?, attributes=? WHERE key=?",
-                   (subscriber.name, json.dumps(subscriber.attributes), subscriber.key))
+        db.execute(
+            "UPDATE subscribers SET name=?, attributes=? WHERE key=?",
+            (subscriber.name, json.dumps(subscriber.attributes), subscriber.key),
+        )
         if status == ACTIVE:
-            db.execute("UPDATE subscribers SET status=?, source=?, changed_at=? WHERE key=? AND status=?",
-                       (ACTIVE, source, now, subscriber.key, UNCONFIRMED))
+            db.execute(
+                "UPDATE subscribers SET status=?, source=?, changed_at=? WHERE key=? AND status=?",
+                (ACTIVE, source, now, subscriber.key, UNCONFIRMED),
+            )
         return False
 
     def import_rows(self, rows: Iterable[ImportRow], source: str) -> ImportCounts:
@@ -216,7 +245,9 @@ class SubscriberStore:
         added = updated = unchanged = 0
         with closing(self._connect()) as db, db:
             db.execute("BEGIN IMMEDIATE")  # one transaction: one fsync, and nobody sees half an import
-            existing = {k: (n, a, s) for k, n, a, s in db.execute("SELECT key, name, attributes, status FROM subscribers")}
+            existing = {
+                k: (n, a, s) for k, n, a, s in db.execute("SELECT key, name, attributes, status FROM subscribers")
+            }
             blocked = {k for (k,) in db.execute("SELECT key FROM suppressions")}
             already = 0
             for row in rows:
@@ -240,31 +271,43 @@ class SubscriberStore:
                 if confirm:
                     confirms.append((ACTIVE, source, now, sub.key, UNCONFIRMED))
                 updated += 1
-            db.executemany("INSERT INTO subscribers (key, email, name, attributes, added_at, status, source, "
-                           "changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", inserts)
+            db.executemany(
+                "INSERT INTO subscribers (key, email, name, attributes, added_at, status, source, "
+                "changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                inserts,
+            )
             db.executemany("UPDATE subscribers SET name=?, attributes=? WHERE key=?", updates)
-            db.executemany("UPDATE subscribers SET status=?, source=?, changed_at=? WHERE key=? AND status=?",
-                           confirms)
-            db.executemany("INSERT OR IGNORE INTO suppressions (key, email, reason, detail, at, source)"
-                           " VALUES (?, ?, ?, ?, ?, ?)", suppress)
+            db.executemany("UPDATE subscribers SET status=?, source=?, changed_at=? WHERE key=? AND status=?", confirms)
+            db.executemany(
+                "INSERT OR IGNORE INTO suppressions (key, email, reason, detail, at, source) VALUES (?, ?, ?, ?, ?, ?)",
+                suppress,
+            )
         return ImportCounts(added, updated, unchanged, len(suppress), already)
 
     def add_unconfirmed(self, subscriber: Subscriber, source: str = "signup") -> bool:
         """Put a signup on the list as unconfirmed; an address already there is left as it is."""
         now = _now()
         with closing(self._connect()) as db, db:
-            return db.execute(
-                "INSERT INTO subscribers (key, email, name, attributes, added_at, status, source, changed_at)"
-                " VALUES (?, ?, ?, '{}', ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
-                (subscriber.key, subscriber.email, subscriber.name, now, UNCONFIRMED, source, now),
-            ).rowcount > 0
+            return (
+                db.execute(
+                    "INSERT INTO subscribers (key, email, name, attributes, added_at, status, source, changed_at)"
+                    " VALUES (?, ?, ?, '{}', ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
+                    (subscriber.key, subscriber.email, subscriber.name, now, UNCONFIRMED, source, now),
+                ).rowcount
+                > 0
+            )
 
     def set_status(self, email: str, status: str, source: str, paused_until: datetime | None = None) -> bool:
         """Change an address's status (active, unconfirmed or paused until a date); True when it is listed."""
         until = _stamp(paused_until) if status == PAUSED and paused_until else ""
         with closing(self._connect()) as db, db:
-            return db.execute("UPDATE subscribers SET status=?, paused_until=?, source=?, changed_at=? WHERE key=?",
-                              (status, until, source, _now(), email.lower())).rowcount > 0
+            return (
+                db.execute(
+                    "UPDATE subscribers SET status=?, paused_until=?, source=?, changed_at=? WHERE key=?",
+                    (status, until, source, _now(), email.lower()),
+                ).rowcount
+                > 0
+            )
 
     def status(self, email: str, now: datetime | None = None) -> str | None:
         """The address's status now (suppressed wins), or None when it is unknown."""
@@ -305,14 +348,20 @@ class SubscriberStore:
         with closing(self._connect()) as db:
             rows = db.execute(
                 "SELECT email, name, attributes FROM subscribers WHERE (status=? OR (status=? AND paused_until<=?))"
-                f"{unsuppressed} ORDER BY added_at, rowid", (ACTIVE, PAUSED, _stamp(now))).fetchall()
+                f"{unsuppressed} ORDER BY added_at, rowid",
+                (ACTIVE, PAUSED, _stamp(now)),
+            ).fetchall()
         return [Subscriber(e, n, json.loads(a)) for e, n, a in rows]
 
     def held_keys(self, now: datetime | None = None) -> set[str]:
         """Addresses that asked for a pause still running (honoured for a CSV list too)."""
         with closing(self._connect()) as db:
-            return {k for (k,) in db.execute("SELECT key FROM subscribers WHERE status=? AND paused_until>?",
-                                             (PAUSED, _stamp(now)))}
+            return {
+                k
+                for (k,) in db.execute(
+                    "SELECT key FROM subscribers WHERE status=? AND paused_until>?", (PAUSED, _stamp(now))
+                )
+            }
 
     def entries(self, now: datetime | None = None, only: str | None = None) -> list[Entry]:
         """Every known address (listed or suppressed) with its status now, in the order they appeared."""
@@ -320,10 +369,17 @@ class SubscriberStore:
         where = "WHERE key=?" if only else ""
         args = (only,) if only else ()
         with closing(self._connect()) as db:
-            listed = db.execute(f"SELECT key, email, name, status, paused_until, source, changed_at, added_at "
-                                f"FROM subscribers {where} ORDER BY added_at, rowid", args).fetchall()
-            blocked = {row[0]: row[1:] for row in db.execute(
-                f"SELECT key, email, reason, source, at FROM suppressions {where} ORDER BY at, rowid", args)}
+            listed = db.execute(
+                f"SELECT key, email, name, status, paused_until, source, changed_at, added_at "
+                f"FROM subscribers {where} ORDER BY added_at, rowid",
+                args,
+            ).fetchall()
+            blocked = {
+                row[0]: row[1:]
+                for row in db.execute(
+                    f"SELECT key, email, reason, source, at FROM suppressions {where} ORDER BY at, rowid", args
+                )
+            }
         out = []
         for key, email, name, status, until, source, changed, added in listed:
             if key in blocked:
@@ -332,8 +388,9 @@ class SubscriberStore:
             elif status == PAUSED and until and until <= stamp:
                 out.append(Entry(email, name, ACTIVE, None, source, until))  # the pause is over
             else:
-                out.append(Entry(email, name, status, None, source, changed or added,
-                                 until if status == PAUSED else None))
+                out.append(
+                    Entry(email, name, status, None, source, changed or added, until if status == PAUSED else None)
+                )
         out.extend(Entry(email, "", SUPPRESSED, reason, by, at) for email, reason, by, at in blocked.values())
         return out
 
@@ -357,9 +414,13 @@ class SubscriberStore:
             db.execute("INSERT OR REPLACE INTO soft_bounces (key, count, last_at) VALUES (?, ?, ?)", (key, count, now))
             if count < limit:
                 return False
-            return db.execute(
-                "INSERT OR IGNORE INTO suppressions (key, email, reason, detail, at, source) VALUES (?, ?, ?, ?, ?, ?)",
-                (key, email, SOFT_BOUNCE, detail[:500], now, source)).rowcount > 0
+            return (
+                db.execute(
+                    "INSERT OR IGNORE INTO suppressions (key, email, reason, detail, at, source) VALUES (?, ?, ?, ?, ?, ?)",
+                    (key, email, SOFT_BOUNCE, detail[:500], now, source),
+                ).rowcount
+                > 0
+            )
 
     def delivered(self, email: str) -> None:
         """An issue reached the address: its run of soft bounces starts again from zero."""
@@ -377,8 +438,12 @@ class SubscriberStore:
         """True when the address is on the list or on the suppression list."""
         key = email.lower()
         with closing(self._connect()) as db:
-            return db.execute("SELECT 1 FROM subscribers WHERE key=? UNION SELECT 1 FROM suppressions WHERE key=?",
-                              (key, key)).fetchone() is not None
+            return (
+                db.execute(
+                    "SELECT 1 FROM subscribers WHERE key=? UNION SELECT 1 FROM suppressions WHERE key=?", (key, key)
+                ).fetchone()
+                is not None
+            )
 
     def unsuppress(self, email: str) -> bool:
         """Lift a suppression (an explicit re-subscription); True when there was one."""
@@ -404,8 +469,9 @@ class SubscriberStore:
             yield from db.execute("SELECT email, reason, at FROM suppressions ORDER BY at").fetchall()
 
 
-def load_recipients(csv_path: Path | None, store: SubscriberStore,
-                    now: datetime | None = None) -> tuple[list[Subscriber], list[str]]:
+def load_recipients(
+    csv_path: Path | None, store: SubscriberStore, now: datetime | None = None
+) -> tuple[list[Subscriber], list[str]]:
     """The subscribers to mail (CSV when given, else the list's receiving ones), plus problems found reading them."""
     if csv_path is not None:
         people, problems = read_csv(csv_path)

@@ -94,8 +94,14 @@ def summary_counts_line(issue: Issue) -> str:
 
 def origin_counts_line(counts: dict[str, int]) -> str:
     """ "Summaries: 9 from the model, 3 from the cache, 1 fallback", naming only origins present."""
-    names = (("llm", "from the model"), ("llm-cache", "from the cache"), ("fallback", "fallback (model failed)"),
-             ("excerpt", "source excerpt"), ("extractive", "extractive"), ("editor", "by the editor"),
-             ("none", "none"))
+    names = (
+        ("llm", "from the model"),
+        ("llm-cache", "from the cache"),
+        ("fallback", "fallback (model failed)"),
+        ("excerpt", "source excerpt"),
+        ("extractive", "extractive"),
+        ("editor", "by the editor"),
+        ("none", "none"),
+    )
     parts = [f"{counts[key]} {label}" for key, label in names if counts.get(key)]
     return "Summaries: " + (", ".join(parts) if parts else "none")

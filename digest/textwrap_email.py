@@ -16,15 +16,16 @@ _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 
 def wrap(text: str, width: int = LINE_WIDTH, indent: str = "") -> str:
     """Wrap text at `width` columns; words and URLs longer than a line stay whole."""
-    wrapper = textwrap.TextWrapper(width=width, initial_indent=indent, subsequent_indent=indent,
-                                   break_long_words=False, break_on_hyphens=False)
+    wrapper = textwrap.TextWrapper(
+        width=width, initial_indent=indent, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
+    )
     paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
     return "\n\n".join(wrapper.fill(" ".join(p.split())) for p in paragraphs)
 
 
 def bullet(text: str, width: int = LINE_WIDTH, mark: str = "- ") -> str:
     """A list item: `mark` then the text, wrapped with a hanging indent."""
-    return mark + wrap(text, width, indent=" " * len(mark))[len(mark):]
+    return mark + wrap(text, width, indent=" " * len(mark))[len(mark) :]
 
 
 def underline(heading: str, char: str = "-") -> str:
@@ -41,8 +42,7 @@ def tidy(text: str) -> str:
 
 def overlong_lines(text: str, width: int = LINE_WIDTH) -> list[str]:
     """Lines longer than `width` that are not a lone URL or unbreakable word (for checks)."""
-    return [line for line in text.splitlines()
-            if len(line) > width and len(line.strip().split()) > 1]
+    return [line for line in text.splitlines() if len(line) > width and len(line.strip().split()) > 1]
 
 
 def note_text(fragment: str) -> str:

@@ -69,8 +69,9 @@ def _unb64(text: str) -> bytes:
 
 
 def _mac(secret: bytes, purpose: bytes, kid: str, payload: bytes) -> bytes:
-    return hmac.new(secret, purpose + b"\x00" + kid.encode("ascii") + b"\x00" + payload,
-                    hashlib.sha256).digest()[:_MAC_BYTES]
+    return hmac.new(secret, purpose + b"\x00" + kid.encode("ascii") + b"\x00" + payload, hashlib.sha256).digest()[
+        :_MAC_BYTES
+    ]
 
 
 def _legacy_mac(secret: bytes, payload: bytes) -> bytes:
@@ -95,8 +96,9 @@ def unsign(token: str, secrets: Secrets, purpose: bytes = UNSUBSCRIBE) -> str | 
     try:
         if parts[0] == _VERSION and len(parts) == 4:
             kid, raw, mac = parts[1], _unb64(parts[2]), _unb64(parts[3])
-            valid = any(key_id(s) == kid and hmac.compare_digest(mac, _mac(s, purpose, kid, raw))
-                        for s in _as_list(secrets))
+            valid = any(
+                key_id(s) == kid and hmac.compare_digest(mac, _mac(s, purpose, kid, raw)) for s in _as_list(secrets)
+            )
         elif parts[0] == _LEGACY and len(parts) == 3 and purpose == UNSUBSCRIBE:
             raw, mac = _unb64(parts[1]), _unb64(parts[2])
             valid = any(hmac.compare_digest(mac, _legacy_mac(s, raw)) for s in _as_list(secrets))
@@ -134,5 +136,5 @@ def verify_confirm_token(token: str, secrets: Secrets, now: float) -> str | None
 
 def message_key(issue_id: str, address: str, secret: bytes) -> str:
     """A stable opaque key per (issue, address), so a repeated message reuses its Message-ID."""
-    data = f"{issue_id}\x00{address.strip().lower()}".encode("utf-8")
+    data = f"{issue_id}\x00{address.strip().lower()}".encode()
     return hmac.new(secret, b"digest-message-id\x00" + data, hashlib.sha256).hexdigest()[:24]

@@ -24,8 +24,10 @@ def quoted_printable(text: str) -> bytes:
 def base64_lines(text: str) -> bytes:
     """UTF-8 text (LF normalized to CRLF first) as base64 in 76-character CRLF lines."""
     body = _utf8(text).replace(b"\n", b"\r\n")
-    return b"".join(binascii.b2a_base64(body[i:i + BASE64_LINE], newline=False) + b"\r\n"
-                    for i in range(0, len(body), BASE64_LINE))
+    return b"".join(
+        binascii.b2a_base64(body[i : i + BASE64_LINE], newline=False) + b"\r\n"
+        for i in range(0, len(body), BASE64_LINE)
+    )
 
 
 def qp_size(text: str) -> int:

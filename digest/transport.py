@@ -129,8 +129,10 @@ class SMTPConnection:
         except smtplib.SMTPSenderRefused as exc:
             if 400 <= exc.smtp_code < 500:
                 raise TemporaryFailure(exc.smtp_code, _decode(exc.smtp_error)) from None
-            raise SendError(f"{self.where} refused the sender {envelope.sender} "
-                            f"({exc.smtp_code} {_decode(exc.smtp_error)}); check newsletter.sender") from None
+            raise SendError(
+                f"{self.where} refused the sender {envelope.sender} "
+                f"({exc.smtp_code} {_decode(exc.smtp_error)}); check newsletter.sender"
+            ) from None
         except smtplib.SMTPServerDisconnected as exc:
             raise ConnectionLost(f"connection closed ({exc})") from None
         except smtplib.SMTPResponseException as exc:  # SMTPDataError and others carry a code
@@ -153,14 +155,16 @@ class SMTPConnection:
 class SMTPTransport:
     """An SMTP relay from `smtp://user@host:port` (STARTTLS) or `smtps://user@host:port` (TLS)."""
 
-    def __init__(self, url: str, password: str | None = None, timeout: float = 30.0,
-                 tls_context: ssl.SSLContext | None = None):
+    def __init__(
+        self, url: str, password: str | None = None, timeout: float = 30.0, tls_context: ssl.SSLContext | None = None
+    ):
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
             raise ConfigError("send.smtp must look like smtp://user@host:587 (STARTTLS) or smtps://user@host:465")
         if parts.password is not None:
-            raise ConfigError(f"send.smtp must not contain a password: put it in the {PASSWORD_ENV} "
-                              "environment variable")
+            raise ConfigError(
+                f"send.smtp must not contain a password: put it in the {PASSWORD_ENV} environment variable"
+            )
         self.implicit_tls = parts.scheme == "smtps"
         self.host = parts.hostname
         try:
@@ -169,8 +173,9 @@ class SMTPTransport:
             raise ConfigError("send.smtp has an invalid port") from None
         self.user = unquote(parts.username) if parts.username else None
         if self.user and not password:
-            raise ConfigError(f"{PASSWORD_ENV} is not set: it holds the password for {self.user} at "
-                              f"{self.host}:{self.port}")
+            raise ConfigError(
+                f"{PASSWORD_ENV} is not set: it holds the password for {self.user} at {self.host}:{self.port}"
+            )
         self._password = password
         self.timeout = timeout
         self.tls_context = tls_context or ssl.create_default_context()
@@ -198,8 +203,13 @@ class SMTPTransport:
         where = f"{self.host}:{self.port}"
         try:
             if self.implicit_tls:
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, local_hostname=self.local_hostname,
-                                                      timeout=self.timeout, context=self.tls_context)
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    self.host,
+                    self.port,
+                    local_hostname=self.local_hostname,
+                    timeout=self.timeout,
+                    context=self.tls_context,
+                )
             else:
                 smtp = smtplib.SMTP(self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout)
             opened.append(smtp)
@@ -209,15 +219,21 @@ class SMTPTransport:
                     smtp.starttls(context=self.tls_context)
                     _greet(smtp)
                 elif self.user and not _is_loopback(self.host):
-                    raise SendError(f"{where} does not offer STARTTLS; refusing to send the password "
-                                    "unencrypted (use smtps:// if the server expects implicit TLS)")
+                    raise SendError(
+                        f"{where} does not offer STARTTLS; refusing to send the password "
+                        "unencrypted (use smtps:// if the server expects implicit TLS)"
+                    )
             if self.user:
                 smtp.login(self.user, self._password or "")
         except ssl.SSLError as exc:
-            raise SendError(f"TLS with {where} failed ({exc.__class__.__name__}: {getattr(exc, 'reason', '')})") from None
+            raise SendError(
+                f"TLS with {where} failed ({exc.__class__.__name__}: {getattr(exc, 'reason', '')})"
+            ) from None
         except smtplib.SMTPAuthenticationError as exc:
-            raise SendError(f"{where} rejected the login for {self.user} ({exc.smtp_code}); check the user "
-                            f"in send.smtp and {PASSWORD_ENV}") from None
+            raise SendError(
+                f"{where} rejected the login for {self.user} ({exc.smtp_code}); check the user "
+                f"in send.smtp and {PASSWORD_ENV}"
+            ) from None
         except smtplib.SMTPNotSupportedError:
             raise SendError(f"{where} does not offer AUTH; remove the user from send.smtp") from None
         except smtplib.SMTPResponseException as exc:
@@ -280,14 +296,22 @@ class OutboxTransport:
         return OutboxConnection(self.folder)
 
 
-def make_transport(smtp_url: str, outbox: Path, environ: Mapping[str, str], *, api: str = "",
-                   api_endpoint: str = "", connections: int = 1) -> Any:
+def make_transport(
+    smtp_url: str,
+    outbox: Path,
+    environ: Mapping[str, str],
+    *,
+    api: str = "",
+    api_endpoint: str = "",
+    connections: int = 1,
+) -> Any:
     """An email API when send.api is set, SMTP when send.smtp is (password from DIGEST_SMTP_PASSWORD),
     else the outbox folder."""
     if api and smtp_url:
         raise ConfigError("send.api and send.smtp are both set: choose one way to send")
     if api:
         from digest.transports import make_api_transport
+
         return make_api_transport(api, api_endpoint, environ, connections)
     if smtp_url:
         return SMTPTransport(smtp_url, environ.get(PASSWORD_ENV) or None)

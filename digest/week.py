@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from digest.errors import ConfigError
@@ -16,7 +16,7 @@ MIN_YEAR, MAX_YEAR = 1900, 9998
 
 def _utc(day: date, tz: str) -> datetime:
     """Local midnight of a day in `tz`, as an aware UTC datetime."""
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
 def week_id(year: int, week: int) -> str:
@@ -35,7 +35,9 @@ def iso_week(text: str, tz: str = "UTC") -> Week:
     except ValueError:
         raise ConfigError(f"invalid week {text!r}: {year} has no week {number}") from None
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise ConfigError(f"invalid week {text.strip().upper()!r}: out of range (use a week of the years {MIN_YEAR} to {MAX_YEAR})")
+        raise ConfigError(
+            f"invalid week {text.strip().upper()!r}: out of range (use a week of the years {MIN_YEAR} to {MAX_YEAR})"
+        )
     return Week(week_id(year, number), _utc(monday, tz), _utc(monday + timedelta(days=7), tz), tz)
 
 
@@ -73,8 +75,7 @@ def date_window(since: str, until: str, tz: str, now: datetime) -> Week:
     return Week(f"{start.isoformat()}--{end.isoformat()}", _utc(start, tz), _utc(end + timedelta(days=1), tz), tz)
 
 
-def resolve_window(week: str, since: str, until: str, tz: str, now: datetime,
-                   latest: datetime | None = None) -> Week:
+def resolve_window(week: str, since: str, until: str, tz: str, now: datetime, latest: datetime | None = None) -> Week:
     """Pick the window: --since/--until, an explicit week, 'latest' (newest article) or 'current'."""
     if since or until:
         if week and week not in ("current", "latest"):

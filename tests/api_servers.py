@@ -134,8 +134,15 @@ class PostmarkServer(_Base):
         if path != "/email/batch":
             return 404, {"ErrorCode": 404, "Message": "not found"}, {}
         if headers.get("X-Postmark-Server-Token") != self.token:
-            return 401, {"ErrorCode": 10, "Message": "The Server Token you provided in the "
-                                                     "X-Postmark-Server-Token request header was invalid."}, {}
+            return (
+                401,
+                {
+                    "ErrorCode": 10,
+                    "Message": "The Server Token you provided in the "
+                    "X-Postmark-Server-Token request header was invalid.",
+                },
+                {},
+            )
         status, hold = self._scripted()
         if status == 429:
             return 429, {"ErrorCode": 429, "Message": "Rate limit exceeded"}, {"Retry-After": "0"}
@@ -151,13 +158,32 @@ class PostmarkServer(_Base):
             if err:
                 results.append({"ErrorCode": err[0], "Message": err[1], "To": m["To"]})
                 continue
-            kept.append({"to": to, "to_header": m["To"], "from": m["From"], "subject": m["Subject"],
-                         "text": m["TextBody"], "html": m["HtmlBody"], "reply_to": m.get("ReplyTo"),
-                         "headers": {h["Name"]: h["Value"] for h in m.get("Headers", [])},
-                         "track_opens": m.get("TrackOpens"), "track_links": m.get("TrackLinks"),
-                         "stream": m.get("MessageStream")} if self.keep else {"to": to})
-            results.append({"ErrorCode": 0, "Message": "OK", "MessageID": f"pm-{self.calls}-{len(results)}",
-                            "To": m["To"], "SubmittedAt": "2026-11-23T08:00:00Z"})
+            kept.append(
+                {
+                    "to": to,
+                    "to_header": m["To"],
+                    "from": m["From"],
+                    "subject": m["Subject"],
+                    "text": m["TextBody"],
+                    "html": m["HtmlBody"],
+                    "reply_to": m.get("ReplyTo"),
+                    "headers": {h["Name"]: h["Value"] for h in m.get("Headers", [])},
+                    "track_opens": m.get("TrackOpens"),
+                    "track_links": m.get("TrackLinks"),
+                    "stream": m.get("MessageStream"),
+                }
+                if self.keep
+                else {"to": to}
+            )
+            results.append(
+                {
+                    "ErrorCode": 0,
+                    "Message": "OK",
+                    "MessageID": f"pm-{self.calls}-{len(results)}",
+                    "To": m["To"],
+                    "SubmittedAt": "2026-11-23T08:00:00Z",
+                }
+            )
         self._record(kept)  # stored first: a held call is one the client cannot know the fate of
         if hold:
             self._hold()
@@ -186,8 +212,15 @@ class MailgunServer(_Base):
             return status, {"message": "internal error"}, {}
         form = _multipart(headers.get("Content-Type", ""), body)
         if path.endswith(".mime"):  # one complete message, sent as written to `to`
-            self._record([{"to": _address(form["to"][0]), "mime": form["message"][0],
-                           "options": {k: v[0] for k, v in form.items() if k.startswith("o:")}}])
+            self._record(
+                [
+                    {
+                        "to": _address(form["to"][0]),
+                        "mime": form["message"][0],
+                        "options": {k: v[0] for k, v in form.items() if k.startswith("o:")},
+                    }
+                ]
+            )
             return 200, {"id": f"<mg-{self.calls}@{self.domain}>", "message": "Queued. Thank you."}, {}
         variables = json.loads(form["recipient-variables"][0])
         tos = form["to"]
@@ -202,11 +235,20 @@ class MailgunServer(_Base):
             def sub(text: str, vars_: dict = vars_) -> str:
                 return re.sub(r"%recipient\.(\w+)%", lambda m: str(vars_.get(m.group(1), "")), text)
 
-            kept.append({"to": address, "to_header": to, "from": form["from"][0], "subject": form["subject"][0],
-                         "text": sub(form["text"][0]), "html": sub(form["html"][0]),
-                         "headers": {k[2:]: sub(v[0]) for k, v in form.items() if k.startswith("h:")},
-                         "options": {k: v[0] for k, v in form.items() if k.startswith("o:")}}
-                        if self.keep else {"to": address})
+            kept.append(
+                {
+                    "to": address,
+                    "to_header": to,
+                    "from": form["from"][0],
+                    "subject": form["subject"][0],
+                    "text": sub(form["text"][0]),
+                    "html": sub(form["html"][0]),
+                    "headers": {k[2:]: sub(v[0]) for k, v in form.items() if k.startswith("h:")},
+                    "options": {k: v[0] for k, v in form.items() if k.startswith("o:")},
+                }
+                if self.keep
+                else {"to": address}
+            )
         self._record(kept)  # stored first: a held call is one the client cannot know the fate of
         if hold:
             self._hold()

@@ -96,7 +96,7 @@ def record(argv: Sequence[Any], env: Mapping[str, str | None] | None, cwd: Path 
     call = Call(SESSION["test"], argv)
     try:
         call.command, call.options, config = parse_argv(argv)
-    except Exception:  # noqa: BLE001 -- a deliberately broken command line still counts as a run of `digest`
+    except Exception:
         call.command, config = ("digest",), None
     if config is None and environ.get("DIGEST_CONFIG"):
         config = Path(environ["DIGEST_CONFIG"])
@@ -116,7 +116,7 @@ def _digest_argv(args: Any) -> list[str] | None:
     parts = [a.decode() if isinstance(a, bytes) else str(a) for a in parts]
     for i in range(len(parts) - 1):
         if parts[i] == "-m" and parts[i + 1] == "digest":
-            return parts[i + 2:]
+            return parts[i + 2 :]
     if parts and Path(parts[0]).name == "digest":
         return parts[1:]
     return None
@@ -179,6 +179,15 @@ def dump(target: Path) -> None:
 
     with target.open("w", encoding="utf-8") as out:
         for call in CALLS:
-            out.write(json.dumps({"test": call.test, "argv": call.argv, "command": " ".join(call.command),
-                                  "options": sorted(" ".join(path) + " " + name for path, name in call.options),
-                                  "settings": sorted(call.settings)}) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "test": call.test,
+                        "argv": call.argv,
+                        "command": " ".join(call.command),
+                        "options": sorted(" ".join(path) + " " + name for path, name in call.options),
+                        "settings": sorted(call.settings),
+                    }
+                )
+                + "\n"
+            )

@@ -68,7 +68,7 @@ def _code_names(func: Callable | None) -> set[str]:
 def _functions(item: pytest.Item) -> Iterator[Callable]:
     yield getattr(item, "function", None)
     info = getattr(item, "_fixtureinfo", None)
-    for defs in (info.name2fixturedefs.values() if info else ()):
+    for defs in info.name2fixturedefs.values() if info else ():
         for fixture in defs:
             yield fixture.func
 
@@ -87,8 +87,11 @@ def _names_used(item: pytest.Item) -> tuple[set[str], dict]:
         seen.add(id(func))
         found = _code_names(func)
         names |= found
-        todo += [scope[n] for n in found if isinstance(scope.get(n), types.FunctionType)
-                 and scope[n].__module__ == scope.get("__name__")]
+        todo += [
+            scope[n]
+            for n in found
+            if isinstance(scope.get(n), types.FunctionType) and scope[n].__module__ == scope.get("__name__")
+        ]
     return names, scope
 
 

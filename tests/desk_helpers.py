@@ -13,8 +13,9 @@ SECTIONS = ("Security", "Science", "Business")
 
 def native_article(n: int, section: str, day: int = 0, title: str | None = None) -> dict:
     """One native-format article published in 2026-W47 (16-22 Nov 2026)."""
-    body = "".join(f"<p>Paragraph {i} of story {n} explains what happened and why it matters to readers.</p>"
-                   for i in range(6))
+    body = "".join(
+        f"<p>Paragraph {i} of story {n} explains what happened and why it matters to readers.</p>" for i in range(6)
+    )
     return {
         "url": f"https://news.example.com/2026/11/story-{n}",
         "title": title or f"Story number {n} about {section.lower()}",
@@ -29,8 +30,12 @@ def native_article(n: int, section: str, day: int = 0, title: str | None = None)
 
 def write_source(path: Path, articles: list[dict]) -> Path:
     """Write a native source file and return its path."""
-    path.write_text(json.dumps({"version": 1, "source": {"name": "Desk News", "url": "https://news.example.com"},
-                                "articles": articles}), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {"version": 1, "source": {"name": "Desk News", "url": "https://news.example.com"}, "articles": articles}
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -43,5 +48,9 @@ def cli_build(source: Path, out: Path, *extra: str):
     """Run `digest build` through the real CLI app; returns the click Result."""
     from digest.cli import app  # registers every command
 
-    return CliRunner().invoke(app, ["build", "--source", str(source), "--week", WEEK, "--out", str(out), *extra],
-                              env={"DIGEST_CONFIG": ""}, catch_exceptions=False)
+    return CliRunner().invoke(
+        app,
+        ["build", "--source", str(source), "--week", WEEK, "--out", str(out), *extra],
+        env={"DIGEST_CONFIG": ""},
+        catch_exceptions=False,
+    )

@@ -20,18 +20,45 @@ STYLE_BLOCKS_MAX = 16 * 1024
 PREHEADER_MAX = 110  # inbox lists show 40-90 characters; longer ones are cut mid-word
 MIN_FONT_PX, BODY_FONT_PX, MIN_TARGET_PX, MIN_CONTRAST = 14, 16, 44, 4.5
 BARE_LINK_TEXT = {"read more", "more", "click here", "here", "link", "continue reading", "read on"}
-BANNED_CSS = [(re.compile(p, re.I), why) for p, why in (
-    (r"var\(", "var()"), (r"calc\(", "calc()"), (r"display\s*:\s*(inline-)?(flex|grid)", "flex/grid layout"),
-    (r"(^|[;{\s])position\s*:", "position"), (r"@font-face", "@font-face"), (r"@import", "@import"),
-    (r"(rgba?|hsla?)\(", "rgb()/hsl() colour (use 6-digit hex)"), (r"url\(", "CSS images (break with images off)"),
-    (r"data:", "data: URI"),
-)]
+BANNED_CSS = [
+    (re.compile(p, re.I), why)
+    for p, why in (
+        (r"var\(", "var()"),
+        (r"calc\(", "calc()"),
+        (r"display\s*:\s*(inline-)?(flex|grid)", "flex/grid layout"),
+        (r"(^|[;{\s])position\s*:", "position"),
+        (r"@font-face", "@font-face"),
+        (r"@import", "@import"),
+        (r"(rgba?|hsla?)\(", "rgb()/hsl() colour (use 6-digit hex)"),
+        (r"url\(", "CSS images (break with images off)"),
+        (r"data:", "data: URI"),
+    )
+]
 HEX = re.compile(r"#[0-9a-fA-F]+\b")
-COLOUR_DECLARATION = re.compile(r"(?<![\w-])(color|background-color|background|border(?:-(?:top|right|bottom|left))?"
-                                r"(?:-color)?)\s*:\s*([^;}]+)", re.I)
+COLOUR_DECLARATION = re.compile(
+    r"(?<![\w-])(color|background-color|background|border(?:-(?:top|right|bottom|left))?"
+    r"(?:-color)?)\s*:\s*([^;}]+)",
+    re.I,
+)
 COLOUR_KEYWORDS = {"inherit", "transparent", "currentcolor", "initial", "unset", "none", "important"}
-BORDER_WORDS = {"solid", "dashed", "dotted", "double", "none", "hidden", "groove", "ridge", "inset", "outset",
-                "px", "thin", "medium", "thick", "no", "repeat"}
+BORDER_WORDS = {
+    "solid",
+    "dashed",
+    "dotted",
+    "double",
+    "none",
+    "hidden",
+    "groove",
+    "ridge",
+    "inset",
+    "outset",
+    "px",
+    "thin",
+    "medium",
+    "thick",
+    "no",
+    "repeat",
+}
 FONT_DECLARATION = re.compile(r"(?<![\w-])font-family\s*:\s*([^;}]+)", re.I)
 GENERIC_FONTS = {"serif", "sans-serif", "monospace", "system-ui", "cursive", "inherit"}
 
@@ -60,8 +87,10 @@ def own_text(el) -> str:
 
 def hidden(el) -> bool:
     """True inside a display:none element (the preheader) or the head."""
-    return any(style_of(a).get("display") == "none" or a.tag == "head" for a in el.iterancestors()) or \
-        style_of(el).get("display") == "none"
+    return (
+        any(style_of(a).get("display") == "none" or a.tag == "head" for a in el.iterancestors())
+        or style_of(el).get("display") == "none"
+    )
 
 
 def inherited(el, prop: str, overrides: dict | None = None) -> str | None:
@@ -184,8 +213,10 @@ def _document(doc, html: str) -> list[str]:
     mso = [c.text or "" for c in (head.iter(etree.Comment) if head is not None else ()) if "[if mso]" in (c.text or "")]
     if not any("<o:PixelsPerInch>96</o:PixelsPerInch>" in c and "<o:AllowPNG/>" in c for c in mso):
         problems.append("missing the Outlook 96-dpi OfficeDocumentSettings block (in an [if mso] comment in <head>)")
-    if root.get("xmlns:o") != "urn:schemas-microsoft-com:office:office" or \
-            root.get("xmlns:v") != "urn:schemas-microsoft-com:vml":
+    if (
+        root.get("xmlns:o") != "urn:schemas-microsoft-com:office:office"
+        or root.get("xmlns:v") != "urn:schemas-microsoft-com:vml"
+    ):
         problems.append("<html> needs the xmlns:v and xmlns:o namespaces, or Outlook ignores the 96-dpi block")
     return problems
 
@@ -204,12 +235,20 @@ def _layout(doc) -> list[str]:
         if width is None or width > 600:
             problems.append(f"top-level table on line {table.sourceline} needs max-width of at most 600px")
         previous = table.getprevious()
-        if not (previous is not None and previous.tag is etree.Comment and "[if mso]" in (previous.text or "")
-                and 'width="600"' in (previous.text or "")):
+        if not (
+            previous is not None
+            and previous.tag is etree.Comment
+            and "[if mso]" in (previous.text or "")
+            and 'width="600"' in (previous.text or "")
+        ):
             problems.append(f"top-level table on line {table.sourceline} lacks the MSO 600px wrapper")
         after = table.getnext()
-        if not (after is not None and after.tag is etree.Comment and "[if mso]" in (after.text or "")
-                and (after.text or "").strip().endswith("</table><![endif]")):
+        if not (
+            after is not None
+            and after.tag is etree.Comment
+            and "[if mso]" in (after.text or "")
+            and (after.text or "").strip().endswith("</table><![endif]")
+        ):
             problems.append(f"top-level table on line {table.sourceline}: the MSO wrapper is not closed after it")
         if len(table.findall(".//h2")) > 1:
             problems.append(f"table on line {table.sourceline} holds several sections (one table per section)")
@@ -284,8 +323,9 @@ def _links(doc, web: bool = False) -> list[str]:
             decorative = not name
             if decorative and not (link.get("aria-hidden") == "true" and link.get("tabindex") == "-1"):
                 problems.append(f"{where}: a link around a decorative image needs aria-hidden and tabindex=-1")
-            if decorative and not any(a.get("href") == href and " ".join(a.text_content().split())
-                                      for a in doc.iter("a") if a is not link):
+            if decorative and not any(
+                a.get("href") == href and " ".join(a.text_content().split()) for a in doc.iter("a") if a is not link
+            ):
                 problems.append(f"{where}: a decorative image links where no titled link goes")
             continue
         if not name:
@@ -324,8 +364,10 @@ def _images(doc, html: str) -> list[str]:
         if not (img.get("width") or "").isdigit():
             problems.append(f"{where}: needs a numeric width attribute")
         if (img.get("height") or "auto") != "auto":
-            problems.append(f"{where}: a numeric height attribute becomes a min-height in Yahoo and AOL "
-                            "(stretching the image): leave it out or write height=\"auto\"")
+            problems.append(
+                f"{where}: a numeric height attribute becomes a min-height in Yahoo and AOL "
+                '(stretching the image): leave it out or write height="auto"'
+            )
         if style.get("display") != "block" or style.get("height") != "auto":
             problems.append(f"{where}: needs display:block;height:auto")
     return problems
@@ -374,11 +416,15 @@ def _css(doc) -> list[str]:
     for selector, props in dark_selectors(all_css).items():
         for prop, marker in (("color", "[data-ogsc]"), ("background-color", "[data-ogsb]")):
             if prop in props and f"{marker} {selector}" not in outlook:
-                problems.append(f"dark mode sets {prop} on {selector!r} but Outlook.com has no {marker} {selector} rule")
+                problems.append(
+                    f"dark mode sets {prop} on {selector!r} but Outlook.com has no {marker} {selector} rule"
+                )
     for logo in doc.find_class("logo-img"):
         plate = logo.getparent()
-        if background(plate).lower() != "#ffffff" or dark_overrides(doc).get(plate, {}).get(
-                "background-color", "#ffffff").lower() != "#ffffff":
+        if (
+            background(plate).lower() != "#ffffff"
+            or dark_overrides(doc).get(plate, {}).get("background-color", "#ffffff").lower() != "#ffffff"
+        ):
             problems.append("the logo needs a white plate in light and dark mode")
     return problems
 
@@ -421,8 +467,9 @@ def _issue(doc, html: str, issue: Issue, web: bool) -> list[str]:
         link = next(a for a in doc.iter("a") if a.get("href") == entry.article.url)
         nearest = next((a.get("dir") for a in [link, *link.iterancestors()] if a.get("dir")), None)
         if nearest != entry.article.direction:
-            problems.append(f"listed article {entry.article.title[:40]!r} renders {nearest}, "
-                            f"not {entry.article.direction}")
+            problems.append(
+                f"listed article {entry.article.title[:40]!r} renders {nearest}, not {entry.article.direction}"
+            )
     headings = {" ".join(h.text_content().split()) for h in doc.iter("h2")}
     problems += [f"section {s.name!r} has no h2" for s in issue.sections if s.name not in headings]
     if issue.newsletter.postal_address not in " ".join(doc.find("body").text_content().split()):
@@ -439,8 +486,7 @@ def _issue(doc, html: str, issue: Issue, web: bool) -> list[str]:
         if preheader and not {"display": "none", "mso-hide": "all"}.items() <= style_of(preheader[0]).items():
             problems.append("the preheader must be hidden (display:none;mso-hide:all)")
         if len(issue.preheader) > PREHEADER_MAX:
-            problems.append(f"the preheader is {len(issue.preheader)} characters; inboxes show about "
-                            f"{PREHEADER_MAX}")
+            problems.append(f"the preheader is {len(issue.preheader)} characters; inboxes show about {PREHEADER_MAX}")
         link = web_link(issue)
         if link and not doc.xpath(f'//a[@href="{link}" and contains(., "View in browser")]'):
             problems.append("web_url is set but there is no 'View in browser' link")
@@ -450,12 +496,21 @@ def _issue(doc, html: str, issue: Issue, web: bool) -> list[str]:
 def check_email(html: str, issue: Issue | None = None, *, web: bool = False) -> list[str]:
     """Every rule the email breaks, as readable lines (empty when it passes)."""
     doc = lxml.html.document_fromstring(html)
-    problems = (_document(doc, html) + _layout(doc) + _headings(doc) + _text(doc) + _links(doc, web)
-                + _images(doc, html) + _css(doc))
+    problems = (
+        _document(doc, html)
+        + _layout(doc)
+        + _headings(doc)
+        + _text(doc)
+        + _links(doc, web)
+        + _images(doc, html)
+        + _css(doc)
+    )
     size = encoded_size(html)
     if size >= SAFE_LIMIT:
-        problems.append(f"encoded HTML is {size:,} bytes; Gmail clips at {CLIP_LIMIT:,} and each subscriber's "
-                        f"unsubscribe link adds to it (keep under {SAFE_LIMIT:,})")
+        problems.append(
+            f"encoded HTML is {size:,} bytes; Gmail clips at {CLIP_LIMIT:,} and each subscriber's "
+            f"unsubscribe link adds to it (keep under {SAFE_LIMIT:,})"
+        )
     if issue is not None:
         problems += _issue(doc, html, issue, web)
     return problems

@@ -87,8 +87,12 @@ service anvil {{
             os.chown(path, self.uid, self.gid)
         self.root.chmod(0o700)
         as_other = {"user": self.uid, "group": self.gid} if os.geteuid() == 0 else {}
-        self.process = subprocess.Popen([DOVECOT, "-F", "-c", str(self.root / "dovecot.conf")],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **as_other)
+        self.process = subprocess.Popen(
+            [DOVECOT, "-F", "-c", str(self.root / "dovecot.conf")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            **as_other,
+        )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             try:
@@ -128,9 +132,14 @@ service anvil {{
         imap = self.client()
         try:
             imap.select(folder, readonly=True)
-            _, data = imap.fetch("1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])") if _count(imap, folder) else ("", [])
-            return [(" ".join(item[1].decode("utf-8", "replace").partition(":")[2].split()), b"\\Seen" in item[0])
-                    for item in data if isinstance(item, tuple)]
+            _, data = (
+                imap.fetch("1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])") if _count(imap, folder) else ("", [])
+            )
+            return [
+                (" ".join(item[1].decode("utf-8", "replace").partition(":")[2].split()), b"\\Seen" in item[0])
+                for item in data
+                if isinstance(item, tuple)
+            ]
         finally:
             imap.logout()
 

@@ -36,9 +36,16 @@ class Received:
 class Recorder:
     """An aiosmtpd handler that records messages and misbehaves on request."""
 
-    def __init__(self, replies: dict[str, list[str]] | None = None, drop_on_rcpt: set[int] | None = None,
-                 delay: float = 0.0, logins: dict[str, str] | None = None, hold_at: int = 0,
-                 refuse_hello: str | None = None, refuse_after: int = 0):
+    def __init__(
+        self,
+        replies: dict[str, list[str]] | None = None,
+        drop_on_rcpt: set[int] | None = None,
+        delay: float = 0.0,
+        logins: dict[str, str] | None = None,
+        hold_at: int = 0,
+        refuse_hello: str | None = None,
+        refuse_after: int = 0,
+    ):
         self.replies = defaultdict(deque, {k.lower(): deque(v) for k, v in (replies or {}).items()})
         self.drop_on_rcpt = set(drop_on_rcpt or ())
         self.delay = delay
@@ -167,24 +174,42 @@ def start(handler: Recorder, **kwargs) -> LocalController:
 ISSUE_ID = "2026-W47"
 
 
-def write_issue(out, issue_id: str = ISSUE_ID, lead: str | None = "Grid operator trials sensors",
-                subject: str | None = None) -> None:
+def write_issue(
+    out, issue_id: str = ISSUE_ID, lead: str | None = "Grid operator trials sensors", subject: str | None = None
+) -> None:
     """Write <out>/<id>.html/.txt/.json with both per-recipient placeholders in HTML and text."""
     import json
 
-    from digest.models import RECIPIENT_NAME_PLACEHOLDER as NAME, UNSUBSCRIBE_PLACEHOLDER as UNSUB
+    from digest.models import RECIPIENT_NAME_PLACEHOLDER as NAME
+    from digest.models import UNSUBSCRIBE_PLACEHOLDER as UNSUB
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    html = ("<!doctype html><html><body><p>Hello " + NAME + ", caf\u00e9 \u201cweekly\u201d</p>"
-            + '<p style="color:#1f2328">Story</p>' * 40
-            + f'<p><a href="{UNSUB}">Unsubscribe</a></p></body></html>\n')
+    html = (
+        "<!doctype html><html><body><p>Hello "
+        + NAME
+        + ", caf\u00e9 \u201cweekly\u201d</p>"
+        + '<p style="color:#1f2328">Story</p>' * 40
+        + f'<p><a href="{UNSUB}">Unsubscribe</a></p></body></html>\n'
+    )
     text = f"Hello {NAME},\ncaf\u00e9 weekly\n\nUnsubscribe: {UNSUB}\n"
-    manifest = {"version": 1, "id": issue_id, "week": {"id": issue_id, "start": "2026-11-16T00:00:00+00:00",
-                                         "end": "2026-11-23T00:00:00+00:00", "timezone": "UTC"},
-                "title": f"The Circuit Weekly \u00b7 {issue_id}", "subject": subject,
-                "preheader": "The week in short", "newsletter": {"name": "The Circuit Weekly"},
-                "lead": {"id": "a1", "title": lead} if lead else None, "articles": [], "sources": []}
+    manifest = {
+        "version": 1,
+        "id": issue_id,
+        "week": {
+            "id": issue_id,
+            "start": "2026-11-16T00:00:00+00:00",
+            "end": "2026-11-23T00:00:00+00:00",
+            "timezone": "UTC",
+        },
+        "title": f"The Circuit Weekly \u00b7 {issue_id}",
+        "subject": subject,
+        "preheader": "The week in short",
+        "newsletter": {"name": "The Circuit Weekly"},
+        "lead": {"id": "a1", "title": lead} if lead else None,
+        "articles": [],
+        "sources": [],
+    }
     (out / f"{issue_id}.html").write_text(html, encoding="utf-8")
     (out / f"{issue_id}.txt").write_text(text, encoding="utf-8")
     (out / f"{issue_id}.json").write_text(json.dumps(manifest), encoding="utf-8")
@@ -193,9 +218,16 @@ def write_issue(out, issue_id: str = ISSUE_ID, lead: str | None = "Grid operator
 def write_config(tmp, **send) -> Path:
     """A digest.toml in tmp with out/state_dir/outbox inside tmp and the given [send] settings."""
     tmp = Path(tmp)
-    lines = ["[newsletter]", 'sender = "The Circuit Weekly <digest@example.com>"',
-             'reply_to = "editor@example.com"', "[build]", f'out = "{tmp / "issues"}"',
-             f'state_dir = "{tmp / "state"}"', "[send]", f'outbox = "{tmp / "outbox"}"']
+    lines = [
+        "[newsletter]",
+        'sender = "The Circuit Weekly <digest@example.com>"',
+        'reply_to = "editor@example.com"',
+        "[build]",
+        f'out = "{tmp / "issues"}"',
+        f'state_dir = "{tmp / "state"}"',
+        "[send]",
+        f'outbox = "{tmp / "outbox"}"',
+    ]
     for key, value in send.items():
         lines.append(f"{key} = {value!r}" if not isinstance(value, str) else f'{key} = "{value}"')
     path = tmp / "digest.toml"

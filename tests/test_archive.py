@@ -4,9 +4,9 @@ import json
 import xml.etree.ElementTree as ET
 
 import feedparser
-from desk_helpers import cli_build, native_article, write_source
 from typer.testing import CliRunner
 
+from desk_helpers import cli_build, native_article, write_source
 from digest.cli import app
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -16,13 +16,16 @@ def two_weeks(tmp_path, env=None):
     """Build 2026-W46 and 2026-W47 from one source into tmp_path/issues."""
     articles = [native_article(n, ("Security", "Science")[n % 2], day=n % 5 - 7) for n in range(1, 5)]
     articles += [native_article(n, ("Security", "Science")[n % 2], day=n % 5) for n in range(5, 9)]
-    articles[4]["title"] = "Q&A: 5 < 6 & \"quotes\" lead"
+    articles[4]["title"] = 'Q&A: 5 < 6 & "quotes" lead'
     articles[4]["categories"] = ["Featured", "Security"]  # makes it the W47 lead
     source = write_source(tmp_path / "news.json", articles)
     out = tmp_path / "issues"
     for week in ("2026-W46", "2026-W47"):
-        result = cli_build(source, out, "--week", week) if env is None else CliRunner().invoke(
-            app, ["build", "--source", str(source), "--week", week, "--out", str(out)], env=env)
+        result = (
+            cli_build(source, out, "--week", week)
+            if env is None
+            else CliRunner().invoke(app, ["build", "--source", str(source), "--week", week, "--out", str(out)], env=env)
+        )
         assert result.exit_code == 0, result.output
     return out, source
 
@@ -58,8 +61,10 @@ def test_feed_is_valid_atom_with_stable_ids(tmp_path):
     assert parsed.bozo == 0, parsed.get("bozo_exception")
     assert parsed.version == "atom10"
     assert parsed.feed.title == "The Circuit Weekly"
-    assert [e.title for e in parsed.entries] == ['The Circuit Weekly, Nov 16 \u2013 22, 2026: Q&A: 5 < 6 & "quotes" lead',
-                                                 f"The Circuit Weekly, Nov 9 \u2013 15, 2026: {json.loads((out / '2026-W46.json').read_text())['lead']['title']}"]
+    assert [e.title for e in parsed.entries] == [
+        'The Circuit Weekly, Nov 16 \u2013 22, 2026: Q&A: 5 < 6 & "quotes" lead',
+        f"The Circuit Weekly, Nov 9 \u2013 15, 2026: {json.loads((out / '2026-W46.json').read_text())['lead']['title']}",
+    ]
     assert [e.link for e in parsed.entries] == ["web/2026-W47.html", "web/2026-W46.html"]
     assert "https://news.example.com/2026/11/story-5" in parsed.entries[0].content[0].value
     root = ET.fromstring(raw)
@@ -91,7 +96,8 @@ def test_archive_command_rewrites_index_and_feed_and_names_bad_manifests(tmp_pat
     assert result.stdout.splitlines() == [f"Wrote {out / 'index.html'} and feed.xml: 2 issue(s)"]
     assert result.stderr.startswith(f"warning: {out / '2026-W40.json'}: not a readable issue manifest (")
     assert result.stderr.splitlines()[-1] == (
-        "warning: no web version for 2026-W46: rebuild with digest build --week ID to write one")
+        "warning: no web version for 2026-W46: rebuild with digest build --week ID to write one"
+    )
     index = (out / "index.html").read_text(encoding="utf-8")
     assert '<a href="web/2026-W47.html">' in index and '<a href="web/2026-W46.html">' not in index
     assert len(feedparser.parse((out / "feed.xml").read_text(encoding="utf-8")).entries) == 2
@@ -106,7 +112,6 @@ def test_an_empty_archive_still_writes_a_valid_index_and_feed(tmp_path):
 
 
 def test_the_web_version_is_a_page_of_the_archive_with_every_story(tmp_path, monkeypatch):
-    from dataclasses import replace
 
     from digest.archive import web_version
     from digest.fit import fit_to_budget
@@ -120,6 +125,7 @@ def test_the_web_version_is_a_page_of_the_archive_with_every_story(tmp_path, mon
     assert page.count("<main>") == 1 and "</main>" in page
     assert '<a href="../index.html"' in page and '<a href="../feed.xml"' in page
     from email_rules import check_email
+
     assert check_email(page, issue, web=True) == []
 
 
@@ -128,10 +134,14 @@ def test_the_feed_has_its_language_absolute_links_and_publication_dates(tmp_path
     root = ET.fromstring((out / "feed.xml").read_text(encoding="utf-8"))
     assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
     links = {link.get("rel"): link.get("href") for link in root.findall(f"{ATOM}link")}
-    assert links == {"self": "https://news.example.com/issues/feed.xml",
-                     "alternate": "https://news.example.com/issues/index.html"}
+    assert links == {
+        "self": "https://news.example.com/issues/feed.xml",
+        "alternate": "https://news.example.com/issues/index.html",
+    }
     entries = root.findall(f"{ATOM}entry")
     assert [e.find(f"{ATOM}link").get("href") for e in entries] == [
-        "https://news.example.com/issues/web/2026-W47.html", "https://news.example.com/issues/web/2026-W46.html"]
+        "https://news.example.com/issues/web/2026-W47.html",
+        "https://news.example.com/issues/web/2026-W46.html",
+    ]
     assert all(e.findtext(f"{ATOM}published") for e in entries)
     assert entries[1].findtext(f"{ATOM}published").startswith("2026-11-16T00:00:00")

@@ -19,8 +19,9 @@ from send_bench import wait_for_port  # noqa: E402
 def test_a_missing_extra_stops_with_the_install_line():
     with pytest.raises(SystemExit) as stop:
         require("bench/send_bench.py", "test", "json", "no_such_module_here")
-    assert str(stop.value) == ("bench/send_bench.py needs no_such_module_here (the test extra): "
-                               ".venv/bin/pip install -e '.[test]'")
+    assert str(stop.value) == (
+        "bench/send_bench.py needs no_such_module_here (the test extra): .venv/bin/pip install -e '.[test]'"
+    )
     require("bench/send_bench.py", "test", "json")  # present: nothing happens
 
 

@@ -6,22 +6,27 @@ import shutil
 from pathlib import Path
 
 import pytest
-from smtp_servers import write_config
 from typer.testing import CliRunner
 
 import digest.cli  # noqa: F401  (registers every command)
 from digest.bounces import COMPLAINED, HARD, SOFT, _load, parse
 from digest.cli.app import app
 from digest.subscribers import Subscriber, SubscriberStore
+from smtp_servers import write_config
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bounces"
 # fixture -> (kind, recipient)
 EXPECTED = {
-    "postfix.eml": (HARD, "pf@example.org"), "sendmail.eml": (HARD, "sm@example.org"),
-    "exim.eml": (SOFT, "ex4@example.org"), "exchange.eml": (HARD, "ex@example.org"),
-    "gmail.eml": (HARD, "gm@example.org"), "yahoo.eml": (HARD, "yh@example.org"),
-    "outlookcom.eml": (SOFT, "ol@example.org"), "ses.eml": (HARD, "ses@example.org"),
-    "qmail.eml": (HARD, "qm@example.org"), "arf_complaint.eml": (COMPLAINED, "fbl@example.org"),
+    "postfix.eml": (HARD, "pf@example.org"),
+    "sendmail.eml": (HARD, "sm@example.org"),
+    "exim.eml": (SOFT, "ex4@example.org"),
+    "exchange.eml": (HARD, "ex@example.org"),
+    "gmail.eml": (HARD, "gm@example.org"),
+    "yahoo.eml": (HARD, "yh@example.org"),
+    "outlookcom.eml": (SOFT, "ol@example.org"),
+    "ses.eml": (HARD, "ses@example.org"),
+    "qmail.eml": (HARD, "qm@example.org"),
+    "arf_complaint.eml": (COMPLAINED, "fbl@example.org"),
 }
 HARD_AND_COMPLAINTS = {r: k for k, r in EXPECTED.values() if k != SOFT}
 
@@ -59,16 +64,24 @@ def test_a_folder_of_reports_suppresses_hard_bounces_and_complaints_at_once(tmp_
     shutil.copytree(FIXTURES, folder)
     result = _bounces(folder, cfg)
     assert result.exit_code == 0, result.output
-    assert result.stdout == ("Read 13 message(s): 7 hard, 2 soft, 1 complaint(s), 1 delivered, 2 ignored "
-                             "(no bounce), 0 unknown recipient(s); 8 address(es) newly suppressed\n")
+    assert result.stdout == (
+        "Read 13 message(s): 7 hard, 2 soft, 1 complaint(s), 1 delivered, 2 ignored "
+        "(no bounce), 0 unknown recipient(s); 8 address(es) newly suppressed\n"
+    )
     listed = json.loads(CliRunner().invoke(app, ["subscribers", "list", "--json", "-c", str(cfg)]).stdout)
     suppressed = {e["email"]: (e["reason"], e["source"]) for e in listed["subscribers"] if e["status"] == "suppressed"}
-    assert suppressed == {r: ("complaint" if k == COMPLAINED else "hard-bounce", "bounces:reports")
-                          for r, k in HARD_AND_COMPLAINTS.items()}
+    assert suppressed == {
+        r: ("complaint" if k == COMPLAINED else "hard-bounce", "bounces:reports")
+        for r, k in HARD_AND_COMPLAINTS.items()
+    }
     table = CliRunner().invoke(app, ["subscribers", "list", "--suppressed", "-c", str(cfg)]).stdout
     assert "\tsuppressed\thard-bounce\tbounces:reports\t" in table
-    assert {s.email for s in store.receiving()} == {"ex4@example.org", "ol@example.org", "late@example.org",
-                                                    "keep@example.org"}
+    assert {s.email for s in store.receiving()} == {
+        "ex4@example.org",
+        "ol@example.org",
+        "late@example.org",
+        "keep@example.org",
+    }
     again = _bounces(folder, cfg)  # a second run finds nothing new
     assert again.stdout.endswith("; 0 address(es) newly suppressed\n")
 

@@ -7,14 +7,14 @@ import subprocess
 import sys
 
 import pytest
-from imap_servers import DOVECOT, Dovecot
-from test_bounces import EXPECTED, FIXTURES, HARD_AND_COMPLAINTS, _setup
 from typer.testing import CliRunner
 
 import digest.cli  # noqa: F401  (registers every command)
 from digest.bounces import COMPLAINED
 from digest.bounces_imap import BounceMailbox
 from digest.cli.app import app
+from imap_servers import DOVECOT, Dovecot
+from test_bounces import EXPECTED, FIXTURES, HARD_AND_COMPLAINTS, _setup
 
 pytestmark = pytest.mark.skipif(DOVECOT is None, reason="dovecot is not installed (apt-get install dovecot-imapd)")
 
@@ -49,13 +49,16 @@ def test_the_imap_folder_suppresses_the_right_addresses_once_and_marks_reports_r
     cfg, store = _configure(tmp_path, dovecot, "Bounces")
     result = _run(cfg, dovecot.password)
     assert result.exit_code == 0, result.output
-    assert result.stdout == ("Read 13 message(s): 7 hard, 2 soft, 1 complaint(s), 1 delivered, 2 ignored "
-                             "(no bounce), 0 unknown recipient(s); 8 address(es) newly suppressed\n")
+    assert result.stdout == (
+        "Read 13 message(s): 7 hard, 2 soft, 1 complaint(s), 1 delivered, 2 ignored "
+        "(no bounce), 0 unknown recipient(s); 8 address(es) newly suppressed\n"
+    )
     listed = json.loads(CliRunner().invoke(app, ["subscribers", "list", "--json", "-c", str(cfg)]).stdout)
     suppressed = {e["email"]: (e["reason"], e["source"]) for e in listed["subscribers"] if e["status"] == "suppressed"}
     source = "bounces:imap:127.0.0.1/Bounces"
-    assert suppressed == {r: ("complaint" if k == COMPLAINED else "hard-bounce", source)
-                          for r, k in HARD_AND_COMPLAINTS.items()}
+    assert suppressed == {
+        r: ("complaint" if k == COMPLAINED else "hard-bounce", source) for r, k in HARD_AND_COMPLAINTS.items()
+    }
     assert store.soft_bounces("ex4@example.org") == 1
     # Reports are marked read; a reply and a delay warning stay unread for a person.
     flags = dovecot.flags("Bounces")
@@ -63,8 +66,10 @@ def test_the_imap_folder_suppresses_the_right_addresses_once_and_marks_reports_r
     assert sum(seen for _, seen in flags) == 11
     again = _run(cfg, dovecot.password, "--imap")  # a second run finds only the two non-reports
     assert again.exit_code == 0, again.output
-    assert again.stdout == ("Read 2 message(s): 0 hard, 0 soft, 0 complaint(s), 0 delivered, 2 ignored "
-                            "(no bounce), 0 unknown recipient(s); 0 address(es) newly suppressed\n")
+    assert again.stdout == (
+        "Read 2 message(s): 0 hard, 0 soft, 0 complaint(s), 0 delivered, 2 ignored "
+        "(no bounce), 0 unknown recipient(s); 0 address(es) newly suppressed\n"
+    )
     assert store.soft_bounces("ex4@example.org") == 1
 
 
@@ -82,8 +87,10 @@ def test_a_crash_before_marking_reads_the_reports_again_without_counting_twice(t
     assert all(not seen for _, seen in dovecot.flags("Crash"))  # nothing lost: every report still unread
     before = (store.soft_bounces("ex4@example.org"), store.soft_bounces("ol@example.org"))
     result = _run(cfg, dovecot.password)
-    assert result.stdout == ("Read 13 message(s): 7 hard, 2 soft, 1 complaint(s), 1 delivered, 2 ignored "
-                             "(no bounce), 0 unknown recipient(s); 0 address(es) newly suppressed\n")
+    assert result.stdout == (
+        "Read 13 message(s): 7 hard, 2 soft, 1 complaint(s), 1 delivered, 2 ignored "
+        "(no bounce), 0 unknown recipient(s); 0 address(es) newly suppressed\n"
+    )
     assert (store.soft_bounces("ex4@example.org"), store.soft_bounces("ol@example.org")) == before == (1, 0)
     assert sorted(s for s in dovecot.flags("Crash") if not s[1]) == LEFT_UNSEEN
 
@@ -104,8 +111,10 @@ def test_mailbox_errors_are_one_line_without_the_password(tmp_path, dovecot):
     where = f"imap://{dovecot.user}@127.0.0.1:{dovecot.port}"
     bad = _run(cfg, "wrong-Zr8-password")
     assert bad.exit_code == 1
-    assert bad.stderr == (f"error: {where}/Errors: the server rejected the login for {dovecot.user}; check the "
-                          "user in [bounces] imap and DIGEST_IMAP_PASSWORD\n")
+    assert bad.stderr == (
+        f"error: {where}/Errors: the server rejected the login for {dovecot.user}; check the "
+        "user in [bounces] imap and DIGEST_IMAP_PASSWORD\n"
+    )
     assert "wrong-Zr8-password" not in bad.output and bad.stdout == ""
     assert all(not seen for _, seen in dovecot.flags("Errors")) and store.suppression("pf@example.org") is None
     missing_cfg, _ = _configure(tmp_path / "m", dovecot, "Nowhere")
@@ -118,8 +127,9 @@ def test_mailbox_errors_are_one_line_without_the_password(tmp_path, dovecot):
     assert move.exit_code == 1 and "no folder 'Nope' to move reports to" in move.stderr
     assert move.stderr.endswith("create it or fix [bounces] imap_move_to\n")
     unset = _run(cfg, None)
-    assert unset.exit_code == 1 and unset.stderr == (f"error: DIGEST_IMAP_PASSWORD is not set: it holds the password "
-                                                     f"of {where}/Errors\n")
+    assert unset.exit_code == 1 and unset.stderr == (
+        f"error: DIGEST_IMAP_PASSWORD is not set: it holds the password of {where}/Errors\n"
+    )
 
 
 def test_connection_refused_tls_failure_and_bad_urls_are_one_line(tmp_path, dovecot):
@@ -130,7 +140,8 @@ def test_connection_refused_tls_failure_and_bad_urls_are_one_line(tmp_path, dove
     refused = _run(cfg, "pw-secret-1")
     assert refused.exit_code == 1 and refused.stderr == (
         f"error: imaps://u@127.0.0.1:{closed}/INBOX: cannot reach the server (Connection refused); check the "
-        "host and port in [bounces] imap and that the server is up\n")
+        "host and port in [bounces] imap and that the server is up\n"
+    )
     # Implicit TLS against a plain-text port: the handshake fails, nothing is sent in the clear.
     (tmp_path / "t").mkdir()
     tls_cfg, _ = _setup(tmp_path / "t", f'\n[bounces]\nimap = "imaps://u@127.0.0.1:{dovecot.port}/INBOX"\n')
@@ -160,8 +171,16 @@ def test_the_command_runs_as_a_process_with_the_password_from_the_environment(tm
     _fill(dovecot, "Process")
     cfg, _ = _configure(tmp_path, dovecot, "Process")
     env = {**os.environ, "DIGEST_IMAP_PASSWORD": dovecot.password}
-    done = subprocess.run([sys.executable, "-m", "digest", "bounces", "-c", str(cfg)], env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "digest", "bounces", "-c", str(cfg)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.endswith("; 8 address(es) newly suppressed\n") and dovecot.password not in done.stdout + done.stderr
+    assert (
+        done.stdout.endswith("; 8 address(es) newly suppressed\n") and dovecot.password not in done.stdout + done.stderr
+    )
     assert len(EXPECTED) == 10

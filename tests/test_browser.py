@@ -6,7 +6,7 @@ Screenshots land in tests/screenshots/ (git-ignored) as <issue>-<width>-<scheme>
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -22,8 +22,11 @@ def browser(tmp_path_factory):
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM),
-            headless=True, args=CHROMIUM_FLAGS)
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_FLAGS,
+        )
         yield context
         context.close()
 
@@ -37,8 +40,9 @@ def _sample_html(tmp_path_factory) -> str:
     from digest.fetch import Fetcher
     from digest.pipeline import build_issue
 
-    result = build_issue(settings_from(out=tmp_path_factory.mktemp("issues")), Fetcher(),
-                         datetime(2026, 11, 28, tzinfo=timezone.utc), write=False)
+    result = build_issue(
+        settings_from(out=tmp_path_factory.mktemp("issues")), Fetcher(), datetime(2026, 11, 28, tzinfo=UTC), write=False
+    )
     return result.rendered.html
 
 
@@ -59,6 +63,7 @@ def pages(tmp_path_factory):
         if name not in cache:
             cache[name] = ISSUES[name](tmp_path_factory)
         return cache[name]
+
     return get
 
 
@@ -83,11 +88,13 @@ def test_renders_well(browser, pages, name, width, scheme):
     finally:
         page.close()
     assert m["scrollWidth"] <= m["viewport"], "the page scrolls sideways"
-    assert m["titles"] and all(t["visible"] and t["left"] >= 0 and t["right"] <= width for t in m["titles"]), \
-        [t["text"] for t in m["titles"] if not t["visible"]]
+    assert m["titles"] and all(t["visible"] and t["left"] >= 0 and t["right"] <= width for t in m["titles"]), [
+        t["text"] for t in m["titles"] if not t["visible"]
+    ]
     assert all(i["loaded"] for i in m["images"])
-    assert all(i["left"] >= i["cardLeft"] - 0.5 and i["right"] <= i["cardRight"] + 0.5 for i in m["images"]), \
+    assert all(i["left"] >= i["cardLeft"] - 0.5 and i["right"] <= i["cardRight"] + 0.5 for i in m["images"]), (
         "an image spills out of its column"
+    )
     assert m["summaries"] and min(m["summaries"]) >= 16
     assert m["small"] == [], m["small"]
     assert m["lowContrast"] == [], m["lowContrast"]
@@ -133,8 +140,11 @@ def test_a_90_character_word_wraps_everywhere(browser, pages, width, scheme):
     page = _open(browser, html, width, scheme)
     try:
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-        wide = page.evaluate("""(w) => Array.from(document.querySelectorAll('h3, .sum, .meta, .link, .card'))
-            .filter(el => el.getBoundingClientRect().right > w + 0.5).map(el => el.className || el.tagName)""", width)
+        wide = page.evaluate(
+            """(w) => Array.from(document.querySelectorAll('h3, .sum, .meta, .link, .card'))
+            .filter(el => el.getBoundingClientRect().right > w + 0.5).map(el => el.className || el.tagName)""",
+            width,
+        )
     finally:
         page.close()
     assert overflow == 0 and wide == []

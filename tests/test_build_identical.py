@@ -24,7 +24,7 @@ from digest.cli import app
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from build_scale import write_input  # the benchmarks' seeded article generator
+from build_scale import write_input  # the benchmarks' seeded article generator  # noqa: E402
 
 RECORD = Path(__file__).parent / "golden" / "builds.json"
 REGEN = os.environ.get("DIGEST_REGEN_GOLDEN") == "1"

@@ -13,25 +13,53 @@ ROOT = Path(__file__).resolve().parents[1]
 BBC = ROOT.parent / "shared" / "eval" / "bbc_news_summary.jsonl"
 
 EXAMPLES = [
-    ("Striker scores twice in cup final", "The striker scored twice as the club won the cup final at the stadium.", "Sport"),
+    (
+        "Striker scores twice in cup final",
+        "The striker scored twice as the club won the cup final at the stadium.",
+        "Sport",
+    ),
     ("Coach praises defence after league win", "The coach said the defence held firm in the league match.", "Sport"),
     ("Goalkeeper injured before derby match", "The club's goalkeeper will miss the derby match with injury.", "Sport"),
-    ("Bank raises interest rates", "The central bank raised interest rates as inflation and prices kept rising.", "Business"),
-    ("Retailer profits fall", "The retailer said profits fell as sales slowed and shares dropped on the market.", "Business"),
-    ("Investors sell shares as markets slide", "Investors sold shares and the market fell after the bank warned on profits.", "Business"),
+    (
+        "Bank raises interest rates",
+        "The central bank raised interest rates as inflation and prices kept rising.",
+        "Business",
+    ),
+    (
+        "Retailer profits fall",
+        "The retailer said profits fell as sales slowed and shares dropped on the market.",
+        "Business",
+    ),
+    (
+        "Investors sell shares as markets slide",
+        "Investors sold shares and the market fell after the bank warned on profits.",
+        "Business",
+    ),
     ("New phone chip is faster", "The new chip makes the phone faster and the software uses less battery.", "Tech"),
-    ("Browser update fixes security flaw", "The browser update fixes a security flaw in the software used online.", "Tech"),
-    ("Start-up builds open source database", "The software start-up released its database online as open source code.", "Tech"),
+    (
+        "Browser update fixes security flaw",
+        "The browser update fixes a security flaw in the software used online.",
+        "Tech",
+    ),
+    (
+        "Start-up builds open source database",
+        "The software start-up released its database online as open source code.",
+        "Tech",
+    ),
 ]
 
 
 def test_predicts_the_label_of_the_closest_examples():
     model = train(EXAMPLES)
     assert model.labels == ("Sport", "Business", "Tech")
-    label, confidence = model.predict("Club wins the league", "The striker scored in the match and the club won the league.")
+    label, confidence = model.predict(
+        "Club wins the league", "The striker scored in the match and the club won the league."
+    )
     assert label == "Sport"
     assert 0.5 < confidence <= 1.0
-    assert model.predict("Shares slide", "Shares fell on the market as the bank cut its profit forecast.")[0] == "Business"
+    assert (
+        model.predict("Shares slide", "Shares fell on the market as the bank cut its profit forecast.")[0] == "Business"
+    )
     assert model.predict("Software flaw", "A flaw in the browser software let attackers in online.")[0] == "Tech"
 
 

@@ -27,8 +27,13 @@ def write_json(path, doc):
     return str(path)
 
 
-ITEM = {"url": "https://news.example.com/a", "title": "A story", "published": "2026-11-18T10:00:00Z",
-        "categories": ["News"], "content_html": "<p>Something happened in the city today. People noticed.</p>"}
+ITEM = {
+    "url": "https://news.example.com/a",
+    "title": "A story",
+    "published": "2026-11-18T10:00:00Z",
+    "categories": ["News"],
+    "content_html": "<p>Something happened in the city today. People noticed.</p>",
+}
 
 
 def test_sample_build_with_no_config(in_tmp):
@@ -61,9 +66,11 @@ def test_empty_week_exits_3_and_writes_nothing(in_tmp):
     result = build("--week", "2020-W01")
     assert result.exit_code == 3
     assert result.stdout == ""
-    assert result.stderr == ("error: no articles in 2020-W01: 1 source, 36 items, all outside 2020-W01 (newest "
-                             "2026-11-22); try --week 2026-W47; nothing written (use --allow-empty to write an empty "
-                             "issue)\n")
+    assert result.stderr == (
+        "error: no articles in 2020-W01: 1 source, 36 items, all outside 2020-W01 (newest "
+        "2026-11-22); try --week 2026-W47; nothing written (use --allow-empty to write an empty "
+        "issue)\n"
+    )
     assert not (in_tmp / "issues").exists()
 
 
@@ -77,7 +84,11 @@ def test_invalid_json_names_the_file(in_tmp):
     (in_tmp / "bad.json").write_text('{"articles": [', encoding="utf-8")
     result = build("--source", "bad.json", "--week", "2026-W47")
     assert result.exit_code == 1
-    assert result.output.strip().splitlines()[-1].startswith("error: every source failed: bad.json: invalid JSON at line 1")
+    assert (
+        result.output.strip()
+        .splitlines()[-1]
+        .startswith("error: every source failed: bad.json: invalid JSON at line 1")
+    )
     assert "Traceback" not in result.output
 
 
@@ -88,12 +99,17 @@ def test_unreadable_file_names_the_file(in_tmp):
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("change, reason", [
-    ({"url": None}, 'missing required field "url"'),
-    ({"published": "next Tuesday"},
-     "field \"published\": unparseable date 'next Tuesday' (use ISO 8601, e.g. 2026-11-24T09:30:00Z, "
-     "or a date such as 1 December 2026)"),
-])
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ({"url": None}, 'missing required field "url"'),
+        (
+            {"published": "next Tuesday"},
+            "field \"published\": unparseable date 'next Tuesday' (use ISO 8601, e.g. 2026-11-24T09:30:00Z, "
+            "or a date such as 1 December 2026)",
+        ),
+    ],
+)
 def test_unusable_item_is_skipped_with_a_named_warning(in_tmp, change, reason):
     bad = {**ITEM, "url": "https://news.example.com/b", "title": "Broken one", **change}
     path = write_json(in_tmp / "week.json", {"articles": [ITEM, bad]})
@@ -186,20 +202,34 @@ def test_labels_put_the_issue_in_the_newsletters_language(in_tmp):
     html = (in_tmp / "issues" / "2026-W47.html").read_text(encoding="utf-8")
     text = (in_tmp / "issues" / "2026-W47.txt").read_text(encoding="utf-8")
     assert '<html lang="ur" dir="rtl"' in html
-    for label in ("ہفتہ 47، 2026", "اہم خبر", "براؤزر میں دیکھیں", "سبسکرپشن ختم کریں",
-                  "آپ کو سرکٹ اس لیے ملتا ہے کہ آپ نے اسے سبسکرائب کیا۔"):
+    for label in (
+        "ہفتہ 47، 2026",
+        "اہم خبر",
+        "براؤزر میں دیکھیں",
+        "سبسکرپشن ختم کریں",
+        "آپ کو سرکٹ اس لیے ملتا ہے کہ آپ نے اسے سبسکرائب کیا۔",
+    ):
         assert label in html and label in text, label
     assert "2\u00a0منٹ" in html and "2 منٹ" in text
     for english in ("Top story", "View in browser", "Unsubscribe", "min read", "Week 47"):
         assert english not in html and english not in text, english
 
 
-@pytest.mark.parametrize(("label", "message"), [
-    ('top_story = ""', "error: [labels] top_story is empty: give it some text, or leave it out for the default"),
-    ('also_in = "More {sektion}"', "error: [labels] also_in = 'More {sektion}': placeholders allowed here: {section}"),
-    ('min_read = "{minutes min"', "error: [labels] min_read = '{minutes min': placeholders allowed here: {minutes}"),
-    ('top_story = "Top {x}"', "error: [labels] top_story = 'Top {x}': placeholders allowed here: none"),
-])
+@pytest.mark.parametrize(
+    ("label", "message"),
+    [
+        ('top_story = ""', "error: [labels] top_story is empty: give it some text, or leave it out for the default"),
+        (
+            'also_in = "More {sektion}"',
+            "error: [labels] also_in = 'More {sektion}': placeholders allowed here: {section}",
+        ),
+        (
+            'min_read = "{minutes min"',
+            "error: [labels] min_read = '{minutes min': placeholders allowed here: {minutes}",
+        ),
+        ('top_story = "Top {x}"', "error: [labels] top_story = 'Top {x}': placeholders allowed here: none"),
+    ],
+)
 def test_a_bad_label_is_named(in_tmp, label, message):
     (in_tmp / "digest.toml").write_text(f"[labels]\n{label}\n", encoding="utf-8")
     result = build()

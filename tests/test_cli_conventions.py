@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from smtp_servers import ISSUE_ID, Recorder, start, write_config, write_csv, write_issue
 from typer.testing import CliRunner
 
 import digest.cli  # noqa: F401  (registers every command)
 from digest.cli.app import app
+from smtp_servers import ISSUE_ID, Recorder, start, write_config, write_csv, write_issue
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SECRET = {"DIGEST_SECRET": "test-secret-0123456789abcdef"}
@@ -48,6 +48,7 @@ def send_setup(tmp_path, smtp_url):
 
 
 # --- --version, completion, usage errors -----------------------------------------------------------
+
 
 def test_version_comes_from_the_package_metadata():
     from importlib.metadata import version
@@ -86,8 +87,14 @@ def test_logging_from_the_console_entry_reads_warning(tmp_path):
     write_issue(tmp_path / "issues")
     subs = write_csv(tmp_path / "subs.csv", PEOPLE)
     env = {**os.environ, **SECRET, "DIGEST_CONFIG": ""}
-    done = subprocess.run([sys.executable, "-m", "digest", "send", ISSUE_ID, "--subscribers", str(subs)],
-                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "digest", "send", ISSUE_ID, "--subscribers", str(subs)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "warning: send.unsubscribe_url is not set" in done.stderr and "WARNING" not in done.stderr
     assert "warning" not in done.stdout
@@ -95,9 +102,17 @@ def test_logging_from_the_console_entry_reads_warning(tmp_path):
 
 # --- results on stdout, warnings on stderr, --quiet -------------------------------------------------
 
+
 def test_source_failures_are_warnings_on_stderr_and_quiet_silences_them(tmp_path):
-    args = ["build", "--source", str(FIXTURES / "sources" / "rss2.xml"), "--source", "missing.json",
-            "--week", "2026-W47"]
+    args = [
+        "build",
+        "--source",
+        str(FIXTURES / "sources" / "rss2.xml"),
+        "--source",
+        "missing.json",
+        "--week",
+        "2026-W47",
+    ]
     result = invoke(*args)
     assert result.exit_code == 0, result.output
     assert "warning: missing.json" in result.stderr
@@ -110,6 +125,7 @@ def test_source_failures_are_warnings_on_stderr_and_quiet_silences_them(tmp_path
 
 
 # --- the build summary ------------------------------------------------------------------------------
+
 
 def test_build_summary_window_in_the_newsletter_timezone_sources_by_name_and_archive_files():
     result = invoke("build", "--timezone", "America/New_York")
@@ -141,15 +157,25 @@ def test_rebuilding_a_sent_issue_warns(in_tmp, smtp):
     assert invoke("send", "2026-W47", "-c", str(cfg), "--subscribers", str(subs)).exit_code == 0
     result = invoke("build", "-c", str(cfg), "--week", "2026-W47")
     assert result.exit_code == 0, result.output
-    assert ("warning: 2026-W47 was already sent to 3 subscriber(s): the rebuilt files and the web archive now "
-            "differ from what they received") in result.stderr
+    assert (
+        "warning: 2026-W47 was already sent to 3 subscriber(s): the rebuilt files and the web archive now "
+        "differ from what they received"
+    ) in result.stderr
 
 
 # --- an empty week explains itself (exit 3) ---------------------------------------------------------
 
+
 def test_an_empty_week_names_the_newest_item_and_the_week_to_try():
-    result = invoke("build", "--source", str(FIXTURES / "sources" / "rss2.xml"), "--source",
-                    str(FIXTURES / "sources" / "atom.xml"), "--week", "2026-W49")
+    result = invoke(
+        "build",
+        "--source",
+        str(FIXTURES / "sources" / "rss2.xml"),
+        "--source",
+        str(FIXTURES / "sources" / "atom.xml"),
+        "--week",
+        "2026-W49",
+    )
     assert result.exit_code == 3
     assert result.stdout == ""
     assert result.stderr.startswith("error: no articles in 2026-W49: 2 sources, ")
@@ -172,6 +198,7 @@ def test_an_empty_week_of_the_sample_suggests_its_week():
 
 # --- --json: one document on stdout, nothing else ---------------------------------------------------
 
+
 def parse(result):
     doc = json.loads(result.stdout)  # the whole of stdout is one JSON document
     assert doc["version"] == 1
@@ -179,15 +206,41 @@ def parse(result):
 
 
 def test_build_json_schema():
-    result = invoke("build", "--json", "--source", str(FIXTURES / "sources" / "rss2.xml"), "--source",
-                    "missing.json", "--week", "2026-W47")
+    result = invoke(
+        "build",
+        "--json",
+        "--source",
+        str(FIXTURES / "sources" / "rss2.xml"),
+        "--source",
+        "missing.json",
+        "--week",
+        "2026-W47",
+    )
     assert result.exit_code == 0, result.output
     doc = parse(result)
-    assert set(doc) == {"version", "issue", "title", "window", "files", "sources", "articles", "sections", "folded",
-                        "summaries", "curation", "already_sent", "html_bytes", "encoded_bytes", "warnings"}
+    assert set(doc) == {
+        "version",
+        "issue",
+        "title",
+        "window",
+        "files",
+        "sources",
+        "articles",
+        "sections",
+        "folded",
+        "summaries",
+        "curation",
+        "already_sent",
+        "html_bytes",
+        "encoded_bytes",
+        "warnings",
+    }
     assert doc["issue"] == "2026-W47" and isinstance(doc["title"], str)
-    assert doc["window"] == {"start": "2026-11-16T00:00:00+00:00", "end": "2026-11-23T00:00:00+00:00",
-                             "timezone": "UTC"}
+    assert doc["window"] == {
+        "start": "2026-11-16T00:00:00+00:00",
+        "end": "2026-11-23T00:00:00+00:00",
+        "timezone": "UTC",
+    }
     assert doc["files"]["html"] == str(Path("issues") / "2026-W47.html")
     assert doc["files"]["archive"] == [str(Path("issues") / p) for p in ("web/2026-W47.html", "index.html", "feed.xml")]
     ok, failed = doc["sources"]
@@ -202,8 +255,16 @@ def test_build_json_schema():
 
 
 def test_sources_json_schema():
-    result = invoke("sources", "--json", "--source", str(FIXTURES / "sources" / "rss2.xml"), "--source",
-                    str(FIXTURES / "feeds" / "undated.json"), "--source", "missing.json")
+    result = invoke(
+        "sources",
+        "--json",
+        "--source",
+        str(FIXTURES / "sources" / "rss2.xml"),
+        "--source",
+        str(FIXTURES / "feeds" / "undated.json"),
+        "--source",
+        "missing.json",
+    )
     assert result.exit_code == 1
     assert result.stderr.startswith("error: 1 of 3 source(s) failed")
     doc = parse(result)
@@ -221,8 +282,18 @@ def test_status_json_schema(in_tmp):
     result = invoke("status", "--json")
     assert result.exit_code == 0, result.output
     doc = parse(result)
-    assert set(doc) == {"version", "issue", "built", "built_at", "articles", "web_version", "curation", "delivery",
-                        "next_steps", "latest_built"}
+    assert set(doc) == {
+        "version",
+        "issue",
+        "built",
+        "built_at",
+        "articles",
+        "web_version",
+        "curation",
+        "delivery",
+        "next_steps",
+        "latest_built",
+    }
     assert doc["issue"] == "2026-W47" and doc["built"] is True and doc["articles"] > 0 and doc["web_version"]
     assert set(doc["curation"]) == {"file", "exists", "edited", "edits", "error"}
     assert doc["delivery"] is None and doc["next_steps"][0].startswith("curate it:")
@@ -239,8 +310,20 @@ def test_send_json_schema_and_dry_run_json(tmp_path, smtp):
     result = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs, "--json")
     assert result.exit_code == 0, result.output
     doc = parse(result)
-    assert set(doc) == {"version", "issue", "transport", "preview", "sent", "skipped", "deferred", "failed",
-                        "suppressed", "resent_in_doubt", "undelivered", "notes"}
+    assert set(doc) == {
+        "version",
+        "issue",
+        "transport",
+        "preview",
+        "sent",
+        "skipped",
+        "deferred",
+        "failed",
+        "suppressed",
+        "resent_in_doubt",
+        "undelivered",
+        "notes",
+    }
     assert (doc["issue"], doc["sent"], doc["skipped"], doc["preview"]) == (ISSUE_ID, 3, 0, False)
     assert doc["undelivered"] == [] and len(rec.messages) == 3
     assert parse(invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs, "--json"))["skipped"] == 3
@@ -259,12 +342,19 @@ def test_subscribers_list_json_counts_without_the_suppressed():
 
 # --- progress: on a terminal only -------------------------------------------------------------------
 
+
 def run_on_terminal(args, cwd, env=None):
     """Run digest with stderr on a pseudo-terminal; return (exit code, stdout, what the terminal showed)."""
     master, slave = pty.openpty()
     full_env = {**os.environ, **SECRET, "TERM": "xterm", "COLUMNS": "120", "DIGEST_CONFIG": "", **(env or {})}
-    proc = subprocess.Popen([sys.executable, "-m", "digest", *args], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=slave, env=full_env, cwd=cwd)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "digest", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env=full_env,
+        cwd=cwd,
+    )
     os.close(slave)
     shown = []
     while True:
@@ -296,22 +386,32 @@ def test_progress_shows_on_a_terminal_and_never_in_a_pipe(tmp_path, smtp):
     assert quiet_code == 0 and "Reading sources" not in quiet_shown
 
     env = {**os.environ, "DIGEST_CONFIG": ""}
-    piped = subprocess.run([sys.executable, "-m", "digest", "build"], capture_output=True, text=True, env=env,
-                           cwd=tmp_path, timeout=60)
+    piped = subprocess.run(
+        [sys.executable, "-m", "digest", "build"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
+    )
     assert piped.returncode == 0
     assert piped.stderr == "" and "\x1b" not in piped.stdout and "Reading sources" not in piped.stdout
 
 
 def test_run_json_and_quiet_on_every_command(tmp_path, smtp):
     _rec, ctl = smtp
-    cfg = write_config(tmp_path, smtp=ctl.url, unsubscribe_url="http://127.0.0.1:8080", backoff=0.01,
-                       subscribers=str(write_csv(tmp_path / "subs.csv", PEOPLE)))
+    cfg = write_config(
+        tmp_path,
+        smtp=ctl.url,
+        unsubscribe_url="http://127.0.0.1:8080",
+        backoff=0.01,
+        subscribers=str(write_csv(tmp_path / "subs.csv", PEOPLE)),
+    )
     result = invoke("run", "-c", str(cfg), "--json", "--quiet")
     assert result.exit_code == 0, result.output
     doc = parse(result)
     assert doc["built"] is True and doc["sent"] == 3 and result.stderr == ""
-    for args in (["status", "--quiet"], ["sources", "--quiet", "--source", str(FIXTURES / "sources" / "rss2.xml")],
-                 ["send", doc["issue"], "-c", str(cfg), "--quiet"], ["run", "-c", str(cfg), "--quiet"]):
+    for args in (
+        ["status", "--quiet"],
+        ["sources", "--quiet", "--source", str(FIXTURES / "sources" / "rss2.xml")],
+        ["send", doc["issue"], "-c", str(cfg), "--quiet"],
+        ["run", "-c", str(cfg), "--quiet"],
+    ):
         quiet = invoke(*args)
         assert quiet.exit_code == 0, (args, quiet.output)
         assert quiet.stderr == "" and quiet.stdout

@@ -14,10 +14,10 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import cli_record
 import pytest
 from typer.testing import CliRunner
 
+import cli_record
 from digest.config import TABLES
 from digest.models import Labels
 
@@ -56,7 +56,7 @@ def settings() -> list[str]:
 
 
 def whole_suite_ran() -> str:
-    """"" when this session ran every test file with nothing deselected, else why not."""
+    """ "" when this session ran every test file with nothing deselected, else why not."""
     expected = {p.name for p in TESTS.glob("test_*.py")}
     missing = expected - cli_record.SESSION["files"]
     if missing:
@@ -69,11 +69,17 @@ def whole_suite_ran() -> str:
 def test_the_recorder_reads_command_lines_as_click_does(tmp_path):
     """The record names the command reached, every option given (aliases and --x=v too) and the config."""
     path, options, config = cli_record.parse_argv(
-        ["-q", "send", "2026-W47", "--dry-run", "-c", "d.toml", "--rate=2", "-y"])
+        ["-q", "send", "2026-W47", "--dry-run", "-c", "d.toml", "--rate=2", "-y"]
+    )
     assert path == ("digest", "send")
-    assert options == {(("digest",), "quiet"), (("digest", "send"), "issue"), (("digest", "send"), "dry"),
-                       (("digest", "send"), "config"),
-                       (("digest", "send"), "rate"), (("digest", "send"), "yes")}
+    assert options == {
+        (("digest",), "quiet"),
+        (("digest", "send"), "issue"),
+        (("digest", "send"), "dry"),
+        (("digest", "send"), "config"),
+        (("digest", "send"), "rate"),
+        (("digest", "send"), "yes"),
+    }
     assert config == Path("d.toml")
     path, options, _ = cli_record.parse_argv(["subscribers", "list", "--suppressed"])
     assert path == ("digest", "subscribers", "list")
@@ -88,8 +94,9 @@ def test_a_cli_run_is_recorded_with_its_settings(tmp_path):
     cfg = tmp_path / "digest.toml"
     cfg.write_text('[newsletter]\nname = "Recorded"\n[labels]\ntop_story = "Lead"\n', encoding="utf-8")
     before = len(cli_record.CALLS)
-    result = CliRunner().invoke(app, ["status", "-c", str(cfg), "--out", str(tmp_path / "issues")],
-                                env={"DIGEST_FETCH_TIMEOUT": "3"})
+    result = CliRunner().invoke(
+        app, ["status", "-c", str(cfg), "--out", str(tmp_path / "issues")], env={"DIGEST_FETCH_TIMEOUT": "3"}
+    )
     assert result.exit_code == 0, result.output
     call = cli_record.CALLS[before]
     assert call.command == ("digest", "status")
@@ -107,10 +114,17 @@ def test_every_command_option_and_setting_is_run_through_the_cli():
     given = set().union(*(c.options for c in calls))
     set_ = set().union(*(c.settings for c in calls))
     tree = commands()
-    missing = [" ".join(path) for path in tree if path not in reached and path != ("digest",)
-               and not any(r[:len(path)] == path for r in reached)]
-    missing += [f"{' '.join(path)} --{name.replace('_', '-')}" for path, names in tree.items() for name in names
-                if (path, name) not in given and f"{' '.join(path)} {name}" not in ALLOWED_OPTIONS]
+    missing = [
+        " ".join(path)
+        for path in tree
+        if path not in reached and path != ("digest",) and not any(r[: len(path)] == path for r in reached)
+    ]
+    missing += [
+        f"{' '.join(path)} --{name.replace('_', '-')}"
+        for path, names in tree.items()
+        for name in names
+        if (path, name) not in given and f"{' '.join(path)} {name}" not in ALLOWED_OPTIONS
+    ]
     missing += [f"setting {key}" for key in settings() if key not in set_ and key not in ALLOWED_SETTINGS]
     assert not missing, "not exercised through the CLI by any test:\n  " + "\n  ".join(missing)
 

@@ -13,13 +13,13 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from desk_helpers import WEEK, cli_build, default_articles, native_article, write_source
-from smtp_servers import ISSUE_ID, write_config, write_csv, write_issue
 from typer.testing import CliRunner
 
+from desk_helpers import WEEK, cli_build, default_articles, native_article, write_source
 from digest.cli import app
 from digest.render import builtin_template_dir
 from digest.week import week_containing
+from smtp_servers import ISSUE_ID, write_config, write_csv, write_issue
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = {"DIGEST_SECRET": "test-secret-0123456789abcdef"}
@@ -39,6 +39,7 @@ def footer_templates(tmp_path: Path, marker: str) -> Path:
 
 
 # --- state-changing commands ---------------------------------------------------------------------------------
+
 
 def test_init_refuses_to_overwrite_then_force_replaces_a_damaged_file(tmp_path):
     path = tmp_path / "digest.toml"
@@ -63,8 +64,10 @@ def test_send_outbox_option_writes_previews_there_and_records_nothing(tmp_path):
     for _ in range(2):  # a second run writes the same previews again, never more
         result = invoke("send", ISSUE_ID, "-c", str(cfg), "--subscribers", str(subs), "--outbox", str(elsewhere))
         assert result.exit_code == 0, result.output
-        assert result.stdout == (f"{ISSUE_ID}: wrote 2 preview(s), suppressed 0 (outbox {elsewhere}/{ISSUE_ID}); "
-                                 "nothing was delivered or recorded as sent\n")
+        assert result.stdout == (
+            f"{ISSUE_ID}: wrote 2 preview(s), suppressed 0 (outbox {elsewhere}/{ISSUE_ID}); "
+            "nothing was delivered or recorded as sent\n"
+        )
     assert sorted(p.name for p in (elsewhere / ISSUE_ID).iterdir()) == ["ann@example.com.eml", "bob@example.com.eml"]
     assert not (tmp_path / "outbox").exists()  # the configured outbox is replaced, not added to
     assert not (tmp_path / "state" / "ledger.sqlite").exists()
@@ -73,10 +76,23 @@ def test_send_outbox_option_writes_previews_there_and_records_nothing(tmp_path):
 def test_run_verbose_with_outbox_builds_once_and_previews_twice(tmp_path):
     published = datetime.now(UTC) - timedelta(seconds=5)
     source = tmp_path / "week.json"
-    source.write_text(json.dumps({"articles": [
-        {"url": f"https://news.example.com/{i}", "title": f"Story number {i}", "published": published.isoformat(),
-         "categories": ["News"], "content_html": "<p>Something happened in the city today. People noticed.</p>"}
-        for i in range(3)]}), encoding="utf-8")
+    source.write_text(
+        json.dumps(
+            {
+                "articles": [
+                    {
+                        "url": f"https://news.example.com/{i}",
+                        "title": f"Story number {i}",
+                        "published": published.isoformat(),
+                        "categories": ["News"],
+                        "content_html": "<p>Something happened in the city today. People noticed.</p>",
+                    }
+                    for i in range(3)
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     cfg = write_config(tmp_path, unsubscribe_url="http://127.0.0.1:8080")
     cfg.write_text(cfg.read_text() + f'[[sources]]\nname = "News"\npath = "{source}"\nkind = "native"\n')
     subs = write_csv(tmp_path / "subs.csv", [("ann@example.com", "Ann")])
@@ -96,11 +112,19 @@ def test_serve_host_option_and_serve_settings_reach_the_server(tmp_path):
     write_issue(tmp_path / "issues")
     (tmp_path / "digest.toml").write_text(
         f'[build]\nout = "{tmp_path / "issues"}"\nstate_dir = "{tmp_path / "state"}"\n'
-        '[serve]\ntimeout = 1\nbacklog = 16\nconnection_limit = 4\ntrusted_proxy = "127.0.0.1"\n', encoding="utf-8")
+        '[serve]\ntimeout = 1\nbacklog = 16\nconnection_limit = 4\ntrusted_proxy = "127.0.0.1"\n',
+        encoding="utf-8",
+    )
     env = {**os.environ, **SECRET, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
     env.pop("DIGEST_CONFIG", None)
-    proc = subprocess.Popen([sys.executable, "-m", "digest", "serve", "--host", "127.0.0.1", "--port", "0"],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "digest", "serve", "--host", "127.0.0.1", "--port", "0"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         match = re.search(r"on http://127\.0\.0\.1:(\d+)/ ", line)
@@ -130,6 +154,7 @@ def test_archive_reads_the_folder_from_config(tmp_path):
 
 # --- build and preview options ---------------------------------------------------------------------------
 
+
 def test_build_templates_option_and_setting_replace_a_builtin_template(tmp_path):
     source = write_source(tmp_path / "news.json", default_articles(4))
     templates = footer_templates(tmp_path, "OPTION-FOOTER")
@@ -144,16 +169,39 @@ def test_build_templates_option_and_setting_replace_a_builtin_template(tmp_path)
 
 
 def test_preview_since_until_and_templates_options(tmp_path):
-    articles = [native_article(1, "Security", day=0, title="Monday story about locks"),
-                native_article(2, "Security", day=1, title="Tuesday story about keys"),
-                native_article(3, "Science", day=5, title="Saturday story about stars")]
+    articles = [
+        native_article(1, "Security", day=0, title="Monday story about locks"),
+        native_article(2, "Security", day=1, title="Tuesday story about keys"),
+        native_article(3, "Science", day=5, title="Saturday story about stars"),
+    ]
     source = write_source(tmp_path / "news.json", articles)
     templates = footer_templates(tmp_path, "PREVIEW-FOOTER")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "DIGEST_CONFIG": ""}
-    proc = subprocess.Popen([sys.executable, "-m", "digest", "preview", "--source", str(source), "--since",
-                             "2026-11-16", "--until", "2026-11-17", "--templates", str(templates), "--out",
-                             str(tmp_path / "issues"), "--port", "0"], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "digest",
+            "preview",
+            "--source",
+            str(source),
+            "--since",
+            "2026-11-16",
+            "--until",
+            "2026-11-17",
+            "--templates",
+            str(templates),
+            "--out",
+            str(tmp_path / "issues"),
+            "--port",
+            "0",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         match = re.search(r" at (http://127\.0\.0\.1:\d+/)", line)
@@ -170,6 +218,7 @@ def test_preview_since_until_and_templates_options(tmp_path):
 
 # --- settings ---------------------------------------------------------------------------------------------
 
+
 def build_with(tmp_path: Path, toml: str, articles: list[dict], *extra: str, env: dict | None = None):
     """`digest build` of `articles` with `toml` as digest.toml; returns (result, html, manifest)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
@@ -185,17 +234,19 @@ def build_with(tmp_path: Path, toml: str, articles: list[dict], *extra: str, env
 
 
 def test_theme_font_family_reaches_the_html(tmp_path):
-    result, html, _ = build_with(tmp_path, '[theme]\nfont_family = "Georgia, serif"\n', default_articles(4),
-                                 "--week", WEEK)
+    result, html, _ = build_with(
+        tmp_path, '[theme]\nfont_family = "Georgia, serif"\n', default_articles(4), "--week", WEEK
+    )
     assert result.exit_code == 0, result.output
     assert "font-family:Georgia, serif" in html.replace(": ", ":")
 
 
 def test_build_until_from_the_environment_ends_the_window(tmp_path):
-    articles = [native_article(1, "Security", day=0, title="Monday story about locks"),
-                native_article(2, "Science", day=5, title="Saturday story about stars")]
-    result, html, _ = build_with(tmp_path, "", articles, "--since", "2026-11-16",
-                                        env={"DIGEST_UNTIL": "2026-11-18"})
+    articles = [
+        native_article(1, "Security", day=0, title="Monday story about locks"),
+        native_article(2, "Science", day=5, title="Saturday story about stars"),
+    ]
+    result, html, _ = build_with(tmp_path, "", articles, "--since", "2026-11-16", env={"DIGEST_UNTIL": "2026-11-18"})
     assert result.exit_code == 0, result.output
     assert "Monday story about locks" in html and "Saturday story about stars" not in html
 
@@ -222,8 +273,7 @@ def test_sections_keywords_and_default(tmp_path):
     plain["categories"] = []
     other = native_article(12, "Security", title="Parliament met on a Tuesday")
     other["categories"] = []
-    toml = ('[sections]\nmin_size = 1\ndefault = "Odds and ends"\n'
-            '[sections.keywords]\n"Cyber Desk" = ["ransomware"]\n')
+    toml = '[sections]\nmin_size = 1\ndefault = "Odds and ends"\n[sections.keywords]\n"Cyber Desk" = ["ransomware"]\n'
     result, html, _ = build_with(tmp_path, toml, [plain, other, *default_articles(3)], "--week", WEEK)
     assert result.exit_code == 0, result.output
     assert "Cyber Desk" in html and "Odds and ends" in html

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from desk_helpers import WEEK, cli_build, default_articles, write_source
 from typer.testing import CliRunner
 
+from desk_helpers import WEEK, cli_build, default_articles, write_source
 from digest.cli import app
 from digest.subscribers import Subscriber, SubscriberStore
 
@@ -23,8 +23,9 @@ def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
 
     Folders' own mtimes are left out: opening the SQLite state creates and removes a journal beside it.
     """
-    return {str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -33,9 +34,12 @@ def site(tmp_path):
     source = write_source(tmp_path / "news.json", default_articles(5))
     out, state = tmp_path / "issues", tmp_path / "state"
     cfg = tmp_path / "digest.toml"
-    cfg.write_text(f'[build]\nout = "{out}"\nstate_dir = "{state}"\n[send]\noutbox = "{tmp_path / "outbox"}"\n'
-                   'unsubscribe_url = "http://127.0.0.1:8080"\n'
-                   f'[[sources]]\nname = "Desk"\npath = "{source}"\nkind = "native"\n', encoding="utf-8")
+    cfg.write_text(
+        f'[build]\nout = "{out}"\nstate_dir = "{state}"\n[send]\noutbox = "{tmp_path / "outbox"}"\n'
+        'unsubscribe_url = "http://127.0.0.1:8080"\n'
+        f'[[sources]]\nname = "Desk"\npath = "{source}"\nkind = "native"\n',
+        encoding="utf-8",
+    )
     assert cli_build(source, out).exit_code == 0
     store = SubscriberStore.in_state_dir(state)
     store.add(Subscriber("ann@example.com", "Ann"))

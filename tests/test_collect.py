@@ -3,7 +3,7 @@
 import json
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -47,10 +47,12 @@ def test_every_kind_together_with_failures_isolated(threaded_server):
     httpserver.expect_request("/slow").respond_with_handler(slow)
     httpserver.expect_request("/broken").respond_with_data("oops", status=500)
     httpserver.expect_request("/html").respond_with_data("<html><body>Log in</body></html>", content_type="text/html")
-    httpserver.expect_request("/bad.xml").respond_with_data(b"<?xml version='1.0'?><rss version='2.0'><channel><ti",
-                                                            content_type="application/rss+xml")
+    httpserver.expect_request("/bad.xml").respond_with_data(
+        b"<?xml version='1.0'?><rss version='2.0'><channel><ti", content_type="application/rss+xml"
+    )
     httpserver.expect_request("/wp-json/wp/v2/posts").respond_with_data(
-        (FIXTURES / "wp-posts-1.json").read_bytes(), content_type="application/json", headers={"X-WP-TotalPages": "1"})
+        (FIXTURES / "wp-posts-1.json").read_bytes(), content_type="application/json", headers={"X-WP-TotalPages": "1"}
+    )
     specs = [
         SourceSpec("Native", serve_file(httpserver, "/native.json", "native.json", "application/json")),
         SourceSpec("Lab feed", serve_file(httpserver, "/feed.json", "jsonfeed-1.1.json", "application/feed+json")),
@@ -66,14 +68,22 @@ def test_every_kind_together_with_failures_isolated(threaded_server):
     reports = {r.name: r for r in collected.reports}
     assert [r.name for r in collected.reports] == [s.name for s in specs]
     assert {n: (r.ok, r.kind, r.items) for n, r in reports.items() if r.ok} == {
-        "Native": (True, "native", 2), "Lab feed": (True, "jsonfeed", 2), "Blog": (True, "wordpress", 2),
-        "Signal": (True, "feed", 2), "Atom": (True, "feed", 2)}
-    assert reports["Lab feed"].newest == datetime(2026, 11, 18, 10, 0, tzinfo=timezone.utc)
-    assert reports["Slow"].error == (f"{httpserver.url_for('/slow')}: timed out after 0.3 s waiting for a response "
-        "(raise [fetch] timeout if the source is only slow)")
+        "Native": (True, "native", 2),
+        "Lab feed": (True, "jsonfeed", 2),
+        "Blog": (True, "wordpress", 2),
+        "Signal": (True, "feed", 2),
+        "Atom": (True, "feed", 2),
+    }
+    assert reports["Lab feed"].newest == datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+    assert reports["Slow"].error == (
+        f"{httpserver.url_for('/slow')}: timed out after 0.3 s waiting for a response "
+        "(raise [fetch] timeout if the source is only slow)"
+    )
     assert reports["Broken"].error == f"{httpserver.url_for('/broken')}: HTTP 500 INTERNAL SERVER ERROR"
-    assert reports["Portal"].error == (f"{httpserver.url_for('/html')}: expected JSON but got an HTML page (text/html)"
-                                       "; point the source at the JSON document itself (the API or feed URL, not a web page)")
+    assert reports["Portal"].error == (
+        f"{httpserver.url_for('/html')}: expected JSON but got an HTML page (text/html)"
+        "; point the source at the JSON document itself (the API or feed URL, not a web page)"
+    )
     assert reports["Bad XML"].error.startswith(f"{httpserver.url_for('/bad.xml')}: invalid XML, not a readable feed")
     assert len(collected.articles) == 10
     # Unusable items are skipped and named; they never sink their source.
@@ -85,8 +95,9 @@ def test_strict_makes_any_failure_fatal(tmp_path):
     bad = SourceSpec("Missing", str(tmp_path / "nope.json"))
     with pytest.raises(SourceError) as err:
         collect([good, bad], Fetcher(), strict=True)
-    assert str(err.value) == (f"source failed: Missing: {tmp_path / 'nope.json'}: no such file "
-                              "(strict mode: fix it or drop --strict)")
+    assert str(err.value) == (
+        f"source failed: Missing: {tmp_path / 'nope.json'}: no such file (strict mode: fix it or drop --strict)"
+    )
     assert [r.ok for r in collect([good, bad], Fetcher()).reports] == [True, False]
 
 
@@ -94,8 +105,10 @@ def test_every_source_failing_raises(tmp_path):
     specs = [SourceSpec("A", str(tmp_path / "a.json")), SourceSpec("B", "unknownkind:x", "unknownkind")]
     with pytest.raises(SourceError) as err:
         collect(specs, Fetcher())
-    assert str(err.value).startswith(f"every source failed: A: {tmp_path / 'a.json'}: no such file; "
-                                     "B: unknown source kind 'unknownkind'; use one of: ")
+    assert str(err.value).startswith(
+        f"every source failed: A: {tmp_path / 'a.json'}: no such file; "
+        "B: unknown source kind 'unknownkind'; use one of: "
+    )
     assert [r.ok for r in read_all(specs, Fetcher()).reports] == [False, False]  # read_all never raises
     assert collect([], Fetcher()).reports == ()
 
@@ -114,8 +127,9 @@ def test_a_crashing_reader_is_isolated():
 
     REGISTRY["boom"] = Kind("boom", boom)
     try:
-        collected = collect([SourceSpec("Crash", "x", "boom"), SourceSpec("Fine", str(FIXTURES / "native.json"))],
-                            Fetcher())
+        collected = collect(
+            [SourceSpec("Crash", "x", "boom"), SourceSpec("Fine", str(FIXTURES / "native.json"))], Fetcher()
+        )
     finally:
         del REGISTRY["boom"]
     crash, fine = collected.reports

@@ -45,35 +45,49 @@ def test_starter_config_is_valid(tmp_path):
 
 
 def test_sources_table(tmp_path):
-    path = write(tmp_path, '[[sources]]\nname = "Blog"\nurl = "https://blog.example.com"\nkind = "wordpress"\n'
-                           'timezone = "Asia/Karachi"\npriority = 2\nper_page = 50\n')
+    path = write(
+        tmp_path,
+        '[[sources]]\nname = "Blog"\nurl = "https://blog.example.com"\nkind = "wordpress"\n'
+        'timezone = "Asia/Karachi"\npriority = 2\nper_page = 50\n',
+    )
     (spec,) = resolve(environ={}, config_path=path).sources
     assert (spec.name, spec.kind, spec.location, spec.timezone, spec.priority) == (
-        "Blog", "wordpress", "https://blog.example.com", "Asia/Karachi", 2)
+        "Blog",
+        "wordpress",
+        "https://blog.example.com",
+        "Asia/Karachi",
+        2,
+    )
     assert spec.options == {"per_page": 50}
 
 
-@pytest.mark.parametrize("text, kind, location", [
-    ("wordpress:https://example.com", "wordpress", "https://example.com"),
-    ("https://example.com/feed", "auto", "https://example.com/feed"),
-    ("articles.json", "auto", "articles.json"),
-    ("rss:feeds/a.xml", "feed", "feeds/a.xml"),
-    ("atom:https://example.com/atom.xml", "feed", "https://example.com/atom.xml"),
-    ("JSONFeed:feed.json", "jsonfeed", "feed.json"),
-])
+@pytest.mark.parametrize(
+    "text, kind, location",
+    [
+        ("wordpress:https://example.com", "wordpress", "https://example.com"),
+        ("https://example.com/feed", "auto", "https://example.com/feed"),
+        ("articles.json", "auto", "articles.json"),
+        ("rss:feeds/a.xml", "feed", "feeds/a.xml"),
+        ("atom:https://example.com/atom.xml", "feed", "https://example.com/atom.xml"),
+        ("JSONFeed:feed.json", "jsonfeed", "feed.json"),
+    ],
+)
 def test_parse_source_prefix(text, kind, location):
     spec = parse_source(text)
     assert (spec.kind, spec.location) == (kind, location)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("[newsletter]\nname = \n", "invalid TOML"),
-    ("[newsletter]\ncolour = 1\n", "unknown setting [newsletter] colour"),
-    ("[newsletter]\ntimezone = \"Mars/Base\"\n", "timezone = 'Mars/Base': unknown timezone"),
-    ("[theme]\naccent_color = \"#abc\"\n", "accent_color must be a 6-digit hex colour"),
-    ("[build]\nsummary_words = \"many\"\n", "invalid value 'many' for [build] summary_words"),
-    ("[[sources]]\nname = \"x\"\n", 'source 1 needs "url" or "path"'),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[newsletter]\nname = \n", "invalid TOML"),
+        ("[newsletter]\ncolour = 1\n", "unknown setting [newsletter] colour"),
+        ('[newsletter]\ntimezone = "Mars/Base"\n', "timezone = 'Mars/Base': unknown timezone"),
+        ('[theme]\naccent_color = "#abc"\n', "accent_color must be a 6-digit hex colour"),
+        ('[build]\nsummary_words = "many"\n', "invalid value 'many' for [build] summary_words"),
+        ('[[sources]]\nname = "x"\n', 'source 1 needs "url" or "path"'),
+    ],
+)
 def test_bad_config_names_the_problem(tmp_path, text, message):
     with pytest.raises(ConfigError) as err:
         resolve(environ={}, config_path=write(tmp_path, text))

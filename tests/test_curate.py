@@ -3,15 +3,24 @@
 import tomllib
 
 import pytest
-from factories import WEEK, article, summaries
 
-from digest.curate import (Curation, Override, apply_curation, curation_path, is_edited, merge_curation_text,
-                           new_curation_text, parse_curation, sync_curation)
+from digest.curate import (
+    Curation,
+    Override,
+    apply_curation,
+    curation_path,
+    is_edited,
+    merge_curation_text,
+    new_curation_text,
+    parse_curation,
+    sync_curation,
+)
 from digest.errors import ConfigError
 from digest.group import GroupRules, group
 from digest.markdown_note import render_note
 from digest.models import Issue, Newsletter
 from digest.pipeline import preheader
+from factories import WEEK, article, summaries
 
 CATS = (["Security"], ["Science"], ["Business"])
 
@@ -20,16 +29,23 @@ def make_issue(count=7, cap=6, titles=None):
     """An uncurated issue as the pipeline makes it, from `count` articles over three sections."""
     arts = [article(n, categories=CATS[n % 3], day=n % 6, title=(titles or {}).get(n)) for n in range(1, count + 1)]
     lead, sections = group(arts, summaries(arts), WEEK, GroupRules(max_per_section=cap))
-    return Issue(id=WEEK.id, week=WEEK, title=f"Desk · {WEEK.id}",
-                 preheader=preheader([s.entries[0].article.title for s in sections], [s.name for s in sections],
-                                     len(arts) - 1),
-                 newsletter=Newsletter("Desk", "desk@example.com", "1 Street"), lead=lead, sections=sections)
+    return Issue(
+        id=WEEK.id,
+        week=WEEK,
+        title=f"Desk · {WEEK.id}",
+        preheader=preheader([s.entries[0].article.title for s in sections], [s.name for s in sections], len(arts) - 1),
+        newsletter=Newsletter("Desk", "desk@example.com", "1 Street"),
+        lead=lead,
+        sections=sections,
+    )
 
 
 def layout(issue):
     """(lead id, [(section, [ids], [more ids])]) for compact assertions."""
-    return (issue.lead.article.id if issue.lead else None,
-            [(s.name, [e.article.id for e in s.entries], [e.article.id for e in s.more]) for s in issue.sections])
+    return (
+        issue.lead.article.id if issue.lead else None,
+        [(s.name, [e.article.id for e in s.entries], [e.article.id for e in s.more]) for s in issue.sections],
+    )
 
 
 def test_new_file_is_commented_valid_toml_naming_every_article_with_its_title():
@@ -66,37 +82,55 @@ def test_every_kind_of_edit_is_applied():
         exclude=(a[2],),
         sections=("Business", "Science"),
         order={"Science": (a[7], a[4]), "Business": (a[5], a[3])},  # a[3] moves into Business by its list
-        overrides={a[4]: Override(title="Sharper  title", summary="Editor's own words.", section="Security"),
-                   a[6]: Override(summary="Only the summary.")},
+        overrides={
+            a[4]: Override(title="Sharper  title", summary="Editor's own words.", section="Security"),
+            a[6]: Override(summary="Only the summary."),
+        },
         source="w.toml",
     )
     curated, warnings = apply_curation(issue, curation)
     assert warnings == []
     assert curated.lead.article.id == a[1]
     assert curated.subject == "A curated subject"
-    assert curated.editor_note_html.startswith("<p>Hello <strong>readers</strong>. &lt;b&gt;raw&lt;/b&gt; <a href=\"https://example.com\"")
+    assert curated.editor_note_html.startswith(
+        '<p>Hello <strong>readers</strong>. &lt;b&gt;raw&lt;/b&gt; <a href="https://example.com"'
+    )
     assert [s.name for s in curated.sections][:2] == ["Business", "Science"]
     got = {s.name: [e.article.id for e in s.entries] for s in curated.sections}
     assert got["Business"] == [a[5], a[3]]
     assert got["Science"] == [a[7]]  # a[1] is now the lead, a[4] moved to Security
     assert a[4] in got["Security"] and a[2] not in [e.article.id for e in curated.entries]
     moved = next(e for e in curated.entries if e.article.id == a[4])
-    assert (moved.article.title, moved.summary.text, moved.summary.origin, moved.section) == \
-        ("Sharper title", "Editor's own words.", "editor", "Security")
+    assert (moved.article.title, moved.summary.text, moved.summary.origin, moved.section) == (
+        "Sharper title",
+        "Editor's own words.",
+        "editor",
+        "Security",
+    )
     only = next(e for e in curated.entries if e.article.id == a[6])
     assert only.summary.origin == "editor" and only.article.title == "Article 6"
     # the subject names the lead (Article 1): the preheader names the sections' top stories instead
-    assert curated.preheader == "Also: " + " · ".join(e.title for e in [
-        next(x for x in curated.sections if x.name == n).entries[0].article for n in
-        [s.name for s in curated.sections]])
+    assert curated.preheader == "Also: " + " · ".join(
+        e.title
+        for e in [
+            next(x for x in curated.sections if x.name == n).entries[0].article
+            for n in [s.name for s in curated.sections]
+        ]
+    )
     assert "Article 1" not in curated.preheader
     assert lead_id != a[1] and sections  # the machine's picks were different
 
 
 def test_stale_entries_warn_and_do_not_crash():
     issue = make_issue()
-    curation = Curation(lead="gone1", exclude=("gone2",), order={"Science": ("gone3",)},
-                        overrides={"gone4": Override(title="x")}, sections=("Nowhere",), source="w.toml")
+    curation = Curation(
+        lead="gone1",
+        exclude=("gone2",),
+        order={"Science": ("gone3",)},
+        overrides={"gone4": Override(title="x")},
+        sections=("Nowhere",),
+        source="w.toml",
+    )
     curated, warnings = apply_curation(issue, curation)
     assert warnings == [
         "w.toml: lead names article 'gone1', which is not in this issue; ignored",
@@ -129,8 +163,9 @@ def test_an_id_listed_in_two_sections_stays_in_the_first():
     target = issue.sections[1].entries[0].article.id
     curation = Curation(order={"Business": (target,), "Science": (target,)}, source="w.toml")
     curated, warnings = apply_curation(issue, curation)
-    assert warnings == [f"w.toml: article {target!r} is listed under both 'Business' and 'Science' in [order]; "
-                        "kept under 'Business'"]
+    assert warnings == [
+        f"w.toml: article {target!r} is listed under both 'Business' and 'Science' in [order]; kept under 'Business'"
+    ]
     assert target in [e.article.id for s in curated.sections if s.name == "Business" for e in s.entries]
 
 
@@ -171,23 +206,43 @@ def test_a_new_section_gets_its_own_list():
     issue = make_issue(count=4)
     text = new_curation_text(issue).replace('lead = ""', 'lead = "x"')
     extra = article(99, categories=["Space"], day=1)
-    entries = group([e.article for e in issue.entries] + [extra],
-                    summaries([e.article for e in issue.entries] + [extra]), WEEK, GroupRules())
-    bigger = Issue(id=issue.id, week=WEEK, title=issue.title, preheader="", newsletter=issue.newsletter,
-                   lead=entries[0], sections=entries[1])
+    entries = group(
+        [e.article for e in issue.entries] + [extra],
+        summaries([e.article for e in issue.entries] + [extra]),
+        WEEK,
+        GroupRules(),
+    )
+    bigger = Issue(
+        id=issue.id,
+        week=WEEK,
+        title=issue.title,
+        preheader="",
+        newsletter=issue.newsletter,
+        lead=entries[0],
+        sections=entries[1],
+    )
     merged, added = merge_curation_text(text, bigger)
     assert [e.article.id for e in added] == ["a099"]
     assert tomllib.loads(merged)["order"]["Space"] == ["a099"]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("lead = [", "w.toml: invalid TOML: "),
-    ('subjet = "x"', "w.toml: unknown key 'subjet' (known: note, subject, lead, exclude, sections, order, articles)"),
-    ("exclude = \"a1\"", 'w.toml: exclude must be a list of quoted ids, e.g. exclude = ["a1b2c3"]'),
-    ("lead = 3", 'w.toml: lead must be a string in quotes, e.g. lead = "..."'),
-    ("[articles.a1]\nheadline = \"x\"", "w.toml: [articles.a1] has unknown key 'headline' (known: title, summary, section)"),
-    ("order = 1", "w.toml: order must be a table: [order] with one list of ids per section"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("lead = [", "w.toml: invalid TOML: "),
+        (
+            'subjet = "x"',
+            "w.toml: unknown key 'subjet' (known: note, subject, lead, exclude, sections, order, articles)",
+        ),
+        ('exclude = "a1"', 'w.toml: exclude must be a list of quoted ids, e.g. exclude = ["a1b2c3"]'),
+        ("lead = 3", 'w.toml: lead must be a string in quotes, e.g. lead = "..."'),
+        (
+            '[articles.a1]\nheadline = "x"',
+            "w.toml: [articles.a1] has unknown key 'headline' (known: title, summary, section)",
+        ),
+        ("order = 1", "w.toml: order must be a table: [order] with one list of ids per section"),
+    ],
+)
 def test_bad_files_give_one_line_naming_the_file(text, message):
     with pytest.raises(ConfigError) as caught:
         parse_curation(text, "w.toml")
@@ -206,14 +261,17 @@ def test_sync_creates_then_keeps_the_file_and_reports_new_articles(tmp_path):
     bigger = make_issue(count=7, titles={6: "Brand new six", 7: "Brand new seven"})
     curation, notes = sync_curation(bigger, tmp_path)
     assert curation.note.startswith("Hi")
-    assert notes == [f"{path}: 2 articles the file did not list added at the end of their sections: "
-                     "Brand new seven; Brand new six"]
+    assert notes == [
+        f"{path}: 2 articles the file did not list added at the end of their sections: Brand new seven; Brand new six"
+    ]
     assert "# Brand new six" in path.read_text(encoding="utf-8")
 
 
 def test_the_note_is_markdown_without_raw_html_or_unsafe_links():
-    html = render_note("# Hi\n\n<script>alert(1)</script>\n\n[bad](javascript:alert(1)) [ok](https://a.example/x) "
-                       "![pixel](http://t.example/p.gif) <img src=x onerror=alert(1)>")
+    html = render_note(
+        "# Hi\n\n<script>alert(1)</script>\n\n[bad](javascript:alert(1)) [ok](https://a.example/x) "
+        "![pixel](http://t.example/p.gif) <img src=x onerror=alert(1)>"
+    )
     assert "<script" not in html and "&lt;script&gt;" in html
     assert "javascript:" not in html.replace("[bad](javascript:alert(1))", "")
     assert '<a href="https://a.example/x" rel="noopener noreferrer">ok</a>' in html
@@ -225,28 +283,42 @@ def test_the_documented_example_is_a_valid_curation_file():
     from pathlib import Path
 
     page = (Path(__file__).parent.parent / "docs" / "curation.md").read_text(encoding="utf-8")
-    section = page[page.index("## The curation file"):]
+    section = page[page.index("## The curation file") :]
     example = section.split("```toml\n", 1)[1].split("```", 1)[0]
     curation = parse_curation(example, "docs/curation.md")
     assert curation.subject and curation.lead and curation.exclude and curation.overrides and curation.order
 
 
 def test_an_empty_issue_gets_a_file_and_keeps_its_note():
-    empty = Issue(id=WEEK.id, week=WEEK, title="Empty", preheader="", newsletter=Newsletter("N", "s@x.com", "a"),
-                  lead=None, sections=())
+    empty = Issue(
+        id=WEEK.id,
+        week=WEEK,
+        title="Empty",
+        preheader="",
+        newsletter=Newsletter("N", "s@x.com", "a"),
+        lead=None,
+        sections=(),
+    )
     text = new_curation_text(empty)
     curation = parse_curation(text.replace('note = """', 'note = """Quiet week.'))
     curated, warnings = apply_curation(empty, curation)
     assert warnings == [] and curated.editor_note_html == "<p>Quiet week.</p>" and curated.lead is None
 
 
-@pytest.mark.parametrize(("stories", "sections", "count", "expected"), [
-    (["Grid sensors", "A new memory design", "Passkeys at work"], ["News", "AI", "Security"], 30,
-     "Also: Grid sensors · A new memory design · Passkeys at work"),
-    (["T" * 100, "Next"], ["News"], 9, "Also: " + "T" * 100),  # a second title would pass 110 characters
-    (["x" * 120], ["News", "AI", "Startups", "Policy"], 31, "31 more on News, AI, and Startups"),
-    ([], [], 0, ""),
-])
+@pytest.mark.parametrize(
+    ("stories", "sections", "count", "expected"),
+    [
+        (
+            ["Grid sensors", "A new memory design", "Passkeys at work"],
+            ["News", "AI", "Security"],
+            30,
+            "Also: Grid sensors · A new memory design · Passkeys at work",
+        ),
+        (["T" * 100, "Next"], ["News"], 9, "Also: " + "T" * 100),  # a second title would pass 110 characters
+        (["x" * 120], ["News", "AI", "Startups", "Policy"], 31, "31 more on News, AI, and Startups"),
+        ([], [], 0, ""),
+    ],
+)
 def test_preheader_adds_to_the_subject(stories, sections, count, expected):
     assert preheader(stories, sections, count) == expected
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 import tomlkit.items
-from test_curate import make_issue
 
 from digest.curate import apply_curation, new_curation_text, parse_curation
+from test_curate import make_issue
 
 
 def test_a_new_curation_file_does_not_rebuild_its_lists_per_line(monkeypatch):

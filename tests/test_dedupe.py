@@ -55,8 +55,13 @@ def test_titles_differing_in_a_number_are_different_stories():
 def test_many_titles_from_a_small_vocabulary_are_not_merged():
     # 3,000 distinct titles built from a small vocabulary: blocking keeps the pairs bounded.
     words = ["chip", "cloud", "phone", "bank", "robot", "satellite", "drone", "battery", "server", "model"]
-    items = [replace(article(i), url=f"https://x.example/{i}",
-                     title=f"{words[i % 10]} {words[(i // 10) % 10]} {words[(i // 100) % 10]} report {i}")
-             for i in range(3000)]
+    items = [
+        replace(
+            article(i),
+            url=f"https://x.example/{i}",
+            title=f"{words[i % 10]} {words[(i // 10) % 10]} {words[(i // 100) % 10]} report {i}",
+        )
+        for i in range(3000)
+    ]
     kept, skipped = dedupe(items)
     assert len(kept) == 3000 and skipped == []

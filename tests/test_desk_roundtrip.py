@@ -4,6 +4,7 @@ import json
 import tomllib
 
 import tomlkit
+
 from desk_helpers import WEEK, cli_build, default_articles, native_article, write_source
 
 
@@ -19,7 +20,9 @@ def before(text, first, second):
 
 
 def test_full_round_trip_through_the_cli(tmp_path, monkeypatch):
-    monkeypatch.setenv("DIGEST_SECTION_MIN_SIZE", "1")  # one-article sections stay: the edits move articles between them
+    monkeypatch.setenv(
+        "DIGEST_SECTION_MIN_SIZE", "1"
+    )  # one-article sections stay: the edits move articles between them
     out = tmp_path / "issues"
     articles = default_articles(7)
     source = write_source(tmp_path / "news.json", articles)
@@ -32,8 +35,9 @@ def test_full_round_trip_through_the_cli(tmp_path, monkeypatch):
 
     # The editor's changes, made the way an editor would: in the file, comments kept.
     doc = tomlkit.parse(toml_path.read_text(encoding="utf-8"))
-    doc["note"] = tomlkit.string("Welcome to **week 47**.\n\n<i>raw</i> and [our site](https://desk.example.com).\n",
-                                 multiline=True)
+    doc["note"] = tomlkit.string(
+        "Welcome to **week 47**.\n\n<i>raw</i> and [our site](https://desk.example.com).\n", multiline=True
+    )
     doc["subject"] = "Curated: the week in review"
     doc["lead"] = s[2]
     doc["exclude"].append(s[3])
@@ -60,14 +64,17 @@ def test_full_round_trip_through_the_cli(tmp_path, monkeypatch):
     raw = tomllib.loads(after)
     new_id = raw["order"]["Science"][-1]
     assert all(line in after for line in edited.splitlines() if line.lstrip().startswith("#"))  # comments kept
-    assert {k: v for k, v in raw.items() if k != "order"} == \
-        {k: v for k, v in tomllib.loads(edited).items() if k != "order"}
+    assert {k: v for k, v in raw.items() if k != "order"} == {
+        k: v for k, v in tomllib.loads(edited).items() if k != "order"
+    }
     assert raw["order"]["Business"] == [s[5]] and raw["order"]["Security"] == [s[6], s[3]]
     assert raw["subject"] == "Curated: the week in review" and raw["lead"] == s[2]
     assert raw["order"]["Science"] == [s[7], s[1], s[4], new_id]  # s[4] came back: only exclude removes
     assert f'"{new_id}", # Late breaking science story' in after
-    assert ("2 articles the file did not list added at the end of their sections: "
-            f"{articles[3]['title']}; Late breaking science story") in second.output
+    assert (
+        "2 articles the file did not list added at the end of their sections: "
+        f"{articles[3]['title']}; Late breaking science story"
+    ) in second.output
     assert "names article 'gone123', which is not in this issue; ignored" in second.output
 
     html = (out / f"{WEEK}.html").read_text(encoding="utf-8")
@@ -81,7 +88,7 @@ def test_full_round_trip_through_the_cli(tmp_path, monkeypatch):
     assert "Sharper &amp; bolder headline" in html and title[6] not in html
     assert "The editor&#39;s own summary of six." in html or "The editor's own summary of six." in html
     assert title[3] not in html
-    body = html[html.index("Welcome to"):]  # after the preheader, which starts with the lead's title too
+    body = html[html.index("Welcome to") :]  # after the preheader, which starts with the lead's title too
     assert before(body, title[2], ">Science<")
     assert before(html, title[7], title[1]) and before(html, title[1], title[4]) and before(html, title[4], title[8])
     assert before(html, ">Science<", ">Security<")
@@ -104,8 +111,11 @@ def test_full_round_trip_through_the_cli(tmp_path, monkeypatch):
     assert manifest["sections"][1]["articles"] == [s[6], s[5]]
     record = {a["id"]: a for a in manifest["articles"]}
     assert s[3] not in record
-    assert (record[s[6]]["title"], record[s[6]]["summary"], record[s[6]]["summary_origin"]) == \
-        ("Sharper & bolder headline", "The editor's own summary of six.", "editor")
+    assert (record[s[6]]["title"], record[s[6]]["summary"], record[s[6]]["summary_origin"]) == (
+        "Sharper & bolder headline",
+        "The editor's own summary of six.",
+        "editor",
+    )
     assert record[s[5]]["section"] == "Security"
     assert record[s[1]]["summary_origin"] != "editor"
 

@@ -19,9 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from smtp_servers import Recorder, start
 
 from digest.config import resolve
+from smtp_servers import Recorder, start
 
 pytestmark = pytest.mark.process
 
@@ -95,9 +95,13 @@ def this_weeks_feed() -> bytes:
         f"<link>https://news.example.com/2026/story-{n}</link><guid>https://news.example.com/2026/story-{n}</guid>"
         f"<category>News</category><pubDate>{format_datetime(d)}</pubDate>"
         f"<description>The grid operator trialled sensor number {n} this week. Engineers said the results "
-        f"were better than expected.</description></item>" for n, d in enumerate(dates, 1))
-    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Example News</title>'
-            f"<link>https://news.example.com/</link>{items}</channel></rss>").encode()
+        f"were better than expected.</description></item>"
+        for n, d in enumerate(dates, 1)
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Example News</title>'
+        f"<link>https://news.example.com/</link>{items}</channel></rss>"
+    ).encode()
 
 
 class FeedHandler(BaseHTTPRequestHandler):
@@ -189,24 +193,33 @@ def test_every_page_has_commands_or_says_why_not():
     assert any("digest send 2026-W47 --to you@example.com" in b.text for b in readme)
 
 
-@pytest.mark.parametrize("page", [p for p in PAGES if any("skip-test" not in b.tags for b in shell_blocks(p))],
-                         ids=lambda p: p.name if p.parent == ROOT else f"docs/{p.name}")
+@pytest.mark.parametrize(
+    "page",
+    [p for p in PAGES if any("skip-test" not in b.tags for b in shell_blocks(p))],
+    ids=lambda p: p.name if p.parent == ROOT else f"docs/{p.name}",
+)
 def test_the_commands_of_a_page_run_in_a_fresh_folder(page, tmp_path, feed_server, smtp_server):
     controller, recorder = smtp_server
     (tmp_path / ".venv").symlink_to(Path(sys.executable).parent.parent)
     venv_bin = str(Path(sys.executable).parent)
     env = {
-        "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8",
+        "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "LANG": "C.UTF-8",
         # No network: anything that is not a stand-in on 127.0.0.1 goes to a closed port.
-        "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": "127.0.0.1,localhost",
+        "HTTP_PROXY": "http://127.0.0.1:9",
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "NO_PROXY": "127.0.0.1,localhost",
     }
     script = script_for(page, feed_server, controller.port)
     before = len(recorder.messages)
-    result = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
-                            timeout=300, check=False)
+    result = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
     last = [line for line in result.stderr.splitlines() if line.startswith(">>> ")]
     assert result.returncode == 0, (
-        f"{last[-1][4:] if last else page.name}: exit {result.returncode}\n{result.stderr[-3000:]}")
+        f"{last[-1][4:] if last else page.name}: exit {result.returncode}\n{result.stderr[-3000:]}"
+    )
     if "127.0.0.1:8025" in page.read_text(encoding="utf-8"):
         assert len(recorder.messages) > before, "the SMTP stand-in received nothing"
 
@@ -227,13 +240,20 @@ def test_toml_snippets_parse_and_complete_ones_load(block, tmp_path):
 
 
 def test_cron_lines_have_five_fields_and_a_command_bash_accepts():
-    lines = [(b, line) for page in PAGES for b in blocks(page) if b.lang == "cron"
-             for line in b.text.splitlines() if line.strip() and not line.startswith("#")
-             and not re.match(r"^[A-Z_]+=", line)]
+    lines = [
+        (b, line)
+        for page in PAGES
+        for b in blocks(page)
+        if b.lang == "cron"
+        for line in b.text.splitlines()
+        if line.strip() and not line.startswith("#") and not re.match(r"^[A-Z_]+=", line)
+    ]
     assert lines
     for block, line in lines:
         fields = line.split(None, 5)
         assert len(fields) == 6, f"{block.where}: {line}"
         assert "%" not in fields[5].replace("\\%", ""), f"{block.where}: a bare % ends a cron command"
-        check = subprocess.run(["bash", "-n", "-c", fields[5].replace("\\%", "%")], capture_output=True, text=True, check=False)
+        check = subprocess.run(
+            ["bash", "-n", "-c", fields[5].replace("\\%", "%")], capture_output=True, text=True, check=False
+        )
         assert check.returncode == 0, f"{block.where}: {check.stderr}"

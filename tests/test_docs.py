@@ -17,8 +17,12 @@ SOURCES = (ROOT / "docs" / "sources.md").read_text(encoding="utf-8")
 
 
 def test_every_setting_is_documented():
-    missing = [f"[{t.TABLE}] {f.name}" for t in TABLES for f in dataclasses.fields(t)
-               if f"| `[{t.TABLE}] {f.name}` |" not in REFERENCE or not f.metadata.get("help")]
+    missing = [
+        f"[{t.TABLE}] {f.name}"
+        for t in TABLES
+        for f in dataclasses.fields(t)
+        if f"| `[{t.TABLE}] {f.name}` |" not in REFERENCE or not f.metadata.get("help")
+    ]
     assert missing == []
     assert "docs/configuration.md" in README
 
@@ -27,7 +31,9 @@ def test_generated_settings_files_match_the_declarations():
     """The starter digest.toml and the settings reference are regenerated, never edited by hand."""
     assert STARTER_CONFIG == settings_doc.render_starter()
     assert REFERENCE == settings_doc.reference_document(REFERENCE)
-    check = subprocess.run([sys.executable, "-m", "digest.settings_doc", "--check"], capture_output=True, text=True, check=False)
+    check = subprocess.run(
+        [sys.executable, "-m", "digest.settings_doc", "--check"], capture_output=True, text=True, check=False
+    )
     assert check.returncode == 0, check.stderr
 
 
@@ -45,8 +51,22 @@ def test_drift_is_detected(tmp_path, monkeypatch):
 
 
 def test_native_fields_are_documented():
-    for field in ("url", "title", "published", "author", "categories", "tags", "content_html", "content_text",
-                  "excerpt", "image", "reading_minutes", "language", "id", "source"):
+    for field in (
+        "url",
+        "title",
+        "published",
+        "author",
+        "categories",
+        "tags",
+        "content_html",
+        "content_text",
+        "excerpt",
+        "image",
+        "reading_minutes",
+        "language",
+        "id",
+        "source",
+    ):
         assert re.search(rf"^\| `{field}` \|", SOURCES, re.M), field
 
 

@@ -27,6 +27,7 @@ def _sub(pattern: str, replacement: str, count: int = 1):
         changed, n = re.subn(pattern, replacement, html, count=count, flags=re.S)
         assert n, f"mutation {pattern!r} did not apply"
         return changed
+
     return mutate
 
 
@@ -38,16 +39,43 @@ BREAKAGES = [
     ("empty title", _sub(r"<title>.*?</title>", "<title></title>"), "<title>"),
     ("no article wrapper", _sub(r' aria-roledescription="email"', ""), 'role="article"'),
     ("no 96 dpi block", _sub(r"<o:PixelsPerInch>96</o:PixelsPerInch>", ""), "96-dpi"),
-    ("table without role", _sub(r'<table role="presentation" class="card', '<table class="card'), "role=\"presentation\""),
-    ("no MSO wrapper", _sub(r'<!--\[if mso\]><table role="presentation" align="center" width="600"[^>]*><tr><td><!\[endif\]-->\s*(<table[^>]*class="card lead)', r"\1"), "MSO 600px wrapper"),
+    (
+        "table without role",
+        _sub(r'<table role="presentation" class="card', '<table class="card'),
+        'role="presentation"',
+    ),
+    (
+        "no MSO wrapper",
+        _sub(
+            r'<!--\[if mso\]><table role="presentation" align="center" width="600"[^>]*><tr><td><!\[endif\]-->\s*(<table[^>]*class="card lead)',
+            r"\1",
+        ),
+        "MSO 600px wrapper",
+    ),
     ("wider than 600", _sub(r"max-width:600px", "max-width:700px"), "max-width of at most 600px"),
-    ("two sections in one table", _sub(r'(<h2[^>]*>News</h2>)', r'\1<h2 style="margin:0">Extra</h2>'), "one table per section"),
+    (
+        "two sections in one table",
+        _sub(r"(<h2[^>]*>News</h2>)", r'\1<h2 style="margin:0">Extra</h2>'),
+        "one table per section",
+    ),
     ("two h1", _sub(r"(<h1[^>]*>)", r"<h1>Again</h1>\1"), "exactly one h1"),
-    ("skipped level", _sub(r'<h2 style="([^"]*)">Top story</h2>', r'<h4 style="\1">Top story</h4>'), "skips a heading level"),
-    ("tiny text", _sub(r'class="meta" style="margin:0 0 6px;font-size:14px', 'class="meta" style="margin:0 0 6px;font-size:12px'), "below 14px"),
+    (
+        "skipped level",
+        _sub(r'<h2 style="([^"]*)">Top story</h2>', r'<h4 style="\1">Top story</h4>'),
+        "skips a heading level",
+    ),
+    (
+        "tiny text",
+        _sub(r'class="meta" style="margin:0 0 6px;font-size:14px', 'class="meta" style="margin:0 0 6px;font-size:12px'),
+        "below 14px",
+    ),
     ("small summary", _sub(r'<div class="sum">', '<div class="sum" style="font-size:15px">'), "below 16px"),
     ("low light contrast", _sub(r'(class="meta" style="[^"]*color:)#[0-9a-f]{6}', r"\1#bbbbbb"), "light-mode contrast"),
-    ("low dark contrast", _sub(r"\.meta,\.lede,\.foot,\.src,\.hero img\{color:#[0-9a-f]{6} !important\}", ""), "dark-mode contrast"),
+    (
+        "low dark contrast",
+        _sub(r"\.meta,\.lede,\.foot,\.src,\.hero img\{color:#[0-9a-f]{6} !important\}", ""),
+        "dark-mode contrast",
+    ),
     ("bare read more", _sub(r"(<h3[^>]*><a [^>]*>)[^<]*(</a>)", r"\1Read more\2"), "must name its target"),
     ("small tap target", _sub(r"display:block;padding:9px 0;", "display:block;padding:2px 0;"), "tap target"),
     ("http link", _sub(r'href="https://circuit', 'href="http://circuit'), "href must be https"),
@@ -61,11 +89,26 @@ BREAKAGES = [
     ("var", _sub(r"(\.item\{border-color:)#[0-9a-f]{6}", r"\1var(--rule)"), "var()"),
     ("position", _sub(r'<div class="sum">', '<div class="sum" style="position:relative">'), "position"),
     ("font-face", _sub(r"(<style>\n)", r"\1@font-face{font-family:X}\n"), "@font-face"),
-    ("background image", _sub(r'<div class="sum">', '<div class="sum" style="background-image:url(https://x.example/a.png)">'), "CSS images"),
+    (
+        "background image",
+        _sub(r'<div class="sum">', '<div class="sum" style="background-image:url(https://x.example/a.png)">'),
+        "CSS images",
+    ),
     ("3-digit hex", _sub(r"background-color:#ffffff", "background-color:#fff"), "not 6-digit hex"),
     ("rgb colour", _sub(r'<div class="sum">', '<div class="sum" style="color:rgb(0,0,0)">'), "rgb()"),
-    ("nested at-rule", _sub(r"@media \(prefers-color-scheme: dark\)\{", "@media (prefers-color-scheme: dark){@media screen{.x{color:#000000}}"), "nested @media"),
-    ("no dark rules", _sub(r"@media \(prefers-color-scheme: dark\)", "@media (min-width:1px)"), "prefers-color-scheme: dark"),
+    (
+        "nested at-rule",
+        _sub(
+            r"@media \(prefers-color-scheme: dark\)\{",
+            "@media (prefers-color-scheme: dark){@media screen{.x{color:#000000}}",
+        ),
+        "nested @media",
+    ),
+    (
+        "no dark rules",
+        _sub(r"@media \(prefers-color-scheme: dark\)", "@media (min-width:1px)"),
+        "prefers-color-scheme: dark",
+    ),
     ("no outlook.com rules", _sub(r"\[data-ogsc\]", "[data-x]", count=0), "[data-ogsc]"),
     ("huge style block", _sub(r"(<style>\n)", r"\1" + ".x{color:#000000}" * 1100), "Gmail drops them"),
     ("no unsubscribe", _sub(re.escape(UNSUBSCRIBE_PLACEHOLDER), "https://example.com/u", count=0), "unsubscribe link"),
@@ -77,19 +120,39 @@ BREAKAGES = [
     ("h1 is not the title", _sub(r'(<h1[^>]*><span dir="auto">)[^<]*', r"\1Something else"), "not the issue's title"),
     ("96 dpi block outside mso", _sub(r"<!--\[if mso\]>\n<noscript>", "<!--[if gte mso 99]>\n<noscript>"), "96-dpi"),
     ("no office namespace", _sub(r' xmlns:o="urn:schemas-microsoft-com:office:office"', ""), "xmlns:v and xmlns:o"),
-    ("MSO wrapper left open", _sub(r"(</table>\n)<!--\[if mso\]></td></tr><tr><td height=\"16\"></td></tr></table><!\[endif\]-->", r"\1"), "not closed"),
-    ("phone font too small", _sub(r"(\.item img\{width:96px !important\})", r"\1\n.sum{font-size:13px !important}"), "on phones is below 14px"),
-    ("phone body text small", _sub(r"(\.item img\{width:96px !important\})", r"\1\n.sum{font-size:15px !important}"), "15px on phones is below 16px"),
-    ("alt text unreadable", _sub(r'(<img src="[^"]*" alt="Photo for the story"[^>]*style="[^"]*)color:#[0-9a-f]{6}', r"\1color:#dddddd"), "alt text of image"),
+    (
+        "MSO wrapper left open",
+        _sub(r"(</table>\n)<!--\[if mso\]></td></tr><tr><td height=\"16\"></td></tr></table><!\[endif\]-->", r"\1"),
+        "not closed",
+    ),
+    (
+        "phone font too small",
+        _sub(r"(\.item img\{width:96px !important\})", r"\1\n.sum{font-size:13px !important}"),
+        "on phones is below 14px",
+    ),
+    (
+        "phone body text small",
+        _sub(r"(\.item img\{width:96px !important\})", r"\1\n.sum{font-size:15px !important}"),
+        "15px on phones is below 16px",
+    ),
+    (
+        "alt text unreadable",
+        _sub(r'(<img src="[^"]*" alt="Photo for the story"[^>]*style="[^"]*)color:#[0-9a-f]{6}', r"\1color:#dddddd"),
+        "alt text of image",
+    ),
     ("svg image", _sub(r'(<img src="[^"]*)\.jpg"', r'\1.svg"'), "SVG images"),
     ("numeric image height", _sub(r'(<img[^>]*? width="120")', r'\1 height="68"'), "numeric height attribute"),
-    ("focusable decorative link", _sub(r' aria-hidden="true" tabindex="-1"><img', '><img'), "aria-hidden and tabindex"),
+    ("focusable decorative link", _sub(r' aria-hidden="true" tabindex="-1"><img', "><img"), "aria-hidden and tabindex"),
     ("inline svg", _sub(r'(<p class="sum")', r'<svg width="1" height="1"></svg>\1'), "inline SVG"),
     ("named colour", _sub(r'<div class="sum">', '<div class="sum" style="color:red">'), "named colour"),
     ("named border colour", _sub(r"border-top:1px solid #e3e6ea", "border-top:1px solid silver"), "named colour"),
     ("font without fallback", _sub(r"Helvetica, Arial, sans-serif", "Helvetica, Arial"), "generic family"),
     ("no outlook.com twin", _sub(r",\[data-ogsc\] \.hero img", ""), "no [data-ogsc] .hero img rule"),
-    ("visible preheader", _sub(r'<div class="preheader" style="display:none;', '<div class="preheader" style="'), "must be hidden"),
+    (
+        "visible preheader",
+        _sub(r'<div class="preheader" style="display:none;', '<div class="preheader" style="'),
+        "must be hidden",
+    ),
     ("listed link wrong dir", _sub(r'(<a class="link" href="[^"]*")', r'\1 dir="rtl"'), "renders rtl, not ltr"),
     ("lead alt not the article's", _sub(r'alt="Photo for the story"', 'alt="image"'), "lead image's alt text"),
 ]
@@ -109,8 +172,16 @@ def logo_issue():
 
 LOGO_BREAKAGES = [
     ("logo without alt", _sub(r'alt="The Circuit Weekly"', 'alt=""'), "needs it as alt text"),
-    ("logo alt text unreadable in dark mode", _sub(r'(class="logo-img" style="[^"]*)color:#[0-9a-f]{6}', r"\1"), "dark-mode contrast"),
-    ("logo plate not white in dark mode", _sub(r"\.logo\{background-color:#ffffff !important\}", ".logo{background-color:#171b21 !important}"), "white plate"),
+    (
+        "logo alt text unreadable in dark mode",
+        _sub(r'(class="logo-img" style="[^"]*)color:#[0-9a-f]{6}', r"\1"),
+        "dark-mode contrast",
+    ),
+    (
+        "logo plate not white in dark mode",
+        _sub(r"\.logo\{background-color:#ffffff !important\}", ".logo{background-color:#171b21 !important}"),
+        "white plate",
+    ),
     ("logo plate not kept in Outlook.com", _sub(r"\[data-ogsb\] \.logo\{[^}]*\}", ""), "[data-ogsb] .logo"),
 ]
 

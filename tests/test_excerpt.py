@@ -18,8 +18,10 @@ def test_an_editor_written_excerpt_is_good():
     assert is_good_excerpt(EDITED, BODY)
 
 
-@pytest.mark.parametrize("ending", [" [...]", " […]", " [&hellip;]", "…", "...", " &hellip;", " (…)",
-                                    " Continue reading", " Read more »", " →"])
+@pytest.mark.parametrize(
+    "ending",
+    [" [...]", " […]", " [&hellip;]", "…", "...", " &hellip;", " (…)", " Continue reading", " Read more »", " →"],
+)
 def test_truncated_excerpts_are_rejected(ending):
     excerpt = "A 9-kilometre tram line to the harbour won approval after two years of debate" + ending
     assert is_truncated(excerpt)

@@ -61,8 +61,10 @@ def test_first_sentence_over_budget_gives_way_to_the_best_one_that_fits():
 
 
 def test_when_no_sentence_fits_the_shortest_is_returned_whole():
-    paragraphs = ["This opening sentence is clearly longer than the tiny budget allows here.",
-                  "This second sentence is also far too long for that budget."]
+    paragraphs = [
+        "This opening sentence is clearly longer than the tiny budget allows here.",
+        "This second sentence is also far too long for that budget.",
+    ]
     assert summarize("", paragraphs, max_words=5) == "This second sentence is also far too long for that budget."
 
 
@@ -93,37 +95,64 @@ def test_nothing_usable_gives_an_empty_summary(paragraphs):
     assert summarize("Title", paragraphs) == ""
 
 
-@pytest.mark.parametrize("line", [
-    "By Jane Doe", "By . Daily Mail Reporter .", "Written by Ana Lopez · 3 min read", "5 min read",
-    "Share this article", "Share on Facebook", "Also read: Why ferries stopped", "Related: Harbour plans",
-    "Read more: the full report", "Sign up for our newsletter", "Subscribe to get updates",
-    "Photo: Getty Images", "Image credit: City Hall", "Photo by Sam Lee on a sunny day", "(Getty Images)",
-    "Follow us on Twitter", "Click here to see the gallery", "© 2026 Example Media. All rights reserved.",
-    "Published: 10:31 GMT, 3 April 2026", "https://example.com/story",
-    "تحریر: حرا بیگ · پڑھنے کا وقت 1 منٹ", "شیئر کریں: X · Facebook", "یہ بھی پڑھیں: کراچی میں بارش",
-    "تصویر: دی سرکٹ", "اقرأ أيضا: الأخبار", "Ana Lopez | Staff reporter | 24 November 2026",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "By Jane Doe",
+        "By . Daily Mail Reporter .",
+        "Written by Ana Lopez · 3 min read",
+        "5 min read",
+        "Share this article",
+        "Share on Facebook",
+        "Also read: Why ferries stopped",
+        "Related: Harbour plans",
+        "Read more: the full report",
+        "Sign up for our newsletter",
+        "Subscribe to get updates",
+        "Photo: Getty Images",
+        "Image credit: City Hall",
+        "Photo by Sam Lee on a sunny day",
+        "(Getty Images)",
+        "Follow us on Twitter",
+        "Click here to see the gallery",
+        "© 2026 Example Media. All rights reserved.",
+        "Published: 10:31 GMT, 3 April 2026",
+        "https://example.com/story",
+        "تحریر: حرا بیگ · پڑھنے کا وقت 1 منٹ",
+        "شیئر کریں: X · Facebook",
+        "یہ بھی پڑھیں: کراچی میں بارش",
+        "تصویر: دی سرکٹ",
+        "اقرأ أيضا: الأخبار",
+        "Ana Lopez | Staff reporter | 24 November 2026",
+    ],
+)
 def test_boilerplate_lines_are_recognized(line):
     assert is_boilerplate(line)
 
 
-@pytest.mark.parametrize("line", [
-    "By Friday the company had shipped more phones than in all of last year.",
-    "The firm's profits rose 5% to $1.2bn.",
-    "Readers shared the story widely after it was published.",
-    "شہر کے میئر نے کہا کہ نکاسی آب کا کام جاری ہے۔",
-    "Sales rose in Europe · fell in Asia, the report said.",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "By Friday the company had shipped more phones than in all of last year.",
+        "The firm's profits rose 5% to $1.2bn.",
+        "Readers shared the story widely after it was published.",
+        "شہر کے میئر نے کہا کہ نکاسی آب کا کام جاری ہے۔",
+        "Sales rose in Europe · fell in Asia, the report said.",
+    ],
+)
 def test_news_sentences_are_not_boilerplate(line):
     assert not is_boilerplate(line)
 
 
-@pytest.mark.parametrize(("raw", "clean"), [
-    ("(CNN)They may be close to finding life.", "They may be close to finding life."),
-    ("Washington (CNN)This week is the anniversary.", "This week is the anniversary."),
-    ("LONDON, England (Reuters) -- The bank raised rates.", "The bank raised rates."),
-    ("Scroll down for video The council met.", "The council met."),
-])
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("(CNN)They may be close to finding life.", "They may be close to finding life."),
+        ("Washington (CNN)This week is the anniversary.", "This week is the anniversary."),
+        ("LONDON, England (Reuters) -- The bank raised rates.", "The bank raised rates."),
+        ("Scroll down for video The council met.", "The council met."),
+    ],
+)
 def test_datelines_and_lead_ins_are_removed(raw, clean):
     assert clean_sentence(raw) == clean
 
@@ -150,8 +179,10 @@ def test_headings_list_items_and_the_repeated_title_are_not_summary_sentences():
         "The council expects 40,000 passengers a day once the line opens in 2029.",
     ]
     summary = summarize(TITLE, paragraphs, max_words=60, max_sentences=2)
-    assert summary == ("The new tram line will link the harbour to the station in twelve minutes. "
-                       "The council expects 40,000 passengers a day once the line opens in 2029.")
+    assert summary == (
+        "The new tram line will link the harbour to the station in twelve minutes. "
+        "The council expects 40,000 passengers a day once the line opens in 2029."
+    )
 
 
 def test_an_urdu_byline_never_opens_the_summary():
@@ -160,4 +191,6 @@ def test_an_urdu_byline_never_opens_the_summary():
         "اسلام آباد میں منگل کے روز تین روزہ ٹیکنالوجی میلے کا آغاز ہو گیا۔",
         "شیئر کریں: X · Facebook · WhatsApp",
     ]
-    assert summarize("ٹیکنالوجی میلہ", paragraphs) == "اسلام آباد میں منگل کے روز تین روزہ ٹیکنالوجی میلے کا آغاز ہو گیا۔"
+    assert (
+        summarize("ٹیکنالوجی میلہ", paragraphs) == "اسلام آباد میں منگل کے روز تین روزہ ٹیکنالوجی میلے کا آغاز ہو گیا۔"
+    )

@@ -16,8 +16,11 @@ FAST = Backoff(retries=2, base=0.01, max_wait=5.0)
 def fetcher(tmp_path=None, sleeps=None, **kw):
     kw.setdefault("backoff", FAST)
     kw.setdefault("timeout", (2.0, 2.0))
-    return Fetcher(cache_dir=tmp_path / "http-cache" if tmp_path else None,
-                   sleep=(sleeps.append if sleeps is not None else (lambda s: None)), **kw)
+    return Fetcher(
+        cache_dir=tmp_path / "http-cache" if tmp_path else None,
+        sleep=(sleeps.append if sleeps is not None else (lambda s: None)),
+        **kw,
+    )
 
 
 def test_plain_get_sends_user_agent_and_returns_body(httpserver):
@@ -41,7 +44,8 @@ def test_plain_get_sends_user_agent_and_returns_body(httpserver):
 def test_gzip_body_is_decompressed(httpserver):
     payload = json.dumps({"items": list(range(100))}).encode()
     httpserver.expect_request("/gz").respond_with_data(
-        gzip.compress(payload), headers={"Content-Encoding": "gzip"}, content_type="application/json")
+        gzip.compress(payload), headers={"Content-Encoding": "gzip"}, content_type="application/json"
+    )
     assert fetcher().get(httpserver.url_for("/gz")).body == payload
 
 
@@ -94,8 +98,10 @@ def test_read_timeout_names_the_url(httpserver):
     httpserver.expect_request("/slow").respond_with_handler(slow)
     with pytest.raises(SourceError) as err:
         fetcher(timeout=(1.0, 0.2)).get(httpserver.url_for("/slow"))
-    assert str(err.value) == (f"{httpserver.url_for('/slow')}: timed out after 0.2 s waiting for a response "
-        "(raise [fetch] timeout if the source is only slow)")
+    assert str(err.value) == (
+        f"{httpserver.url_for('/slow')}: timed out after 0.2 s waiting for a response "
+        "(raise [fetch] timeout if the source is only slow)"
+    )
 
 
 def test_429_waits_for_retry_after_then_succeeds(httpserver):
@@ -162,11 +168,14 @@ def test_oversized_body_with_content_length(httpserver):
 
 
 def test_oversized_streamed_body_and_gzip_bomb(httpserver):
-    httpserver.expect_request("/stream").respond_with_response(Response((b"y" * 500 for _ in range(10))))
-    with pytest.raises(SourceError, match=r"response is over the 1,000-byte limit \(raise \[fetch\] max_bytes to read it\)"):
+    httpserver.expect_request("/stream").respond_with_response(Response(b"y" * 500 for _ in range(10)))
+    with pytest.raises(
+        SourceError, match=r"response is over the 1,000-byte limit \(raise \[fetch\] max_bytes to read it\)"
+    ):
         fetcher(max_bytes=1000).get(httpserver.url_for("/stream"))
-    httpserver.expect_request("/bomb").respond_with_data(gzip.compress(b"\0" * 200_000),
-                                                         headers={"Content-Encoding": "gzip"})
+    httpserver.expect_request("/bomb").respond_with_data(
+        gzip.compress(b"\0" * 200_000), headers={"Content-Encoding": "gzip"}
+    )
     with pytest.raises(SourceError, match="over the 50,000-byte limit"):
         fetcher(max_bytes=50_000).get(httpserver.url_for("/bomb"))
 

@@ -17,12 +17,22 @@ spec = importlib.util.spec_from_file_location("fuzz_sources", BENCH)
 fuzz = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(fuzz)
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**80), max_value=2**80),
-                    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=40),
-                    st.sampled_from(fuzz.BAD_VALUES[:30]))
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3)
-                      | st.dictionaries(st.sampled_from(["url", "name", "rendered", "width", "src"]), inner, max_size=3),
-                      max_leaves=6)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=40),
+    st.sampled_from(fuzz.BAD_VALUES[:30]),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["url", "name", "rendered", "width", "src"]), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
 CASES = {"n": 0}
 
 

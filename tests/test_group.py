@@ -24,8 +24,14 @@ def test_rank_prefers_recent_then_priority():
 
 
 def test_section_order_configured_then_size_then_default_last():
-    items = [article(1, ("Gadgets",)), article(2, ("Policy",)), article(3, ("Policy",)), article(4, ("News",)),
-             article(5, ("featured", "News")), article(6, ())]
+    items = [
+        article(1, ("Gadgets",)),
+        article(2, ("Policy",)),
+        article(3, ("Policy",)),
+        article(4, ("News",)),
+        article(5, ("featured", "News")),
+        article(6, ()),
+    ]
     rules = GroupRules(order=("News",), default="Elsewhere")
     lead, sections = group(items, summaries(items), WEEK, rules)
     assert lead.article.id == "a005"

@@ -10,17 +10,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from desk_helpers import WEEK, cli_build, default_articles, native_article, write_source
 from lxml import etree
 from pytest_httpserver import HTTPServer
-from smtp_servers import Recorder, start, write_config, write_csv
 from typer.testing import CliRunner
 
 import digest
+from desk_helpers import WEEK, cli_build, default_articles, native_article, write_source
 from digest.cli import app
 from digest.files import atomic_write, xml_safe
 from digest.issue_record import IssueRecord, ManifestError, Placement
 from digest.issue_store import IssueStore
+from smtp_servers import Recorder, start, write_config, write_csv
 
 DIGEST = Path(digest.__file__).parent
 ENV = {"DIGEST_CONFIG": ""}
@@ -37,8 +37,11 @@ def umask(mask: int):
 
 def build(tmp_path, *extra, source=None, env=None):
     source = source or write_source(tmp_path / "news.json", default_articles(7))
-    return CliRunner().invoke(app, ["build", "--source", str(source), "--out", str(tmp_path / "issues"), *extra],
-                              env={**ENV, "DIGEST_STATE_DIR": str(tmp_path / "state"), **(env or {})})
+    return CliRunner().invoke(
+        app,
+        ["build", "--source", str(source), "--out", str(tmp_path / "issues"), *extra],
+        env={**ENV, "DIGEST_STATE_DIR": str(tmp_path / "state"), **(env or {})},
+    )
 
 
 # ---- the record ------------------------------------------------------------------------------
@@ -49,12 +52,37 @@ def test_the_record_reads_back_what_the_build_wrote_with_the_same_keys(tmp_path)
     path = tmp_path / "issues" / f"{WEEK}.json"
     text = path.read_text(encoding="utf-8")
     doc = json.loads(text)
-    assert list(doc) == ["version", "id", "week", "title", "subject", "preheader", "newsletter", "lead", "sections",
-                         "articles", "sources"]
+    assert list(doc) == [
+        "version",
+        "id",
+        "week",
+        "title",
+        "subject",
+        "preheader",
+        "newsletter",
+        "lead",
+        "sections",
+        "articles",
+        "sources",
+    ]
     assert doc["version"] == 1
-    assert list(doc["articles"][0]) == ["id", "url", "title", "category", "section", "summary", "summary_origin",
-                                        "author", "source", "published", "image", "language", "direction",
-                                        "featured", "placement"]
+    assert list(doc["articles"][0]) == [
+        "id",
+        "url",
+        "title",
+        "category",
+        "section",
+        "summary",
+        "summary_origin",
+        "author",
+        "source",
+        "published",
+        "image",
+        "language",
+        "direction",
+        "featured",
+        "placement",
+    ]
     record = IssueRecord.from_json(text, str(path))
     assert record.to_json() == text  # the record holds everything the manifest says
     assert record.articles[0].placement is Placement.LEAD and record.lead.id == record.articles[0].id
@@ -67,21 +95,37 @@ def test_a_manifest_of_another_version_is_refused_with_one_line(tmp_path):
     path = tmp_path / "issues" / f"{WEEK}.json"
     doc = json.loads(path.read_text(encoding="utf-8"))
     path.write_text(json.dumps({**doc, "version": 2}), encoding="utf-8")
-    with pytest.raises(ManifestError, match=re.escape(f"{path}: issue manifest version 2, but this digest reads "
-                                                      "version 1; rebuild the issue with digest build")):
+    with pytest.raises(
+        ManifestError,
+        match=re.escape(
+            f"{path}: issue manifest version 2, but this digest reads version 1; rebuild the issue with digest build"
+        ),
+    ):
         IssueStore(tmp_path / "issues").load(WEEK)
     result = CliRunner().invoke(app, ["send", str(path), "--dry-run"], env=ENV)
     assert result.exit_code == 1
-    assert result.stderr.splitlines() == [(f"error: {path}: issue manifest version 2, but this digest reads version 1; "
-                                          "rebuild the issue with digest build (or move the file aside)")]
+    assert result.stderr.splitlines() == [
+        (
+            f"error: {path}: issue manifest version 2, but this digest reads version 1; "
+            "rebuild the issue with digest build (or move the file aside)"
+        )
+    ]
 
 
 def test_no_module_outside_the_store_reads_a_manifest():
     own = {"issue_record.py", "issue_store.py"}
     # Modules that parse JSON of their own (sources, caches, state, signup requests, settings tables from
     # the environment, provider webhooks): never a manifest.
-    other_json = {"fetch.py", "llm.py", "state.py", "journal.py", "subscribers.py", "preview.py", "signup.py",
-                  "config_rules.py"}
+    other_json = {
+        "fetch.py",
+        "llm.py",
+        "state.py",
+        "journal.py",
+        "subscribers.py",
+        "preview.py",
+        "signup.py",
+        "config_rules.py",
+    }
     for path in sorted(DIGEST.rglob("*.py")):
         if path.name in own:
             continue
@@ -109,20 +153,30 @@ def test_a_stray_manifest_is_skipped_with_a_warning_by_build_and_archive(tmp_pat
     assert archived.exit_code == 0, archived.output
     assert archived.stdout.startswith(f"Wrote {out / 'index.html'} and feed.xml: 1 issue(s)")
     assert archived.stderr.splitlines() == [
-        (f"warning: {stray}: not a readable issue manifest (week is not an object); "
-        "rebuild the issue with digest build (or move the file aside); skipped")]
+        (
+            f"warning: {stray}: not a readable issue manifest (week is not an object); "
+            "rebuild the issue with digest build (or move the file aside); skipped"
+        )
+    ]
     status = CliRunner().invoke(app, ["status", "--out", str(out)], env=ENV)
     assert status.exit_code == 0 and status.stdout.startswith(f"Issue {WEEK}\n")
     assert f"warning: {stray}: not a readable issue manifest" in status.stderr
 
 
-@pytest.mark.parametrize("args, message", [
-    (("--week", "9999-W52"), "error: invalid week '9999-W52': out of range (use a week of the years 1900 to 9998)"),
-    (("--since", "0001-01-01"), ("error: invalid --since '0001-01-01': out of range "
-                                "(use a date of the years 1900 to 9998)")),
-    (("--since", "2026-11-16", "--until", "9999-12-31"), ("error: invalid --until '9999-12-31': out of range "
-                                                         "(use a date of the years 1900 to 9998)")),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--week", "9999-W52"), "error: invalid week '9999-W52': out of range (use a week of the years 1900 to 9998)"),
+        (
+            ("--since", "0001-01-01"),
+            ("error: invalid --since '0001-01-01': out of range (use a date of the years 1900 to 9998)"),
+        ),
+        (
+            ("--since", "2026-11-16", "--until", "9999-12-31"),
+            ("error: invalid --until '9999-12-31': out of range (use a date of the years 1900 to 9998)"),
+        ),
+    ],
+)
 def test_out_of_range_windows_end_with_one_line(tmp_path, args, message):
     result = build(tmp_path, *args, "--timezone", "Pacific/Kiritimati")
     assert result.exit_code == 1
@@ -140,8 +194,15 @@ def test_every_file_a_build_writes_has_the_umask_mode(tmp_path, mask, mode):
         atomic_write(tmp_path / "state" / "cache.bin", b"x")
     files = [p for p in (tmp_path / "issues").rglob("*") if p.is_file()] + [tmp_path / "state" / "cache.bin"]
     names = {p.relative_to(tmp_path).as_posix() for p in files}
-    assert {f"issues/{WEEK}.html", f"issues/{WEEK}.txt", f"issues/{WEEK}.json", f"issues/{WEEK}.toml",
-            f"issues/web/{WEEK}.html", "issues/index.html", "issues/feed.xml"} <= names
+    assert {
+        f"issues/{WEEK}.html",
+        f"issues/{WEEK}.txt",
+        f"issues/{WEEK}.json",
+        f"issues/{WEEK}.toml",
+        f"issues/web/{WEEK}.html",
+        "issues/index.html",
+        "issues/feed.xml",
+    } <= names
     assert {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in files} == {p.name: oct(mode) for p in files}
     assert not [p for p in tmp_path.rglob("*.tmp")]  # no temporary file left behind
 
@@ -162,7 +223,7 @@ def test_the_starter_config_and_the_sent_record_get_the_umask_mode(tmp_path):
 
 def test_xml_safe_strips_exactly_what_xml_forbids():
     assert xml_safe("a\x00b\x01c\x08d\x0be\x0cf\x1fg\ufffeh\uffffi\ud800j\udfffk") == "abcdefghijk"
-    assert xml_safe("tab\tnl\ncr\r é \u2028 \U0001F600") == "tab\tnl\ncr\r é \u2028 \U0001F600"
+    assert xml_safe("tab\tnl\ncr\r é \u2028 \U0001f600") == "tab\tnl\ncr\r é \u2028 \U0001f600"
 
 
 def test_forbidden_characters_in_titles_leave_every_page_and_the_feed_valid(tmp_path):
@@ -192,12 +253,17 @@ def test_run_with_week_latest_collects_each_source_once(tmp_path):
     with HTTPServer(host="127.0.0.1") as server:
         server.expect_request("/news.json").respond_with_data(body, content_type="application/json")
         cfg = write_config(tmp_path, smtp=ctl.url, unsubscribe_url="http://127.0.0.1:8080")
-        cfg.write_text(cfg.read_text().replace("[build]\n", '[build]\nweek = "latest"\n')
-                       + f'[[sources]]\nname = "News"\nurl = "{server.url_for("/news.json")}"\nkind = "native"\n')
+        cfg.write_text(
+            cfg.read_text().replace("[build]\n", '[build]\nweek = "latest"\n')
+            + f'[[sources]]\nname = "News"\nurl = "{server.url_for("/news.json")}"\nkind = "native"\n'
+        )
         subs = write_csv(tmp_path / "subs.csv", [("ann@example.com", "Ann")])
         try:
-            result = CliRunner().invoke(app, ["run", "-c", str(cfg), "--subscribers", str(subs)],
-                                        env={"DIGEST_SECRET": "run-test-secret-0123456789"})
+            result = CliRunner().invoke(
+                app,
+                ["run", "-c", str(cfg), "--subscribers", str(subs)],
+                env={"DIGEST_SECRET": "run-test-secret-0123456789"},
+            )
         finally:
             ctl.stop()
         assert result.exit_code == 0, result.output

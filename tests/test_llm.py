@@ -6,7 +6,7 @@ import json
 import logging
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -29,14 +29,19 @@ PATH = "/v1/chat/completions"
 
 def completion(text: str) -> dict:
     """A chat-completions answer carrying `text`."""
-    return {"id": "cmpl-1", "object": "chat.completion", "model": "test-model",
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}]}
+    return {
+        "id": "cmpl-1",
+        "object": "chat.completion",
+        "model": "test-model",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
+    }
 
 
 @pytest.fixture
 def config(httpserver: HTTPServer, tmp_path) -> LLMConfig:
-    return LLMConfig(base_url=httpserver.url_for("/v1"), model="test-model", api_key=KEY,
-                     timeout=2.0, cache_dir=tmp_path / "cache")
+    return LLMConfig(
+        base_url=httpserver.url_for("/v1"), model="test-model", api_key=KEY, timeout=2.0, cache_dir=tmp_path / "cache"
+    )
 
 
 def extractive_summary(config: LLMConfig) -> str:
@@ -44,8 +49,9 @@ def extractive_summary(config: LLMConfig) -> str:
 
 
 def test_summary_comes_from_the_endpoint_with_key_model_and_prompt(httpserver, config):
-    httpserver.expect_oneshot_request(PATH, method="POST", headers={"Authorization": f"Bearer {KEY}"}) \
-        .respond_with_json(completion("A new harbour tram line was approved after two years of debate."))
+    httpserver.expect_oneshot_request(
+        PATH, method="POST", headers={"Authorization": f"Bearer {KEY}"}
+    ).respond_with_json(completion("A new harbour tram line was approved after two years of debate."))
     summary = summarize_llm(TITLE, PARAGRAPHS, config)
     assert (summary.text, summary.origin) == ("A new harbour tram line was approved after two years of debate.", "llm")
     request = httpserver.log[0][0]
@@ -77,15 +83,19 @@ def test_cache_key_depends_on_content_prompt_and_model(config):
     assert key != cache_key(build_messages(TITLE, PARAGRAPHS, shorter), shorter)
 
 
-@pytest.mark.parametrize("respond", [
-    lambda r: r.respond_with_data("upstream broke", status=500),
-    lambda r: r.respond_with_json({"error": {"message": "invalid key"}}, status=401),
-    lambda r: r.respond_with_data("<html>not json</html>", content_type="text/html"),
-    lambda r: r.respond_with_json({"object": "chat.completion", "choices": []}),
-    lambda r: r.respond_with_json({"choices": [{"message": {"content": None}}]}),
-    lambda r: r.respond_with_json(completion("   ")),
-    lambda r: r.respond_with_json(completion("This single sentence goes on " + "and on " * 40 + "forever.")),
-], ids=["http-500", "http-401", "not-json", "no-choices", "null-content", "blank", "over-budget"])
+@pytest.mark.parametrize(
+    "respond",
+    [
+        lambda r: r.respond_with_data("upstream broke", status=500),
+        lambda r: r.respond_with_json({"error": {"message": "invalid key"}}, status=401),
+        lambda r: r.respond_with_data("<html>not json</html>", content_type="text/html"),
+        lambda r: r.respond_with_json({"object": "chat.completion", "choices": []}),
+        lambda r: r.respond_with_json({"choices": [{"message": {"content": None}}]}),
+        lambda r: r.respond_with_json(completion("   ")),
+        lambda r: r.respond_with_json(completion("This single sentence goes on " + "and on " * 40 + "forever.")),
+    ],
+    ids=["http-500", "http-401", "not-json", "no-choices", "null-content", "blank", "over-budget"],
+)
 def test_any_bad_answer_falls_back_to_the_extractive_summary(httpserver, config, respond, caplog):
     respond(httpserver.expect_request(PATH, method="POST"))
     summary = summarize_llm(TITLE, PARAGRAPHS, config)
@@ -140,9 +150,14 @@ def test_an_answer_stopped_at_the_token_limit_loses_its_unfinished_sentence(http
 
 
 def article(n: int) -> Article:
-    return Article(id=f"a{n}", url=f"https://example.com/{n}", title=f"Story {n}",
-                   published=datetime(2026, 11, 24, tzinfo=timezone.utc), source="test",
-                   content_html=f"<p>Story number {n} happened on Tuesday in the harbour district.</p>")
+    return Article(
+        id=f"a{n}",
+        url=f"https://example.com/{n}",
+        title=f"Story {n}",
+        published=datetime(2026, 11, 24, tzinfo=UTC),
+        source="test",
+        content_html=f"<p>Story number {n} happened on Tuesday in the harbour district.</p>",
+    )
 
 
 def test_many_articles_keep_their_order_with_bounded_concurrency(tmp_path):
@@ -175,8 +190,15 @@ def test_many_articles_keep_their_order_with_bounded_concurrency(tmp_path):
 def test_config_from_settings(tmp_path):
     with pytest.raises(ConfigError, match="base_url and model"):
         LLMConfig.from_settings(Settings())
-    settings = settings_from({"llm.base_url": "https://llm.example.com/v1/", "llm.model": "m", "llm.api_key": KEY,
-                              "summary_words": 40, "state_dir": tmp_path})
+    settings = settings_from(
+        {
+            "llm.base_url": "https://llm.example.com/v1/",
+            "llm.model": "m",
+            "llm.api_key": KEY,
+            "summary_words": 40,
+            "state_dir": tmp_path,
+        }
+    )
     config = LLMConfig.from_settings(settings)
     assert config.endpoint == "https://llm.example.com/v1/chat/completions"
     assert (config.api_key, config.max_words, config.cache_dir) == (KEY, 40, tmp_path / "llm-cache")

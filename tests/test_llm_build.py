@@ -21,13 +21,15 @@ SAMPLE_ARTICLES = 31  # the bundled sample week's issue
 
 def completion(text: str) -> dict:
     """A chat-completions answer carrying `text`."""
-    return {"object": "chat.completion", "choices": [{"index": 0, "finish_reason": "stop",
-                                                       "message": {"role": "assistant", "content": text}}]}
+    return {
+        "object": "chat.completion",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
+    }
 
 
 def title_of(request: Request) -> str:
     """The article title a request carries ("Title: ..." opens the user message)."""
-    return json.loads(request.get_data())["messages"][1]["content"].split("\n")[0][len("Title: "):]
+    return json.loads(request.get_data())["messages"][1]["content"].split("\n")[0][len("Title: ") :]
 
 
 def answer_with_title(request: Request) -> Response:
@@ -38,8 +40,14 @@ def answer_with_title(request: Request) -> Response:
 def write_config(tmp_path: Path, server: HTTPServer, **llm: object) -> Path:
     """A digest.toml using the bundled sample week and the llm summarizer."""
     settings = {"base_url": server.url_for("/v1"), "model": "local-model", **llm}
-    lines = ["[build]", 'summarizer = "llm"', f'out = "{tmp_path / "issues"}"', f'state_dir = "{tmp_path / "state"}"',
-             "", "[llm]"] + [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
+    lines = [
+        "[build]",
+        'summarizer = "llm"',
+        f'out = "{tmp_path / "issues"}"',
+        f'state_dir = "{tmp_path / "state"}"',
+        "",
+        "[llm]",
+    ] + [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
     path = tmp_path / "digest.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -91,7 +99,8 @@ def test_a_changed_article_is_asked_again(httpserver, tmp_path):
 @pytest.mark.parametrize("status", [500, 401])
 def test_a_failing_endpoint_falls_back_with_a_warning_and_exit_0(httpserver, tmp_path, status):
     httpserver.expect_request(PATH, method="POST").respond_with_data(
-        "broken", status=status, headers={"Retry-After": "0"})
+        "broken", status=status, headers={"Retry-After": "0"}
+    )
     result = build(write_config(tmp_path, httpserver, retries=0))
     assert result.exit_code == 0, result.output
     assert f"Summaries: {SAMPLE_ARTICLES} fallback (model failed)" in result.output
@@ -137,8 +146,7 @@ def test_retries_honour_retry_after_then_succeed(httpserver, tmp_path):
 
 
 def test_retries_run_out_into_the_fallback(httpserver, tmp_path):
-    httpserver.expect_request(PATH, method="POST").respond_with_data(
-        "busy", status=503, headers={"Retry-After": "0"})
+    httpserver.expect_request(PATH, method="POST").respond_with_data("busy", status=503, headers={"Retry-After": "0"})
     result = build(write_config(tmp_path, httpserver, retries=2, max_articles=3))
     assert len(httpserver.log) == 3 * 3
     assert "Summaries: 3 fallback (model failed)" in result.output
@@ -203,8 +211,9 @@ def test_workers_bound_the_requests_in_flight(tmp_path):
 
 
 def test_the_key_comes_from_the_environment_and_is_never_shown(httpserver, tmp_path):
-    httpserver.expect_request(PATH, method="POST", headers={"Authorization": f"Bearer {KEY}"}) \
-        .respond_with_handler(answer_with_title)
+    httpserver.expect_request(PATH, method="POST", headers={"Authorization": f"Bearer {KEY}"}).respond_with_handler(
+        answer_with_title
+    )
     httpserver.expect_request(PATH, method="POST").respond_with_data("no key", status=401)
     result = build(write_config(tmp_path, httpserver, max_articles=2), env={"DIGEST_LLM_API_KEY": KEY})
     assert "Summaries: 2 from the model" in result.output
@@ -212,7 +221,7 @@ def test_the_key_comes_from_the_environment_and_is_never_shown(httpserver, tmp_p
 
 
 def test_the_model_answer_is_sanitized(httpserver, tmp_path):
-    answer = '<script>alert(1)</script>**Summary:** The <b>tram</b> line was approved.'
+    answer = "<script>alert(1)</script>**Summary:** The <b>tram</b> line was approved."
     httpserver.expect_request(PATH, method="POST").respond_with_json(completion(answer))
     build(write_config(tmp_path, httpserver, max_articles=1))
     record = next(r for r in manifest(tmp_path)["articles"] if r["summary_origin"] == "llm")

@@ -6,8 +6,13 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = ["tests/test_browser.py", "tests/test_send_kill.py", "tests/test_send.py", "tests/test_config.py",
-         "tests/test_preview.py"]
+FILES = [
+    "tests/test_browser.py",
+    "tests/test_send_kill.py",
+    "tests/test_send.py",
+    "tests/test_config.py",
+    "tests/test_preview.py",
+]
 
 
 # One collection reports every test's markers (collecting costs seconds: once, not once per marker).
@@ -25,8 +30,9 @@ def _short(nodeid: str) -> str:
 
 
 def markers_by_test() -> dict[str, set[str]]:
-    result = subprocess.run([sys.executable, "-c", MARKERS, *FILES], cwd=ROOT, capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", MARKERS, *FILES], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     line = next(ln for ln in result.stdout.splitlines() if ln.startswith("MARKERS "))
     out: dict[str, set[str]] = {}
@@ -36,9 +42,25 @@ def markers_by_test() -> dict[str, set[str]]:
 
 
 def collected(marker: str) -> set[str]:
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "--co", "-p", "no:cacheprovider",
-                             "--strict-markers", "-m", marker, *FILES], cwd=ROOT, capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "--co",
+            "-p",
+            "no:cacheprovider",
+            "--strict-markers",
+            "-m",
+            marker,
+            *FILES,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode in (0, 5), result.stdout + result.stderr
     return {_short(line) for line in result.stdout.splitlines() if "::" in line}
 

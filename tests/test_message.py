@@ -2,7 +2,7 @@
 
 import email
 import email.policy
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,14 +14,21 @@ from digest.tokens import verify_token
 from smtp_servers import ISSUE_ID, write_issue
 
 SECRET = b"message-test-secret-0123456789"
-NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 
 
 def factory(tmp_path, **kw):
     write_issue(tmp_path, lead=kw.pop("lead", "Grid operator trials sensors"), subject=kw.pop("subject", None))
-    settings = dict(subject_template="{name}, {week}: {lead}", sender="The Circuit Weekly <digest@example.com>",
-                    reply_to="Editors <editor@example.com>", list_id="", unsubscribe_url="https://news.example.com/",
-                    unsubscribe_mailto="unsubscribe@example.com", secret=SECRET, now=NOW)
+    settings = dict(
+        subject_template="{name}, {week}: {lead}",
+        sender="The Circuit Weekly <digest@example.com>",
+        reply_to="Editors <editor@example.com>",
+        list_id="",
+        unsubscribe_url="https://news.example.com/",
+        unsubscribe_mailto="unsubscribe@example.com",
+        secret=SECRET,
+        now=NOW,
+    )
     settings.update(kw)
     return MessageFactory(load_issue(ISSUE_ID, tmp_path), **settings)
 
@@ -93,7 +100,10 @@ def test_subject_override_and_control_characters(tmp_path):
 def test_subject_without_lead_uses_the_title_and_unknown_fields_are_named(tmp_path):
     write_issue(tmp_path, lead=None)
     issue = load_issue(ISSUE_ID, tmp_path)
-    assert render_subject("{name}, {week}: {lead}", issue) == f"The Circuit Weekly, {ISSUE_ID}: The Circuit Weekly \u00b7 {ISSUE_ID}"
+    assert (
+        render_subject("{name}, {week}: {lead}", issue)
+        == f"The Circuit Weekly, {ISSUE_ID}: The Circuit Weekly \u00b7 {ISSUE_ID}"
+    )
     with pytest.raises(ConfigError, match=r"send.subject: cannot use '\{name\} \{nope\}' \('nope'\); available fields"):
         render_subject("{name} {nope}", issue)
 

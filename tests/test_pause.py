@@ -2,7 +2,7 @@
 
 import re
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -19,8 +19,9 @@ SECRET = b"pause-test-secret-0123456789"
 @pytest.fixture
 def site(tmp_path):
     write_issue(tmp_path / "issues")
-    server = make_http_server(settings_from(out=tmp_path / "issues", state_dir=tmp_path / "state"), SECRET,
-                              "127.0.0.1", 0)
+    server = make_http_server(
+        settings_from(out=tmp_path / "issues", state_dir=tmp_path / "state"), SECRET, "127.0.0.1", 0
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}", SubscriberStore.in_state_dir(tmp_path / "state")
     server.shutdown()
@@ -35,11 +36,11 @@ def test_the_unsubscribe_page_offers_a_one_click_pause(site, tmp_path):
     forms = re.findall(r'<form method="post" action="([^"]+)">(.*?)</form>', page.text)
     assert [f[0] for f in forms] == [token, f"../pause/{token}"] and "Pause for a month" in forms[1][1]
     resp = requests.post(requests.compat.urljoin(f"{base}/u/{token}", forms[1][0]), timeout=5)
-    until = (datetime.now(timezone.utc) + timedelta(days=30)).date().isoformat()
+    until = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
     assert resp.status_code == 200 and f"Paused: you will receive no issues until {until}." in resp.text
     assert store.status("ann@example.com") == "paused" and store.suppression("ann@example.com") is None
     assert load_recipients(None, store)[0] == []
-    later = datetime.now(timezone.utc) + timedelta(days=31)
+    later = datetime.now(UTC) + timedelta(days=31)
     assert [s.email for s in load_recipients(None, store, later)[0]] == ["ann@example.com"]
     # An address from a CSV list (not on the stored list) pauses too.
     bob = make_token("bob@example.com", SECRET)

@@ -8,19 +8,19 @@ import shutil
 import threading
 import urllib.error
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+
 from browser_support import CHROMIUM, CHROMIUM_FLAGS
 from desk_helpers import WEEK, default_articles, write_source
-
 from digest.config import parse_source, resolve
 from digest.fetch import Fetcher
 from digest.pipeline import build_issue, gather
 from digest.preview import Preview, make_server, server_url
 from digest.render import builtin_template_dir
 
-NOW = datetime(2026, 11, 28, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -34,14 +34,21 @@ def desk(tmp_path):
     shutil.copy(builtin_template_dir() / "partials" / "footer.html", templates / "partials" / "footer.html")
     cli = {"week": WEEK, "out": tmp_path / "issues", "templates": templates, "sources": (parse_source(str(source)),)}
     fetcher = Fetcher()
-    preview = Preview(lambda: resolve(cli, environ={}, config_path=config),
-                      lambda settings: gather(settings, fetcher, NOW),
-                      lambda settings, gathered: build_issue(settings, fetcher, NOW, gathered=gathered))
+    preview = Preview(
+        lambda: resolve(cli, environ={}, config_path=config),
+        lambda settings: gather(settings, fetcher, NOW),
+        lambda settings, gathered: build_issue(settings, fetcher, NOW, gathered=gathered),
+    )
     server = make_server(preview, port=0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield {"url": server_url(server), "preview": preview, "out": tmp_path / "issues", "config": config,
-           "templates": templates}
+    yield {
+        "url": server_url(server),
+        "preview": preview,
+        "out": tmp_path / "issues",
+        "config": config,
+        "templates": templates,
+    }
     server.shutdown()
     server.server_close()
     thread.join()
@@ -81,8 +88,14 @@ def test_page_shows_html_and_text_side_by_side_with_a_width_toggle(desk):
     status, kind, text = get(desk["url"] + "issue.txt")
     assert (status, kind) == (200, "text/plain; charset=utf-8") and text.startswith("DESK WEEKLY")
     assert get(desk["url"] + "nope")[0] == 404
-    assert state(desk) == {"version": 1, "issue": WEEK, "error": "", "warnings": [], "built_at": state(desk)["built_at"],
-                           "summaries": "Summaries: 5 extractive"}
+    assert state(desk) == {
+        "version": 1,
+        "issue": WEEK,
+        "error": "",
+        "warnings": [],
+        "built_at": state(desk)["built_at"],
+        "summaries": "Summaries: 5 extractive",
+    }
     assert '<p class="built" id="summaries">Summaries: 5 extractive</p>' in page
     assert desk["preview"].builds == 1  # polling without changes does not rebuild
 
@@ -103,8 +116,12 @@ def test_config_and_template_changes_rebuild(desk):
     assert state(desk)["version"] == 2
     assert "Renamed Weekly" in get(desk["url"] + "issue.html")[2]
     footer = desk["templates"] / "partials" / "footer.html"
-    touch(footer, footer.read_text(encoding="utf-8").replace("<p>{{ newsletter.postal_address }}</p>",
-                                                             "<p>{{ newsletter.postal_address }} (custom footer)</p>"))
+    touch(
+        footer,
+        footer.read_text(encoding="utf-8").replace(
+            "<p>{{ newsletter.postal_address }}</p>", "<p>{{ newsletter.postal_address }} (custom footer)</p>"
+        ),
+    )
     assert state(desk)["version"] == 3
     assert "(custom footer)" in get(desk["url"] + "issue.html")[2]
 
@@ -157,10 +174,25 @@ def test_a_busy_port_is_one_clear_line(tmp_path):
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = CliRunner().invoke(app, ["preview", "--source", str(source), "--week", WEEK, "--out",
-                                          str(tmp_path / "issues"), "--port", str(port)], env={"DIGEST_CONFIG": ""})
+        result = CliRunner().invoke(
+            app,
+            [
+                "preview",
+                "--source",
+                str(source),
+                "--week",
+                WEEK,
+                "--out",
+                str(tmp_path / "issues"),
+                "--port",
+                str(port),
+            ],
+            env={"DIGEST_CONFIG": ""},
+        )
     assert result.exit_code == 1
-    assert result.stderr == f"error: cannot listen on 127.0.0.1:{port} (Address already in use); choose another --port\n"
+    assert (
+        result.stderr == f"error: cannot listen on 127.0.0.1:{port} (Address already in use); choose another --port\n"
+    )
     assert not (tmp_path / "issues").exists()
 
 

@@ -41,11 +41,16 @@ def kept(location, week=WEEK, **options):
 
 # 1. Distinct stories are never lost as duplicates.
 
+
 def test_podcast_episodes_linked_to_the_home_page_are_all_kept():
     articles, skipped = kept(FEEDS / "podcast-home-links.xml")
     assert skipped == []
-    assert [a.title for a in articles] == ["Day Three Deliberations", "Day Four Deliberations",
-                                           "Day Five Deliberations", "Bonus: the verdict explained"]
+    assert [a.title for a in articles] == [
+        "Day Three Deliberations",
+        "Day Four Deliberations",
+        "Day Five Deliberations",
+        "Bonus: the verdict explained",
+    ]
     assert len({a.id for a in articles}) == 4  # each episode has an id of its own (guid, else enclosure)
     assert {a.url for a in articles} == {"https://trialwatch.example.com/"}  # printed as given
     assert all(a.identity.url == "" for a in articles)  # ...but the home page names no episode
@@ -84,11 +89,14 @@ def test_empty_links_under_xml_base_do_not_merge_entries_with_their_own_ids():
 
 # 2. Links as the publisher gave them.
 
+
 def test_saved_releases_feed_resolves_relative_links_against_its_own_link():
     articles, skipped = read(FEEDS / "releases.atom")
     assert skipped == []
-    assert [a.url for a in articles] == ["https://github.com/acme/widget/releases/tag/v2.1.0",
-                                         "https://github.com/acme/widget/releases/tag/v2.0.1"]  # not gemini://
+    assert [a.url for a in articles] == [
+        "https://github.com/acme/widget/releases/tag/v2.1.0",
+        "https://github.com/acme/widget/releases/tag/v2.0.1",
+    ]  # not gemini://
     assert articles[0].image is None  # a 30 px avatar is no picture
 
 
@@ -102,9 +110,11 @@ def test_printed_link_keeps_http_and_publisher_parameters_and_uses_the_original_
 
 
 def test_the_email_text_and_manifest_print_the_original_link(tmp_path):
-    result = CliRunner().invoke(app, ["build", "--source", f"feed:{FEEDS / 'origlink.xml'}", "--week", "2026-W47",
-                                      "--out", str(tmp_path / "out")],
-                                env={"DIGEST_STATE_DIR": str(tmp_path / "state")})
+    result = CliRunner().invoke(
+        app,
+        ["build", "--source", f"feed:{FEEDS / 'origlink.xml'}", "--week", "2026-W47", "--out", str(tmp_path / "out")],
+        env={"DIGEST_STATE_DIR": str(tmp_path / "state")},
+    )
     assert result.exit_code == 0, result.output
     text = (tmp_path / "out" / "2026-W47.txt").read_text()
     html = (tmp_path / "out" / "2026-W47.html").read_text()
@@ -117,6 +127,7 @@ def test_the_email_text_and_manifest_print_the_original_link(tmp_path):
 
 # 3. Dates as written.
 
+
 def test_slash_written_pubdate_is_read_as_written_not_as_feedparser_guesses():
     articles, _ = read(FEEDS / "slash-dates.xml")
     council = articles[0]
@@ -127,9 +138,11 @@ def test_slash_written_pubdate_is_read_as_written_not_as_feedparser_guesses():
 def test_native_dates_as_written_month_first_unless_the_source_says_day_first():
     articles, skipped = read(FEEDS / "written-dates.json")
     assert skipped == []
-    assert [a.published for a in articles] == [datetime(2026, 11, 17, 10, tzinfo=UTC),
-                                               datetime(2026, 11, 18, tzinfo=UTC),
-                                               datetime(2026, 11, 19, 8, 30, tzinfo=UTC)]
+    assert [a.published for a in articles] == [
+        datetime(2026, 11, 17, 10, tzinfo=UTC),
+        datetime(2026, 11, 18, tzinfo=UTC),
+        datetime(2026, 11, 19, 8, 30, tzinfo=UTC),
+    ]
     assert {a.dated for a in articles} == {"as written"}
     day_first, _ = read(FEEDS / "written-dates.json", dayfirst=True)
     assert day_first[2].published == datetime(2026, 11, 19, 8, 30, tzinfo=UTC)
@@ -156,20 +169,21 @@ def test_digest_sources_reports_how_items_were_dated(tmp_path):
     config.write_text(f'''
 [[sources]]
 name = "Regional"
-path = "{FEEDS / 'slash-dates.xml'}"
+path = "{FEEDS / "slash-dates.xml"}"
 
 [[sources]]
 name = "Almanac"
-path = "{FEEDS / 'written-dates.json'}"
+path = "{FEEDS / "written-dates.json"}"
 dayfirst = true
 
 [[sources]]
 name = "Notes"
-path = "{FEEDS / 'undated.json'}"
+path = "{FEEDS / "undated.json"}"
 undated = "now"
 ''')
-    result = CliRunner().invoke(app, ["sources", "--config", str(config)],
-                                env={"DIGEST_STATE_DIR": str(tmp_path / "state")})
+    result = CliRunner().invoke(
+        app, ["sources", "--config", str(config)], env={"DIGEST_STATE_DIR": str(tmp_path / "state")}
+    )
     assert result.exit_code == 0, result.output
     assert "Regional: dates: 1 standard, 1 corrected" in result.output
     assert "Almanac: dates: 3 as written" in result.output
@@ -177,6 +191,7 @@ undated = "now"
 
 
 # 4. Pictures.
+
 
 def test_media_content_without_type_is_a_picture_the_largest_that_fits_and_never_an_icon():
     articles, _ = read(FEEDS / "guardian-media.xml")
@@ -187,6 +202,7 @@ def test_media_content_without_type_is_a_picture_the_largest_that_fits_and_never
 
 
 # 6. Sections from real tags.
+
 
 def test_section_pages_beat_keyword_tags():
     articles, _ = read(FEEDS / "guardian-media.xml")
@@ -200,17 +216,19 @@ def test_section_and_category_map_through_digest_build(tmp_path):
     config.write_text(f'''
 [[sources]]
 name = "Planet"
-path = "{FEEDS / 'guardian-media.xml'}"
+path = "{FEEDS / "guardian-media.xml"}"
 category_map = {{ "Für Tumblr" = "", "Gadgets" = "Hardware" }}
 
 [[sources]]
 name = "Trial Watch"
-path = "{FEEDS / 'podcast-home-links.xml'}"
+path = "{FEEDS / "podcast-home-links.xml"}"
 section = "Podcasts"
 ''')
-    result = CliRunner().invoke(app, ["build", "--config", str(config), "--week", "2026-W47",
-                                      "--out", str(tmp_path / "out")],
-                                env={"DIGEST_STATE_DIR": str(tmp_path / "state")})
+    result = CliRunner().invoke(
+        app,
+        ["build", "--config", str(config), "--week", "2026-W47", "--out", str(tmp_path / "out")],
+        env={"DIGEST_STATE_DIR": str(tmp_path / "state")},
+    )
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "out" / "2026-W47.json").read_text())
     sections = {a["title"]: a["section"] for a in manifest["articles"]}
@@ -221,8 +239,10 @@ section = "Podcasts"
     # The shooting story's one-article section goes to the default section: two phone stories are too
     # few to say that it belongs with them.
     assert sections["City mourns after shooting at music festival"] == "More news"
-    assert 'folded: section "US news" had 1 article(s), fewer than [sections] min_size = 2: folded into "More news"' \
+    assert (
+        'folded: section "US news" had 1 article(s), fewer than [sections] min_size = 2: folded into "More news"'
         in result.output
+    )
     assert {sections[t] for t in sections if "Deliberations" in t} == {"Podcasts"}
     assert "Für Tumblr" not in sections.values() and "Festival shooting" not in sections.values()
     text = (tmp_path / "out" / "2026-W47.txt").read_text()
@@ -236,6 +256,7 @@ def test_a_bad_category_map_is_named():
 
 
 # The bench's promise on the shared samples: no distinct item lost as a duplicate.
+
 
 @pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is absent")
 def test_no_item_of_the_shared_samples_is_lost_as_a_duplicate():

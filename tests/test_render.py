@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from digest.errors import RenderError
-from digest.models import UNSUBSCRIBE_PLACEHOLDER, Issue
 from digest.fit import fit_to_budget, trim_order, trimmed
+from digest.models import UNSUBSCRIBE_PLACEHOLDER, Issue
 from digest.render import builtin_template_dir, encoded_size, meta_line, render_issue, web_link, week_label
 from digest.textwrap_email import LINE_WIDTH, overlong_lines, wrap
 from email_rules import check_email
@@ -48,8 +48,11 @@ def test_rendering_is_deterministic():
     assert first.html.encode() == second.html.encode() and first.text == second.text
 
 
-@pytest.mark.parametrize("build", [small_issue, rtl_issue, lambda: large_issue(60), lambda: large_issue(45, rtl_every=4)],
-                         ids=["small", "rtl", "large-60", "mixed-direction"])
+@pytest.mark.parametrize(
+    "build",
+    [small_issue, rtl_issue, lambda: large_issue(60), lambda: large_issue(45, rtl_every=4)],
+    ids=["small", "rtl", "large-60", "mixed-direction"],
+)
 @pytest.mark.parametrize("web", [False, True], ids=["email", "web"])
 def test_structural_rules_pass(build, web):
     issue = build()
@@ -88,8 +91,10 @@ def test_preserves_dark_and_responsive_css():
 
 
 def test_configured_colours_stay_six_digit():
-    issue = replace(small_issue(), newsletter=replace(NEWSLETTER, background_color="#ffffff",
-                                                      text_color="#000000", accent_color="#aa0000"))
+    issue = replace(
+        small_issue(),
+        newsletter=replace(NEWSLETTER, background_color="#ffffff", text_color="#000000", accent_color="#aa0000"),
+    )
     html = render_issue(issue).html
     assert "color:#000000" in html and "#aa0000" in html and not re.search(r"#[0-9a-fA-F]{3}\b", html)
     assert check_email(html, issue) == []
@@ -136,9 +141,15 @@ def test_week_label_and_meta_line():
     assert week_label(replace(issue, title="Weekly")) == "Nov 23\u2009–\u200929, 2026"
     german = replace(issue, newsletter=replace(issue.newsletter, language="de"))
     assert week_label(german) == "23.–29. Nov. 2026"
-    assert week_label(replace(german, week=replace(issue.week, start=datetime(2026, 2, 23, tzinfo=timezone.utc),
-                                                   end=datetime(2026, 3, 2, tzinfo=timezone.utc)))) == \
-        "23. Feb.\u2009–\u20091. März 2026"
+    assert (
+        week_label(
+            replace(
+                german,
+                week=replace(issue.week, start=datetime(2026, 2, 23, tzinfo=UTC), end=datetime(2026, 3, 2, tzinfo=UTC)),
+            )
+        )
+        == "23. Feb.\u2009–\u20091. März 2026"
+    )
     assert "نومبر" in week_label(rtl_issue())
     assert meta_line(entry(1, "News")) == "Circuit News · Mara Quint · 4 min read"
     assert meta_line(entry(4, "News", author=None, minutes=None)) == "Signal & Noise"
@@ -232,7 +243,9 @@ def test_user_template_folder_overrides_any_template(tmp_path):
     (tmp_path / "partials").mkdir()
     (tmp_path / "partials" / "footer.html").write_text(
         '<table role="presentation"><tr><td>Custom footer {{ newsletter.postal_address }}'
-        ' <a href="{{ UNSUBSCRIBE_URL }}">Leave</a></td></tr></table>\n', encoding="utf-8")
+        ' <a href="{{ UNSUBSCRIBE_URL }}">Leave</a></td></tr></table>\n',
+        encoding="utf-8",
+    )
     (tmp_path / "email.txt").write_text("{{ issue.title }} only\n", encoding="utf-8")
     rendered = render_issue(small_issue(), tmp_path)
     assert "Custom footer The Circuit Weekly" in rendered.html and ">Leave</a>" in rendered.html
@@ -240,10 +253,13 @@ def test_user_template_folder_overrides_any_template(tmp_path):
     assert "Top story" in rendered.html  # everything not overridden comes from the built-in set
 
 
-@pytest.mark.parametrize("content, message", [
-    ("{% if %}", r"email.txt:1: template syntax error"),
-    ("{{ issue.nonexistent }}", r"template uses an unknown value: .*nonexistent"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{% if %}", r"email.txt:1: template syntax error"),
+        ("{{ issue.nonexistent }}", r"template uses an unknown value: .*nonexistent"),
+    ],
+)
 def test_template_errors_are_one_clear_line(tmp_path, content, message):
     (tmp_path / "email.txt").write_text(content, encoding="utf-8")
     with pytest.raises(RenderError, match=message):
@@ -261,8 +277,7 @@ def _pipeline_issue(tmp_path, monkeypatch, **settings):
     from digest.fetch import Fetcher
 
     monkeypatch.chdir(tmp_path)
-    result = pipeline.build_issue(settings_from(settings), Fetcher(), datetime(2026, 11, 28, tzinfo=timezone.utc),
-                                  write=False)
+    result = pipeline.build_issue(settings_from(settings), Fetcher(), datetime(2026, 11, 28, tzinfo=UTC), write=False)
     return result.issue, result.rendered
 
 
@@ -297,8 +312,9 @@ def test_an_empty_issue_still_renders():
 
 
 def test_logo_and_fonts_from_the_theme():
-    newsletter = replace(NEWSLETTER, logo_url="https://cdn.circuit.example.com/logo.png",
-                         font_family="Georgia, 'Times New Roman', serif")
+    newsletter = replace(
+        NEWSLETTER, logo_url="https://cdn.circuit.example.com/logo.png", font_family="Georgia, 'Times New Roman', serif"
+    )
     issue = replace(small_issue(), newsletter=newsletter)
     html = render_issue(issue).html
     assert 'alt="The Circuit Weekly"' in html and "logo.png" in html and "Georgia" in html
@@ -307,11 +323,14 @@ def test_logo_and_fonts_from_the_theme():
     assert "<script>" not in render_issue(hostile).html
 
 
-@pytest.mark.parametrize("configured, rendered", [
-    ("Inter", "Inter, Arial, sans-serif"),
-    ("Georgia, 'Times New Roman', serif", "Georgia, \"Times New Roman\", serif"),
-    ("", "Arial, sans-serif"),
-])
+@pytest.mark.parametrize(
+    "configured, rendered",
+    [
+        ("Inter", "Inter, Arial, sans-serif"),
+        ("Georgia, 'Times New Roman', serif", 'Georgia, "Times New Roman", serif'),
+        ("", "Arial, sans-serif"),
+    ],
+)
 def test_font_stack_always_ends_in_a_generic_family(configured, rendered):
     issue = replace(small_issue(), newsletter=replace(NEWSLETTER, font_family=configured))
     html = render_issue(issue).html
@@ -320,13 +339,30 @@ def test_font_stack_always_ends_in_a_generic_family(configured, rendered):
 
 def test_css_premailer_cannot_inline_is_one_clear_error(tmp_path):
     (tmp_path / "styles.css").write_text(
-        "@media (prefers-color-scheme: dark){@media screen{.card{color:#ffffff}}}\n", encoding="utf-8")
+        "@media (prefers-color-scheme: dark){@media screen{.card{color:#ffffff}}}\n", encoding="utf-8"
+    )
     with pytest.raises(RenderError, match="cannot inline the template's CSS"):
         render_issue(small_issue(), tmp_path)
 
 
-_WORDS = ("grid", "sensor", "battery", "network", "council", "budget", "rollout", "audit", "vendor",
-          "outage", "library", "satellite", "harbour", "factory", "clinic", "transit")
+_WORDS = (
+    "grid",
+    "sensor",
+    "battery",
+    "network",
+    "council",
+    "budget",
+    "rollout",
+    "audit",
+    "vendor",
+    "outage",
+    "library",
+    "satellite",
+    "harbour",
+    "factory",
+    "clinic",
+    "transit",
+)
 
 
 def _week_source(tmp_path, count: int, sections: int) -> str:
@@ -336,16 +372,29 @@ def _week_source(tmp_path, count: int, sections: int) -> str:
     items = []
     for n in range(count):
         words = [_WORDS[(n * 7 + k) % len(_WORDS)] for k in range(40)]
-        body = (f"The {words[0]} team in district {n} said on Tuesday that its {words[1]} plan for the "
-                f"{words[2]} and {words[3]} work would finish early next year after a long review. "
-                f"Officials added that the {words[4]} and {words[5]} costs were lower than feared and "
-                f"that residents would see the first changes within weeks.")
-        items.append({"url": f"https://news.example.com/2026/11/story-{n}", "published": f"2026-11-{24 + n % 5}T{n % 24:02d}:00:00Z",
-                      "title": f"Story {n}: the {words[0]} {words[1]} plan for district {n} moves ahead",
-                      "categories": [f"Topic {n % sections:02d}"], "content_text": body, "author": f"Reporter {n % 9}",
-                      "source": "Circuit News",
-                      "image": {"url": f"https://img.example.com/2026/11/story-{n}-1200x675.jpg",
-                                "alt": f"District {n}", "width": 1200, "height": 675}})
+        body = (
+            f"The {words[0]} team in district {n} said on Tuesday that its {words[1]} plan for the "
+            f"{words[2]} and {words[3]} work would finish early next year after a long review. "
+            f"Officials added that the {words[4]} and {words[5]} costs were lower than feared and "
+            f"that residents would see the first changes within weeks."
+        )
+        items.append(
+            {
+                "url": f"https://news.example.com/2026/11/story-{n}",
+                "published": f"2026-11-{24 + n % 5}T{n % 24:02d}:00:00Z",
+                "title": f"Story {n}: the {words[0]} {words[1]} plan for district {n} moves ahead",
+                "categories": [f"Topic {n % sections:02d}"],
+                "content_text": body,
+                "author": f"Reporter {n % 9}",
+                "source": "Circuit News",
+                "image": {
+                    "url": f"https://img.example.com/2026/11/story-{n}-1200x675.jpg",
+                    "alt": f"District {n}",
+                    "width": 1200,
+                    "height": 675,
+                },
+            }
+        )
     path = tmp_path / "week.json"
     path.write_text(json.dumps(items), encoding="utf-8")
     return str(path)
@@ -359,12 +408,16 @@ def _cli_build(tmp_path, monkeypatch, count: int, sections: int):
     monkeypatch.chdir(tmp_path)
     for name in ("DIGEST_CONFIG", "DIGEST_OUT", "DIGEST_WEEK", "DIGEST_TIMEZONE", "DIGEST_HTML_BUDGET"):
         monkeypatch.delenv(name, raising=False)
-    result = CliRunner().invoke(app, ["build", "--source", _week_source(tmp_path, count, sections),
-                                      "--week", "2026-W48", "--out", "issues"])
+    result = CliRunner().invoke(
+        app, ["build", "--source", _week_source(tmp_path, count, sections), "--week", "2026-W48", "--out", "issues"]
+    )
     assert result.exit_code == 0, result.output
     issues = tmp_path / "issues"
-    return (result.output, (issues / "2026-W48.html").read_text(encoding="utf-8"),
-            (issues / "2026-W48.txt").read_text(encoding="utf-8"))
+    return (
+        result.output,
+        (issues / "2026-W48.html").read_text(encoding="utf-8"),
+        (issues / "2026-W48.txt").read_text(encoding="utf-8"),
+    )
 
 
 def test_built_60_article_issue_fits_without_trimming(tmp_path, monkeypatch):
@@ -376,8 +429,11 @@ def test_built_60_article_issue_fits_without_trimming(tmp_path, monkeypatch):
 
 def test_digest_build_says_so_and_trims_an_issue_past_the_budget(tmp_path, monkeypatch):
     output, html, text = _cli_build(tmp_path, monkeypatch, 130, 22)  # 22 sections of 6: far past 82 KB
-    said = re.search(r"warning: listed (\d+) lowest-ranked articles as links without a summary to keep the "
-                     r"HTML under the 82,000-byte budget \(([\d,]+) bytes encoded\)", output)
+    said = re.search(
+        r"warning: listed (\d+) lowest-ranked articles as links without a summary to keep the "
+        r"HTML under the 82,000-byte budget \(([\d,]+) bytes encoded\)",
+        output,
+    )
     assert said, output
     moved = int(said.group(1))
     assert moved > 20 and encoded_size(html) == int(said.group(2).replace(",", "")) <= 82_000
@@ -385,7 +441,7 @@ def test_digest_build_says_so_and_trims_an_issue_past_the_budget(tmp_path, monke
     assert html.count('class="link"') >= moved and html.count("<h3") == 130 - moved
     assert text.count("\nhttps://news.example.com/2026/11/story-") == 130  # the text twin: every story in full
     for n in range(130):  # every article is still in both parts, in full or as a link
-        assert f"https://news.example.com/2026/11/story-{n}\"" in html
+        assert f'https://news.example.com/2026/11/story-{n}"' in html
         assert f"https://news.example.com/2026/11/story-{n}\n" in text
     assert overlong_lines(text) == []
     assert f"HTML: {len(html.encode()) / 1000:.1f} KB" in output
@@ -401,9 +457,17 @@ def test_no_subscribers_html_part_reaches_gmails_clip(tmp_path):
     final, rendered = fit_to_budget(issue, budget=10**6)  # even a budget set past the clip is capped
     record = replace(IssueRecord.from_issue(final), newsletter=NewsletterRecord("The Circuit Weekly"))
     built = BuiltIssue(final.id, rendered.html, rendered.text, record, tmp_path)
-    factory = MessageFactory(built, subject_template="{name}", sender="The Circuit Weekly <digest@example.com>",
-                             reply_to="", list_id="", unsubscribe_url="https://unsubscribe.news.example.com/",
-                             unsubscribe_mailto="", secret=b"s" * 32, now=datetime(2026, 11, 28, tzinfo=timezone.utc))
+    factory = MessageFactory(
+        built,
+        subject_template="{name}",
+        sender="The Circuit Weekly <digest@example.com>",
+        reply_to="",
+        list_id="",
+        unsubscribe_url="https://unsubscribe.news.example.com/",
+        unsubscribe_mailto="",
+        secret=b"s" * 32,
+        now=datetime(2026, 11, 28, tzinfo=UTC),
+    )
     address = ("a" * 64) + "@" + ".".join(["sub" + "d" * 55] * 3) + ".example.com"  # a very long address
     data = factory.build(Subscriber(address, "Reader")).data
     html_part = data.split(b"Content-Type: text/html")[1].split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n--=_digest_", 1)[0]
@@ -425,10 +489,10 @@ def test_a_week_too_big_even_for_links_leaves_the_lowest_ranked_out_and_says_so(
     manifest = json.loads((tmp_path / "issues" / "2026-W48.json").read_text(encoding="utf-8"))
     placements = [a["placement"] for a in manifest["articles"]]
     assert len(placements) == 700 and placements.count("omitted") == omitted
-    shown = sum(f"https://news.example.com/2026/11/story-{n}\"" in html for n in range(700))
+    shown = sum(f'https://news.example.com/2026/11/story-{n}"' in html for n in range(700))
     assert shown == 700 - omitted
     web = (tmp_path / "issues" / "web" / "2026-W48.html").read_text(encoding="utf-8")
-    assert all(f"https://news.example.com/2026/11/story-{n}\"" in web for n in range(700))
+    assert all(f'https://news.example.com/2026/11/story-{n}"' in web for n in range(700))
     assert overlong_lines(text) == []
 
 
@@ -461,8 +525,12 @@ def test_images_have_no_numeric_height_and_link_to_their_story(tmp_path, monkeyp
 def test_outlook_resets_and_title_above_the_thumbnail():
     html = render_issue(small_issue()).html
     mso = re.search(r"<!--\[if mso\]>.*?<!\[endif\]-->", html, re.S).group(0)
-    for reset in ("mso-line-height-rule:exactly", "mso-table-lspace:0pt", "mso-table-rspace:0pt",
-                  "border-collapse:collapse"):
+    for reset in (
+        "mso-line-height-rule:exactly",
+        "mso-table-lspace:0pt",
+        "mso-table-rspace:0pt",
+        "border-collapse:collapse",
+    ):
         assert reset in mso
     row = re.search(r'<td class="item".*?</td>', html, re.S).group(0)
     assert row.index("<h3") < row.index("<img")  # the thumbnail sits beside the summary, below the title
@@ -477,7 +545,7 @@ def test_a_right_to_left_issue_sets_dir_on_the_cells_outlook_reads():
 def test_right_to_left_scripts_get_room_between_lines_and_their_own_faces():
     html = render_issue(rtl_issue()).html
     body = re.search(r'class="card head"[^>]*style=\'([^\']*)\'', html).group(1)
-    assert "font-family:\"Noto Nastaliq Urdu\"" in body and "line-height:35px" in body
+    assert 'font-family:"Noto Nastaliq Urdu"' in body and "line-height:35px" in body
     assert "letter-spacing:1px" not in html  # spacing pulls joined Arabic-script letters apart
     latin = render_issue(small_issue()).html
     assert "line-height:25px" in latin and "Nastaliq" not in latin
@@ -514,14 +582,23 @@ def test_a_non_latin_issue_is_measured_and_sent_in_the_smaller_encoding(tmp_path
     urdu = _urdu_issue(60)
     record = replace(IssueRecord.from_issue(urdu), newsletter=NewsletterRecord("N"))
     built = BuiltIssue("2026-W48", rendered.html, rendered.text, record, tmp_path)
-    factory = MessageFactory(built, subject_template="{name}", sender="N <digest@example.com>", reply_to="",
-                             list_id="", unsubscribe_url="https://u.example.com", unsubscribe_mailto="",
-                             secret=b"s" * 32, now=datetime(2026, 11, 28, tzinfo=timezone.utc))
+    factory = MessageFactory(
+        built,
+        subject_template="{name}",
+        sender="N <digest@example.com>",
+        reply_to="",
+        list_id="",
+        unsubscribe_url="https://u.example.com",
+        unsubscribe_mailto="",
+        secret=b"s" * 32,
+        now=datetime(2026, 11, 28, tzinfo=UTC),
+    )
     data = factory.build(Subscriber("reader@example.com", "Reader")).data
     message = email.message_from_bytes(data, policy=policy.default)
     html_part = next(p for p in message.walk() if p.get_content_type() == "text/html")
     assert html_part["Content-Transfer-Encoding"] == "base64"
     assert html_part.get_content().replace("\r\n", "\n") == rendered.html.replace(
-        UNSUBSCRIBE_PLACEHOLDER, factory.unsubscribe_link("reader@example.com"))
+        UNSUBSCRIBE_PLACEHOLDER, factory.unsubscribe_link("reader@example.com")
+    )
     raw_part = data.split(b"Content-Type: text/html")[1].split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n--=_digest_", 1)[0]
     assert len(raw_part) < base64_size(rendered.html) + 200  # the part is as big as the fit stage measured

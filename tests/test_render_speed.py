@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 
-from fixtures_issue import large_issue
-
 import digest.fit
 from digest.fit import fit_to_budget, link_order, trim_order
 from digest.render import encoded_size, environment, render_issue
+from fixtures_issue import large_issue
 
 
 def _counting(monkeypatch) -> list[int]:

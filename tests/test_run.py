@@ -1,7 +1,7 @@
 """`digest run`, the cron entry, end to end: build if needed, send if needed, harmless when repeated."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from typer.testing import CliRunner
@@ -24,11 +24,21 @@ def server():
 
 
 def setup(tmp_path, url, articles=True):
-    published = datetime.now(timezone.utc) - timedelta(seconds=5)
-    items = [{"url": f"https://news.example.com/{i}", "title": f"Story number {i}",
-              "published": published.isoformat(), "categories": ["News"],
-              "content_html": "<p>Something happened in the city today. People noticed it.</p>"}
-             for i in range(3)] if articles else []
+    published = datetime.now(UTC) - timedelta(seconds=5)
+    items = (
+        [
+            {
+                "url": f"https://news.example.com/{i}",
+                "title": f"Story number {i}",
+                "published": published.isoformat(),
+                "categories": ["News"],
+                "content_html": "<p>Something happened in the city today. People noticed it.</p>",
+            }
+            for i in range(3)
+        ]
+        if articles
+        else []
+    )
     source = tmp_path / "week.json"
     source.write_text(json.dumps({"articles": items}), encoding="utf-8")
     cfg = write_config(tmp_path, smtp=url, unsubscribe_url="http://127.0.0.1:8080")
@@ -46,14 +56,16 @@ def test_run_builds_then_sends_and_a_second_run_does_nothing(tmp_path, server):
     cfg, subs, week = setup(tmp_path, ctl.url)
     first = invoke("run", "-c", cfg, "--subscribers", subs)
     assert first.exit_code == 0, first.output
-    assert first.stdout == (f"{week}: built now\n"
-                            f"{week}: sent 2, skipped 0, deferred 0, failed 0, suppressed 0 ({ctl.url})\n")
+    assert first.stdout == (
+        f"{week}: built now\n{week}: sent 2, skipped 0, deferred 0, failed 0, suppressed 0 ({ctl.url})\n"
+    )
     assert all((tmp_path / "issues" / f"{week}.{ext}").is_file() for ext in ("html", "txt", "json"))
     built = (tmp_path / "issues" / f"{week}.html").stat().st_mtime_ns
     second = invoke("run", "-c", cfg, "--subscribers", subs)
     assert second.exit_code == 0, second.output
-    assert second.stdout == (f"{week}: already built\n"
-                             f"{week}: sent 0, skipped 2, deferred 0, failed 0, suppressed 0 ({ctl.url})\n")
+    assert second.stdout == (
+        f"{week}: already built\n{week}: sent 0, skipped 2, deferred 0, failed 0, suppressed 0 ({ctl.url})\n"
+    )
     assert (tmp_path / "issues" / f"{week}.html").stat().st_mtime_ns == built
     assert rec.recipients() == {"ann@example.com": 1, "bob@example.com": 1}
     subject = rec.messages[0].parsed()["Subject"]
@@ -95,7 +107,7 @@ def test_week_latest_is_built_once_and_never_rewritten_by_a_later_run(tmp_path, 
     cfg, subs, _ = setup(tmp_path, ctl.url)
     source = tmp_path / "week.json"
     items = json.loads(source.read_text())["articles"]
-    published = datetime.now(timezone.utc) - timedelta(days=7)
+    published = datetime.now(UTC) - timedelta(days=7)
     for item in items:
         item["published"] = published.isoformat()
     source.write_text(json.dumps({"articles": items}), encoding="utf-8")
@@ -109,7 +121,8 @@ def test_week_latest_is_built_once_and_never_rewritten_by_a_later_run(tmp_path, 
     source.write_text(json.dumps({"articles": items}), encoding="utf-8")  # the source changed since
     second = invoke("run", "-c", cfg, "--subscribers", subs, env=env)
     assert second.exit_code == 0, second.output
-    assert second.stdout == (f"{week}: already built\n"
-                             f"{week}: sent 0, skipped 2, deferred 0, failed 0, suppressed 0 ({ctl.url})\n")
+    assert second.stdout == (
+        f"{week}: already built\n{week}: sent 0, skipped 2, deferred 0, failed 0, suppressed 0 ({ctl.url})\n"
+    )
     assert (tmp_path / "issues" / f"{week}.html").stat().st_mtime_ns == built
     assert "A late story" not in (tmp_path / "issues" / f"{week}.txt").read_text(encoding="utf-8")

@@ -23,16 +23,25 @@ def big_source(httpserver, tmp_path, monkeypatch):
     """A 5 KB source on a local HTTP server, and a config that caps responses at 2,000 bytes."""
     monkeypatch.chdir(tmp_path)
     published = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
-    items = [{"url": f"https://news.example.com/{i}", "title": f"Story number {i}", "published": published,
-              "categories": ["News"], "content_html": "<p>" + "Something happened in the city today. " * 10 + "</p>"}
-             for i in range(10)]
+    items = [
+        {
+            "url": f"https://news.example.com/{i}",
+            "title": f"Story number {i}",
+            "published": published,
+            "categories": ["News"],
+            "content_html": "<p>" + "Something happened in the city today. " * 10 + "</p>",
+        }
+        for i in range(10)
+    ]
     body = json.dumps({"articles": items})
     assert len(body) > 5000
     httpserver.expect_request("/week.json").respond_with_data(body, content_type="application/json")
     cfg = tmp_path / "digest.toml"
-    cfg.write_text(f'[fetch]\nmax_bytes = 2000\nretries = 0\n[build]\nstate_dir = "{tmp_path / "state"}"\n'
-                   f'[[sources]]\nname = "Wire"\nurl = "{httpserver.url_for("/week.json")}"\nkind = "native"\n',
-                   encoding="utf-8")
+    cfg.write_text(
+        f'[fetch]\nmax_bytes = 2000\nretries = 0\n[build]\nstate_dir = "{tmp_path / "state"}"\n'
+        f'[[sources]]\nname = "Wire"\nurl = "{httpserver.url_for("/week.json")}"\nkind = "native"\n',
+        encoding="utf-8",
+    )
     return cfg
 
 
@@ -48,8 +57,9 @@ def test_build_refuses_a_source_over_max_bytes(big_source):
 
 def test_run_refuses_a_source_over_max_bytes(big_source):
     outbox = big_source.parent / "outbox"
-    result = runner.invoke(app, ["run", "-c", str(big_source), "--outbox", str(outbox)],
-                           env={"DIGEST_SECRET": "s" * 32})
+    result = runner.invoke(
+        app, ["run", "-c", str(big_source), "--outbox", str(outbox)], env={"DIGEST_SECRET": "s" * 32}
+    )
     assert result.exit_code == 1, result.output
     assert LIMIT in result.output
     assert not (big_source.parent / "issues").exists()
@@ -64,8 +74,14 @@ def test_sources_refuses_a_source_over_max_bytes(big_source):
 
 def test_preview_refuses_a_source_over_max_bytes(big_source):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
-    proc = subprocess.Popen([sys.executable, "-m", "digest", "preview", "-c", str(big_source), "--port", "0"],
-                            cwd=big_source.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "digest", "preview", "-c", str(big_source), "--port", "0"],
+        cwd=big_source.parent,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         started = proc.stdout.readline()  # printed after the first build, and after its error
     finally:
@@ -77,12 +93,20 @@ def test_preview_refuses_a_source_over_max_bytes(big_source):
 
 def test_runtime_fetcher_carries_every_fetch_setting(tmp_path):
     cfg = tmp_path / "digest.toml"
-    cfg.write_text(f'[fetch]\ntimeout = 7\nconnect_timeout = 2\nretries = 1\nmax_wait = 4\nmax_bytes = 999\n'
-                   f'workers = 3\n[build]\nstate_dir = "{tmp_path}"\n', encoding="utf-8")
+    cfg.write_text(
+        f"[fetch]\ntimeout = 7\nconnect_timeout = 2\nretries = 1\nmax_wait = 4\nmax_bytes = 999\n"
+        f'workers = 3\n[build]\nstate_dir = "{tmp_path}"\n',
+        encoding="utf-8",
+    )
     rt = Runtime.resolve(config_path=cfg, environ={}, clock=lambda: datetime(2026, 1, 1, tzinfo=UTC))
     fetcher = rt.fetcher
     assert fetcher is rt.fetcher  # made once
-    assert (fetcher.timeout, fetcher.max_bytes, fetcher.backoff.retries, fetcher.backoff.max_wait) == ((2, 7), 999, 1, 4)
+    assert (fetcher.timeout, fetcher.max_bytes, fetcher.backoff.retries, fetcher.backoff.max_wait) == (
+        (2, 7),
+        999,
+        1,
+        4,
+    )
     assert fetcher.cache_dir == tmp_path / "http-cache"
     assert rt.now() == datetime(2026, 1, 1, tzinfo=UTC)
     assert rt.reload().fetcher is fetcher  # unchanged [fetch]: the same pool and cache

@@ -11,12 +11,16 @@ from digest.group import GroupRules, group, group_issue
 from tests.factories import WEEK, article, summaries
 
 TOPICS = {
-    "Security": ["ransomware attack encrypted servers hackers demanded ransom backups restored",
-                 "password manager flaw let hackers read encrypted vault passwords attackers",
-                 "phishing campaign hackers stole passwords attackers ransomware servers breach"],
-    "Phones": ["smartphone battery camera screen charging phone launch display",
-               "phone maker smartphone camera sensor battery life screen brightness",
-               "foldable phone hinge screen smartphone battery camera weight"],
+    "Security": [
+        "ransomware attack encrypted servers hackers demanded ransom backups restored",
+        "password manager flaw let hackers read encrypted vault passwords attackers",
+        "phishing campaign hackers stole passwords attackers ransomware servers breach",
+    ],
+    "Phones": [
+        "smartphone battery camera screen charging phone launch display",
+        "phone maker smartphone camera sensor battery life screen brightness",
+        "foldable phone hinge screen smartphone battery camera weight",
+    ],
 }
 
 
@@ -63,15 +67,24 @@ def test_min_size_1_keeps_every_section():
 
 
 def test_case_plural_and_slash_variants_merge():
-    items = [article(1, ("featured",), day=6), article(2, ("Gadgets",)), article(3, ("gadget",)),
-             article(4, ("iPhone",)), article(5, ("iPhone/iPad",)), article(6, ("GADGETS",))]
+    items = [
+        article(1, ("featured",), day=6),
+        article(2, ("Gadgets",)),
+        article(3, ("gadget",)),
+        article(4, ("iPhone",)),
+        article(5, ("iPhone/iPad",)),
+        article(6, ("GADGETS",)),
+    ]
     _, sections = group(items, summaries(items), WEEK, GroupRules())
     assert {s.name: len(s.entries) for s in sections} == {"Gadgets": 3, "iPhone": 2}
 
 
 def test_a_confident_classifier_beats_a_keyword_once_the_issue_is_large():
-    items = [topical(100 + 30 * k + i, (name,), f"{texts[i % 3]} story{i}")
-             for k, (name, texts) in enumerate(TOPICS.items()) for i in range(26)]
+    items = [
+        topical(100 + 30 * k + i, (name,), f"{texts[i % 3]} story{i}")
+        for k, (name, texts) in enumerate(TOPICS.items())
+        for i in range(26)
+    ]
     # About security, but it mentions "phone": keywords first sent it to Phones.
     stray = topical(30, (), "ransomware hackers encrypted servers attackers phone ransom passwords")
     rules = GroupRules(keywords={"Phones": ("phone",)}, max_per_section=0)
@@ -89,8 +102,17 @@ def test_a_confident_classifier_beats_a_keyword_once_the_issue_is_large():
 
 def source_file(tmp_path, items) -> str:
     """A native JSON source holding the articles."""
-    records = [{"url": a.url, "title": a.title, "published": (a.published).isoformat(), "author": "A",
-                "categories": [c for c in a.categories], "content_html": a.content_html} for a in items]
+    records = [
+        {
+            "url": a.url,
+            "title": a.title,
+            "published": (a.published).isoformat(),
+            "author": "A",
+            "categories": [c for c in a.categories],
+            "content_html": a.content_html,
+        }
+        for a in items
+    ]
     path = tmp_path / "week.json"
     path.write_text(json.dumps({"articles": records}), encoding="utf-8")
     return str(path)
@@ -102,8 +124,10 @@ def test_digest_build_reports_each_fold_and_min_size_is_a_setting(tmp_path):
     week = ["--week", "2026-W47", "--out", str(tmp_path / "out"), "--source", src]
     result = CliRunner().invoke(app, ["build", *week], env={}, catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert 'folded: section "Black Friday" had 1 article(s), fewer than [sections] min_size = 2: folded ' \
-           'into "More news"' in result.output
+    assert (
+        'folded: section "Black Friday" had 1 article(s), fewer than [sections] min_size = 2: folded '
+        'into "More news"' in result.output
+    )
     assert "  Malware" not in result.output
     config = tmp_path / "digest.toml"
     config.write_text("[sections]\nmin_size = 1\n", encoding="utf-8")
@@ -113,7 +137,6 @@ def test_digest_build_reports_each_fold_and_min_size_is_a_setting(tmp_path):
     result = CliRunner().invoke(app, ["build", "-c", str(config), *week], env={})
     assert result.exit_code == 1
     assert "[sections] min_size must be at least 1" in result.output
-
 
 
 def test_sections_the_editor_named_are_never_folded():

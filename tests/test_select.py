@@ -10,8 +10,10 @@ def test_keeps_the_window_and_names_what_is_left_out():
     after = article(3, day=7, hours=1)
     selection = select([after, inside, before], WEEK)
     assert [a.id for a in selection.articles] == ["a001"]
-    assert sorted(skip_kind(s.reason) for s in selection.skipped) == ["after the issue's window",
-                                                                      "before the issue's window"]
+    assert sorted(skip_kind(s.reason) for s in selection.skipped) == [
+        "after the issue's window",
+        "before the issue's window",
+    ]
 
 
 def test_window_end_is_exclusive():

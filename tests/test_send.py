@@ -63,12 +63,20 @@ def test_smtp_send_delivers_once_and_rerun_skips_everyone(tmp_path, server):
 
 
 def test_4xx_is_retried_with_reconnect_and_5xx_fails_and_suppresses(tmp_path, server):
-    rec, ctl = server(replies={"grey@example.com": ["451 4.7.1 Greylisted, try again"],
-                               "busy@example.com": ["421 4.3.2 Too busy, closing"],
-                               "gone@example.com": ["550 5.1.1 No such user"],
-                               "spam@example.com": ["554 5.7.1 Rejected by policy"]})
-    people = PEOPLE + [("grey@example.com", "G"), ("busy@example.com", ""), ("gone@example.com", ""),
-                       ("spam@example.com", "")]
+    rec, ctl = server(
+        replies={
+            "grey@example.com": ["451 4.7.1 Greylisted, try again"],
+            "busy@example.com": ["421 4.3.2 Too busy, closing"],
+            "gone@example.com": ["550 5.1.1 No such user"],
+            "spam@example.com": ["554 5.7.1 Rejected by policy"],
+        }
+    )
+    people = PEOPLE + [
+        ("grey@example.com", "G"),
+        ("busy@example.com", ""),
+        ("gone@example.com", ""),
+        ("spam@example.com", ""),
+    ]
     cfg, subs = setup(tmp_path, people, smtp=ctl.url)
     result = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs)
     assert result.exit_code == 4
@@ -77,8 +85,13 @@ def test_4xx_is_retried_with_reconnect_and_5xx_fails_and_suppresses(tmp_path, se
     assert "undelivered: spam@example.com: failed (554 5.7.1 Rejected by policy)" in result.stderr
     assert "2 recipient(s) not delivered; rerun to retry the deferred, --retry-failed for the failed" in result.stderr
     got = rec.recipients()
-    assert set(got) == {"ann@example.com", "bob@example.com", "cy@example.com", "grey@example.com",
-                        "busy@example.com"} and set(got.values()) == {1}
+    assert set(got) == {
+        "ann@example.com",
+        "bob@example.com",
+        "cy@example.com",
+        "grey@example.com",
+        "busy@example.com",
+    } and set(got.values()) == {1}
     assert len(rec.peers) >= 2  # the 421 closed the connection; the sender reconnected
     store = SubscriberStore.in_state_dir(tmp_path / "state")
     assert store.suppression("gone@example.com") == "hard-bounce"  # user unknown
@@ -165,13 +178,22 @@ def test_smtp_password_is_used_but_never_printed_or_logged(tmp_path, server, cap
     rec, ctl = server(logins={"mailer": password}, replies={"bob@example.com": ["451 4.7.1 later"]})
     cfg, subs = setup(tmp_path, smtp=f"smtp://mailer@127.0.0.1:{ctl.port}")
     with caplog.at_level(logging.DEBUG):
-        ok = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs, "-v",
-                    env={"DIGEST_SMTP_PASSWORD": password})
+        ok = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs, "-v", env={"DIGEST_SMTP_PASSWORD": password})
     assert ok.exit_code == 0, ok.output
     assert rec.seen_logins and set(rec.seen_logins) == {("mailer", password)}
     assert f"(smtp://mailer@127.0.0.1:{ctl.port})" in ok.stdout
-    bad = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs, "--retry-failed", "--to", "x@example.com",
-                 env={"DIGEST_SMTP_PASSWORD": "wrong-" + password})
+    bad = invoke(
+        "send",
+        ISSUE_ID,
+        "-c",
+        cfg,
+        "--subscribers",
+        subs,
+        "--retry-failed",
+        "--to",
+        "x@example.com",
+        env={"DIGEST_SMTP_PASSWORD": "wrong-" + password},
+    )
     assert bad.exit_code == 1
     assert bad.stderr.startswith(f"error: 127.0.0.1:{ctl.port} rejected the login for mailer (535)")
     in_url = invoke("send", ISSUE_ID, "-c", cfg, "--smtp", f"smtp://mailer:{password}@127.0.0.1:{ctl.port}")
@@ -188,12 +210,15 @@ def test_outbox_is_the_default_transport_and_writes_previews_only(tmp_path):
     cfg, subs = setup(tmp_path)
     result = invoke("send", f"{tmp_path}/issues/{ISSUE_ID}.html", "-c", cfg, "--subscribers", subs)
     assert result.exit_code == 0, result.output
-    assert result.stdout == (f"{ISSUE_ID}: wrote 3 preview(s), suppressed 0 (outbox {tmp_path}/outbox/{ISSUE_ID}); "
-                             "nothing was delivered or recorded as sent\n")
+    assert result.stdout == (
+        f"{ISSUE_ID}: wrote 3 preview(s), suppressed 0 (outbox {tmp_path}/outbox/{ISSUE_ID}); "
+        "nothing was delivered or recorded as sent\n"
+    )
     files = sorted(p.name for p in (tmp_path / "outbox" / ISSUE_ID).iterdir())
     assert files == ["ann@example.com.eml", "bob@example.com.eml", "cy@example.com.eml"]
-    msg = email.message_from_bytes((tmp_path / "outbox" / ISSUE_ID / "ann@example.com.eml").read_bytes(),
-                                   policy=email.policy.default)
+    msg = email.message_from_bytes(
+        (tmp_path / "outbox" / ISSUE_ID / "ann@example.com.eml").read_bytes(), policy=email.policy.default
+    )
     assert msg["To"] == "Ann <ann@example.com>"
     assert msg["List-Unsubscribe"].startswith("<http://127.0.0.1:8080/u/v2.")
     rerun = invoke("send", f"{tmp_path}/issues/{ISSUE_ID}.json", "-c", cfg, "--subscribers", subs)
@@ -212,8 +237,9 @@ def test_dry_run_lists_recipients_and_touches_nothing(tmp_path):
         f"Dry run: {ISSUE_ID} via outbox {tmp_path}/outbox/{ISSUE_ID}\n"
         "Subject: The Circuit Weekly, Nov 16 \u2013 22, 2026: Grid operator trials sensors\n"
         "Would send to 2 recipient(s); 0 already sent, 1 suppressed, 0 failed earlier\n"
-        "  ann@example.com  (Ann)\n  cy@example.com\n")
-    assert f"subs.csv:6: skipped 'not-an-address'" in result.stderr
+        "  ann@example.com  (Ann)\n  cy@example.com\n"
+    )
+    assert "subs.csv:6: skipped 'not-an-address'" in result.stderr
     assert "DIGEST_SECRET is not set; a real send would stop" in result.stderr
     assert not (tmp_path / "outbox").exists() and not (tmp_path / "state" / "ledger.sqlite").exists()
 
@@ -250,8 +276,9 @@ def test_unknown_issue_and_bad_subscribers_file_are_one_line_errors(tmp_path):
     cfg, subs = setup(tmp_path)
     missing = invoke("send", "2026-W01", "-c", cfg, "--subscribers", subs)
     assert missing.exit_code == 1
-    assert missing.stderr == (f"error: {tmp_path}/issues/2026-W01.json: no such file "
-                              "(build the issue first: digest build)\n")
+    assert missing.stderr == (
+        f"error: {tmp_path}/issues/2026-W01.json: no such file (build the issue first: digest build)\n"
+    )
     (tmp_path / "bad.csv").write_text("address,name\nann@example.com,Ann\n", encoding="utf-8")
     bad = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", str(tmp_path / "bad.csv"))
     assert bad.exit_code == 1
@@ -302,8 +329,12 @@ def test_plan_splits_recipients_by_ledger_state_and_suppression():
     from digest.subscribers import Subscriber
 
     people = [Subscriber(f"{n}@example.com") for n in ("a", "b", "c", "d", "e", "f")]
-    states = {"a@example.com": "sent", "b@example.com": "failed", "c@example.com": "sending",
-              "d@example.com": "deferred"}
+    states = {
+        "a@example.com": "sent",
+        "b@example.com": "failed",
+        "c@example.com": "sending",
+        "d@example.com": "deferred",
+    }
     plan = plan_send(ISSUE_ID, people, states, {"f@example.com"})
     assert [s.email for s in plan.todo] == ["c@example.com", "d@example.com", "e@example.com"]
     assert (plan.already_sent, plan.failed_before, plan.suppressed, plan.in_doubt) == (1, 1, 1, 1)
@@ -321,9 +352,17 @@ def test_an_unsubscribe_during_the_run_takes_effect_before_that_recipient(tmp_pa
     rec, ctl = server()
     write_issue(tmp_path / "issues")
     issue = load_issue(ISSUE_ID, tmp_path / "issues")
-    factory = MessageFactory(issue, subject_template="{name}", sender="N <n@example.com>", reply_to="", list_id="",
-                             unsubscribe_url="https://u.example.com", unsubscribe_mailto="", secret=b"s" * 20,
-                             now=__import__("datetime").datetime(2026, 11, 27))
+    factory = MessageFactory(
+        issue,
+        subject_template="{name}",
+        sender="N <n@example.com>",
+        reply_to="",
+        list_id="",
+        unsubscribe_url="https://u.example.com",
+        unsubscribe_mailto="",
+        secret=b"s" * 20,
+        now=__import__("datetime").datetime(2026, 11, 27),
+    )
     store = SubscriberStore.in_state_dir(tmp_path / "state")
     people = [Subscriber(f"r{i}@example.com") for i in range(4)]
     ticks = iter(range(1000))
@@ -337,11 +376,21 @@ def test_an_unsubscribe_during_the_run_takes_effect_before_that_recipient(tmp_pa
                 reply = original(envelope)
                 store.suppress("r2@example.com", "unsubscribed")  # clicked while the run goes on
                 return reply
+
             conn.send = send
             return conn
 
-    summary = send_issue(issue, people, factory, UnsubscribeAfterFirst(ctl.url), Ledger(tmp_path / "l.sqlite"),
-                         store, SendOptions(), tmp_path / "state", clock=lambda: next(ticks) * 11.0)
+    summary = send_issue(
+        issue,
+        people,
+        factory,
+        UnsubscribeAfterFirst(ctl.url),
+        Ledger(tmp_path / "l.sqlite"),
+        store,
+        SendOptions(),
+        tmp_path / "state",
+        clock=lambda: next(ticks) * 11.0,
+    )
     assert (summary.sent, summary.suppressed, summary.undelivered, summary.problems) == (3, 1, 0, [])
     assert "r2@example.com" not in rec.recipients()
 
@@ -354,8 +403,9 @@ def test_a_server_refusing_new_sessions_stops_the_run_and_fails_nobody(tmp_path,
     cfg, subs = setup(tmp_path, people, smtp=ctl.url)
     result = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs)
     assert result.exit_code == 1, result.output
-    assert result.stderr == (f"error: 127.0.0.1:{ctl.port} refused the connection "
-                             "(554 5.7.1 Your IP is on a block list)\n")
+    assert result.stderr == (
+        f"error: 127.0.0.1:{ctl.port} refused the connection (554 5.7.1 Your IP is on a block list)\n"
+    )
     assert rec.recipients() == {"reader0@example.com": 1, "reader1@example.com": 1}
     counts = Ledger(tmp_path / "state" / "ledger.sqlite").counts(ISSUE_ID)
     assert counts.get("failed", 0) == 0 and counts["sent"] == 2 and "sending" not in counts
@@ -376,8 +426,10 @@ def test_an_outage_mid_run_stops_after_attempts_failed_connections_in_a_row(tmp_
     result = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs)
     assert result.exit_code == 4, result.output
     assert result.stdout.startswith(f"{ISSUE_ID}: sent 2, skipped 0, deferred 48, failed 0")
-    assert (f"could not connect to {ctl.url} 3 times in a row (421 4.3.2 Service shutting down); stopped, "
-            "the next run continues") in result.stderr
+    assert (
+        f"could not connect to {ctl.url} 3 times in a row (421 4.3.2 Service shutting down); stopped, "
+        "the next run continues"
+    ) in result.stderr
     assert rec.ehlos == 1 + 3  # the first session, then exactly `attempts` refused ones
     rec.refuse_hello = None
     rerun = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs)

@@ -10,18 +10,21 @@ import time
 from pathlib import Path
 
 import pytest
-from api_servers import MailgunServer, PostmarkServer
-from smtp_servers import ISSUE_ID, write_config, write_csv, write_issue
 from typer.testing import CliRunner
 
 import digest.cli  # noqa: F401  (registers every command)
+from api_servers import MailgunServer, PostmarkServer
 from digest.cli.app import app
 from digest.ledger import Ledger
 from digest.subscribers import SubscriberStore
+from smtp_servers import ISSUE_ID, write_config, write_csv, write_issue
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET = {"DIGEST_SECRET": "api-test-secret-0123456789", "DIGEST_POSTMARK_TOKEN": "pm-token",
-          "DIGEST_MAILGUN_KEY": "mg-key"}
+SECRET = {
+    "DIGEST_SECRET": "api-test-secret-0123456789",
+    "DIGEST_POSTMARK_TOKEN": "pm-token",
+    "DIGEST_MAILGUN_KEY": "mg-key",
+}
 PEOPLE = [(f"reader{i:02d}@example.com", f"Reader {i}") for i in range(12)]
 
 
@@ -31,8 +34,9 @@ def invoke(*args, env=None):
 
 def setup(tmp_path, api, endpoint, people=PEOPLE, **send):
     write_issue(tmp_path / "issues")
-    cfg = write_config(tmp_path, api=api, api_endpoint=endpoint, unsubscribe_url="https://news.example.com",
-                       backoff=0.01, **send)
+    cfg = write_config(
+        tmp_path, api=api, api_endpoint=endpoint, unsubscribe_url="https://news.example.com", backoff=0.01, **send
+    )
     return cfg, write_csv(tmp_path / "subs.csv", people)
 
 
@@ -63,7 +67,7 @@ def _assert_each_message_is_complete(messages):
         links.add(link)
         assert h["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert h["List-Id"] == "The Circuit Weekly <the-circuit-weekly.example.com>"
-        assert h["Message-ID"if "Message-ID" in h else "Message-Id"].startswith(f"<{ISSUE_ID}.")
+        assert h["Message-ID" if "Message-ID" in h else "Message-Id"].startswith(f"<{ISSUE_ID}.")
         assert m["subject"] == "The Circuit Weekly, Nov 16 – 22, 2026: Grid operator trials sensors"
         number = m["to"].removeprefix("reader").split("@")[0].lstrip("0") or "0"
         assert f"Hello Reader {int(number)}," in m["text"] and f"Hello Reader {int(number)}, caf\u00e9" in m["html"]
@@ -74,8 +78,10 @@ def test_postmark_delivers_once_per_subscriber_without_tracking_and_a_rerun_send
     cfg, subs = setup(tmp_path, "postmark://", postmark.url)
     first = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs)
     assert first.exit_code == 0, first.output
-    assert first.stdout == (f"{ISSUE_ID}: sent 12, skipped 0, deferred 0, failed 0, suppressed 0 "
-                            f"(postmark {postmark.url} (broadcast stream))\n")
+    assert first.stdout == (
+        f"{ISSUE_ID}: sent 12, skipped 0, deferred 0, failed 0, suppressed 0 "
+        f"(postmark {postmark.url} (broadcast stream))\n"
+    )
     assert postmark.recipients() == {e: 1 for e, _ in PEOPLE}
     assert postmark.batch_sizes == [12]
     _assert_each_message_is_complete(postmark.messages)
@@ -88,10 +94,13 @@ def test_postmark_delivers_once_per_subscriber_without_tracking_and_a_rerun_send
 
 
 def test_postmark_rejections_suppress_and_throttling_and_errors_back_off(tmp_path):
-    server = PostmarkServer(statuses=[429, 503, 200, 429],
-                            errors={"reader03@example.com": (406, ("You tried to send to recipient(s) that have "
-                                                                   "been marked as inactive.")),
-                                    "reader07@example.com": (300, "Invalid 'To' address: 'reader07@example.com'.")})
+    server = PostmarkServer(
+        statuses=[429, 503, 200, 429],
+        errors={
+            "reader03@example.com": (406, ("You tried to send to recipient(s) that have been marked as inactive.")),
+            "reader07@example.com": (300, "Invalid 'To' address: 'reader07@example.com'."),
+        },
+    )
     server.start()
     try:
         cfg, subs = setup(tmp_path, "postmark://", server.url, connections=2)
@@ -99,8 +108,9 @@ def test_postmark_rejections_suppress_and_throttling_and_errors_back_off(tmp_pat
         assert result.exit_code == 4, result.output
         assert "sent 10, skipped 0, deferred 0, failed 2, suppressed 0" in result.stdout
         assert "(postmark " in result.stdout and "(news stream)" in result.stdout
-        assert server.recipients() == {e: 1 for e, _ in PEOPLE if e not in ("reader03@example.com",
-                                                                           "reader07@example.com")}
+        assert server.recipients() == {
+            e: 1 for e, _ in PEOPLE if e not in ("reader03@example.com", "reader07@example.com")
+        }
         store = SubscriberStore.in_state_dir(tmp_path / "state")
         assert store.suppression("reader03@example.com") == "hard-bounce"
         assert store.suppression("reader07@example.com") == "hard-bounce"
@@ -115,8 +125,10 @@ def test_a_bad_token_stops_the_run_with_one_line_and_exit_1(tmp_path, postmark):
     cfg, subs = setup(tmp_path, "postmark://", postmark.url)
     result = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs, env={"DIGEST_POSTMARK_TOKEN": "wrong"})
     assert result.exit_code == 1
-    assert result.output == (f"error: postmark {postmark.url} (broadcast stream) rejected the credentials (401); "
-                             "check DIGEST_POSTMARK_TOKEN\n")
+    assert result.output == (
+        f"error: postmark {postmark.url} (broadcast stream) rejected the credentials (401); "
+        "check DIGEST_POSTMARK_TOKEN\n"
+    )
     assert "wrong" not in result.output
     assert counts(tmp_path) == {"pending": 12}  # nothing left in doubt
     missing = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs, env={"DIGEST_POSTMARK_TOKEN": ""})
@@ -131,8 +143,10 @@ def test_mailgun_batch_sends_personalised_messages_and_suppresses_a_refused_addr
         cfg, subs = setup(tmp_path, "mailgun://mg.example.com", server.url)
         result = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs)
         assert result.exit_code == 4, result.output
-        assert result.stdout == (f"{ISSUE_ID}: sent 11, skipped 0, deferred 0, failed 1, suppressed 0 "
-                                 f"(mailgun mg.example.com via {server.url})\n")
+        assert result.stdout == (
+            f"{ISSUE_ID}: sent 11, skipped 0, deferred 0, failed 1, suppressed 0 "
+            f"(mailgun mg.example.com via {server.url})\n"
+        )
         assert server.recipients() == {e: 1 for e, _ in PEOPLE if e != "reader05@example.com"}
         _assert_each_message_is_complete(server.messages)
         m = server.messages[0]
@@ -154,8 +168,9 @@ def test_mailgun_eu_region_and_a_wrong_key(tmp_path, mailgun):
     cfg, subs = setup(tmp_path, "mailgun://mg.example.com", mailgun.url)
     result = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs, env={"DIGEST_MAILGUN_KEY": "nope"})
     assert result.exit_code == 1
-    assert result.output == (f"error: mailgun mg.example.com via {mailgun.url} rejected the credentials (401); "
-                             "check DIGEST_MAILGUN_KEY\n")
+    assert result.output == (
+        f"error: mailgun mg.example.com via {mailgun.url} rejected the credentials (401); check DIGEST_MAILGUN_KEY\n"
+    )
 
 
 def test_api_and_smtp_together_and_bad_api_urls_are_one_line_errors(tmp_path, postmark):
@@ -194,9 +209,14 @@ def test_send_to_one_test_copy_through_the_api(tmp_path, postmark):
 
 def _send_process(cfg, subs):
     env = {**os.environ, **SECRET, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "digest", "send", ISSUE_ID, "-c", str(cfg),
-                             "--subscribers", str(subs)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "digest", "send", ISSUE_ID, "-c", str(cfg), "--subscribers", str(subs)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_sigkill_during_a_batch_call_then_rerun_repeats_at_most_that_batch(tmp_path):
@@ -215,7 +235,10 @@ def test_sigkill_during_a_batch_call_then_rerun_repeats_at_most_that_batch(tmp_p
         rerun = _send_process(cfg, subs)
         out, err = rerun.communicate(timeout=60)
         assert rerun.returncode == 0, err
-        assert out == f"{ISSUE_ID}: sent 10, skipped 20, deferred 0, failed 0, suppressed 0 (postmark {server.url} (broadcast stream))\n"
+        assert (
+            out
+            == f"{ISSUE_ID}: sent 10, skipped 20, deferred 0, failed 0, suppressed 0 (postmark {server.url} (broadcast stream))\n"
+        )
         assert "10 recipient(s) were in flight when an earlier run stopped; sending again" in err
         got = server.recipients()
         assert set(got) == {e for e, _ in people}
@@ -231,8 +254,9 @@ def test_digest_run_with_api_builds_and_delivers_through_the_api(tmp_path, postm
 
     cfg, subs, week = _run_setup(tmp_path)
     cfg_path = Path(cfg)
-    cfg_path.write_text(cfg_path.read_text().replace("[send]", f'[send]\napi_endpoint = "{postmark.url}"'),
-                        encoding="utf-8")
+    cfg_path.write_text(
+        cfg_path.read_text().replace("[send]", f'[send]\napi_endpoint = "{postmark.url}"'), encoding="utf-8"
+    )
     result = invoke("run", "-c", cfg, "--subscribers", subs, "--api", "postmark://")
     assert result.exit_code == 0, result.output
     assert f"{week}: sent " in result.stdout and f"(postmark {postmark.url} (broadcast stream))" in result.stdout

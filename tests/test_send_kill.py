@@ -17,9 +17,14 @@ PEOPLE = [(f"reader{i:02d}@example.com", f"Reader {i}") for i in range(30)]
 
 def _send(cfg: Path, subs: Path) -> subprocess.Popen:
     env = {**os.environ, "DIGEST_SECRET": "kill-test-secret-0123456789", "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "digest", "send", ISSUE_ID, "-c", str(cfg),
-                             "--subscribers", str(subs)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "digest", "send", ISSUE_ID, "-c", str(cfg), "--subscribers", str(subs)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _setup(tmp_path: Path, url: str) -> tuple[Path, Path]:
@@ -40,8 +45,7 @@ def test_sigkill_mid_send_then_rerun_delivers_everyone_with_at_most_one_repeat(t
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         assert proc.returncode == -signal.SIGKILL
-        assert Ledger(tmp_path / "state" / "ledger.sqlite").counts(ISSUE_ID) == {"sent": 6, "sending": 1,
-                                                                                "pending": 23}
+        assert Ledger(tmp_path / "state" / "ledger.sqlite").counts(ISSUE_ID) == {"sent": 6, "sending": 1, "pending": 23}
         rerun = _send(cfg, subs)
         out, err = rerun.communicate(timeout=60)
         assert rerun.returncode == 0, err
@@ -87,8 +91,10 @@ def test_a_second_concurrent_send_exits_5_and_the_first_finishes(tmp_path):
         rec.release()
         _out1, err1 = first.communicate(timeout=60)
         assert second.returncode == 5 and out2 == ""
-        assert err2 == (f"error: sending {ISSUE_ID} is already in progress (process {first.pid}, lock "
-                        f"{tmp_path}/state/locks/send-{ISSUE_ID}.lock); nothing was done\n")
+        assert err2 == (
+            f"error: sending {ISSUE_ID} is already in progress (process {first.pid}, lock "
+            f"{tmp_path}/state/locks/send-{ISSUE_ID}.lock); nothing was done\n"
+        )
         assert first.returncode == 0, err1
         assert rec.recipients() == {e: 1 for e, _ in PEOPLE}
     finally:
@@ -106,8 +112,9 @@ def test_sigterm_finishes_the_message_in_flight_and_exits_4(tmp_path):
         out, err = proc.communicate(timeout=30)
         assert proc.returncode == 4, err
         sent = len(rec.messages)
-        assert out == (f"{ISSUE_ID}: sent {sent}, skipped 0, deferred {len(PEOPLE) - sent}, failed 0, "
-                       f"suppressed 0 ({ctl.url})\n")
+        assert out == (
+            f"{ISSUE_ID}: sent {sent}, skipped 0, deferred {len(PEOPLE) - sent}, failed 0, suppressed 0 ({ctl.url})\n"
+        )
         counts = Ledger(tmp_path / "state" / "ledger.sqlite").counts(ISSUE_ID)
         assert counts == {"sent": sent, "pending": len(PEOPLE) - sent}  # nothing left in doubt
     finally:

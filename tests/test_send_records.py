@@ -12,17 +12,17 @@ import select
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from smtp_servers import ISSUE_ID, Recorder, start, write_config, write_csv, write_issue
 from typer.testing import CliRunner
 
 import digest.cli  # noqa: F401  (registers every command)
 from digest.cli.app import app
 from digest.ledger import Ledger, issue_lock
 from digest.week import week_containing
+from smtp_servers import ISSUE_ID, Recorder, start, write_config, write_csv, write_issue
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = {"DIGEST_SECRET": "records-test-secret-0123456789"}
@@ -51,12 +51,15 @@ def setup(tmp_path, url=None, people=PEOPLE):
 
 
 def lost_line(tmp_path, evidence):
-    return (f"error: {tmp_path}/state/ledger.sqlite has no record of {ISSUE_ID}, but {evidence}: the ledger was "
-            "lost or replaced, and sending now could mail everyone again. Restore the ledger from a backup, or "
-            f"start the issue over with `digest send {ISSUE_ID} --reset`; nothing was sent\n")
+    return (
+        f"error: {tmp_path}/state/ledger.sqlite has no record of {ISSUE_ID}, but {evidence}: the ledger was "
+        "lost or replaced, and sending now could mail everyone again. Restore the ledger from a backup, or "
+        f"start the issue over with `digest send {ISSUE_ID} --reset`; nothing was sent\n"
+    )
 
 
 # --- A wiped ledger never re-mails the list ---------------------------------------------------------
+
 
 def test_a_zero_byte_ledger_never_mails_the_list_again(tmp_path, smtp):
     rec, ctl = smtp
@@ -70,8 +73,7 @@ def test_a_zero_byte_ledger_never_mails_the_list_again(tmp_path, smtp):
     assert again.exit_code == 1
     journal = json.loads((tmp_path / "state" / "deliveries.json").read_text())
     started = journal["issues"][ISSUE_ID]["at"]
-    assert again.stderr == lost_line(tmp_path, f"{tmp_path}/state/deliveries.json shows its delivery started "
-                                               f"{started}")
+    assert again.stderr == lost_line(tmp_path, f"{tmp_path}/state/deliveries.json shows its delivery started {started}")
     assert again.stdout == ""
     assert rec.recipients() == EVERYONE  # nothing received
     # A second attempt (the refusal wrote nothing) and `digest run`-style retries stay refused.
@@ -111,8 +113,10 @@ def test_after_a_lost_ledger_reset_starts_the_issue_over_and_a_new_issue_is_not_
     assert other.exit_code == 0, other.output
     reset = invoke("send", ISSUE_ID, "-c", cfg, "--reset", "--yes")
     assert reset.exit_code == 0, reset.output
-    assert reset.stdout == (f"Cleared {ISSUE_ID}: 0 sent, 0 failed, 0 pending row(s) removed; the next "
-                            f"`digest send {ISSUE_ID}` mails every subscriber again\n")
+    assert reset.stdout == (
+        f"Cleared {ISSUE_ID}: 0 sent, 0 failed, 0 pending row(s) removed; the next "
+        f"`digest send {ISSUE_ID}` mails every subscriber again\n"
+    )
     resent = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs)
     assert resent.exit_code == 0, resent.output
     assert resent.stdout.startswith(f"{ISSUE_ID}: sent 5, skipped 0")
@@ -123,13 +127,16 @@ def test_after_a_lost_ledger_reset_starts_the_issue_over_and_a_new_issue_is_not_
 
 # --- The outbox is a preview ------------------------------------------------------------------------
 
+
 def test_an_outbox_preview_then_an_smtp_send_reaches_everyone(tmp_path, smtp):
     rec, ctl = smtp
     cfg, subs = setup(tmp_path)
     preview = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs)
     assert preview.exit_code == 0, preview.output
-    assert preview.stdout == (f"{ISSUE_ID}: wrote 5 preview(s), suppressed 0 (outbox {tmp_path}/outbox/{ISSUE_ID}); "
-                              "nothing was delivered or recorded as sent\n")
+    assert preview.stdout == (
+        f"{ISSUE_ID}: wrote 5 preview(s), suppressed 0 (outbox {tmp_path}/outbox/{ISSUE_ID}); "
+        "nothing was delivered or recorded as sent\n"
+    )
     assert len(list((tmp_path / "outbox" / ISSUE_ID).glob("*.eml"))) == 5
     assert not (tmp_path / "state" / "ledger.sqlite").exists()
     real = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs, "--smtp", ctl.url)
@@ -144,13 +151,22 @@ def test_an_outbox_preview_then_an_smtp_send_reaches_everyone(tmp_path, smtp):
 
 
 def _run_setup(tmp_path):
-    published = datetime.now(timezone.utc) - timedelta(seconds=5)
-    items = [{"url": f"https://news.example.com/{i}", "title": f"Story number {i}", "published": published.isoformat(),
-              "categories": ["News"], "content_html": "<p>Something happened in the city today. People noticed.</p>"}
-             for i in range(3)]
+    published = datetime.now(UTC) - timedelta(seconds=5)
+    items = [
+        {
+            "url": f"https://news.example.com/{i}",
+            "title": f"Story number {i}",
+            "published": published.isoformat(),
+            "categories": ["News"],
+            "content_html": "<p>Something happened in the city today. People noticed.</p>",
+        }
+        for i in range(3)
+    ]
     (tmp_path / "week.json").write_text(json.dumps({"articles": items}), encoding="utf-8")
     cfg = write_config(tmp_path, unsubscribe_url="http://127.0.0.1:8080")
-    cfg.write_text(cfg.read_text() + f'[[sources]]\nname = "News"\npath = "{tmp_path / "week.json"}"\nkind = "native"\n')
+    cfg.write_text(
+        cfg.read_text() + f'[[sources]]\nname = "News"\npath = "{tmp_path / "week.json"}"\nkind = "native"\n'
+    )
     return str(cfg), str(write_csv(tmp_path / "subs.csv", PEOPLE)), week_containing(published).id
 
 
@@ -159,23 +175,29 @@ def test_run_without_smtp_refuses_unless_previews_are_asked_for(tmp_path, smtp):
     cfg, subs, week = _run_setup(tmp_path)
     refused = invoke("run", "-c", cfg, "--subscribers", subs)
     assert refused.exit_code == 1
-    assert refused.stderr == ("error: no SMTP relay or email API is set ([send] smtp or api, --smtp or --api), so "
-                              "digest run would deliver nothing; set one, or pass --outbox DIR to write previews "
-                              "only\n")
+    assert refused.stderr == (
+        "error: no SMTP relay or email API is set ([send] smtp or api, --smtp or --api), so "
+        "digest run would deliver nothing; set one, or pass --outbox DIR to write previews "
+        "only\n"
+    )
     assert not (tmp_path / "issues").exists() and not (tmp_path / "outbox").exists()
     previews = invoke("run", "-c", cfg, "--subscribers", subs, "--outbox", str(tmp_path / "previews"))
     assert previews.exit_code == 0, previews.output
-    assert previews.stdout == (f"{week}: built now\n{week}: wrote 5 preview(s), suppressed 0 "
-                               f"(outbox {tmp_path}/previews/{week}); nothing was delivered or recorded as sent\n")
+    assert previews.stdout == (
+        f"{week}: built now\n{week}: wrote 5 preview(s), suppressed 0 "
+        f"(outbox {tmp_path}/previews/{week}); nothing was delivered or recorded as sent\n"
+    )
     assert len(list((tmp_path / "previews" / week).glob("*.eml"))) == 5
     real = invoke("run", "-c", cfg, "--subscribers", subs, "--smtp", ctl.url)
     assert real.exit_code == 0, real.output
-    assert real.stdout == (f"{week}: already built\n"
-                           f"{week}: sent 5, skipped 0, deferred 0, failed 0, suppressed 0 ({ctl.url})\n")
+    assert real.stdout == (
+        f"{week}: already built\n{week}: sent 5, skipped 0, deferred 0, failed 0, suppressed 0 ({ctl.url})\n"
+    )
     assert rec.recipients() == EVERYONE
 
 
 # --- --reset ----------------------------------------------------------------------------------------
+
 
 def _partly_sent(tmp_path, smtp_pair):
     rec, ctl = smtp_pair
@@ -195,9 +217,11 @@ def test_reset_needs_yes_without_a_terminal_then_says_what_it_cleared(tmp_path, 
     ledger = tmp_path / "state" / "ledger.sqlite"
     refused = invoke("send", ISSUE_ID, "-c", cfg, "--reset")
     assert refused.exit_code == 1
-    assert refused.stderr == (f"error: --reset clears the delivery record of {ISSUE_ID} (3 sent, 1 failed, "
-                              "1 pending) and the next send mails every subscriber again: add --yes to confirm "
-                              "when not at a terminal\n")
+    assert refused.stderr == (
+        f"error: --reset clears the delivery record of {ISSUE_ID} (3 sent, 1 failed, "
+        "1 pending) and the next send mails every subscriber again: add --yes to confirm "
+        "when not at a terminal\n"
+    )
     assert Ledger(ledger).counts(ISSUE_ID) == {"sent": 3, "failed": 1, "deferred": 1}
     mixed = invoke("send", ISSUE_ID, "-c", cfg, "--reset", "--yes", "--dry-run")
     assert mixed.exit_code == 1 and "--reset only clears the delivery record" in mixed.stderr
@@ -206,8 +230,10 @@ def test_reset_needs_yes_without_a_terminal_then_says_what_it_cleared(tmp_path, 
     assert busy.exit_code == 5 and Ledger(ledger).counts(ISSUE_ID) != {}
     done = invoke("send", ISSUE_ID, "-c", cfg, "--reset", "--yes")
     assert done.exit_code == 0, done.output
-    assert done.stdout == (f"Cleared {ISSUE_ID}: 3 sent, 1 failed, 1 pending row(s) removed; the next "
-                           f"`digest send {ISSUE_ID}` mails every subscriber again\n")
+    assert done.stdout == (
+        f"Cleared {ISSUE_ID}: 3 sent, 1 failed, 1 pending row(s) removed; the next "
+        f"`digest send {ISSUE_ID}` mails every subscriber again\n"
+    )
     assert Ledger(ledger).counts(ISSUE_ID) == {}
     twice = invoke("send", ISSUE_ID, "-c", cfg, "--reset", "-y")
     assert twice.stdout.startswith(f"Cleared {ISSUE_ID}: 0 sent, 0 failed, 0 pending row(s)")
@@ -222,8 +248,14 @@ def _on_a_terminal(cfg: str, answer: str) -> tuple[int, str]:
     """Run `digest send ISSUE --reset` with a pseudo-terminal as stdin and stdout, answering the question."""
     env = {**os.environ, **SECRET, "PYTHONPATH": str(ROOT)}
     main, child = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "digest", "send", ISSUE_ID, "-c", cfg, "--reset"],
-                            stdin=child, stdout=child, stderr=child, cwd=ROOT, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "digest", "send", ISSUE_ID, "-c", cfg, "--reset"],
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        cwd=ROOT,
+        env=env,
+    )
     os.close(child)
     seen, answered, end = b"", False, time.monotonic() + 30
     while time.monotonic() < end:
@@ -250,8 +282,10 @@ def test_reset_asks_on_a_terminal(tmp_path, smtp):
     ledger = tmp_path / "state" / "ledger.sqlite"
     code, out = _on_a_terminal(cfg, "n")
     assert code == 1, out
-    assert (f"Clear the delivery record of {ISSUE_ID} (3 sent, 1 failed, 1 pending)? The next send mails every "
-            "subscriber again [y/N]:") in out
+    assert (
+        f"Clear the delivery record of {ISSUE_ID} (3 sent, 1 failed, 1 pending)? The next send mails every "
+        "subscriber again [y/N]:"
+    ) in out
     assert Ledger(ledger).counts(ISSUE_ID) == {"sent": 3, "failed": 1, "deferred": 1}
     code, out = _on_a_terminal(cfg, "y")
     assert code == 0, out

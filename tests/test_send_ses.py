@@ -15,8 +15,13 @@ moto_server = pytest.importorskip("moto.server")
 from smtp_servers import ISSUE_ID  # noqa: E402  (after the skips: these import boto3's users)
 from test_send_api import invoke, setup  # noqa: E402
 
-AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "",
-       "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"}
+AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "",
+    "AWS_CONFIG_FILE": "/nonexistent",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+}
 PEOPLE = [(f"reader{i}@example.com", f"Reader {i}") for i in range(4)]
 
 
@@ -28,8 +33,9 @@ def ses():
     server.start()
     host, port = server.get_host_and_port()
     url = f"http://{host}:{port}"
-    client = boto3.client("sesv2", region_name="eu-west-1", endpoint_url=url, aws_access_key_id="testing",
-                          aws_secret_access_key="testing")
+    client = boto3.client(
+        "sesv2", region_name="eu-west-1", endpoint_url=url, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
     client.create_email_identity(EmailIdentity="digest@example.com")
     yield url
     server.stop()
@@ -43,7 +49,10 @@ def test_ses_delivers_complete_messages_at_the_account_rate_and_a_rerun_sends_no
     result = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs, env=AWS)
     took = time.monotonic() - start
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"{ISSUE_ID}: sent 4, skipped 0, deferred 0, failed 0, suppressed 0 (ses eu-west-1 via {ses})\n"
+    assert (
+        result.stdout
+        == f"{ISSUE_ID}: sent 4, skipped 0, deferred 0, failed 0, suppressed 0 (ses eu-west-1 via {ses})\n"
+    )
     assert took >= 2.5  # moto reports MaxSendRate 1: four messages need three intervals
     sent = get_backend("ses")["123456789012"]["eu-west-1"].sent_messages
     assert len(sent) == 4
@@ -93,9 +102,16 @@ def test_a_signup_confirmation_goes_through_ses_as_written(tmp_path, ses, monkey
 
     for key, value in AWS.items():
         monkeypatch.setenv(key, value)
-    settings = settings_from({"newsletter.sender": "The Circuit Weekly <digest@example.com>",
-                              "signup.enabled": True, "send.api": "ses://eu-west-1", "send.api_endpoint": ses},
-                             out=tmp_path / "issues", state_dir=tmp_path / "state")
+    settings = settings_from(
+        {
+            "newsletter.sender": "The Circuit Weekly <digest@example.com>",
+            "signup.enabled": True,
+            "send.api": "ses://eu-west-1",
+            "send.api_endpoint": ses,
+        },
+        out=tmp_path / "issues",
+        state_dir=tmp_path / "state",
+    )
     app = ArchiveApp(settings, b"ses-signup-secret-0123456789", SubscriberStore.in_state_dir(tmp_path / "state"))
     assert app.signup.request("ses@example.com", "", "", "127.0.0.1", "https://news.example.com").outcome == "accepted"
     for thread in app.signup.mailing:

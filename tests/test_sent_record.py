@@ -17,9 +17,13 @@ def native(path, items):
 
 
 def item(n, published):
-    return {"url": f"https://news.example.com/{n}", "title": f"Story {n} about the city council budget",
-            "published": published, "categories": ["News"],
-            "content_html": f"<p>The council approved item {n} of the budget on a close vote. Members argued.</p>"}
+    return {
+        "url": f"https://news.example.com/{n}",
+        "title": f"Story {n} about the city council budget",
+        "published": published,
+        "categories": ["News"],
+        "content_html": f"<p>The council approved item {n} of the budget on a close vote. Members argued.</p>",
+    }
 
 
 def test_late_story_carried_over_once_after_a_send(tmp_path, monkeypatch):
@@ -36,8 +40,11 @@ def test_late_story_carried_over_once_after_a_send(tmp_path, monkeypatch):
     rec = Recorder()
     ctl = start(rec)
     try:
-        sent = runner.invoke(app, ["send", "2026-W47", "--subscribers", "subs.csv", "--smtp", ctl.url],
-                             env={"DIGEST_UNSUBSCRIBE_URL": "http://127.0.0.1:8080"})
+        sent = runner.invoke(
+            app,
+            ["send", "2026-W47", "--subscribers", "subs.csv", "--smtp", ctl.url],
+            env={"DIGEST_UNSUBSCRIBE_URL": "http://127.0.0.1:8080"},
+        )
     finally:
         ctl.stop()
     assert sent.exit_code == 0, sent.output
@@ -45,8 +52,10 @@ def test_late_story_carried_over_once_after_a_send(tmp_path, monkeypatch):
     first_ids = load_sent(tmp_path / "state")
     assert len(first_ids) == 1
     # A story published late on Sunday of W47, after that issue went out, is carried into W48 ...
-    source = native(tmp_path / "week.json", [item(1, "2026-11-18T10:00:00Z"), item(2, "2026-11-22T23:00:00Z"),
-                                             item(3, "2026-11-24T09:00:00Z")])
+    source = native(
+        tmp_path / "week.json",
+        [item(1, "2026-11-18T10:00:00Z"), item(2, "2026-11-22T23:00:00Z"), item(3, "2026-11-24T09:00:00Z")],
+    )
     result = runner.invoke(app, ["build", "--source", source, "--week", "2026-W48"])
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "issues" / "2026-W48.json").read_text())

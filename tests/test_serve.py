@@ -47,8 +47,9 @@ def test_one_click_as_multipart_form_data_as_rfc_8058_recommends(site):
     resp = requests.post(f"{base}/u/{token}", files={"List-Unsubscribe": (None, "One-Click")}, timeout=5)
     assert resp.request.headers["Content-Type"].startswith("multipart/form-data; boundary=")
     assert resp.status_code == 200 and store.suppression("mia@example.com") == "unsubscribed"
-    wrong = requests.post(f"{base}/u/{make_token('max@example.com', SECRET)}",
-                          files={"List-Unsubscribe": (None, "Maybe")}, timeout=5)
+    wrong = requests.post(
+        f"{base}/u/{make_token('max@example.com', SECRET)}", files={"List-Unsubscribe": (None, "Maybe")}, timeout=5
+    )
     assert wrong.status_code == 400 and store.suppression("max@example.com") is None
 
 
@@ -69,8 +70,13 @@ def test_bad_tokens_get_the_same_400_that_reveals_nothing(site):
     good = make_token("ann@example.com", SECRET)
     other = make_token("ann@example.com", b"some-other-secret-123456")
     answers = []
-    for token, data in ((good[:-2] + "xx", ONE_CLICK), (other, ONE_CLICK), ("garbage", ONE_CLICK),
-                        (good, {"List-Unsubscribe": "Yes"}), (good, None)):
+    for token, data in (
+        (good[:-2] + "xx", ONE_CLICK),
+        (other, ONE_CLICK),
+        ("garbage", ONE_CLICK),
+        (good, {"List-Unsubscribe": "Yes"}),
+        (good, None),
+    ):
         resp = requests.post(f"{base}/u/{token}", data=data, timeout=5)
         answers.append((resp.status_code, resp.text))
     answers.append((lambda r: (r.status_code, r.text))(requests.get(f"{base}/u/{other}", timeout=5)))
@@ -117,12 +123,23 @@ def test_digest_serve_command_runs_a_real_server(tmp_path):
 
     root = Path(__file__).resolve().parent.parent
     write_issue(tmp_path / "issues")
-    env = {**os.environ, "DIGEST_SECRET": SECRET.decode(), "PYTHONPATH": str(root),
-           "DIGEST_OUT": str(tmp_path / "issues"), "DIGEST_STATE_DIR": str(tmp_path / "state"),
-           "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "DIGEST_SECRET": SECRET.decode(),
+        "PYTHONPATH": str(root),
+        "DIGEST_OUT": str(tmp_path / "issues"),
+        "DIGEST_STATE_DIR": str(tmp_path / "state"),
+        "PYTHONUNBUFFERED": "1",
+    }
     env.pop("DIGEST_CONFIG", None)
-    proc = subprocess.Popen([sys.executable, "-m", "digest", "serve", "--port", "0"], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "digest", "serve", "--port", "0"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         match = re.search(r"on (http://127\.0\.0\.1:\d+)/ ", line)
@@ -160,13 +177,17 @@ def test_the_links_a_subscriber_received_over_smtp_unsubscribe_them_over_http(si
     rec = Recorder()
     ctl = start(rec)
     try:
-        cfg = write_config(tmp_path, smtp=ctl.url, unsubscribe_url=base, backoff=0.01,
-                           unsubscribe_mailto="unsubscribe@example.com")
+        cfg = write_config(
+            tmp_path, smtp=ctl.url, unsubscribe_url=base, backoff=0.01, unsubscribe_mailto="unsubscribe@example.com"
+        )
         subs = write_csv(tmp_path / "subs.csv", [("ann@example.com", "Ann"), ("bob@example.com", "Bob")])
 
         def send(issue_id):
-            return CliRunner().invoke(app, ["send", issue_id, "-c", str(cfg), "--subscribers", str(subs)],
-                                      env={"DIGEST_SECRET": SECRET.decode()})
+            return CliRunner().invoke(
+                app,
+                ["send", issue_id, "-c", str(cfg), "--subscribers", str(subs)],
+                env={"DIGEST_SECRET": SECRET.decode()},
+            )
 
         assert send(ISSUE_ID).exit_code == 0
         links = {}

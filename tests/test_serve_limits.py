@@ -7,18 +7,23 @@ import time
 
 import pytest
 import requests
-from smtp_servers import ISSUE_ID, write_issue
 
 from digest.config import settings_from
 from digest.serve import make_http_server
+from smtp_servers import ISSUE_ID, write_issue
 
 SECRET = b"serve-test-secret-0123456789"
 
 
 def _serve(tmp_path, **overrides):
     write_issue(tmp_path / "issues")
-    settings = settings_from({"out": tmp_path / "issues", "state_dir": tmp_path / "state",
-                             **{k.replace("serve_", "serve.", 1): v for k, v in overrides.items()}})
+    settings = settings_from(
+        {
+            "out": tmp_path / "issues",
+            "state_dir": tmp_path / "state",
+            **{k.replace("serve_", "serve.", 1): v for k, v in overrides.items()},
+        }
+    )
     server = make_http_server(settings, SECRET, "127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_port}"
@@ -111,11 +116,20 @@ def test_serve_settings_are_read_from_the_file_and_checked(tmp_path):
     from digest.errors import ConfigError
 
     cfg = tmp_path / "digest.toml"
-    cfg.write_text("[serve]\nthreads = 2\ntimeout = 9\nmax_body = 5000\nbacklog = 64\n"
-                   'connection_limit = 50\ntrusted_proxy = "127.0.0.1"\n', encoding="utf-8")
+    cfg.write_text(
+        "[serve]\nthreads = 2\ntimeout = 9\nmax_body = 5000\nbacklog = 64\n"
+        'connection_limit = 50\ntrusted_proxy = "127.0.0.1"\n',
+        encoding="utf-8",
+    )
     settings = resolve({}, environ={}, config_path=cfg)
-    assert (settings.serve.threads, settings.serve.timeout, settings.serve.max_body, settings.serve.backlog,
-            settings.serve.connection_limit, settings.serve.trusted_proxy) == (2, 9, 5000, 64, 50, "127.0.0.1")
+    assert (
+        settings.serve.threads,
+        settings.serve.timeout,
+        settings.serve.max_body,
+        settings.serve.backlog,
+        settings.serve.connection_limit,
+        settings.serve.trusted_proxy,
+    ) == (2, 9, 5000, 64, 50, "127.0.0.1")
     cfg.write_text("[serve]\ntimeout = 0\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"\[serve\] timeout must be at least 1, not 0"):
         resolve({}, environ={}, config_path=cfg)

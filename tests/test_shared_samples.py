@@ -8,7 +8,7 @@ kind detection, the way `digest build --source URL` reads it.
 from __future__ import annotations
 
 import re
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -22,8 +22,13 @@ SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 pytestmark = pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared samples not present")
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf", ".json")
-CONTENT_TYPES = {".json": "application/json", ".rss": "application/rss+xml", ".atom": "application/atom+xml",
-                 ".rdf": "application/rdf+xml", ".xml": "text/xml"}
+CONTENT_TYPES = {
+    ".json": "application/json",
+    ".rss": "application/rss+xml",
+    ".atom": "application/atom+xml",
+    ".rdf": "application/rdf+xml",
+    ".xml": "text/xml",
+}
 # Sample files that are not sources at all, or broken on purpose: what digest must say about each.
 REFUSED = {
     "ScriptingNews.json": "JSON in no known shape",  # RSS-in-JSON: readable only through a jsonapi mapping
@@ -33,9 +38,18 @@ REFUSED = {
     "iso88591_utf8_mismatch.xml": "unrecognized content",
 }
 # Sources whose items all lack something required, as published: they read, but yield nothing.
-EMPTY = {"authors.json", "jsonfeed-extension.json", "spec-1.1-simple.json", "rdf_UTF8.xml", "iso-8859-1.xml",
-         "utf8.xml", "invalid-prolog.xml", "utf8-incorrect-prolog.xml", "windows-1252.xml",
-         "windows-1252-incorrect-prolog.xml"}
+EMPTY = {
+    "authors.json",
+    "jsonfeed-extension.json",
+    "spec-1.1-simple.json",
+    "rdf_UTF8.xml",
+    "iso-8859-1.xml",
+    "utf8.xml",
+    "invalid-prolog.xml",
+    "utf8-incorrect-prolog.xml",
+    "windows-1252.xml",
+    "windows-1252-incorrect-prolog.xml",
+}
 # Text that is UTF-8 decoded as Latin-1 or Windows-1252 (the usual mojibake), or a replacement character.
 MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]|Ã[\u00a0-\u00ff]|â€|Ð[\u0080-\u00bf]|Ñ[\u0080-\u00bf]|\ufffd")
 EMAIL = re.compile(r"\S+@\S+\.\w+")
@@ -44,17 +58,22 @@ EMAIL = re.compile(r"\S+@\S+\.\w+")
 def _feed_files() -> list[Path]:
     if not SAMPLES.is_dir():
         return []
-    return sorted(p for p in (SAMPLES / "rss").rglob("*") if p.suffix in FEED_SUFFIXES) + \
-        sorted(p for p in (SAMPLES / "jsonfeed").rglob("*.json"))
+    return sorted(p for p in (SAMPLES / "rss").rglob("*") if p.suffix in FEED_SUFFIXES) + sorted(
+        p for p in (SAMPLES / "jsonfeed").rglob("*.json")
+    )
 
 
 def _wordpress_files() -> list[Path]:
     if not SAMPLES.is_dir():
         return []
     mocks = SAMPLES / "wordpress/frontity/packages/wp-source/src/libraries/schemas/__tests__/mocks"
-    return [mocks / "posts.json", mocks / "posts-from-category-7.json", mocks / "posts-from-category-7-page-2.json",
-            SAMPLES / "wordpress/tuqulore-design-lab/handson-fetch-router/public/wp-json/wp/v2/posts.json",
-            SAMPLES / "wordpress/wordpress-develop-qunit/PostsCollection.json"]
+    return [
+        mocks / "posts.json",
+        mocks / "posts-from-category-7.json",
+        mocks / "posts-from-category-7-page-2.json",
+        SAMPLES / "wordpress/tuqulore-design-lab/handson-fetch-router/public/wp-json/wp/v2/posts.json",
+        SAMPLES / "wordpress/wordpress-develop-qunit/PostsCollection.json",
+    ]
 
 
 def _serve(httpserver, path: Path) -> str:
@@ -71,7 +90,7 @@ def _assert_sound(articles) -> None:
     for a in articles:
         where = f"{a.url} ({a.title!r})"
         assert a.title.strip() and "<" not in a.title, where
-        assert a.published.tzinfo is not None and a.published.utcoffset() == timezone.utc.utcoffset(None), where
+        assert a.published.tzinfo is not None and a.published.utcoffset() == UTC.utcoffset(None), where
         assert a.url.startswith(("http://", "https://")) and " " not in a.url, where  # as the publisher gave it
         assert a.identity is not None and (a.identity.url == "" or a.identity.url.startswith("https://")), where
         assert not MOJIBAKE.search(a.title + " " + (a.author or "") + " " + a.content_html[:5000]), where
@@ -108,9 +127,13 @@ def test_every_wordpress_sample_reads_soundly(httpserver, path):
 
 def test_the_encoding_samples_decode_to_their_own_script(httpserver):
     testdata = SAMPLES / "rss/miniflux/internal/reader"
-    expected = {"parser/testdata/encoding_WINDOWS-1251.xml": "Цитата", "parser/testdata/encoding_ISO-8859-1.xml": "ü",
-                "parser/testdata/no_encoding_ISO-8859-1.xml": "é", "encoding/testdata/koi8r.xml": "Первая новость",
-                "xml/testdata/koi8r.xml": "Первая новость"}
+    expected = {
+        "parser/testdata/encoding_WINDOWS-1251.xml": "Цитата",
+        "parser/testdata/encoding_ISO-8859-1.xml": "ü",
+        "parser/testdata/no_encoding_ISO-8859-1.xml": "é",
+        "encoding/testdata/koi8r.xml": "Первая новость",
+        "xml/testdata/koi8r.xml": "Первая новость",
+    }
     for name, needle in expected.items():
         _, result = _read(_serve(httpserver, testdata / name))
         assert any(needle in a.title + a.content_html for a in result.articles), name
@@ -146,8 +169,7 @@ def test_json_feed_and_atom_of_one_site_are_one_story_each(httpserver):
     from digest.dedupe import dedupe
 
     _, atom = _read(_serve(httpserver, SAMPLES / "rss/netnewswire-rsparser/DaringFireball.atom"), name="atom")
-    _, json_feed = _read(_serve(httpserver, SAMPLES / "jsonfeed/netnewswire-rsparser/DaringFireball.json"),
-                         name="json")
+    _, json_feed = _read(_serve(httpserver, SAMPLES / "jsonfeed/netnewswire-rsparser/DaringFireball.json"), name="json")
     kept, dropped = dedupe(list(atom.articles) + list(json_feed.articles))
     # The Atom and JSON copies of all 48 posts pair up; the two sponsor posts that share one link
     # are two items of each feed (each has its own id), so both stay.

@@ -30,8 +30,14 @@ def served(tmp_path):
         handle.write("[signup]\nenabled = true\nper_ip = 12\nper_address = 2\nexpiry_hours = 24\n")
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "DIGEST_SECRET": SECRET, "PYTHONPATH": str(root), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "digest", "serve", "--port", "0", "-c", str(cfg)], cwd=tmp_path,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "digest", "serve", "--port", "0", "-c", str(cfg)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         match = re.search(r"on (http://127\.0\.0\.1:\d+)/ ", line)
@@ -59,11 +65,12 @@ def test_subscribe_confirm_and_the_next_send_reaches_the_address(served, tmp_pat
     store.add(Subscriber("old@example.com", "Old"))
     form = requests.get(f"{base}/subscribe", timeout=5)
     assert form.status_code == 200 and 'name="email"' in form.text and 'name="website"' in form.text
-    answers = [requests.post(f"{base}/subscribe", data={"email": "New@Example.com", "name": "New\r\nBcc: x"},
-                             timeout=5),
-               requests.post(f"{base}/subscribe", data={"email": "old@example.com"}, timeout=5),  # known
-               requests.post(f"{base}/subscribe", data={"email": "bot@example.com", "website": "spam"}, timeout=5),
-               requests.post(f"{base}/subscribe", data={"email": "lazy@example.com"}, timeout=5)]
+    answers = [
+        requests.post(f"{base}/subscribe", data={"email": "New@Example.com", "name": "New\r\nBcc: x"}, timeout=5),
+        requests.post(f"{base}/subscribe", data={"email": "old@example.com"}, timeout=5),  # known
+        requests.post(f"{base}/subscribe", data={"email": "bot@example.com", "website": "spam"}, timeout=5),
+        requests.post(f"{base}/subscribe", data={"email": "lazy@example.com"}, timeout=5),
+    ]
     assert {(a.status_code, a.text) for a in answers} == {(202, answers[0].text)}  # one answer for all
     assert CHECK_INBOX in answers[0].text
     as_json = requests.post(f"{base}/subscribe", json={"email": "json@example.com"}, timeout=5)
@@ -85,7 +92,7 @@ def test_subscribe_confirm_and_the_next_send_reaches_the_address(served, tmp_pat
     assert store.status("new@example.com") == "unconfirmed"
 
     page = requests.get(link, timeout=5)  # a link scanner's GET confirms nothing
-    assert page.status_code == 200 and "<form method=\"post\"" in page.text
+    assert page.status_code == 200 and '<form method="post"' in page.text
     assert store.status("new@example.com") == "unconfirmed"
     done = requests.post(link, timeout=5)
     assert done.status_code == 200 and "You are subscribed to The Circuit Weekly." in done.text
@@ -94,11 +101,15 @@ def test_subscribe_confirm_and_the_next_send_reaches_the_address(served, tmp_pat
     assert requests.post(link[:-3] + "xyz", timeout=5).status_code == 400
 
     time.sleep(0.3)
-    assert {r for m in rec.messages for r in m.rcpt_tos} == {"New@example.com", "lazy@example.com",
-                                                               "json@example.com"}  # not the known, not the bot
+    assert {r for m in rec.messages for r in m.rcpt_tos} == {
+        "New@example.com",
+        "lazy@example.com",
+        "json@example.com",
+    }  # not the known, not the bot
     rec.messages.clear()
-    sent = CliRunner().invoke(app, ["send", ISSUE_ID, "-c", str(cfg)],
-                              env={"DIGEST_SECRET": SECRET, "DIGEST_UNSUBSCRIBE_URL": base})
+    sent = CliRunner().invoke(
+        app, ["send", ISSUE_ID, "-c", str(cfg)], env={"DIGEST_SECRET": SECRET, "DIGEST_UNSUBSCRIBE_URL": base}
+    )
     assert sent.exit_code == 0, sent.output
     assert sorted(r for m in rec.messages for r in m.rcpt_tos) == ["New@example.com", "old@example.com"]
 
@@ -110,8 +121,10 @@ def test_rate_limits_and_one_mail_per_hour_hold_under_a_burst(served):
     assert first.status_code == again.status_code == 202 and first.text == again.text
     third = requests.post(f"{base}/subscribe", data={"email": "ANN@example.com"}, timeout=5)
     assert third.status_code == 429  # per address: 2 an hour
-    codes = [requests.post(f"{base}/subscribe", data={"email": f"p{i}@example.com"}, timeout=5).status_code
-             for i in range(20)]
+    codes = [
+        requests.post(f"{base}/subscribe", data={"email": f"p{i}@example.com"}, timeout=5).status_code
+        for i in range(20)
+    ]
     assert codes == [202] * 9 + [429] * 11  # per client address: 12 an hour, 3 used above
     time.sleep(1.0)
     per_address = {}
@@ -128,8 +141,9 @@ def test_signup_is_off_unless_enabled(tmp_path):
     from digest.config import settings_from
     from digest.serve import make_http_server
 
-    server = make_http_server(settings_from(out=tmp_path / "issues", state_dir=tmp_path / "state"), SECRET.encode(),
-                              "127.0.0.1", 0)
+    server = make_http_server(
+        settings_from(out=tmp_path / "issues", state_dir=tmp_path / "state"), SECRET.encode(), "127.0.0.1", 0
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         base = f"http://127.0.0.1:{server.server_port}"
@@ -143,8 +157,14 @@ def test_signup_is_off_unless_enabled(tmp_path):
 def _serve(tmp_path, cfg, env_extra):
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "DIGEST_SECRET": SECRET, "PYTHONPATH": str(root), "PYTHONUNBUFFERED": "1", **env_extra}
-    proc = subprocess.Popen([sys.executable, "-m", "digest", "serve", "--port", "0", "-c", str(cfg)], cwd=tmp_path,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "digest", "serve", "--port", "0", "-c", str(cfg)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     line = proc.stdout.readline()
     match = re.search(r"on (http://127\.0\.0\.1:\d+)/ ", line)
     assert match, line + (proc.stderr.read() if proc.poll() is not None else "")

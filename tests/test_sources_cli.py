@@ -14,17 +14,18 @@ def run(*args, cwd: Path):
 
 
 def test_lists_each_source_with_status_items_and_newest(tmp_path, httpserver):
-    httpserver.expect_request("/feed").respond_with_data((FIXTURES / "rss2.xml").read_bytes(),
-                                                         content_type="application/rss+xml", headers={"ETag": '"1"'})
+    httpserver.expect_request("/feed").respond_with_data(
+        (FIXTURES / "rss2.xml").read_bytes(), content_type="application/rss+xml", headers={"ETag": '"1"'}
+    )
     config = tmp_path / "digest.toml"
     config.write_text(f'''
 [[sources]]
 name = "Lab"
-path = "{FIXTURES / 'jsonfeed-1.1.json'}"
+path = "{FIXTURES / "jsonfeed-1.1.json"}"
 
 [[sources]]
 name = "Signal"
-url = "{httpserver.url_for('/feed')}"
+url = "{httpserver.url_for("/feed")}"
 kind = "feed"
 ''')
     result = run("--config", str(config), cwd=tmp_path)
@@ -64,5 +65,7 @@ def test_skipped_items_are_counted_with_their_commonest_reason(tmp_path, httpser
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[1].split() == [url, "feed", "ok", "0", "-"]
-    assert lines[2] == (f'{url}: 2 items skipped: no date (pubDate, dc:date, published or updated); '
-                        'set undated = "now" on this source to date such items when they are read')
+    assert lines[2] == (
+        f"{url}: 2 items skipped: no date (pubDate, dc:date, published or updated); "
+        'set undated = "now" on this source to date such items when they are read'
+    )

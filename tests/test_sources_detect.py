@@ -17,25 +17,36 @@ def kind(location):
     return detect(SourceSpec("s", location), Fetcher(backoff=Backoff(retries=0)).get)[0]
 
 
-@pytest.mark.parametrize("name,expected", [
-    ("native.json", "native"), ("jsonfeed-1.1.json", "jsonfeed"), ("jsonfeed-1.0.json", "jsonfeed"),
-    ("wp-posts-1.json", "wordpress"), ("rss2.xml", "feed"), ("rss1.rdf", "feed"), ("atom.xml", "feed"),
-])
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("native.json", "native"),
+        ("jsonfeed-1.1.json", "jsonfeed"),
+        ("jsonfeed-1.0.json", "jsonfeed"),
+        ("wp-posts-1.json", "wordpress"),
+        ("rss2.xml", "feed"),
+        ("rss1.rdf", "feed"),
+        ("atom.xml", "feed"),
+    ],
+)
 def test_files_by_content(name, expected):
     assert kind(str(FIXTURES / name)) == expected
 
 
 def test_wordpress_site_url_is_found_by_probing(httpserver):
     httpserver.expect_request("/wp-json/wp/v2/posts").respond_with_data(
-        (FIXTURES / "wp-posts-1.json").read_bytes(), content_type="application/json")
-    httpserver.expect_request("/").respond_with_data("<!doctype html><html><body>A blog</body></html>",
-                                                     content_type="text/html")
+        (FIXTURES / "wp-posts-1.json").read_bytes(), content_type="application/json"
+    )
+    httpserver.expect_request("/").respond_with_data(
+        "<!doctype html><html><body>A blog</body></html>", content_type="text/html"
+    )
     assert kind(httpserver.url_for("/")) == "wordpress"
 
 
 def test_wordpress_page_naming_its_api_needs_no_probe(httpserver):
     httpserver.expect_request("/").respond_with_data(
-        '<html><head><link rel="https://api.w.org/" href="/wp-json/"></head></html>', content_type="text/html")
+        '<html><head><link rel="https://api.w.org/" href="/wp-json/"></head></html>', content_type="text/html"
+    )
     assert kind(httpserver.url_for("/")) == "wordpress"
 
 
@@ -47,8 +58,10 @@ def test_plain_html_site_is_refused_with_advice(httpserver):
     httpserver.expect_request("/wp-json/wp/v2/posts").respond_with_data("nope", status=404)
     with pytest.raises(SourceError) as err:
         kind(httpserver.url_for("/"))
-    assert str(err.value) == (f"{httpserver.url_for('/')}: an HTML page, not a feed or JSON; "
-                              "use the site's feed URL or a kind prefix such as feed:URL")
+    assert str(err.value) == (
+        f"{httpserver.url_for('/')}: an HTML page, not a feed or JSON; "
+        "use the site's feed URL or a kind prefix such as feed:URL"
+    )
 
 
 def test_unknown_json_asks_for_a_mapping(tmp_path):

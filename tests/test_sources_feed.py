@@ -1,6 +1,6 @@
 """RSS 2.0, RSS 1.0 (RDF) and Atom over HTTP: fields, images, relative links, encodings, bad input."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -35,7 +35,7 @@ def test_rss2_fields_images_and_relative_links(httpserver):
     assert antennas.url == origin(httpserver).replace("https:", "http:") + "/2026/11/antennas"
     assert antennas.identity.url == origin(httpserver) + "/2026/11/antennas"  # the canonical form, for dedupe
     assert antennas.title == "Antennas & you"
-    assert antennas.published == datetime(2026, 11, 17, 12, 0, tzinfo=timezone.utc)
+    assert antennas.published == datetime(2026, 11, 17, 12, 0, tzinfo=UTC)
     assert antennas.author == "Mira Coax" and antennas.categories == ("RF", "Hardware")
     assert antennas.excerpt == "Short teaser about antennas."
     assert antennas.image.url == "https://signal.example.com/img/antenna.jpg"
@@ -46,19 +46,20 @@ def test_rss2_fields_images_and_relative_links(httpserver):
     assert media.image.url == "https://signal.example.com/img/media.jpg" and media.image.width == 800
     assert media.content_html == "<p>Only a description here.</p>" and media.excerpt is None
     assert [(s.item, s.reason.split(";")[0]) for s in result.skipped] == [
-        ("item 3 ('No date at all')", "no date (pubDate, dc:date, published or updated)")]
+        ("item 3 ('No date at all')", "no date (pubDate, dc:date, published or updated)")
+    ]
 
 
 def test_undated_items_can_be_dated_when_read(httpserver):
     result = read(serve(httpserver, (FIXTURES / "rss2.xml").read_bytes()), undated="now")
     assert len(result.articles) == 3 and not result.skipped
-    assert abs((datetime.now(timezone.utc) - result.articles[2].published).total_seconds()) < 600
+    assert abs((datetime.now(UTC) - result.articles[2].published).total_seconds()) < 600
 
 
 def test_rss1_rdf(httpserver):
     (item,) = read(serve(httpserver, (FIXTURES / "rss1.rdf").read_bytes(), "application/rdf+xml")).articles
     assert item.title == "RDF item one" and item.author == "Rene Descriptor"
-    assert item.published == datetime(2026, 11, 17, 6, 0, tzinfo=timezone.utc)
+    assert item.published == datetime(2026, 11, 17, 6, 0, tzinfo=UTC)
     assert item.categories == ("Standards",)
 
 
@@ -71,7 +72,7 @@ def test_atom_relative_links_resolve_against_the_feed_url(httpserver):
     assert atoms.excerpt == "Summary of atoms."
     assert f'href="http://{httpserver.host}:{httpserver.port}/about"' in atoms.content_html
     assert atoms.image.url == "https://atom.example.com/thumb.jpg"
-    assert updated.published == datetime(2026, 11, 17, 8, 0, tzinfo=timezone.utc)  # <updated> when unpublished
+    assert updated.published == datetime(2026, 11, 17, 8, 0, tzinfo=UTC)  # <updated> when unpublished
 
 
 RSS_TEMPLATE = """<rss version="2.0"><channel><title>{title}</title><link>https://enc.example.com/</link>
@@ -79,25 +80,58 @@ RSS_TEMPLATE = """<rss version="2.0"><channel><title>{title}</title><link>https:
 <pubDate>Tue, 17 Nov 2026 10:00:00 GMT</pubDate></item></channel></rss>"""
 
 
-@pytest.mark.parametrize("declared,encoding,content_type,title,body", [
-    ('<?xml version="1.0" encoding="windows-1251"?>\n', "cp1251", "application/rss+xml",
-     "Новости недели", "Привет, мир"),
-    ('<?xml version="1.0" encoding="ISO-8859-1"?>\n', "latin-1", "application/rss+xml",
-     "Café crème à Noël", "Déjà vu"),
-    ("", "latin-1", "application/rss+xml", "Café crème à Noël", "Déjà vu"),  # no declaration at all
-    ("", "latin-1", "text/xml; charset=ISO-8859-1", "Über Straße", "Grüße"),  # only the HTTP charset
-    # A server's default ISO-8859-1 label loses to the document's own declaration...
-    ('<?xml version="1.0" encoding="windows-1251"?>\n', "cp1251", "text/xml; charset=ISO-8859-1",
-     "Новости недели", "Привет, мир"),
-    ('<?xml version="1.0" encoding="KOI8-R"?>\n', "koi8_r", "application/xml; charset=iso-8859-1",
-     "Первая новость", "Ёжик"),
-    ('<?xml version="1.0" encoding="utf-8"?>\n', "utf-8", "text/xml; charset=ISO-8859-1", "Café ☕", "Déjà vu"),
-    # ...but a charset a server states on purpose still wins, and a mislabelled UTF-8 header is survived.
-    ('<?xml version="1.0" encoding="ISO-8859-1"?>\n', "cp1251", "text/xml; charset=windows-1251",
-     "Новости недели", "Привет, мир"),
-    ('<?xml version="1.0" encoding="windows-1251"?>\n', "cp1251", "application/rss+xml; charset=utf-8",
-     "Новости недели", "Привет, мир"),
-])
+@pytest.mark.parametrize(
+    "declared,encoding,content_type,title,body",
+    [
+        (
+            '<?xml version="1.0" encoding="windows-1251"?>\n',
+            "cp1251",
+            "application/rss+xml",
+            "Новости недели",
+            "Привет, мир",
+        ),
+        (
+            '<?xml version="1.0" encoding="ISO-8859-1"?>\n',
+            "latin-1",
+            "application/rss+xml",
+            "Café crème à Noël",
+            "Déjà vu",
+        ),
+        ("", "latin-1", "application/rss+xml", "Café crème à Noël", "Déjà vu"),  # no declaration at all
+        ("", "latin-1", "text/xml; charset=ISO-8859-1", "Über Straße", "Grüße"),  # only the HTTP charset
+        # A server's default ISO-8859-1 label loses to the document's own declaration...
+        (
+            '<?xml version="1.0" encoding="windows-1251"?>\n',
+            "cp1251",
+            "text/xml; charset=ISO-8859-1",
+            "Новости недели",
+            "Привет, мир",
+        ),
+        (
+            '<?xml version="1.0" encoding="KOI8-R"?>\n',
+            "koi8_r",
+            "application/xml; charset=iso-8859-1",
+            "Первая новость",
+            "Ёжик",
+        ),
+        ('<?xml version="1.0" encoding="utf-8"?>\n', "utf-8", "text/xml; charset=ISO-8859-1", "Café ☕", "Déjà vu"),
+        # ...but a charset a server states on purpose still wins, and a mislabelled UTF-8 header is survived.
+        (
+            '<?xml version="1.0" encoding="ISO-8859-1"?>\n',
+            "cp1251",
+            "text/xml; charset=windows-1251",
+            "Новости недели",
+            "Привет, мир",
+        ),
+        (
+            '<?xml version="1.0" encoding="windows-1251"?>\n',
+            "cp1251",
+            "application/rss+xml; charset=utf-8",
+            "Новости недели",
+            "Привет, мир",
+        ),
+    ],
+)
 def test_encodings(httpserver, declared, encoding, content_type, title, body):
     raw = (declared + RSS_TEMPLATE.format(title=title, body=body)).encode(encoding)
     (item,) = read(serve(httpserver, raw, content_type)).articles
@@ -106,16 +140,22 @@ def test_encodings(httpserver, declared, encoding, content_type, title, body):
 
 
 def test_html_page_instead_of_feed(httpserver):
-    url = serve(httpserver, b"<!doctype html><html><head><title>Blog</title></head><body>Hi</body></html>",
-                "text/html; charset=utf-8")
+    url = serve(
+        httpserver,
+        b"<!doctype html><html><head><title>Blog</title></head><body>Hi</body></html>",
+        "text/html; charset=utf-8",
+    )
     with pytest.raises(SourceError) as err:
         read(url)
     assert str(err.value) == f"{url}: not an RSS or Atom feed (text/html)"
 
 
 def test_invalid_xml(httpserver):
-    url = serve(httpserver, b"<?xml version='1.0'?>\n<rss version='2.0'><channel><title>Broken</title></chan",
-                "application/rss+xml")
+    url = serve(
+        httpserver,
+        b"<?xml version='1.0'?>\n<rss version='2.0'><channel><title>Broken</title></chan",
+        "application/rss+xml",
+    )
     with pytest.raises(SourceError) as err:
         read(url)
     assert str(err.value).startswith(f"{url}: invalid XML, not a readable feed (")
@@ -197,17 +237,20 @@ def test_json_read_as_a_feed_says_to_drop_the_prefix(httpserver):
     url = serve(httpserver, b'{"version": "https://jsonfeed.org/version/1.1", "items": []}', "application/json")
     with pytest.raises(SourceError) as err:
         read(url)
-    assert str(err.value) == (f"{url}: JSON, not an RSS or Atom feed; drop the feed: prefix "
-                              '(or set kind = "auto") so its kind is detected')
+    assert str(err.value) == (
+        f'{url}: JSON, not an RSS or Atom feed; drop the feed: prefix (or set kind = "auto") so its kind is detected'
+    )
 
 
 def test_a_feed_read_as_json_says_which_kind_it_is(httpserver):
     url = serve(httpserver, (FIXTURES / "rss2.xml").read_bytes(), "application/rss+xml")
     with pytest.raises(SourceError) as err:
         reader_for("jsonfeed")(SourceSpec("F", url, "jsonfeed"), FetchContext(Fetcher(backoff=Backoff(retries=0)).get))
-    assert str(err.value) == (f'{url}: expected JSON but got an RSS or Atom feed (application/rss+xml); '
-                              'read it with kind = "feed" '
-                              "(or the feed: prefix), or let the kind be detected")
+    assert str(err.value) == (
+        f"{url}: expected JSON but got an RSS or Atom feed (application/rss+xml); "
+        'read it with kind = "feed" '
+        "(or the feed: prefix), or let the kind be detected"
+    )
 
 
 def test_an_empty_link_is_not_the_feed_url_and_the_entry_id_stands_in(httpserver):
@@ -221,11 +264,12 @@ def test_an_empty_link_is_not_the_feed_url_and_the_entry_id_stands_in(httpserver
 
 def test_text_xml_without_charset_lets_the_declaration_decide(httpserver):
     # RFC 3023 read such a body as US-ASCII; RFC 7303 (and every browser) uses the declaration.
-    channel_only = '<?xml version="1.0" encoding="windows-1252"?><rss version="2.0"><channel><title>Café</title>' \
-                   "</channel></rss>"
+    channel_only = (
+        '<?xml version="1.0" encoding="windows-1252"?><rss version="2.0"><channel><title>Café</title></channel></rss>'
+    )
     result = read(serve(httpserver, channel_only.encode("cp1252"), "text/xml"))
     assert result.articles == () and result.skipped == ()  # an empty feed, not "invalid XML"
-    raw = ('<?xml version="1.0" encoding="windows-1251"?>\n' + RSS_TEMPLATE.format(title="Новости", body="Привет"))
+    raw = '<?xml version="1.0" encoding="windows-1251"?>\n' + RSS_TEMPLATE.format(title="Новости", body="Привет")
     (item,) = read(serve(httpserver, raw.encode("cp1251"), "text/xml", path="/ru")).articles
     assert item.title == "Новости" and item.content_html == "Привет"
 

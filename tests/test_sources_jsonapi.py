@@ -1,6 +1,6 @@
 """Any JSON API through a field mapping: page-parameter and next-link pagination, bad shapes."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,11 +12,19 @@ from digest.sources import FetchContext, SourceSpec, reader_for
 from digest.sources.jsonapi import dig
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
-NEWSAPI = {"items": "articles", "page_param": "page", "page_size_param": "pageSize", "page_size": 2,
-           "params": {"q": "tech"},
-           "fields": {"excerpt": "description", "image": "urlToImage", "categories": "source.name"}}
-HN = {"items": "data.stories", "next": "links.next",
-      "fields": {"title": "story_title", "url": "story_url", "published": "created_at_i", "author": "by"}}
+NEWSAPI = {
+    "items": "articles",
+    "page_param": "page",
+    "page_size_param": "pageSize",
+    "page_size": 2,
+    "params": {"q": "tech"},
+    "fields": {"excerpt": "description", "image": "urlToImage", "categories": "source.name"},
+}
+HN = {
+    "items": "data.stories",
+    "next": "links.next",
+    "fields": {"title": "story_title", "url": "story_url", "published": "created_at_i", "author": "by"},
+}
 
 
 def read(url, options):
@@ -29,8 +37,9 @@ def test_page_parameter_pagination_until_an_empty_page(httpserver):
 
     def handler(request: Request) -> Response:
         seen.append(dict(request.args))
-        return Response((FIXTURES / f"newsapi-{request.args['page']}.json").read_bytes(),
-                        content_type="application/json")
+        return Response(
+            (FIXTURES / f"newsapi-{request.args['page']}.json").read_bytes(), content_type="application/json"
+        )
 
     httpserver.expect_request("/v2/everything").respond_with_handler(handler)
     result = read(httpserver.url_for("/v2/everything"), NEWSAPI)
@@ -40,7 +49,7 @@ def test_page_parameter_pagination_until_an_empty_page(httpserver):
     assert robots.excerpt == "Robots can fold shirts now."  # markup removed
     assert robots.image.url == "https://wire.example.com/robots.jpg"
     assert robots.categories == ("Wire",)
-    assert robots.published == datetime(2026, 11, 17, 7, 0, tzinfo=timezone.utc)
+    assert robots.published == datetime(2026, 11, 17, 7, 0, tzinfo=UTC)
     assert quantum.image is None and quantum.author is None
     assert page_two.title == "Page two story"
 
@@ -57,20 +66,23 @@ def test_page_past_the_last_answering_404_ends_the_list(httpserver):
 
 def test_next_link_pagination_with_relative_links_and_epoch_dates(httpserver):
     httpserver.expect_request("/hn", query_string="page=2").respond_with_data(
-        (FIXTURES / "hn-2.json").read_bytes(), content_type="application/json")
-    httpserver.expect_request("/hn").respond_with_data((FIXTURES / "hn-1.json").read_bytes(),
-                                                       content_type="application/json")
+        (FIXTURES / "hn-2.json").read_bytes(), content_type="application/json"
+    )
+    httpserver.expect_request("/hn").respond_with_data(
+        (FIXTURES / "hn-1.json").read_bytes(), content_type="application/json"
+    )
     result = read(httpserver.url_for("/hn"), HN)
     scope, ask, last = result.articles
     assert scope.title == "Show: a tiny oscilloscope" and scope.author == "hacker1"
-    assert scope.published == datetime(2025, 11, 17, 8, 0, tzinfo=timezone.utc)
+    assert scope.published == datetime(2025, 11, 17, 8, 0, tzinfo=UTC)
     assert ask.url == f"http://{httpserver.host}:{httpserver.port}/item?id=2"  # relative link resolved
     assert last.url == "https://last.example.com/"
 
 
 def test_max_pages_bounds_next_links(httpserver):
-    httpserver.expect_request("/hn").respond_with_data((FIXTURES / "hn-1.json").read_bytes(),
-                                                       content_type="application/json")
+    httpserver.expect_request("/hn").respond_with_data(
+        (FIXTURES / "hn-1.json").read_bytes(), content_type="application/json"
+    )
     assert len(read(httpserver.url_for("/hn"), {**HN, "max_pages": 1}).articles) == 2
 
 
@@ -78,10 +90,16 @@ def test_missing_item_list_and_html_are_named(httpserver):
     httpserver.expect_request("/api").respond_with_data('{"data": {}}', content_type="application/json")
     with pytest.raises(SourceError) as err:
         read(httpserver.url_for("/api"), {"items": "data.stories"})
-    assert str(err.value) == f"{httpserver.url_for('/api')}: no item list at 'data.stories' (check the source's items option)"
-    httpserver.expect_request("/html").respond_with_data("<html><body>maintenance</body></html>",
-                                                         content_type="text/html")
-    with pytest.raises(SourceError, match=r"expected JSON but got an HTML page \(text/html\); point the source at the JSON document"):
+    assert (
+        str(err.value)
+        == f"{httpserver.url_for('/api')}: no item list at 'data.stories' (check the source's items option)"
+    )
+    httpserver.expect_request("/html").respond_with_data(
+        "<html><body>maintenance</body></html>", content_type="text/html"
+    )
+    with pytest.raises(
+        SourceError, match=r"expected JSON but got an HTML page \(text/html\); point the source at the JSON document"
+    ):
         read(httpserver.url_for("/html"), {})
 
 
@@ -92,8 +110,10 @@ def test_unknown_mapping_field_is_a_config_error(tmp_path):
 
 def test_default_field_names_and_item_skips(tmp_path):
     doc = tmp_path / "api.json"
-    doc.write_text('{"results": [{"headline": "Found by default", "link": "https://d.example/1", '
-                   '"date": "2026-11-17"}, {"title": "No url", "date": "2026-11-17"}]}')
+    doc.write_text(
+        '{"results": [{"headline": "Found by default", "link": "https://d.example/1", '
+        '"date": "2026-11-17"}, {"title": "No url", "date": "2026-11-17"}]}'
+    )
     result = read(str(doc), {})
     assert [a.title for a in result.articles] == ["Found by default"]
     assert result.skipped[0].reason == 'missing required field "url"'
@@ -139,17 +159,32 @@ def test_documented_example_configures_two_jsonapi_sources(tmp_path):
     (tmp_path / "digest.toml").write_text(example)
     wire, front = read_file(tmp_path / "digest.toml")["sources"]
     assert (wire.kind, wire.options["items"], wire.options["headers"]) == (
-        "jsonapi", "articles", {"X-Api-Key": "env:WIRE_API_KEY"})
+        "jsonapi",
+        "articles",
+        {"X-Api-Key": "env:WIRE_API_KEY"},
+    )
     assert front.options["fields"]["published"] == "created_at_i" and front.options["next"] == "links.next"
 
 
 def test_title_less_items_are_titled_by_their_first_words(httpserver):
-    doc = {"rss": {"channel": {"item": [
-        {"link": "https://s.example.com/2026/11/17.html#a1", "pubDate": "Tue, 17 Nov 2026 10:00:00 GMT",
-         "description": "Good morning <b>students</b> and teachers!"},
-        {"link": "https://s.example.com/2026/11/17.html#a2", "pubDate": "Tue, 17 Nov 2026 11:00:00 GMT",
-         "title": "A titled one"},
-    ]}}}
+    doc = {
+        "rss": {
+            "channel": {
+                "item": [
+                    {
+                        "link": "https://s.example.com/2026/11/17.html#a1",
+                        "pubDate": "Tue, 17 Nov 2026 10:00:00 GMT",
+                        "description": "Good morning <b>students</b> and teachers!",
+                    },
+                    {
+                        "link": "https://s.example.com/2026/11/17.html#a2",
+                        "pubDate": "Tue, 17 Nov 2026 11:00:00 GMT",
+                        "title": "A titled one",
+                    },
+                ]
+            }
+        }
+    }
     httpserver.expect_request("/rss.json").respond_with_json(doc)
     options = {"items": "rss.channel.item", "fields": {"url": "link", "published": "pubDate", "excerpt": "description"}}
     first, second = read(httpserver.url_for("/rss.json"), options).articles

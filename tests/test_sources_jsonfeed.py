@@ -1,6 +1,6 @@
 """JSON Feed 1.0 and 1.1 over HTTP: fields, relative links, sanitizing, title-less and undated items, RTL."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ def test_jsonfeed_1_1_fields(httpserver):
     first, second = result.articles
     assert first.url == f"http://{httpserver.host}:{httpserver.port}/posts/solder"  # relative, tracking gone
     assert first.title == "Lead-free solder, & why it cracks"
-    assert first.published == datetime(2026, 11, 17, 7, 30, tzinfo=timezone.utc)
+    assert first.published == datetime(2026, 11, 17, 7, 30, tzinfo=UTC)
     assert first.author == "Rosa Ohm, Kai Volt"
     assert first.categories == ("Hardware", "Materials") and first.tags == ("Hardware", "Materials")
     assert first.excerpt == "Tin whiskers and thermal cycling."
@@ -37,8 +37,12 @@ def test_jsonfeed_1_1_fields(httpserver):
     assert second.image.url == "https://lab.example.org/img/banner.jpg"
     assert second.author == "Lab Team"  # inherited from the feed
     assert [(s.item, s.reason) for s in result.skipped] == [
-        ("item 3 ('An item without a date')", 'missing required field "published" (set undated = "now" '
-         'on this source to date undated items when they are read)')]
+        (
+            "item 3 ('An item without a date')",
+            'missing required field "published" (set undated = "now" '
+            "on this source to date undated items when they are read)",
+        )
+    ]
 
 
 def test_jsonfeed_1_0_author_and_id_as_url(httpserver):
@@ -46,7 +50,7 @@ def test_jsonfeed_1_0_author_and_id_as_url(httpserver):
     a, b = result.articles
     assert a.url == "https://old.example.net/a" and a.author == "Feed Author"
     assert a.categories == ("single-tag",)
-    assert a.published == datetime(2026, 11, 16, 17, 0, tzinfo=timezone.utc)
+    assert a.published == datetime(2026, 11, 16, 17, 0, tzinfo=UTC)
     assert b.author == "Item Author"
 
 
@@ -58,18 +62,22 @@ def test_right_to_left_items(httpserver):
 
 
 def test_html_instead_of_json_is_named(httpserver):
-    httpserver.expect_request("/feed.json").respond_with_data("<!doctype html><html><body>Login</body></html>",
-                                                             content_type="text/html; charset=utf-8")
+    httpserver.expect_request("/feed.json").respond_with_data(
+        "<!doctype html><html><body>Login</body></html>", content_type="text/html; charset=utf-8"
+    )
     ctx = FetchContext(Fetcher().get)
     with pytest.raises(SourceError) as err:
         reader_for("jsonfeed")(SourceSpec("Lab", httpserver.url_for("/feed.json")), ctx)
-    assert str(err.value) == (f"{httpserver.url_for('/feed.json')}: expected JSON but got an HTML page (text/html)"
-                              "; point the source at the JSON document itself (the API or feed URL, not a web page)")
+    assert str(err.value) == (
+        f"{httpserver.url_for('/feed.json')}: expected JSON but got an HTML page (text/html)"
+        "; point the source at the JSON document itself (the API or feed URL, not a web page)"
+    )
 
 
 def test_malformed_json_is_named(httpserver):
-    httpserver.expect_request("/feed.json").respond_with_data('{"version": "https://jsonfeed.org/version/1.1", "items": [',
-                                                             content_type="application/json")
+    httpserver.expect_request("/feed.json").respond_with_data(
+        '{"version": "https://jsonfeed.org/version/1.1", "items": [', content_type="application/json"
+    )
     with pytest.raises(SourceError, match=r"feed.json: invalid JSON at line 1 column 59: Expecting value$"):
         reader_for("jsonfeed")(SourceSpec("Lab", httpserver.url_for("/feed.json")), FetchContext(Fetcher().get))
 
@@ -88,8 +96,15 @@ def test_shared_jsonfeed_samples():
     reader = reader_for("jsonfeed")
     ctx = FetchContext(Fetcher().get)
     real = SHARED / "netnewswire-rsparser"
-    for name in ("3960.json", "allthis.json", "curt.json", "inessential.json", "pxlnv.json", "rose.json",
-                 "DaringFireball.json"):
+    for name in (
+        "3960.json",
+        "allthis.json",
+        "curt.json",
+        "inessential.json",
+        "pxlnv.json",
+        "rose.json",
+        "DaringFireball.json",
+    ):
         result = reader(SourceSpec(name, str(real / name), "jsonfeed"), ctx)
         assert result.articles and not result.skipped, name  # pxlnv.json has an http:// version URL
     with pytest.raises(SourceError, match=r"allthis-partial.json: invalid JSON at line"):
@@ -101,14 +116,25 @@ def test_shared_jsonfeed_samples():
 
 
 ICON_FEED = {
-    "version": "https://jsonfeed.org/version/1.1", "title": "Journal", "icon": "https://j.example.org/icon-192.png",
+    "version": "https://jsonfeed.org/version/1.1",
+    "title": "Journal",
+    "icon": "https://j.example.org/icon-192.png",
     "items": [
-        {"id": "1", "url": "https://j.example.org/1", "title": "Logo only", "image": "https://j.example.org/icon-192.png",
-         "banner_image": "https://j.example.org/icon-192.png", "date_published": "2026-11-17T09:00:00+01:00",
-         "tags": ["automators,shortcuts, siri shortcuts", ""],
-         "content_html": "<p><img src='https://stats.j.example.org/p.php?idsite=8'><img src='/pics/one.jpg'>Hi</p>"},
-        {"id": "https://j.example.org/2", "content_text": "https://j.example.org/cats Cats are neat.",
-         "date_published": "2026-11-17T10:00:00Z"},
+        {
+            "id": "1",
+            "url": "https://j.example.org/1",
+            "title": "Logo only",
+            "image": "https://j.example.org/icon-192.png",
+            "banner_image": "https://j.example.org/icon-192.png",
+            "date_published": "2026-11-17T09:00:00+01:00",
+            "tags": ["automators,shortcuts, siri shortcuts", ""],
+            "content_html": "<p><img src='https://stats.j.example.org/p.php?idsite=8'><img src='/pics/one.jpg'>Hi</p>",
+        },
+        {
+            "id": "https://j.example.org/2",
+            "content_text": "https://j.example.org/cats Cats are neat.",
+            "date_published": "2026-11-17T10:00:00Z",
+        },
     ],
 }
 
@@ -119,13 +145,14 @@ def test_feed_icon_is_not_an_item_picture_and_comma_tags_are_split(httpserver):
     logo, untitled = reader_for("jsonfeed")(SourceSpec("J", httpserver.url_for("/feed.json"), "jsonfeed"), ctx).articles
     assert logo.image.url == "https://j.example.org/pics/one.jpg"  # from the body, past the stats pixel
     assert logo.tags == ("automators", "shortcuts", "siri shortcuts") and logo.categories == logo.tags
-    assert logo.published == datetime(2026, 11, 17, 8, 0, tzinfo=timezone.utc)
+    assert logo.published == datetime(2026, 11, 17, 8, 0, tzinfo=UTC)
     assert untitled.title == "Cats are neat."  # a bare link is no headline
 
 
 def test_json_served_with_an_html_content_type_is_still_read(httpserver):
-    httpserver.expect_request("/feed.php").respond_with_data((FIXTURES / "jsonfeed-1.1.json").read_bytes(),
-                                                             content_type="text/html; charset=utf-8")
+    httpserver.expect_request("/feed.php").respond_with_data(
+        (FIXTURES / "jsonfeed-1.1.json").read_bytes(), content_type="text/html; charset=utf-8"
+    )
     ctx = FetchContext(Fetcher().get)
     result = reader_for("jsonfeed")(SourceSpec("Lab", httpserver.url_for("/feed.php")), ctx)
     assert len(result.articles) == 2

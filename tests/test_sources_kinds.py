@@ -16,10 +16,17 @@ from digest.sources import FetchContext, SourceSpec, reader_for
 runner = CliRunner()
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 MEDIA = SAMPLES / "wordpress/frontity/packages/wp-source/src/libraries/schemas/__tests__/mocks/media-list.json"
-ITEM = {"id": "1", "url": "https://lab.example.org/1", "title": "First note", "date_published": "2026-11-18T10:00:00Z",
-        "content_html": "<p>The lab measured something new this week. It was surprising.</p>"}
-RSS_ITEM = ("<item><title>Feed story</title><link>https://feed.example.net/s</link>"
-            "<pubDate>Wed, 18 Nov 2026 10:00:00 GMT</pubDate><description>Words about the story.</description></item>")
+ITEM = {
+    "id": "1",
+    "url": "https://lab.example.org/1",
+    "title": "First note",
+    "date_published": "2026-11-18T10:00:00Z",
+    "content_html": "<p>The lab measured something new this week. It was surprising.</p>",
+}
+RSS_ITEM = (
+    "<item><title>Feed story</title><link>https://feed.example.net/s</link>"
+    "<pubDate>Wed, 18 Nov 2026 10:00:00 GMT</pubDate><description>Words about the story.</description></item>"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -32,8 +39,12 @@ def in_tmp(tmp_path, monkeypatch):
 
 def jsonfeed(tmp_path, version, name="feed.json"):
     path = tmp_path / name
-    path.write_text(json.dumps({"version": version, "title": "Lab Notes", "home_page_url": "https://lab.example.org/",
-                                "items": [ITEM]}), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {"version": version, "title": "Lab Notes", "home_page_url": "https://lab.example.org/", "items": [ITEM]}
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -55,8 +66,10 @@ def test_a_bare_version_number_alone_does_not_make_any_api_a_json_feed(tmp_path)
 
 @pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-32"])
 def test_utf16_and_utf32_feeds_are_read_in_auto_mode(tmp_path, codec):
-    xml = (f'<?xml version="1.0" encoding="{codec.upper()}"?><rss version="2.0"><channel><title>Ünïcode</title>'
-           f"{RSS_ITEM}</channel></rss>")
+    xml = (
+        f'<?xml version="1.0" encoding="{codec.upper()}"?><rss version="2.0"><channel><title>Ünïcode</title>'
+        f"{RSS_ITEM}</channel></rss>"
+    )
     path = tmp_path / "feed.xml"
     path.write_bytes(xml.encode(codec))
     collected = collect([SourceSpec("Wide", str(path))], Fetcher())
@@ -65,9 +78,11 @@ def test_utf16_and_utf32_feeds_are_read_in_auto_mode(tmp_path, codec):
 
 def test_a_channel_only_feed_is_zero_items_not_invalid_xml(tmp_path):
     path = tmp_path / "channel.xml"
-    path.write_text('<?xml version="1.0"?>\n<rss version="2.0"><channel><title>Quiet &nbsp; blog</title>'
-                    "<link>https://quiet.example/</link><description>Nothing yet &copy;</description>"
-                    "</channel></rss>\n")
+    path.write_text(
+        '<?xml version="1.0"?>\n<rss version="2.0"><channel><title>Quiet &nbsp; blog</title>'
+        "<link>https://quiet.example/</link><description>Nothing yet &copy;</description>"
+        "</channel></rss>\n"
+    )
     other = tmp_path / "other.xml"
     other.write_text(f'<rss version="2.0"><channel><title>Busy</title>{RSS_ITEM}</channel></rss>')
     collected = collect([SourceSpec("Quiet", str(path)), SourceSpec("Busy", str(other))], Fetcher())
@@ -75,11 +90,20 @@ def test_a_channel_only_feed_is_zero_items_not_invalid_xml(tmp_path):
     assert quiet.ok and quiet.kind == "feed" and quiet.items == 0
 
 
-MEDIA_ITEM = {"id": 11, "date_gmt": "2026-11-18T10:00:00", "link": "https://wp.example/img/", "slug": "img",
-              "title": {"rendered": "IMG_2041.jpg"}, "media_type": "image", "mime_type": "image/jpeg",
-              "source_url": "https://wp.example/wp-content/uploads/IMG_2041.jpg"}
-MEDIA_MESSAGE = ("a WordPress media listing (/wp/v2/media: images and files), not posts; "
-                 "point the source at the site or its /wp-json/wp/v2/posts endpoint")
+MEDIA_ITEM = {
+    "id": 11,
+    "date_gmt": "2026-11-18T10:00:00",
+    "link": "https://wp.example/img/",
+    "slug": "img",
+    "title": {"rendered": "IMG_2041.jpg"},
+    "media_type": "image",
+    "mime_type": "image/jpeg",
+    "source_url": "https://wp.example/wp-content/uploads/IMG_2041.jpg",
+}
+MEDIA_MESSAGE = (
+    "a WordPress media listing (/wp/v2/media: images and files), not posts; "
+    "point the source at the site or its /wp-json/wp/v2/posts endpoint"
+)
 
 
 def test_a_wordpress_media_listing_is_refused_with_the_fix(tmp_path):
@@ -132,8 +156,11 @@ def test_unnamed_sources_are_labelled_by_their_titles_or_host_never_a_path(tmp_p
     rss.parent.mkdir()
     rss.write_text(f'<rss version="2.0"><channel><title>Channel Title</title>{RSS_ITEM}</channel></rss>')
     httpserver.expect_request("/untitled.xml").respond_with_data(
-        '<rss version="2.0"><channel>' + RSS_ITEM.replace("Feed story", "Hosted story")
-        .replace("feed.example.net/s", "feed.example.net/h") + "</channel></rss>", content_type="application/rss+xml")
+        '<rss version="2.0"><channel>'
+        + RSS_ITEM.replace("Feed story", "Hosted story").replace("feed.example.net/s", "feed.example.net/h")
+        + "</channel></rss>",
+        content_type="application/rss+xml",
+    )
     hosted = httpserver.url_for("/untitled.xml")
     result = build("--source", str(feed), "--source", str(rss), "--source", hosted)
     assert result.exit_code == 0, result.output
@@ -146,9 +173,14 @@ def test_unnamed_sources_are_labelled_by_their_titles_or_host_never_a_path(tmp_p
 
 
 def test_an_unnamed_wordpress_source_is_labelled_by_its_site_name(httpserver, tmp_path):
-    post = {"id": 7, "date_gmt": "2026-11-18T10:00:00", "link": "https://wp.example/p7/",
-            "title": {"rendered": "A WordPress post"}, "content": {"rendered": "<p>Body of the post here.</p>"},
-            "excerpt": {"rendered": ""}}
+    post = {
+        "id": 7,
+        "date_gmt": "2026-11-18T10:00:00",
+        "link": "https://wp.example/p7/",
+        "title": {"rendered": "A WordPress post"},
+        "content": {"rendered": "<p>Body of the post here.</p>"},
+        "excerpt": {"rendered": ""},
+    }
     httpserver.expect_request("/wp-json/wp/v2/posts").respond_with_json([post])
     httpserver.expect_request("/wp-json/").respond_with_json({"name": "The Site Name", "url": "https://wp.example"})
     result = build("--source", "wordpress:" + httpserver.url_for("/"))

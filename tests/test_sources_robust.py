@@ -18,8 +18,12 @@ from digest.sources import FetchContext, SourceSpec, reader_for
 
 runner = CliRunner()
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
-GOOD = {"url": "https://news.example.com/a", "title": "A good story", "published": "2026-11-18T10:00:00Z",
-        "content_html": "<p>Something happened in the city today. People noticed it.</p>"}
+GOOD = {
+    "url": "https://news.example.com/a",
+    "title": "A good story",
+    "published": "2026-11-18T10:00:00Z",
+    "content_html": "<p>Something happened in the city today. People noticed it.</p>",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -45,13 +49,22 @@ def manifest_titles(tmp_path):
 # -- one bad value skips its item alone ---------------------------------------------------------------
 
 BAD_VALUES = [
-    ("categories", 5), ("categories", True), ("tags", 3), ("tags", False), ("content_html", 7),
-    ("published", 1e20), ("published", float("nan")), ("published", float("inf")),
-    ("published", "9999-12-31T23:59:59-12:00"), ("published", "0001-01-01T00:00:00+14:00"),
-    ("reading_minutes", float("nan")), ("reading_minutes", float("inf")),
+    ("categories", 5),
+    ("categories", True),
+    ("tags", 3),
+    ("tags", False),
+    ("content_html", 7),
+    ("published", 1e20),
+    ("published", float("nan")),
+    ("published", float("inf")),
+    ("published", "9999-12-31T23:59:59-12:00"),
+    ("published", "0001-01-01T00:00:00+14:00"),
+    ("reading_minutes", float("nan")),
+    ("reading_minutes", float("inf")),
     ("image", {"url": "https://news.example.com/i.png", "width": float("nan")}),
     ("image", {"url": "https://news.example.com/i.png", "width": float("inf")}),
-    ("url", "http://[::1/a"), ("title", "Broken \ud800 title"),
+    ("url", "http://[::1/a"),
+    ("title", "Broken \ud800 title"),
 ]
 
 
@@ -92,7 +105,7 @@ def test_a_bad_bracketed_host_in_an_rss_link_skips_that_item(tmp_path):
       </channel></rss>""")
     result = read("feed", path)
     assert [a.title for a in result.articles] == ["Good"]
-    assert result.skipped[0].reason.startswith('field "url": unusable value \'http://[::1/a\'')
+    assert result.skipped[0].reason.startswith("field \"url\": unusable value 'http://[::1/a'")
 
 
 # -- ids unique inside the pipeline -----------------------------------------------------------------
@@ -100,13 +113,22 @@ def test_a_bad_bracketed_host_in_an_rss_link_skips_that_item(tmp_path):
 
 def test_stories_sharing_a_source_id_are_both_kept_and_a_true_repeat_is_reported(tmp_path):
     first = {**GOOD, "id": "1"}
-    second = {**GOOD, "id": "1", "url": "https://news.example.com/other", "title": "Another story entirely",
-              "content_html": "<p>A different event took place in the harbour. Boats were there.</p>"}
+    second = {
+        **GOOD,
+        "id": "1",
+        "url": "https://news.example.com/other",
+        "title": "Another story entirely",
+        "content_html": "<p>A different event took place in the harbour. Boats were there.</p>",
+    }
     path = tmp_path / "week.json"
     path.write_text(json.dumps([first, second, first]), encoding="utf-8")
     other = tmp_path / "other.json"
-    other.write_text(json.dumps([{**GOOD, "id": "1", "url": "https://elsewhere.example.org/x",
-                                  "title": "A third story from elsewhere"}]), encoding="utf-8")
+    other.write_text(
+        json.dumps(
+            [{**GOOD, "id": "1", "url": "https://elsewhere.example.org/x", "title": "A third story from elsewhere"}]
+        ),
+        encoding="utf-8",
+    )
     result = build("--source", str(path), "--source", str(other), "--verbose")
     assert result.exit_code == 0, result.output
     assert manifest_titles(tmp_path) == ["A good story", "A third story from elsewhere", "Another story entirely"]
@@ -118,11 +140,14 @@ def test_stories_sharing_a_source_id_are_both_kept_and_a_true_repeat_is_reported
 # -- bounded local reads ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("make, what", [
-    (lambda tmp: "/dev/zero", "a device"),
-    (lambda tmp: (os.mkfifo(tmp / "pipe"), str(tmp / "pipe"))[1], "a named pipe (FIFO)"),
-    (lambda tmp: ((tmp / "folder").mkdir(), str(tmp / "folder"))[1], "a directory"),
-])
+@pytest.mark.parametrize(
+    "make, what",
+    [
+        (lambda tmp: "/dev/zero", "a device"),
+        (lambda tmp: (os.mkfifo(tmp / "pipe"), str(tmp / "pipe"))[1], "a named pipe (FIFO)"),
+        (lambda tmp: ((tmp / "folder").mkdir(), str(tmp / "folder"))[1], "a directory"),
+    ],
+)
 def test_non_regular_files_are_refused_at_once(tmp_path, make, what):
     good = tmp_path / "week.json"
     good.write_text(json.dumps([GOOD]), encoding="utf-8")
@@ -182,15 +207,18 @@ def test_a_dripping_source_fails_alone_after_the_deadline(tmp_path, drip_server)
     good = tmp_path / "week.json"
     good.write_text(json.dumps([GOOD]), encoding="utf-8")
     (tmp_path / "digest.toml").write_text(
-        f'[fetch]\ntimeout = 3\ndeadline = 5\nretries = 0\n'
-        f'[[sources]]\nname = "Drip"\nurl = "{drip_server}"\n[[sources]]\nname = "Good"\npath = "{good}"\n')
+        f"[fetch]\ntimeout = 3\ndeadline = 5\nretries = 0\n"
+        f'[[sources]]\nname = "Drip"\nurl = "{drip_server}"\n[[sources]]\nname = "Good"\npath = "{good}"\n'
+    )
     started = time.monotonic()
     result = build()
     elapsed = time.monotonic() - started
     assert result.exit_code == 0, result.output
     assert 4.5 < elapsed < 12, elapsed
-    assert (f"Drip: {drip_server}: not read within the 5-second deadline for one source "
-            "(raise [fetch] deadline if the source is only slow)") in result.output
+    assert (
+        f"Drip: {drip_server}: not read within the 5-second deadline for one source "
+        "(raise [fetch] deadline if the source is only slow)"
+    ) in result.output
     assert manifest_titles(tmp_path) == ["A good story"]
 
 

@@ -26,7 +26,7 @@ def test_damaged_record_is_named(tmp_path):
     with pytest.raises(ConfigError, match=f"{STATE_FILE}: unreadable sent-articles record"):
         load_sent(tmp_path)
     (tmp_path / STATE_FILE).write_text("[]")
-    with pytest.raises(ConfigError, match='not a sent-articles record'):
+    with pytest.raises(ConfigError, match="not a sent-articles record"):
         load_sent(tmp_path)
 
 
@@ -35,8 +35,9 @@ def test_late_unsent_article_is_carried_over_and_sent_ones_never_repeat():
     late_last_week = article(2, day=-1, hours=22)  # Sunday night before W47, after W46 went out
     sent_last_week = article(3, day=-2)
     too_old = article(4, day=-9)
-    kept, skipped = new_since_last([in_week, late_last_week, sent_last_week, too_old], {"a003", "old"},
-                                   WEEK.start, timedelta(days=7))
+    kept, skipped = new_since_last(
+        [in_week, late_last_week, sent_last_week, too_old], {"a003", "old"}, WEEK.start, timedelta(days=7)
+    )
     assert [a.id for a in kept] == ["a001", "a002"]
     assert [(s.item, s.reason) for s in skipped] == [
         ("Article 3", "already sent in an earlier issue"),

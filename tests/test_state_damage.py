@@ -12,17 +12,17 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from smtp_servers import ISSUE_ID, Recorder, start, write_config, write_csv, write_issue
 from typer.testing import CliRunner
 
 import digest.cli  # noqa: F401  (registers every command)
 from digest.cli.app import app
 from digest.ledger import SCHEMA_VERSION, Ledger
 from digest.week import week_containing
+from smtp_servers import ISSUE_ID, Recorder, start, write_config, write_csv, write_issue
 
 SECRET = {"DIGEST_SECRET": "damage-test-secret-0123456789"}
 PEOPLE = [(f"reader{i:02d}@example.com", f"Reader {i}") for i in range(40)]
@@ -89,8 +89,11 @@ def test_a_damaged_ledger_stops_send_status_and_dry_run_then_a_restored_one_work
     ledger = tmp_path / "state" / "ledger.sqlite"
     ledger.parent.mkdir(parents=True)
     damage(ledger)
-    for args in (("send", ISSUE_ID, "--subscribers", subs), ("send", ISSUE_ID, "--dry-run", "--subscribers", subs),
-                 ("status", "--week", ISSUE_ID)):
+    for args in (
+        ("send", ISSUE_ID, "--subscribers", subs),
+        ("send", ISSUE_ID, "--dry-run", "--subscribers", subs),
+        ("status", "--week", ISSUE_ID),
+    ):
         result = invoke(*args, "-c", cfg)
         one_line_error(result, ledger, *words)
     assert rec.messages == []
@@ -110,8 +113,9 @@ def test_a_truncated_ledger_stops_and_never_resends(tmp_path, smtp):
     for cut in (100, 4096, len(data) // 2):
         ledger.write_bytes(data[:cut])
         for args in (("send", ISSUE_ID, "--subscribers", subs), ("status", "--week", ISSUE_ID)):
-            one_line_error(invoke(*args, "-c", cfg), ledger,
-                           "the delivery ledger is damaged", "restore it from a backup")
+            one_line_error(
+                invoke(*args, "-c", cfg), ledger, "the delivery ledger is damaged", "restore it from a backup"
+            )
     assert rec.recipients() == {e: 1 for e, _ in PEOPLE}
     ledger.write_bytes(data)  # restored from the backup: the second run has nothing to do
     rerun = invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs)
@@ -157,9 +161,15 @@ def test_a_damaged_subscriber_list_stops_every_command_that_reads_it(tmp_path, s
     store = tmp_path / "state" / "subscribers.sqlite"
     store.parent.mkdir(parents=True)
     damage(store)
-    commands = [("send", ISSUE_ID), ("send", ISSUE_ID, "--subscribers", subs), ("status", "--week", ISSUE_ID),
-                ("subscribers", "list"), ("subscribers", "add", "ann@example.com"),
-                ("subscribers", "remove", "ann@example.com"), ("subscribers", "import", subs)]
+    commands = [
+        ("send", ISSUE_ID),
+        ("send", ISSUE_ID, "--subscribers", subs),
+        ("status", "--week", ISSUE_ID),
+        ("subscribers", "list"),
+        ("subscribers", "add", "ann@example.com"),
+        ("subscribers", "remove", "ann@example.com"),
+        ("subscribers", "import", subs),
+    ]
     for args in commands:
         one_line_error(invoke(*args, "-c", cfg), store, *words)
     assert rec.messages == []
@@ -171,12 +181,20 @@ def test_a_damaged_subscriber_list_stops_every_command_that_reads_it(tmp_path, s
 
 def test_run_with_a_damaged_ledger_stops_with_one_line(tmp_path, smtp):
     rec, ctl = smtp
-    published = datetime.now(timezone.utc) - timedelta(seconds=5)
-    items = [{"url": "https://news.example.com/1", "title": "Story", "published": published.isoformat(),
-              "content_html": "<p>Something happened in the city today.</p>"}]
+    published = datetime.now(UTC) - timedelta(seconds=5)
+    items = [
+        {
+            "url": "https://news.example.com/1",
+            "title": "Story",
+            "published": published.isoformat(),
+            "content_html": "<p>Something happened in the city today.</p>",
+        }
+    ]
     (tmp_path / "week.json").write_text(json.dumps({"articles": items}), encoding="utf-8")
     cfg = write_config(tmp_path, smtp=ctl.url, unsubscribe_url="http://127.0.0.1:8080")
-    cfg.write_text(cfg.read_text() + f'[[sources]]\nname = "News"\npath = "{tmp_path / "week.json"}"\nkind = "native"\n')
+    cfg.write_text(
+        cfg.read_text() + f'[[sources]]\nname = "News"\npath = "{tmp_path / "week.json"}"\nkind = "native"\n'
+    )
     subs = write_csv(tmp_path / "subs.csv", PEOPLE[:3])
     ledger = tmp_path / "state" / "ledger.sqlite"
     ledger.parent.mkdir(parents=True)
@@ -187,19 +205,22 @@ def test_run_with_a_damaged_ledger_stops_with_one_line(tmp_path, smtp):
     ledger.unlink()
     again = invoke("run", "-c", str(cfg), "--subscribers", str(subs))
     assert again.exit_code == 0, again.output
-    assert again.stdout.endswith(f"{week_containing(published).id}: sent 3, skipped 0, deferred 0, failed 0, "
-                                 f"suppressed 0 ({ctl.url})\n")
+    assert again.stdout.endswith(
+        f"{week_containing(published).id}: sent 3, skipped 0, deferred 0, failed 0, suppressed 0 ({ctl.url})\n"
+    )
 
 
 # --- A full or read-only state directory: a real tmpfs, mounted for the test ------------------------
+
 
 @pytest.fixture
 def tiny_fs(tmp_path):
     """Mount a 2 MiB tmpfs at tmp_path/state (skipped where mounting is not allowed)."""
     mount = tmp_path / "state"
     mount.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
-                          capture_output=True, text=True, check=False)
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True, text=True, check=False
+    )
     if made.returncode:
         pytest.skip(f"cannot mount a tmpfs here ({made.stderr.strip()})")
     yield mount
@@ -262,8 +283,11 @@ def test_a_read_only_state_dir_stops_with_one_line_and_works_again_when_writable
     assert invoke("send", ISSUE_ID, "-c", cfg, "--subscribers", subs).exit_code == 0
     subprocess.run(["mount", "-o", "remount,ro", str(tiny_fs)], check=True)
     try:
-        for args in (("send", "2026-W48", "--subscribers", subs), ("send", ISSUE_ID, "--subscribers", subs),
-                     ("subscribers", "add", "ann@example.com")):
+        for args in (
+            ("send", "2026-W48", "--subscribers", subs),
+            ("send", ISSUE_ID, "--subscribers", subs),
+            ("subscribers", "add", "ann@example.com"),
+        ):
             result = invoke(*args, "-c", cfg)
             assert result.exit_code == 1, result.output
             assert result.stderr.startswith(f"error: {tiny_fs}/"), result.stderr

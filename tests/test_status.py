@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import shlex
 
-from desk_helpers import WEEK, cli_build, default_articles, write_source
 from typer.testing import CliRunner
 
+from desk_helpers import WEEK, cli_build, default_articles, write_source
 from digest.cli import app
 from digest.ledger import FAILED, SENT, Ledger
 from digest.subscribers import Subscriber, SubscriberStore
@@ -47,8 +47,10 @@ def test_built_then_curated(tmp_path):
     ]
     text = path.read_text(encoding="utf-8")
     first_id = text.split("[order]")[1].split('"')[3]
-    path.write_text(text.replace('subject = ""', 'subject = "Hand picked"')
-                    .replace("exclude = []", f'exclude = ["{first_id}"]'), encoding="utf-8")
+    path.write_text(
+        text.replace('subject = ""', 'subject = "Hand picked"').replace("exclude = []", f'exclude = ["{first_id}"]'),
+        encoding="utf-8",
+    )
     assert status(tmp_path).stdout.splitlines()[3] == f"  curated: yes (subject, 1 excluded); {path}"
     path.write_text("subject = [", encoding="utf-8")
     lines = status(tmp_path).stdout.splitlines()
@@ -89,7 +91,7 @@ def test_the_sample_shows_its_latest_built_week(tmp_path):
 
 def run_suggested(line: str, env: dict):
     """Run a `digest ...` command that status suggested, through the real CLI."""
-    argv = shlex.split(line[line.index("digest "):].removesuffix(" to try again"))
+    argv = shlex.split(line[line.index("digest ") :].removesuffix(" to try again"))
     assert argv[0] == "digest"
     return CliRunner().invoke(app, argv[1:], env=env)
 
@@ -107,13 +109,17 @@ def test_status_without_a_week_shows_the_latest_issue_whatever_its_id_and_its_su
     latest = runner.invoke(app, ["status", "--out", str(out)], env=env)
     assert latest.exit_code == 0, latest.output
     assert latest.stdout.startswith("Issue 2026-11-17--2026-11-19\n  built:   yes")
-    ranged = runner.invoke(app, ["status", "--since", "2026-11-17", "--until", "2026-11-19", "--out", str(out)], env=env)
+    ranged = runner.invoke(
+        app, ["status", "--since", "2026-11-17", "--until", "2026-11-19", "--out", str(out)], env=env
+    )
     assert ranged.exit_code == 0 and ranged.stdout == latest.stdout
     # Another issue's status points at the latest one with a command that works.
     week = runner.invoke(app, ["status", "--week", WEEK, "--out", str(out)], env=env)
     hint = week.stdout.splitlines()[-1]
-    assert hint == (f"(latest built issue: 2026-11-17--2026-11-19; see it with: "
-                    f"digest status --since 2026-11-17 --until 2026-11-19 --out {out})")
+    assert hint == (
+        f"(latest built issue: 2026-11-17--2026-11-19; see it with: "
+        f"digest status --since 2026-11-17 --until 2026-11-19 --out {out})"
+    )
     assert run_suggested(hint.rstrip(")"), env).stdout == latest.stdout
     # An issue not built yet: the suggested build builds it.
     later = runner.invoke(app, ["status", "--since", "2026-11-20", "--until", "2026-11-22", "--out", str(out)], env=env)
@@ -127,8 +133,12 @@ def test_suggested_send_commands_find_the_issue(tmp_path):
     source = write_source(tmp_path / "news.json", default_articles(3))
     assert cli_build(source, tmp_path / "issues").exit_code == 0
     SubscriberStore.in_state_dir(tmp_path / "state").add(Subscriber("reader@example.com"))
-    env = {"DIGEST_CONFIG": "", "DIGEST_STATE_DIR": str(tmp_path / "state"), "DIGEST_SECRET": "s" * 32,
-           "DIGEST_OUTBOX": str(tmp_path / "outbox")}
+    env = {
+        "DIGEST_CONFIG": "",
+        "DIGEST_STATE_DIR": str(tmp_path / "state"),
+        "DIGEST_SECRET": "s" * 32,
+        "DIGEST_OUTBOX": str(tmp_path / "outbox"),
+    }
     step = status(tmp_path).stdout.splitlines()[-1]
     assert step.startswith("  - send to 1 recipient(s): digest send ")
     sent = run_suggested(step + " --dry-run", env)
@@ -140,7 +150,9 @@ def test_out_of_range_week_is_one_line(tmp_path):
     env = {"DIGEST_CONFIG": "", "DIGEST_STATE_DIR": str(tmp_path / "state")}
     result = CliRunner().invoke(app, ["status", "--week", "9999-W52", "--out", str(tmp_path)], env=env)
     assert result.exit_code == 1
-    assert result.stderr.splitlines() == ["error: invalid week '9999-W52': out of range (use a week of the years 1900 to 9998)"]
+    assert result.stderr.splitlines() == [
+        "error: invalid week '9999-W52': out of range (use a week of the years 1900 to 9998)"
+    ]
 
 
 def test_a_stray_manifest_is_skipped_with_a_warning(tmp_path):

@@ -2,19 +2,27 @@
 
 import json
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from typer.testing import CliRunner
 
 import digest.cli  # noqa: F401  (registers every command)
 from digest.cli.app import app
-from digest.errors import StateError, ConfigError
-from digest.subscribers import (ACTIVE, PAUSED, SCHEMA_VERSION, SUPPRESSED, UNCONFIRMED, Subscriber,
-                                SubscriberStore, load_recipients)
+from digest.errors import StateError
+from digest.subscribers import (
+    ACTIVE,
+    PAUSED,
+    SCHEMA_VERSION,
+    SUPPRESSED,
+    UNCONFIRMED,
+    Subscriber,
+    SubscriberStore,
+    load_recipients,
+)
 from smtp_servers import write_config, write_csv
 
-NOW = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 # The schema and rows exactly as the list looked before statuses existed (user_version 0).
 OLD_SCHEMA = """
@@ -48,8 +56,11 @@ def test_a_list_made_before_statuses_is_migrated_in_place(tmp_path):
     entries = {e.email: e for e in store.entries(NOW)}
     assert entries["Ann@example.com"].status == ACTIVE and entries["Ann@example.com"].source == "list"
     assert entries["Ann@example.com"].changed_at == "2026-01-02T10:00:00+00:00"
-    assert (entries["bob@example.com"].status, entries["bob@example.com"].reason,
-            entries["bob@example.com"].source) == (SUPPRESSED, "hard-bounce", "smtp")
+    assert (
+        entries["bob@example.com"].status,
+        entries["bob@example.com"].reason,
+        entries["bob@example.com"].source,
+    ) == (SUPPRESSED, "hard-bounce", "smtp")
     assert (entries["cy@example.com"].status, entries["cy@example.com"].source) == (SUPPRESSED, "one-click")
     assert store.all()[0].attributes == {"plan": "pro"}
     assert [s.email for s in store.receiving(NOW)] == ["Ann@example.com"]
@@ -100,16 +111,18 @@ def test_list_shows_status_and_reason_and_json_gives_every_address(tmp_path):
     store.add(Subscriber("ann@example.com", "Ann"))
     store.add_unconfirmed(Subscriber("fay@example.com"))
     store.add(Subscriber("bob@example.com", "Bob"))
-    store.set_status("bob@example.com", PAUSED, "pause-link", paused_until=datetime(2099, 1, 1, tzinfo=timezone.utc))
+    store.set_status("bob@example.com", PAUSED, "pause-link", paused_until=datetime(2099, 1, 1, tzinfo=UTC))
     store.suppress("gone@example.com", "hard-bounce", "550 5.1.1 unknown", source="bounces:mbox")
     listed = _run("list", cfg=cfg)
     assert listed.exit_code == 0, listed.output
     lines = [line.split("\t") for line in listed.stdout.splitlines()]
     assert lines[0] == ["email", "name", "status", "reason", "source", "changed_at"]
     assert [line[:5] for line in lines[1:]] == [
-        ["ann@example.com", "Ann", "active", "", "cli"], ["fay@example.com", "", "unconfirmed", "", "signup"],
+        ["ann@example.com", "Ann", "active", "", "cli"],
+        ["fay@example.com", "", "unconfirmed", "", "signup"],
         ["bob@example.com", "Bob", "paused until 2099-01-01", "", "pause-link"],
-        ["gone@example.com", "", "suppressed", "hard-bounce", "bounces:mbox"]]
+        ["gone@example.com", "", "suppressed", "hard-bounce", "bounces:mbox"],
+    ]
     assert listed.stderr == "3 subscriber(s), 1 suppressed (not counted)\n"
     data = json.loads(_run("list", "--json", cfg=cfg).stdout)
     assert data["version"] == 1 and data["count"] == 3

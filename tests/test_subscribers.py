@@ -12,21 +12,29 @@ from smtp_servers import write_config
 
 def test_normalize_checks_syntax_without_dns():
     assert normalize_address("  Ann@EXAMPLE.com ") == "Ann@example.com"
-    for bad, reason in (("", "empty address"), ("ann@", "There must be something after the @-sign."),
-                        ("ann@localhost", "should have a period")):
+    for bad, reason in (
+        ("", "empty address"),
+        ("ann@", "There must be something after the @-sign."),
+        ("ann@localhost", "should have a period"),
+    ):
         with pytest.raises(AddressError, match=reason):
             normalize_address(bad)
 
 
 def test_csv_dedupes_case_insensitively_keeps_attributes_and_reports_bad_rows(tmp_path):
     path = tmp_path / "people.csv"
-    path.write_text("\ufeffEmail,Name,Plan\nann@example.com,Ann Lee,pro\nANN@Example.com,Dup,\n"
-                    "broken,Nobody,\nbob@example.com,\"Bob\nBobson\",free\n", encoding="utf-8")
+    path.write_text(
+        "\ufeffEmail,Name,Plan\nann@example.com,Ann Lee,pro\nANN@Example.com,Dup,\n"
+        'broken,Nobody,\nbob@example.com,"Bob\nBobson",free\n',
+        encoding="utf-8",
+    )
     people, problems = read_csv(path)
     assert people == [Subscriber("ann@example.com", "Ann Lee"), Subscriber("bob@example.com", "Bob Bobson")]
     assert people[0].attributes == {"plan": "pro"}
-    assert problems == [f"{path}:3: skipped ANN@example.com: already on line 2",
-                        f"{path}:4: skipped 'broken': An email address must have an @-sign."]
+    assert problems == [
+        f"{path}:3: skipped ANN@example.com: already on line 2",
+        f"{path}:4: skipped 'broken': An email address must have an @-sign.",
+    ]
 
 
 def test_csv_without_email_column_or_file_is_a_config_error(tmp_path):
@@ -68,13 +76,19 @@ def test_cli_add_import_list_remove(tmp_path):
     assert f"{csv}:4: skipped 'bad@'" in imported.stderr
     listed = _run("list", cfg=cfg)
     rows = [line.split("\t")[:5] for line in listed.stdout.splitlines()]
-    assert rows == [["email", "name", "status", "reason", "source"], ["Ann@example.com", "Ann", "active", "", "cli"],
-                    ["bob@example.com", "Bob", "active", "", rows[2][4]]]
+    assert rows == [
+        ["email", "name", "status", "reason", "source"],
+        ["Ann@example.com", "Ann", "active", "", "cli"],
+        ["bob@example.com", "Bob", "active", "", rows[2][4]],
+    ]
     assert listed.stderr == "2 subscriber(s)\n"
     removed = _run("remove", "BOB@example.com", cfg=cfg)
     assert removed.stdout == "Removed BOB@example.com (suppressed)\n"  # the local part keeps its case
-    assert _run("list", "--suppressed", cfg=cfg).stdout.splitlines()[1].startswith(
-        "BOB@example.com\t\tsuppressed\tremoved\tcli\t")
+    assert (
+        _run("list", "--suppressed", cfg=cfg)
+        .stdout.splitlines()[1]
+        .startswith("BOB@example.com\t\tsuppressed\tremoved\tcli\t")
+    )
     # Re-adding a suppressed address warns and keeps it suppressed unless the person asked.
     again = _run("add", "bob@example.com", cfg=cfg)
     assert "bob@example.com is suppressed (removed) and will not be mailed" in again.stderr
@@ -87,20 +101,25 @@ def test_cli_add_import_list_remove(tmp_path):
 
 def test_csv_problems_name_the_physical_line_and_duplicates_are_reported(tmp_path):
     path = tmp_path / "people.csv"
-    path.write_text('email,name\nann@example.com,"Ann\nLee"\nANN@Example.com,Again\n\nnot-an-address,X\n'
-                    'bob@example.com,Bob\n', encoding="utf-8")
+    path.write_text(
+        'email,name\nann@example.com,"Ann\nLee"\nANN@Example.com,Again\n\nnot-an-address,X\nbob@example.com,Bob\n',
+        encoding="utf-8",
+    )
     people, problems = read_csv(path)
     assert [(p.email, p.name) for p in people] == [("ann@example.com", "Ann Lee"), ("bob@example.com", "Bob")]
-    assert problems == [f"{path}:4: skipped ANN@example.com: already on line 2",
-                        f"{path}:6: skipped 'not-an-address': An email address must have an @-sign."]
+    assert problems == [
+        f"{path}:4: skipped ANN@example.com: already on line 2",
+        f"{path}:6: skipped 'not-an-address': An email address must have an @-sign.",
+    ]
 
 
 def test_csv_with_semicolons_or_tabs_as_spreadsheets_export_them(tmp_path):
     for delimiter in (";", "\t"):
         path = tmp_path / "people.csv"
-        path.write_text(f"Email{delimiter}Name{delimiter}City\nann@example.com{delimiter}Ann, Lee{delimiter}Köln\n",
-                        encoding="utf-8")
+        path.write_text(
+            f"Email{delimiter}Name{delimiter}City\nann@example.com{delimiter}Ann, Lee{delimiter}Köln\n",
+            encoding="utf-8",
+        )
         people, problems = read_csv(path)
         assert problems == []
-        assert [(p.email, p.name, p.attributes) for p in people] == [("ann@example.com", "Ann, Lee",
-                                                                      {"city": "Köln"})]
+        assert [(p.email, p.name, p.attributes) for p in people] == [("ann@example.com", "Ann, Lee", {"city": "Köln"})]

@@ -14,8 +14,11 @@ from digest.normalize import reading_minutes
 from digest.sentences import word_count
 
 # What a reader cannot place at the start of a summary: a quotation, a pronoun or a connective.
-BAD_OPENING = re.compile(r"^(?:[\"“‘«']|(?:he|she|they|it|this(?! week)|that|these|those|his|her|their|its|but|"
-                         r"and|however|meanwhile|also|so|yet|still|then)\b)", re.IGNORECASE)
+BAD_OPENING = re.compile(
+    r"^(?:[\"“‘«']|(?:he|she|they|it|this(?! week)|that|these|those|his|her|their|its|but|"
+    r"and|however|meanwhile|also|so|yet|still|then)\b)",
+    re.IGNORECASE,
+)
 
 
 def test_the_bundled_sample_issue_has_no_summary_opening_without_its_referent(tmp_path, monkeypatch):
@@ -98,10 +101,12 @@ def test_cjk_text_is_counted_by_characters():
 
 
 def test_a_japanese_summary_fits_the_word_budget_in_characters():
-    sentences = ["東京都は月曜日、新しい路面電車の路線を承認したと発表した。",
-                 "路線は港まで九キロメートルで、二千二十九年に開業する予定だ。",
-                 "工事は来年の春に始まり、費用は約八百億円と見込まれている。",
-                 "市民団体は騒音について懸念を示している。"]
+    sentences = [
+        "東京都は月曜日、新しい路面電車の路線を承認したと発表した。",
+        "路線は港まで九キロメートルで、二千二十九年に開業する予定だ。",
+        "工事は来年の春に始まり、費用は約八百億円と見込まれている。",
+        "市民団体は騒音について懸念を示している。",
+    ]
     summary = summarize("路面電車の新路線", ["".join(sentences)], max_words=30, max_sentences=3)
     assert summary and word_count(summary) <= 30
     assert len(summary) < len("".join(sentences))

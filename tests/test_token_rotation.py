@@ -14,8 +14,7 @@ import requests
 
 from digest.errors import ConfigError
 from digest.subscribers import SubscriberStore
-from digest.tokens import (key_id, make_confirm_token, make_token, secrets_from_env, verify_confirm_token,
-                           verify_token)
+from digest.tokens import key_id, make_confirm_token, make_token, secrets_from_env, verify_confirm_token, verify_token
 
 OLD = b"the-secret-before-rotation-0001"
 NEW = b"the-secret-after-rotation-00002"
@@ -58,12 +57,24 @@ def test_a_link_signed_before_a_rotation_still_unsubscribes_after_it(tmp_path):
     root = Path(__file__).resolve().parent.parent
     before = make_token("dee@example.com", OLD)
     legacy = _v1_token("eve@example.com", OLD)
-    env = {**os.environ, "DIGEST_SECRET": NEW.decode(), "DIGEST_SECRET_PREVIOUS": OLD.decode(),
-           "PYTHONPATH": str(root), "DIGEST_OUT": str(tmp_path / "issues"),
-           "DIGEST_STATE_DIR": str(tmp_path / "state"), "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "DIGEST_SECRET": NEW.decode(),
+        "DIGEST_SECRET_PREVIOUS": OLD.decode(),
+        "PYTHONPATH": str(root),
+        "DIGEST_OUT": str(tmp_path / "issues"),
+        "DIGEST_STATE_DIR": str(tmp_path / "state"),
+        "PYTHONUNBUFFERED": "1",
+    }
     env.pop("DIGEST_CONFIG", None)
-    proc = subprocess.Popen([sys.executable, "-m", "digest", "serve", "--port", "0"], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "digest", "serve", "--port", "0"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         base = re.search(r"on (http://127\.0\.0\.1:\d+)/ ", line).group(1)

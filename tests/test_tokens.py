@@ -15,18 +15,21 @@ def test_token_round_trip_is_case_insensitive_and_url_safe():
     assert token.startswith("v2.") and all(c.isalnum() or c in "._-" for c in token)
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # signature changed
-    lambda t: ".".join(make_token("bob@example.com", SECRET).split(".")[:3]) + "." + t.split(".")[3],  # swapped
-    lambda t: "v1." + t.split(".", 2)[2],  # an old-style token made of new parts
-    lambda t: "v3" + t[2:],
-    lambda t: t.replace(t.split(".")[1], "00000000"),  # another key id
-    lambda t: t.split(".", 1)[1],
-    lambda t: t + ".x",
-    lambda t: "v1.!!!.???",
-    lambda t: "",
-    lambda t: "v1." + "A" * 700 + ".B",
-])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # signature changed
+        lambda t: ".".join(make_token("bob@example.com", SECRET).split(".")[:3]) + "." + t.split(".")[3],  # swapped
+        lambda t: "v1." + t.split(".", 2)[2],  # an old-style token made of new parts
+        lambda t: "v3" + t[2:],
+        lambda t: t.replace(t.split(".")[1], "00000000"),  # another key id
+        lambda t: t.split(".", 1)[1],
+        lambda t: t + ".x",
+        lambda t: "v1.!!!.???",
+        lambda t: "",
+        lambda t: "v1." + "A" * 700 + ".B",
+    ],
+)
 def test_tampered_or_malformed_tokens_do_not_verify(mutate):
     assert verify_token(mutate(make_token("ann@example.com", SECRET)), SECRET) is None
 

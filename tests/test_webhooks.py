@@ -18,12 +18,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
-from smtp_servers import write_config
 from typer.testing import CliRunner
 
 import digest.cli  # noqa: F401  (registers every command)
 from digest.cli.app import app
 from digest.subscribers import Subscriber, SubscriberStore
+from smtp_servers import write_config
 
 pytestmark = pytest.mark.process
 
@@ -37,9 +37,16 @@ def _rsa_cert(days: int = 1):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.eu-west-1.amazonaws.com")])
     now = datetime.now(UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(hours=1))
-            .not_valid_after(now + timedelta(days=days)).sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=days))
+        .sign(key, hashes.SHA256())
+    )
     return key, cert.public_bytes(serialization.Encoding.PEM)
 
 
@@ -49,19 +56,32 @@ def keys(tmp_path_factory):
     pem_path = tmp_path_factory.mktemp("keys") / "sns.pem"
     pem_path.write_bytes(sns_pem)
     sendgrid = ec.generate_private_key(ec.SECP256R1())
-    public = sendgrid.public_key().public_bytes(serialization.Encoding.DER,
-                                                serialization.PublicFormat.SubjectPublicKeyInfo)
-    return {"sns_key": sns_key, "sns_pem": sns_pem, "sns_pem_path": pem_path, "sendgrid": sendgrid,
-            "sendgrid_public": base64.b64encode(public).decode()}
+    public = sendgrid.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return {
+        "sns_key": sns_key,
+        "sns_pem": sns_pem,
+        "sns_pem_path": pem_path,
+        "sendgrid": sendgrid,
+        "sendgrid_public": base64.b64encode(public).decode(),
+    }
 
 
 def _env(keys, **extra):
     root = Path(__file__).resolve().parent.parent
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
-    env.update({"DIGEST_SECRET": "webhook-test-secret-0123456789", "PYTHONPATH": str(root), "PYTHONUNBUFFERED": "1",
-                "DIGEST_MAILGUN_WEBHOOK_KEY": MAILGUN_KEY, "DIGEST_POSTMARK_WEBHOOK_USER": POSTMARK[0],
-                "DIGEST_POSTMARK_WEBHOOK_PASSWORD": POSTMARK[1],
-                "DIGEST_SENDGRID_WEBHOOK_KEY": keys["sendgrid_public"]})
+    env.update(
+        {
+            "DIGEST_SECRET": "webhook-test-secret-0123456789",
+            "PYTHONPATH": str(root),
+            "PYTHONUNBUFFERED": "1",
+            "DIGEST_MAILGUN_WEBHOOK_KEY": MAILGUN_KEY,
+            "DIGEST_POSTMARK_WEBHOOK_USER": POSTMARK[0],
+            "DIGEST_POSTMARK_WEBHOOK_PASSWORD": POSTMARK[1],
+            "DIGEST_SENDGRID_WEBHOOK_KEY": keys["sendgrid_public"],
+        }
+    )
     env.update(extra)
     return env
 
@@ -89,14 +109,21 @@ def serve(tmp_path, keys, httpserver):
         cfg = write_config(tmp_path)
         with cfg.open("a", encoding="utf-8") as handle:
             handle.write("[bounces]\nsoft_limit = 2\n")
-            handle.write(f'[hooks]\nses_topics = ["{TOPIC}"]\nsns_hosts = ["{httpserver.host}:{httpserver.port}"]\n{hooks}')
+            handle.write(
+                f'[hooks]\nses_topics = ["{TOPIC}"]\nsns_hosts = ["{httpserver.host}:{httpserver.port}"]\n{hooks}'
+            )
         store = SubscriberStore.in_state_dir(tmp_path / "state")
         for address in PEOPLE:
             store.add(Subscriber(address))
         log_path = tmp_path / "serve.log"
-        proc = subprocess.Popen([sys.executable, "-m", "digest", "serve", "--port", "0", "-c", str(cfg)],
-                                cwd=tmp_path, env=env or _env(keys), stdout=subprocess.PIPE,
-                                stderr=log_path.open("w"), text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "digest", "serve", "--port", "0", "-c", str(cfg)],
+            cwd=tmp_path,
+            env=env or _env(keys),
+            stdout=subprocess.PIPE,
+            stderr=log_path.open("w"),
+            text=True,
+        )
         procs.append(proc)
         line = proc.stdout.readline()
         match = re.search(r"on (http://127\.0\.0\.1:\d+)/ ", line)
@@ -118,12 +145,22 @@ def _suppressions(store):
 
 # --- Amazon SES via SNS -------------------------------------------------------------------------
 
+
 def _sns(keys, kind, cert_url, version="2", **fields):
-    message = {"Type": kind, "MessageId": "b1f3c0de-0000-4000-8000-000000000001", "TopicArn": TOPIC,
-               "Timestamp": "2026-11-20T10:00:00.000Z", "SignatureVersion": version, "SigningCertURL": cert_url,
-               **fields}
-    order = ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"] if kind == "Notification" else \
-        ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]
+    message = {
+        "Type": kind,
+        "MessageId": "b1f3c0de-0000-4000-8000-000000000001",
+        "TopicArn": TOPIC,
+        "Timestamp": "2026-11-20T10:00:00.000Z",
+        "SignatureVersion": version,
+        "SigningCertURL": cert_url,
+        **fields,
+    }
+    order = (
+        ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"]
+        if kind == "Notification"
+        else ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]
+    )
     signed = "".join(f"{k}\n{message[k]}\n" for k in order if k in message).encode()
     digest_ = hashes.SHA1() if version == "1" else hashes.SHA256()
     message["Signature"] = base64.b64encode(keys["sns_key"].sign(signed, padding.PKCS1v15(), digest_)).decode()
@@ -131,37 +168,66 @@ def _sns(keys, kind, cert_url, version="2", **fields):
 
 
 def _ses_bounce(address, bounce_type="Permanent", status="5.1.1"):
-    return json.dumps({
-        "notificationType": "Bounce",
-        "bounce": {"bounceType": bounce_type, "bounceSubType": "General", "timestamp": "2026-11-20T09:59:00.000Z",
-                   "bouncedRecipients": [{"emailAddress": address, "action": "failed", "status": status,
-                                          "diagnosticCode": f"smtp; 550 {status} user unknown"}]},
-        "mail": {"messageId": "0100018c-ses", "commonHeaders": {"messageId": "<2026-W47.abc123@example.com>"}}})
+    return json.dumps(
+        {
+            "notificationType": "Bounce",
+            "bounce": {
+                "bounceType": bounce_type,
+                "bounceSubType": "General",
+                "timestamp": "2026-11-20T09:59:00.000Z",
+                "bouncedRecipients": [
+                    {
+                        "emailAddress": address,
+                        "action": "failed",
+                        "status": status,
+                        "diagnosticCode": f"smtp; 550 {status} user unknown",
+                    }
+                ],
+            },
+            "mail": {"messageId": "0100018c-ses", "commonHeaders": {"messageId": "<2026-W47.abc123@example.com>"}},
+        }
+    )
 
 
 def _ses_complaint(address):
-    return json.dumps({"notificationType": "Complaint",
-                       "complaint": {"complainedRecipients": [{"emailAddress": address}],
-                                     "complaintFeedbackType": "abuse", "timestamp": "2026-11-20T09:59:00.000Z"},
-                       "mail": {"messageId": "0100018c-ses"}})
+    return json.dumps(
+        {
+            "notificationType": "Complaint",
+            "complaint": {
+                "complainedRecipients": [{"emailAddress": address}],
+                "complaintFeedbackType": "abuse",
+                "timestamp": "2026-11-20T09:59:00.000Z",
+            },
+            "mail": {"messageId": "0100018c-ses"},
+        }
+    )
 
 
 def test_ses_notifications_signed_v1_and_v2_suppress_with_reason_and_source(serve, keys, httpserver):
     cert_url = httpserver.url_for("/SimpleNotificationService-test.pem")
     httpserver.expect_request("/SimpleNotificationService-test.pem").respond_with_data(keys["sns_pem"])
     served = serve()
-    hard = served.post("ses", data=json.dumps(_sns(keys, "Notification", cert_url, "1",
-                                                   Message=_ses_bounce("Hard@Example.com"))),
-                       headers={"x-amz-sns-message-type": "Notification", "Content-Type": "text/plain"})
+    hard = served.post(
+        "ses",
+        data=json.dumps(_sns(keys, "Notification", cert_url, "1", Message=_ses_bounce("Hard@Example.com"))),
+        headers={"x-amz-sns-message-type": "Notification", "Content-Type": "text/plain"},
+    )
     assert hard.status_code == 200 and hard.json() == {"status": "ok", "reports": 1}
-    angry = served.post("ses", data=json.dumps(_sns(keys, "Notification", cert_url, "2",
-                                                    Message=_ses_complaint("angry@example.com"))))
+    angry = served.post(
+        "ses", data=json.dumps(_sns(keys, "Notification", cert_url, "2", Message=_ses_complaint("angry@example.com")))
+    )
     assert angry.status_code == 200
-    soft = served.post("ses", data=json.dumps(_sns(keys, "Notification", cert_url, "2",
-                                                   Message=_ses_bounce("soft@example.com", "Transient", "4.4.7"))))
+    soft = served.post(
+        "ses",
+        data=json.dumps(
+            _sns(keys, "Notification", cert_url, "2", Message=_ses_bounce("soft@example.com", "Transient", "4.4.7"))
+        ),
+    )
     assert soft.status_code == 200
-    assert _suppressions(served.store) == {"hard@example.com": ("hard-bounce", "webhook:ses"),
-                                           "angry@example.com": ("complaint", "webhook:ses")}
+    assert _suppressions(served.store) == {
+        "hard@example.com": ("hard-bounce", "webhook:ses"),
+        "angry@example.com": ("complaint", "webhook:ses"),
+    }
     assert served.store.soft_bounces("soft@example.com") == 1
     # The certificate was fetched once for the three messages.
     assert len([r for r, _ in httpserver.log if r.path.endswith(".pem")]) == 1
@@ -177,13 +243,20 @@ def test_ses_bad_signature_other_topics_and_cert_urls_off_sns_are_refused(serve,
     unsigned = _sns(keys, "Notification", cert_url, Message=_ses_bounce("kept@example.com"))
     del unsigned["Signature"]
     assert served.post("ses", data=json.dumps(unsigned)).status_code == 403
-    other_topic = _sns(keys, "Notification", cert_url, Message=_ses_bounce("kept@example.com"),
-                       TopicArn="arn:aws:sns:eu-west-1:999999999999:someone-else")
+    other_topic = _sns(
+        keys,
+        "Notification",
+        cert_url,
+        Message=_ses_bounce("kept@example.com"),
+        TopicArn="arn:aws:sns:eu-west-1:999999999999:someone-else",
+    )
     assert served.post("ses", data=json.dumps(other_topic)).status_code == 403
-    for url in ("https://evil.example.com/SimpleNotificationService.pem",
-                "http://sns.eu-west-1.amazonaws.com/SimpleNotificationService.pem",
-                "https://sns.eu-west-1.amazonaws.com.evil.example.com/cert.pem",
-                "https://user@sns.eu-west-1.amazonaws.com:8443/cert.pem"):
+    for url in (
+        "https://evil.example.com/SimpleNotificationService.pem",
+        "http://sns.eu-west-1.amazonaws.com/SimpleNotificationService.pem",
+        "https://sns.eu-west-1.amazonaws.com.evil.example.com/cert.pem",
+        "https://user@sns.eu-west-1.amazonaws.com:8443/cert.pem",
+    ):
         off_host = _sns(keys, "Notification", url, Message=_ses_bounce("kept@example.com"))
         assert served.post("ses", data=json.dumps(off_host)).status_code == 403, url
     assert served.post("ses", data=b"{not json").status_code == 400
@@ -199,22 +272,36 @@ def test_ses_subscription_is_confirmed_only_on_an_sns_host(serve, keys, httpserv
     cert_url = httpserver.url_for("/cert.pem")
     httpserver.expect_request("/cert.pem").respond_with_data(keys["sns_pem"])
     httpserver.expect_request("/confirm", query_string="Action=ConfirmSubscription&Token=tok").respond_with_data(
-        "<ConfirmSubscriptionResponse/>")
+        "<ConfirmSubscriptionResponse/>"
+    )
     served = serve()
-    confirmation = _sns(keys, "SubscriptionConfirmation", cert_url, Message="You have chosen to subscribe",
-                        Token="tok", SubscribeURL=httpserver.url_for("/confirm?Action=ConfirmSubscription&Token=tok"))
+    confirmation = _sns(
+        keys,
+        "SubscriptionConfirmation",
+        cert_url,
+        Message="You have chosen to subscribe",
+        Token="tok",
+        SubscribeURL=httpserver.url_for("/confirm?Action=ConfirmSubscription&Token=tok"),
+    )
     assert served.post("ses", data=json.dumps(confirmation)).status_code == 200
     assert [r.path for r, _ in httpserver.log if r.path == "/confirm"] == ["/confirm"]
-    elsewhere = _sns(keys, "SubscriptionConfirmation", cert_url, Message="subscribe", Token="tok",
-                     SubscribeURL="https://evil.example.com/confirm?Token=tok")
+    elsewhere = _sns(
+        keys,
+        "SubscriptionConfirmation",
+        cert_url,
+        Message="subscribe",
+        Token="tok",
+        SubscribeURL="https://evil.example.com/confirm?Token=tok",
+    )
     assert served.post("ses", data=json.dumps(elsewhere)).status_code == 403
 
 
 def test_a_trusted_local_certificate_replaces_the_fetch(serve, keys, httpserver):
     served = serve(hooks=f'sns_trusted_cert = "{keys["sns_pem_path"]}"\n')
     cert_url = "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-abc.pem"
-    answer = served.post("ses", data=json.dumps(_sns(keys, "Notification", cert_url,
-                                                     Message=_ses_bounce("hard@example.com"))))
+    answer = served.post(
+        "ses", data=json.dumps(_sns(keys, "Notification", cert_url, Message=_ses_bounce("hard@example.com")))
+    )
     assert answer.status_code == 200
     assert _suppressions(served.store) == {"hard@example.com": ("hard-bounce", "webhook:ses")}
     other_key, _ = _rsa_cert()
@@ -225,25 +312,41 @@ def test_a_trusted_local_certificate_replaces_the_fetch(serve, keys, httpserver)
 
 # --- Postmark -----------------------------------------------------------------------------------
 
+
 def _postmark(kind, address, record="Bounce"):
-    return {"RecordType": record, "Type": kind, "TypeCode": 1, "Email": address, "Description": "The server was "
-            "unable to deliver your message", "Details": "smtp;550 5.1.1 user unknown",
-            "BouncedAt": "2026-11-20T10:00:00Z", "MessageStream": "outbound"}
+    return {
+        "RecordType": record,
+        "Type": kind,
+        "TypeCode": 1,
+        "Email": address,
+        "Description": "The server was unable to deliver your message",
+        "Details": "smtp;550 5.1.1 user unknown",
+        "BouncedAt": "2026-11-20T10:00:00Z",
+        "MessageStream": "outbound",
+    }
 
 
 def test_postmark_bounces_and_complaints_with_basic_auth(serve):
     served = serve()
     assert served.post("postmark", json=_postmark("HardBounce", "hard@example.com"), auth=POSTMARK).status_code == 200
-    assert served.post("postmark", json=_postmark("SpamComplaint", "angry@example.com", "SpamComplaint"),
-                       auth=POSTMARK).status_code == 200
+    assert (
+        served.post(
+            "postmark", json=_postmark("SpamComplaint", "angry@example.com", "SpamComplaint"), auth=POSTMARK
+        ).status_code
+        == 200
+    )
     assert served.post("postmark", json=_postmark("SoftBounce", "soft@example.com"), auth=POSTMARK).status_code == 200
-    assert served.post("postmark", json=_postmark("AutoResponder", "kept@example.com"), auth=POSTMARK).status_code == 200
+    assert (
+        served.post("postmark", json=_postmark("AutoResponder", "kept@example.com"), auth=POSTMARK).status_code == 200
+    )
     missing = served.post("postmark", json=_postmark("HardBounce", "kept@example.com"))
     wrong = served.post("postmark", json=_postmark("HardBounce", "other@example.com"), auth=(POSTMARK[0], "guess"))
     assert (missing.status_code, wrong.status_code) == (401, 401)
     assert missing.headers["WWW-Authenticate"].startswith("Basic")
-    assert _suppressions(served.store) == {"hard@example.com": ("hard-bounce", "webhook:postmark"),
-                                           "angry@example.com": ("complaint", "webhook:postmark")}
+    assert _suppressions(served.store) == {
+        "hard@example.com": ("hard-bounce", "webhook:postmark"),
+        "angry@example.com": ("complaint", "webhook:postmark"),
+    }
     assert served.store.soft_bounces("soft@example.com") == 1
     log = served.log()
     assert POSTMARK[1] not in log and "guess" not in log and "hard@example.com" not in log
@@ -254,12 +357,17 @@ def test_postmark_one_auth_variable(serve, keys):
     del env["DIGEST_POSTMARK_WEBHOOK_USER"], env["DIGEST_POSTMARK_WEBHOOK_PASSWORD"]
     served = serve(env=env)
     assert served.post("postmark", json=_postmark("HardBounce", "kept@example.com"), auth=POSTMARK).status_code == 401
-    assert served.post("postmark", json=_postmark("HardBounce", "hard@example.com"),
-                       auth=("one", "secret-pass")).status_code == 200
+    assert (
+        served.post(
+            "postmark", json=_postmark("HardBounce", "hard@example.com"), auth=("one", "secret-pass")
+        ).status_code
+        == 200
+    )
     assert _suppressions(served.store) == {"hard@example.com": ("hard-bounce", "webhook:postmark")}
 
 
 # --- Mailgun ------------------------------------------------------------------------------------
+
 
 def _mailgun(event, key=MAILGUN_KEY, timestamp=None, token=None):
     timestamp = str(int(time.time() if timestamp is None else timestamp))
@@ -269,9 +377,14 @@ def _mailgun(event, key=MAILGUN_KEY, timestamp=None, token=None):
 
 
 def _mailgun_failed(address, severity="permanent", code=550):
-    return {"event": "failed", "severity": severity, "recipient": address, "timestamp": time.time(),
-            "delivery-status": {"code": code, "message": f"{code} 5.1.1 mailbox unavailable", "enhanced-code": ""},
-            "message": {"headers": {"message-id": "2026-W47.abc@example.com"}}}
+    return {
+        "event": "failed",
+        "severity": severity,
+        "recipient": address,
+        "timestamp": time.time(),
+        "delivery-status": {"code": code, "message": f"{code} 5.1.1 mailbox unavailable", "enhanced-code": ""},
+        "message": {"headers": {"message-id": "2026-W47.abc@example.com"}},
+    }
 
 
 def test_mailgun_events_signed_within_the_window_and_replays_refused(serve):
@@ -279,8 +392,13 @@ def test_mailgun_events_signed_within_the_window_and_replays_refused(serve):
     first = _mailgun(_mailgun_failed("hard@example.com"))
     assert served.post("mailgun", json=first).status_code == 200
     assert served.post("mailgun", json=first).status_code == 403  # the same token again
-    assert served.post("mailgun", json=_mailgun({"event": "complained", "recipient": "angry@example.com",
-                                                 "timestamp": time.time()})).status_code == 200
+    assert (
+        served.post(
+            "mailgun",
+            json=_mailgun({"event": "complained", "recipient": "angry@example.com", "timestamp": time.time()}),
+        ).status_code
+        == 200
+    )
     soft = _mailgun_failed("soft@example.com", "temporary", 452)
     assert served.post("mailgun", json=_mailgun(soft)).status_code == 200
     soft_next_issue = {**soft, "message": {"headers": {"message-id": "2026-W48.def@example.com"}}}
@@ -289,28 +407,41 @@ def test_mailgun_events_signed_within_the_window_and_replays_refused(serve):
     forged = _mailgun(_mailgun_failed("other@example.com"), key="not-the-key")
     unsigned = {"event-data": _mailgun_failed("other@example.com")}
     assert [served.post("mailgun", json=b).status_code for b in (stale, forged, unsigned)] == [403, 403, 403]
-    assert _suppressions(served.store) == {"hard@example.com": ("hard-bounce", "webhook:mailgun"),
-                                           "angry@example.com": ("complaint", "webhook:mailgun"),
-                                           "soft@example.com": ("soft-bounce", "webhook:mailgun")}
+    assert _suppressions(served.store) == {
+        "hard@example.com": ("hard-bounce", "webhook:mailgun"),
+        "angry@example.com": ("complaint", "webhook:mailgun"),
+        "soft@example.com": ("soft-bounce", "webhook:mailgun"),
+    }
     assert MAILGUN_KEY not in served.log()
 
 
 # --- SendGrid -----------------------------------------------------------------------------------
 
+
 def _sendgrid(keys, events, timestamp=None, private=None):
     body = json.dumps(events).encode()
     timestamp = str(int(time.time() if timestamp is None else timestamp))
     signature = (private or keys["sendgrid"]).sign(timestamp.encode() + body, ec.ECDSA(hashes.SHA256()))
-    return body, {"X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(signature).decode(),
-                  "X-Twilio-Email-Event-Webhook-Timestamp": timestamp, "Content-Type": "application/json"}
+    return body, {
+        "X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(signature).decode(),
+        "X-Twilio-Email-Event-Webhook-Timestamp": timestamp,
+        "Content-Type": "application/json",
+    }
 
 
 def test_sendgrid_signed_batch_of_events(serve, keys):
     served = serve()
     now = int(time.time())
     events = [
-        {"email": "hard@example.com", "event": "bounce", "type": "bounce", "status": "5.1.1",
-         "reason": "550 5.1.1 no such user", "timestamp": now, "smtp-id": "<2026-W47.abc@example.com>"},
+        {
+            "email": "hard@example.com",
+            "event": "bounce",
+            "type": "bounce",
+            "status": "5.1.1",
+            "reason": "550 5.1.1 no such user",
+            "timestamp": now,
+            "smtp-id": "<2026-W47.abc@example.com>",
+        },
         {"email": "angry@example.com", "event": "spamreport", "timestamp": now},
         {"email": "soft@example.com", "event": "deferred", "response": "421 try later", "timestamp": now},
         {"email": "other@example.com", "event": "dropped", "reason": "Bounced Address", "timestamp": now},
@@ -320,9 +451,11 @@ def test_sendgrid_signed_batch_of_events(serve, keys):
     body, headers = _sendgrid(keys, events)
     answer = served.post("sendgrid", data=body, headers=headers)
     assert answer.status_code == 200 and answer.json() == {"status": "ok", "reports": 4}
-    assert _suppressions(served.store) == {"hard@example.com": ("hard-bounce", "webhook:sendgrid"),
-                                           "angry@example.com": ("complaint", "webhook:sendgrid"),
-                                           "other@example.com": ("hard-bounce", "webhook:sendgrid")}
+    assert _suppressions(served.store) == {
+        "hard@example.com": ("hard-bounce", "webhook:sendgrid"),
+        "angry@example.com": ("complaint", "webhook:sendgrid"),
+        "other@example.com": ("hard-bounce", "webhook:sendgrid"),
+    }
     assert served.store.soft_bounces("soft@example.com") == 1
 
 
@@ -340,13 +473,20 @@ def test_sendgrid_bad_or_missing_signature_changes_nothing(serve, keys):
 
 # --- All of them --------------------------------------------------------------------------------
 
+
 def test_unconfigured_hooks_are_refused_like_any_path_and_bodies_are_capped(tmp_path, keys):
     cfg = write_config(tmp_path)
     with cfg.open("a", encoding="utf-8") as handle:
         handle.write("[serve]\nmax_body = 2048\n")
     env = {k: v for k, v in _env(keys).items() if "WEBHOOK" not in k}
-    proc = subprocess.Popen([sys.executable, "-m", "digest", "serve", "--port", "0", "-c", str(cfg)],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "digest", "serve", "--port", "0", "-c", str(cfg)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         base = re.search(r"on (http://127\.0\.0\.1:\d+)/ ", proc.stdout.readline()).group(1)
         for provider in ("ses", "postmark", "mailgun", "sendgrid"):
@@ -356,8 +496,14 @@ def test_unconfigured_hooks_are_refused_like_any_path_and_bodies_are_capped(tmp_
         proc.wait(timeout=10)
     # With Mailgun on, a body over [serve] max_body is answered 413 before digest reads it.
     env["DIGEST_MAILGUN_WEBHOOK_KEY"] = MAILGUN_KEY
-    proc = subprocess.Popen([sys.executable, "-m", "digest", "serve", "--port", "0", "-c", str(cfg)],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "digest", "serve", "--port", "0", "-c", str(cfg)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         base = re.search(r"on (http://127\.0\.0\.1:\d+)/ ", proc.stdout.readline()).group(1)
         assert proc.stdout.readline().strip() == "Webhooks: /hooks/mailgun"
@@ -369,10 +515,17 @@ def test_unconfigured_hooks_are_refused_like_any_path_and_bodies_are_capped(tmp_
         proc.wait(timeout=10)
 
 
-@pytest.mark.parametrize(("variable", "value", "message"), [
-    ("DIGEST_SENDGRID_WEBHOOK_KEY", "bm90IGEga2V5", "DIGEST_SENDGRID_WEBHOOK_KEY is not SendGrid's verification key"),
-    ("DIGEST_POSTMARK_WEBHOOK_AUTH", "no-colon", "DIGEST_POSTMARK_WEBHOOK_AUTH must be user:password"),
-])
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        (
+            "DIGEST_SENDGRID_WEBHOOK_KEY",
+            "bm90IGEga2V5",
+            "DIGEST_SENDGRID_WEBHOOK_KEY is not SendGrid's verification key",
+        ),
+        ("DIGEST_POSTMARK_WEBHOOK_AUTH", "no-colon", "DIGEST_POSTMARK_WEBHOOK_AUTH must be user:password"),
+    ],
+)
 def test_bad_webhook_credentials_stop_serve_with_one_line(tmp_path, monkeypatch, variable, value, message):
     cfg = write_config(tmp_path)
     monkeypatch.setenv("DIGEST_SECRET", "webhook-test-secret-0123456789")

@@ -11,12 +11,14 @@ import sys
 from digest.cli.app import app
 from digest.cli.output import configure_logging
 
-# Command modules register themselves on import.
-from digest.cli import build as _build  # noqa: E402,F401
-from digest.cli import sources as _sources  # noqa: E402,F401
-from digest.cli import send as _send  # noqa: E402,F401
-from digest.cli import desk as _desk  # noqa: E402,F401
-from digest.cli import bounces as _bounces  # noqa: E402,F401
+# Command modules register themselves on import, in the order `digest --help` lists them.
+# isort: off
+from digest.cli import build as _build  # noqa: F401
+from digest.cli import sources as _sources  # noqa: F401
+from digest.cli import send as _send  # noqa: F401
+from digest.cli import desk as _desk  # noqa: F401
+from digest.cli import bounces as _bounces  # noqa: F401
+# isort: on
 
 
 def main() -> None:

@@ -26,8 +26,15 @@ ClickException: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ =
 class DigestGroup(TyperGroup):
     """The command group whose usage errors read `error: ...` like every other error."""
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, windows_expand_args: bool = True, **kwargs: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **kwargs: Any,
+    ) -> Any:
         """Run the command; usage errors become one `error:` line and exit status 2."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, windows_expand_args, **kwargs)
@@ -47,7 +54,7 @@ class DigestGroup(TyperGroup):
 app = typer.Typer(
     name="digest",
     help="Build a weekly newsletter issue from your sources and send it to every subscriber.",
-    epilog="Example: digest build && digest send 2026-W48 --dry-run",
+    epilog="Example: digest build && digest send 2026-W47 --dry-run",
     no_args_is_help=True,
     cls=DigestGroup,
     pretty_exceptions_enable=False,
@@ -73,9 +80,12 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print results and errors only: no warnings, no progress.")] = False,
-    show_version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
-                                               help="Print digest's version and exit.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print results and errors only: no warnings, no progress.")
+    ] = False,
+    show_version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print digest's version and exit.")
+    ] = False,
 ) -> None:
     """Build a weekly newsletter issue from your sources and send it to every subscriber."""
     set_quiet(quiet)  # every invocation sets it, so one run's --quiet never leaks into the next
@@ -92,8 +102,13 @@ def command(example: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Calla
 
 def sub_app(name: str, help: str, example: str) -> typer.Typer:
     """A command group (e.g. `digest subscribers ...`) added to the main app."""
-    group = typer.Typer(help=help, epilog=f"Example: {example}", no_args_is_help=True,
-                        pretty_exceptions_enable=False, rich_markup_mode=None)
+    group = typer.Typer(
+        help=help,
+        epilog=f"Example: {example}",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
     app.add_typer(group, name=name)
     return group
 

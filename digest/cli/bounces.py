@@ -16,11 +16,19 @@ from digest.subscribers import SubscriberStore
 
 @command("digest bounces ~/Maildir/.Bounces")
 def bounces(
-    path: Annotated[Path | None, typer.Argument(
-        help="An mbox file, a maildir, a folder of .eml files or one .eml file (default: the IMAP folder "
-             "in [bounces] imap).")] = None,
-    imap: Annotated[bool, typer.Option("--imap", help="Read the unseen messages of the IMAP folder in "
-                                                      "[bounces] imap (the default without a path).")] = False,
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="An mbox file, a maildir, a folder of .eml files or one .eml file (default: the IMAP folder "
+            "in [bounces] imap)."
+        ),
+    ] = None,
+    imap: Annotated[
+        bool,
+        typer.Option(
+            "--imap", help="Read the unseen messages of the IMAP folder in [bounces] imap (the default without a path)."
+        ),
+    ] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Suppress the addresses that bounced or complained: hard bounces and complaints at once, soft
@@ -38,8 +46,10 @@ def bounces(
         )
 
         if not settings.bounces.imap:
-            raise ConfigError("no reports to read: give an mbox, a maildir or .eml files, or set [bounces] imap "
-                              "to read an IMAP folder")
+            raise ConfigError(
+                "no reports to read: give an mbox, a maildir or .eml files, or set [bounces] imap "
+                "to read an IMAP folder"
+            )
         where = parse_mailbox(settings.bounces.imap)
         if not settings.bounces.imap_password:
             raise ConfigError(f"{PASSWORD_ENV} is not set: it holds the password of {where.describe()}")
@@ -51,6 +61,8 @@ def bounces(
         counts = apply(store, path, settings.bounces.soft_limit)
     for unreadable in counts.unreadable:
         typer.echo(f"warning: {unreadable}: not a readable message (counted as ignored)", err=True)
-    typer.echo(f"Read {counts.read} message(s): {counts.hard} hard, {counts.soft} soft, {counts.complaints} "
-               f"complaint(s), {counts.delivered} delivered, {counts.ignored} ignored (no bounce), "
-               f"{counts.unknown} unknown recipient(s); {counts.suppressed} address(es) newly suppressed")
+    typer.echo(
+        f"Read {counts.read} message(s): {counts.hard} hard, {counts.soft} soft, {counts.complaints} "
+        f"complaint(s), {counts.delivered} delivered, {counts.ignored} ignored (no bounce), "
+        f"{counts.unknown} unknown recipient(s); {counts.suppressed} address(es) newly suppressed"
+    )

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from digest.cli.app import command
 from digest.cli.build_report import after_build, format_report, report_json, sent_warning
-from digest.cli.options import (ConfigOpt, JsonOpt, OutOpt, QuietOpt, SinceOpt, SourceOpt, TemplatesOpt, UntilOpt,
-                                WeekOpt, source_option)
+from digest.cli.options import (
+    ConfigOpt,
+    JsonOpt,
+    OutOpt,
+    QuietOpt,
+    SinceOpt,
+    SourceOpt,
+    TemplatesOpt,
+    UntilOpt,
+    WeekOpt,
+    source_option,
+)
 from digest.cli.output import emit_json, log_level, progress, quiet_command, warn
 from digest.errors import DigestError
 from digest.progress import no_progress
@@ -26,9 +36,17 @@ def build(
     source: SourceOpt = None,
     out: OutOpt = None,
     templates: TemplatesOpt = None,
-    tz: Annotated[Optional[str], typer.Option("--timezone", help="IANA timezone of the issue's week (default UTC).")] = None,
-    strict: Annotated[Optional[bool], typer.Option("--strict/--no-strict", help="Fail when any source fails or any item is skipped as unusable.")] = None,
-    allow_empty: Annotated[Optional[bool], typer.Option("--allow-empty/--no-allow-empty", help="Write an issue even when the week has no articles.")] = None,
+    tz: Annotated[
+        str | None, typer.Option("--timezone", help="IANA timezone of the issue's week (default UTC).")
+    ] = None,
+    strict: Annotated[
+        bool | None,
+        typer.Option("--strict/--no-strict", help="Fail when any source fails or any item is skipped as unusable."),
+    ] = None,
+    allow_empty: Annotated[
+        bool | None,
+        typer.Option("--allow-empty/--no-allow-empty", help="Write an issue even when the week has no articles."),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also list every skipped item.")] = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -41,8 +59,17 @@ def build(
     from digest.pipeline import build_issue
 
     quiet_command(quiet)
-    cli = {"week": week, "since": since, "until": until, "out": out, "templates": templates, "timezone": tz,
-           "strict": strict, "allow_empty": allow_empty, **source_option(source)}
+    cli = {
+        "week": week,
+        "since": since,
+        "until": until,
+        "out": out,
+        "templates": templates,
+        "timezone": tz,
+        "strict": strict,
+        "allow_empty": allow_empty,
+        **source_option(source),
+    }
     rt = Runtime.resolve(cli, config_path=config)
     log_level(verbose)
     with progress("Reading sources") as shown:

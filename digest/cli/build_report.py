@@ -38,8 +38,11 @@ def after_build(settings: Settings, result: BuildResult) -> AfterBuild:
 
     issue_id = result.issue.id
     store = IssueStore(Path(settings.build.out))
-    archive = tuple(p for p in (store.web_path(issue_id), store.index_path, store.feed_path) if p.is_file()) \
-        if result.paths else ()
+    archive = (
+        tuple(p for p in (store.web_path(issue_id), store.index_path, store.feed_path) if p.is_file())
+        if result.paths
+        else ()
+    )
     path = store.curation_path(issue_id)
     edits: tuple[str, ...] = ()
     if path.is_file():
@@ -62,8 +65,10 @@ def sent_warning(issue_id: str, after: AfterBuild) -> str | None:
     if not (after.already_sent or after.sent_record):
         return None
     who = f"{after.already_sent} subscriber(s)" if after.already_sent else "subscribers"
-    return (f"{issue_id} was already sent to {who}: the rebuilt files and the web archive now differ from "
-            "what they received")
+    return (
+        f"{issue_id} was already sent to {who}: the rebuilt files and the web archive now differ from "
+        "what they received"
+    )
 
 
 def _local(moment: datetime, tz: str) -> datetime:
@@ -149,13 +154,21 @@ def report_json(result: BuildResult, after: AfterBuild, warnings: list[str]) -> 
         "version": JSON_VERSION,
         "issue": issue.id,
         "title": issue.title,
-        "window": {"start": _iso(week.start, week.timezone), "end": _iso(week.end, week.timezone),
-                   "timezone": week.timezone},
+        "window": {
+            "start": _iso(week.start, week.timezone),
+            "end": _iso(week.end, week.timezone),
+            "timezone": week.timezone,
+        },
         "files": {"html": html, "text": text, "manifest": manifest, "archive": [str(p) for p in after.archive]},
-        "sources": [{"name": r.name, "kind": r.kind, "ok": r.ok, "items": r.items, "newest": _iso(r.newest),
-                     "error": r.error} for r in result.collected.reports],
-        "articles": {"kept": len(issue.entries) + len(issue.omitted), "skipped": len(result.skipped),
-                     "skipped_by_reason": skip_counts(result)},
+        "sources": [
+            {"name": r.name, "kind": r.kind, "ok": r.ok, "items": r.items, "newest": _iso(r.newest), "error": r.error}
+            for r in result.collected.reports
+        ],
+        "articles": {
+            "kept": len(issue.entries) + len(issue.omitted),
+            "skipped": len(result.skipped),
+            "skipped_by_reason": skip_counts(result),
+        },
         "sections": [{"name": s.name, "articles": len(s.entries), "links": len(s.more)} for s in issue.sections],
         "folded": list(result.folds),
         "summaries": dict(summary_counts(issue)),

@@ -8,15 +8,26 @@ from typing import Annotated
 import typer
 
 from digest.cli.app import command
-from digest.cli.options import (BuiltWeekOpt, ConfigOpt, JsonOpt, OutOpt, QuietOpt, SinceOpt, SourceOpt, TemplatesOpt,
-                                UntilOpt, WeekOpt, source_option)
+from digest.cli.options import (
+    BuiltWeekOpt,
+    ConfigOpt,
+    JsonOpt,
+    OutOpt,
+    QuietOpt,
+    SinceOpt,
+    SourceOpt,
+    TemplatesOpt,
+    UntilOpt,
+    WeekOpt,
+    source_option,
+)
 from digest.cli.output import emit_json, error, progress, quiet_command, warn
 from digest.config import Settings
 from digest.progress import no_progress
 from digest.runtime import Runtime
 
 
-@command("digest preview --week 2026-W48 --port 8000")
+@command("digest preview --week 2026-W47 --port 8000")
 def preview(
     config: ConfigOpt = None,
     week: WeekOpt = None,
@@ -49,8 +60,9 @@ def preview(
         shown = first[0]
         return gather(s, current[0].fetcher, current[0].now(), progress=shown or no_progress)
 
-    desk = Preview(reread, collect,
-                   lambda s, gathered: build_issue(s, current[0].fetcher, current[0].now(), gathered=gathered))
+    desk = Preview(
+        reread, collect, lambda s, gathered: build_issue(s, current[0].fetcher, current[0].now(), gathered=gathered)
+    )
     server = make_server(desk, port)  # a busy port fails before the first build
     with progress("First build: reading sources") as shown:
         first[0] = shown
@@ -67,9 +79,16 @@ def preview(
         server.server_close()
 
 
-@command("digest status --week 2026-W48")
-def status(config: ConfigOpt = None, week: BuiltWeekOpt = None, since: SinceOpt = None, until: UntilOpt = None,
-           out: OutOpt = None, as_json: JsonOpt = False, quiet: QuietOpt = False) -> None:
+@command("digest status --week 2026-W47")
+def status(
+    config: ConfigOpt = None,
+    week: BuiltWeekOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    out: OutOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
     """Show an issue: built or not, curated or not, sent to how many, and what is left.
 
     With no --week or --since/--until: the latest issue built (or the current week when none is).

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,17 +17,49 @@ from digest.cli.options import ConfigOpt, JsonOpt, QuietOpt
 from digest.cli.output import emit_json, log_level, progress, quiet_command, warn
 from digest.errors import ConfigError
 from digest.runtime import Runtime
-from digest.subscribers import (REMOVED, SUPPRESSED, AddressError, Subscriber, SubscriberStore, normalize_address,
-                                spreadsheet_safe)
+from digest.subscribers import (
+    REMOVED,
+    SUPPRESSED,
+    AddressError,
+    Subscriber,
+    SubscriberStore,
+    normalize_address,
+    spreadsheet_safe,
+)
 
 if TYPE_CHECKING:  # digest.send (SMTP, MIME, templates) is imported only by the commands that send
     from digest.send import SendSummary
 
-SubscribersOpt = Annotated[Optional[Path], typer.Option(help="A CSV of subscribers (columns email, name, ...) instead of the list kept by `digest subscribers`.")]
-ApiOpt = Annotated[Optional[str], typer.Option(help="Send through an email API instead of SMTP: ses://REGION, postmark:// or mailgun://DOMAIN (credentials from the environment; see docs/sending.md).")]
-SmtpOpt = Annotated[Optional[str], typer.Option(help="SMTP relay, smtp://user@host:587 (STARTTLS) or smtps://user@host:465; the password comes from DIGEST_SMTP_PASSWORD. Default: write previews (.eml files) to the outbox.")]
-OutboxOpt = Annotated[Optional[Path], typer.Option(help="Folder for previews (.eml files, nothing delivered) when no SMTP relay is set (default: outbox).")]
-RunOutboxOpt = Annotated[Optional[Path], typer.Option(help="Without an SMTP relay, write previews (.eml files, nothing delivered) to this folder; without this option such a run is refused.")]
+SubscribersOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="A CSV of subscribers (columns email, name, ...) instead of the list kept by `digest subscribers`."
+    ),
+]
+ApiOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Send through an email API instead of SMTP: ses://REGION, postmark:// or mailgun://DOMAIN (credentials from the environment; see docs/sending.md)."
+    ),
+]
+SmtpOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="SMTP relay, smtp://user@host:587 (STARTTLS) or smtps://user@host:465; the password comes from DIGEST_SMTP_PASSWORD. Default: write previews (.eml files) to the outbox."
+    ),
+]
+OutboxOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Folder for previews (.eml files, nothing delivered) when no SMTP relay is set (default: outbox)."
+    ),
+]
+RunOutboxOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Without an SMTP relay, write previews (.eml files, nothing delivered) to this folder; without this option such a run is refused."
+    ),
+]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log every retry and reconnect.")]
 MAX_LISTED = 20
 
@@ -45,10 +77,20 @@ def _stop_on_sigterm() -> Iterator[threading.Event]:
 
 def summary_json(summary: SendSummary) -> dict:
     """A send's summary as one JSON document (schema in docs/cli.md)."""
-    return {"version": 1, "issue": summary.issue, "transport": summary.transport, "preview": summary.preview,
-            "sent": summary.sent, "skipped": summary.skipped, "deferred": summary.deferred,
-            "failed": summary.failed, "suppressed": summary.suppressed, "resent_in_doubt": summary.resent_in_doubt,
-            "undelivered": list(summary.problems), "notes": list(summary.notes)}
+    return {
+        "version": 1,
+        "issue": summary.issue,
+        "transport": summary.transport,
+        "preview": summary.preview,
+        "sent": summary.sent,
+        "skipped": summary.skipped,
+        "deferred": summary.deferred,
+        "failed": summary.failed,
+        "suppressed": summary.suppressed,
+        "resent_in_doubt": summary.resent_in_doubt,
+        "undelivered": list(summary.problems),
+        "notes": list(summary.notes),
+    }
 
 
 def report(summary: SendSummary, as_json: bool = False, extra: dict | None = None) -> None:
@@ -71,28 +113,47 @@ def report(summary: SendSummary, as_json: bool = False, extra: dict | None = Non
         raise typer.Exit(EXIT_UNDELIVERED)
 
 
-def _runtime(config: Optional[Path], **cli: object) -> Runtime:
+def _runtime(config: Path | None, **cli: object) -> Runtime:
     if cli.get("api") and cli.get("smtp") is None:  # --api replaces a relay set in the file
         cli["smtp"] = ""
     return Runtime.resolve(cli, config_path=config)
 
 
-@command("digest send 2026-W48 --smtp smtp://apikey@smtp.example.com:587")
+@command("digest send 2026-W47 --smtp smtp://apikey@smtp.example.com:587")
 def send(
-    issue: Annotated[str, typer.Argument(help="The issue's id (e.g. 2026-W48, looked up in the build folder) or the path of its .html, .txt or .json file.")],
+    issue: Annotated[
+        str,
+        typer.Argument(
+            help="The issue's id (e.g. 2026-W47, looked up in the build folder) or the path of its .html, .txt or .json file."
+        ),
+    ],
     config: ConfigOpt = None,
     subscribers: SubscribersOpt = None,
     smtp: SmtpOpt = None,
     api: ApiOpt = None,
     outbox: OutboxOpt = None,
-    rate: Annotated[Optional[float], typer.Option(help="At most this many messages per second (0 = no limit).")] = None,
-    daily_cap: Annotated[Optional[int], typer.Option(help="At most this many messages in any 24 hours, all issues together (0 = no cap).")] = None,
-    connections: Annotated[Optional[int], typer.Option(help="Parallel SMTP connections or API calls (default 1).")] = None,
-    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Also retry recipients that failed permanently in an earlier run.")] = False,
+    rate: Annotated[float | None, typer.Option(help="At most this many messages per second (0 = no limit).")] = None,
+    daily_cap: Annotated[
+        int | None, typer.Option(help="At most this many messages in any 24 hours, all issues together (0 = no cap).")
+    ] = None,
+    connections: Annotated[int | None, typer.Option(help="Parallel SMTP connections or API calls (default 1).")] = None,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Also retry recipients that failed permanently in an earlier run.")
+    ] = False,
     dry: Annotated[bool, typer.Option("--dry-run", help="Print who would get what; send and record nothing.")] = False,
-    to: Annotated[Optional[str], typer.Option(help="Send one test copy to this address only; the ledger is not touched.")] = None,
-    reset: Annotated[bool, typer.Option("--reset", help="Start the issue over: clear its delivery record, so the next send mails every subscriber again. Asks first; sends nothing.")] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="With --reset: do not ask (required when not at a terminal).")] = False,
+    to: Annotated[
+        str | None, typer.Option(help="Send one test copy to this address only; the ledger is not touched.")
+    ] = None,
+    reset: Annotated[
+        bool,
+        typer.Option(
+            "--reset",
+            help="Start the issue over: clear its delivery record, so the next send mails every subscriber again. Asks first; sends nothing.",
+        ),
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="With --reset: do not ask (required when not at a terminal).")
+    ] = False,
     verbose: VerboseOpt = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -105,8 +166,16 @@ def send(
     """
     from digest.send import send_from_settings, send_test_copy
 
-    rt = _runtime(config, subscribers=subscribers, smtp=smtp, api=api, outbox=outbox, rate=rate,
-                  daily_cap=daily_cap, connections=connections)
+    rt = _runtime(
+        config,
+        subscribers=subscribers,
+        smtp=smtp,
+        api=api,
+        outbox=outbox,
+        rate=rate,
+        daily_cap=daily_cap,
+        connections=connections,
+    )
     quiet_command(quiet)
     log_level(verbose)
     if reset:
@@ -121,8 +190,15 @@ def send(
         typer.echo(send_test_copy(rt.settings, issue, to, rt.environ, rt.now()))
         return
     with _stop_on_sigterm() as stop, progress("Sending", rate=True) as shown:
-        summary = send_from_settings(rt.settings, issue, rt.environ, rt.now(), retry_failed=retry_failed, stop=stop,
-                                     **({"progress": shown} if shown else {}))
+        summary = send_from_settings(
+            rt.settings,
+            issue,
+            rt.environ,
+            rt.now(),
+            retry_failed=retry_failed,
+            stop=stop,
+            **({"progress": shown} if shown else {}),
+        )
     report(summary, as_json)
 
 
@@ -137,13 +213,18 @@ def _reset(rt: Runtime, ref: str, yes: bool) -> None:
     what = f"{sent} sent, {failed} failed, {pending} pending"
     if not yes:
         if not sys.stdin.isatty():
-            raise ConfigError(f"--reset clears the delivery record of {issue_id} ({what}) and the next send mails "
-                              "every subscriber again: add --yes to confirm when not at a terminal")
-        typer.confirm(f"Clear the delivery record of {issue_id} ({what})? The next send mails every subscriber "
-                      "again", abort=True)
+            raise ConfigError(
+                f"--reset clears the delivery record of {issue_id} ({what}) and the next send mails "
+                "every subscriber again: add --yes to confirm when not at a terminal"
+            )
+        typer.confirm(
+            f"Clear the delivery record of {issue_id} ({what})? The next send mails every subscriber again", abort=True
+        )
     sent, failed, pending = start_over(settings.build.state_dir, issue_id, rt.now())
-    typer.echo(f"Cleared {issue_id}: {sent} sent, {failed} failed, {pending} pending row(s) removed; "
-               f"the next `digest send {issue_id}` mails every subscriber again")
+    typer.echo(
+        f"Cleared {issue_id}: {sent} sent, {failed} failed, {pending} pending row(s) removed; "
+        f"the next `digest send {issue_id}` mails every subscriber again"
+    )
 
 
 def _print_dry_run(rt: Runtime, ref: str, retry_failed: bool, as_json: bool = False) -> None:
@@ -156,16 +237,27 @@ def _print_dry_run(rt: Runtime, ref: str, retry_failed: bool, as_json: bool = Fa
     if prep.factory is None:
         warn(f"{SECRET_ENV} is not set; a real send would stop before sending anything")
     if as_json:
-        emit_json({"version": 1, "dry_run": True, "issue": plan.issue, "transport": prep.transport.describe(),
-                   "subject": subject, "already_sent": plan.already_sent, "suppressed": plan.suppressed,
-                   "failed_before": plan.failed_before,
-                   "recipients": [{"email": sub.email, "name": sub.name} for sub in plan.todo]})
+        emit_json(
+            {
+                "version": 1,
+                "dry_run": True,
+                "issue": plan.issue,
+                "transport": prep.transport.describe(),
+                "subject": subject,
+                "already_sent": plan.already_sent,
+                "suppressed": plan.suppressed,
+                "failed_before": plan.failed_before,
+                "recipients": [{"email": sub.email, "name": sub.name} for sub in plan.todo],
+            }
+        )
         return
     typer.echo(f"Dry run: {plan.issue} via {prep.transport.describe()}")
     typer.echo(f"Subject: {subject}")
-    typer.echo(f"Would send to {len(plan.todo)} recipient(s); {plan.already_sent} already sent, "
-               f"{plan.suppressed} suppressed, {plan.failed_before} failed earlier"
-               + ("" if retry_failed or not plan.failed_before else " (use --retry-failed)"))
+    typer.echo(
+        f"Would send to {len(plan.todo)} recipient(s); {plan.already_sent} already sent, "
+        f"{plan.suppressed} suppressed, {plan.failed_before} failed earlier"
+        + ("" if retry_failed or not plan.failed_before else " (use --retry-failed)")
+    )
     for sub in plan.todo:
         typer.echo(f"  {sub.email}" + (f"  ({sub.name})" if sub.name else ""))
 
@@ -193,8 +285,15 @@ def run(
     rt = _runtime(config, subscribers=subscribers, smtp=smtp, api=api, outbox=outbox)
     log_level(verbose)
     with _stop_on_sigterm() as stop, progress("Sending", rate=True) as shown:
-        result = run_once(rt.settings, rt.fetcher, rt.now(), rt.environ, stop=stop, previews=outbox is not None,
-                          **({"progress": shown} if shown else {}))
+        result = run_once(
+            rt.settings,
+            rt.fetcher,
+            rt.now(),
+            rt.environ,
+            stop=stop,
+            previews=outbox is not None,
+            **({"progress": shown} if shown else {}),
+        )
     if not as_json:
         typer.echo(result.built_line)
     report(result.summary, as_json, {"built": result.built})
@@ -218,8 +317,10 @@ def serve(
         server = make_http_server(settings, secret, host, port, rt.environ)
     except OSError as exc:
         raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
-    typer.echo(f"Serving unsubscribe and the archive ({settings.build.out}) on "
-               f"http://{host}:{server.server_port}/ (Ctrl-C stops)")
+    typer.echo(
+        f"Serving unsubscribe and the archive ({settings.build.out}) on "
+        f"http://{host}:{server.server_port}/ (Ctrl-C stops)"
+    )
     hooks = sorted(server.app.webhooks.providers)
     if hooks:
         typer.echo("Webhooks: " + ", ".join(f"/hooks/{name}" for name in hooks))
@@ -230,11 +331,14 @@ def serve(
             pass
 
 
-subscribers_app = sub_app("subscribers", "Manage the subscriber list and see the suppression list.",
-                          "digest subscribers add ann@example.com --name 'Ann Lee'")
+subscribers_app = sub_app(
+    "subscribers",
+    "Manage the subscriber list and see the suppression list.",
+    "digest subscribers add ann@example.com --name 'Ann Lee'",
+)
 
 
-def _store(config: Optional[Path]) -> SubscriberStore:
+def _store(config: Path | None) -> SubscriberStore:
     return SubscriberStore.in_state_dir(_runtime(config).settings.build.state_dir)
 
 
@@ -250,7 +354,10 @@ def _address(raw: str) -> str:
 def add(
     email: Annotated[str, typer.Argument(help="The address to add.")],
     name: Annotated[str, typer.Option(help="The subscriber's name.")] = "",
-    resubscribe: Annotated[bool, typer.Option("--resubscribe", help="Lift an earlier unsubscribe or bounce (only at the person's own request).")] = False,
+    resubscribe: Annotated[
+        bool,
+        typer.Option("--resubscribe", help="Lift an earlier unsubscribe or bounce (only at the person's own request)."),
+    ] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Add a subscriber (or update the name of one already on the list)."""
@@ -263,8 +370,10 @@ def add(
         store.unsuppress(address)
         typer.echo(f"Lifted the suppression of {address} ({reason})")
     elif reason:
-        warn(f"{address} is suppressed ({reason}) and will not be mailed; "
-             "--resubscribe lifts that at the person's own request")
+        warn(
+            f"{address} is suppressed ({reason}) and will not be mailed; "
+            "--resubscribe lifts that at the person's own request"
+        )
 
 
 @subscribers_app.command("remove", epilog="Example: digest subscribers remove ann@example.com")
@@ -284,9 +393,21 @@ def remove(
 @subscribers_app.command("import", epilog="Example: digest subscribers import subscribed_members_export.csv")
 @guarded
 def import_(
-    file: Annotated[Path, typer.Argument(help="A CSV export (Mailchimp, Substack, Buttondown, Ghost, listmonk or any CSV with an email column).")],
-    email_column: Annotated[Optional[str], typer.Option(help="The column holding the address (default: found from the usual headers, e.g. 'Email Address', 'email', 'E-Mail-Adresse').")] = None,
-    name_column: Annotated[Optional[str], typer.Option(help="The column holding the name (default: 'name', or 'First Name' + 'Last Name').")] = None,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A CSV export (Mailchimp, Substack, Buttondown, Ghost, listmonk or any CSV with an email column)."
+        ),
+    ],
+    email_column: Annotated[
+        str | None,
+        typer.Option(
+            help="The column holding the address (default: found from the usual headers, e.g. 'Email Address', 'email', 'E-Mail-Adresse')."
+        ),
+    ] = None,
+    name_column: Annotated[
+        str | None, typer.Option(help="The column holding the name (default: 'name', or 'First Name' + 'Last Name').")
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Add every valid row of an export to the list in one go; rows it marks unsubscribed, cleaned,
@@ -298,19 +419,29 @@ def import_(
     for problem in export.invalid + export.duplicates:
         warn(problem)
     counts = store.import_rows(export.rows, source=f"import:{file.name}")
-    typer.echo(f"Imported {file}: {counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged, "
-               f"{counts.suppressed} suppressed, {len(export.invalid)} invalid"
-               + (f", {len(export.duplicates)} repeated" if export.duplicates else ""))
+    typer.echo(
+        f"Imported {file}: {counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged, "
+        f"{counts.suppressed} suppressed, {len(export.invalid)} invalid"
+        + (f", {len(export.duplicates)} repeated" if export.duplicates else "")
+    )
     if counts.already_suppressed:
-        warn(f"{counts.already_suppressed} imported address(es) were suppressed before and stay "
-             "suppressed (not mailed)")
+        warn(
+            f"{counts.already_suppressed} imported address(es) were suppressed before and stay suppressed (not mailed)"
+        )
 
 
 @subscribers_app.command("list", epilog="Example: digest subscribers list --json")
 @guarded
 def list_(
-    suppressed: Annotated[bool, typer.Option("--suppressed", help="List only the suppressed addresses and why.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Every address as JSON: email, name, status, reason, source, changed_at, paused_until.")] = False,
+    suppressed: Annotated[
+        bool, typer.Option("--suppressed", help="List only the suppressed addresses and why.")
+    ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Every address as JSON: email, name, status, reason, source, changed_at, paused_until."
+        ),
+    ] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Print every address with its status (unconfirmed, active, paused, suppressed) and, if suppressed, why."""
@@ -322,13 +453,21 @@ def list_(
         entries = [e for e in entries if e.status == SUPPRESSED]
     counted = sum(1 for e in entries if e.status != SUPPRESSED)
     if as_json:
-        typer.echo(json.dumps({"version": 1, "count": counted, "subscribers": [e.as_json() for e in entries]},
-                              ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps(
+                {"version": 1, "count": counted, "subscribers": [e.as_json() for e in entries]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     typer.echo("email\tname\tstatus\treason\tsource\tchanged_at")
     for e in entries:
         status = f"paused until {e.paused_until[:10]}" if e.paused_until else e.status
         cells = (e.email, e.name, status, e.reason or "", e.source, e.changed_at)
         typer.echo("\t".join(spreadsheet_safe(c) for c in cells))
-    typer.echo(f"{counted} subscriber(s)" + (f", {len(entries) - counted} suppressed (not counted)"
-                                              if len(entries) > counted else ""), err=True)
+    typer.echo(
+        f"{counted} subscriber(s)"
+        + (f", {len(entries) - counted} suppressed (not counted)" if len(entries) > counted else ""),
+        err=True,
+    )

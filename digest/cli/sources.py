@@ -24,8 +24,7 @@ def format_sources(reports: tuple[SourceReport, ...]) -> str:
         newest = f"{r.newest:%Y-%m-%d %H:%M} UTC" if r.newest else "-"
         rows.append((r.name, r.kind, "ok" if r.ok else "failed", str(r.items) if r.ok else "-", newest))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = ["  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(row)).rstrip()
-             for row in rows]
+    lines = ["  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(row)).rstrip() for row in rows]
     lines += [failure_line(r) for r in reports if not r.ok]
     return "\n".join(lines)
 
@@ -37,11 +36,23 @@ def sources_json(collected: Collected) -> dict[str, Any]:
     skipped: dict[str, Counter] = {}
     for skip in collected.skipped:
         skipped.setdefault(skip.source, Counter())[skip.reason] += 1
-    return {"version": 1, "sources": [
-        {"name": r.name, "kind": r.kind, "location": r.location, "ok": r.ok, "items": r.items,
-         "newest": r.newest.isoformat() if r.newest else None, "error": r.error,
-         "skipped": dict(skipped.get(r.name, {})), "dates": dict(r.dating)}
-        for r in collected.reports]}
+    return {
+        "version": 1,
+        "sources": [
+            {
+                "name": r.name,
+                "kind": r.kind,
+                "location": r.location,
+                "ok": r.ok,
+                "items": r.items,
+                "newest": r.newest.isoformat() if r.newest else None,
+                "error": r.error,
+                "skipped": dict(skipped.get(r.name, {})),
+                "dates": dict(r.dating),
+            }
+            for r in collected.reports
+        ],
+    }
 
 
 @command("digest sources --source feed:https://example.com/feed.xml")
@@ -65,8 +76,9 @@ def sources(
         raise ConfigError("no sources configured; add [[sources]] to digest.toml or pass --source")
     # read_all, not collect: the table is wanted even when every source fails.
     with progress("Reading sources") as shown:
-        collected = read_all(settings.sources, rt.fetcher, workers=settings.fetch.workers,
-                             progress=shown or no_progress)
+        collected = read_all(
+            settings.sources, rt.fetcher, workers=settings.fetch.workers, progress=shown or no_progress
+        )
     reports = collected.reports
     if as_json:
         emit_json(sources_json(collected))

@@ -171,8 +171,19 @@ KIND_OPTIONS: dict[str, frozenset[str]] = {
     "jsonfeed": COMMON_OPTIONS,
     "wordpress": COMMON_OPTIONS | {"per_page", "max_pages"},
     "feed": COMMON_OPTIONS,
-    "jsonapi": COMMON_OPTIONS | {"items", "fields", "params", "headers", "next", "page_param", "page_start",
-                                 "page_size_param", "page_size", "max_pages"},
+    "jsonapi": COMMON_OPTIONS
+    | {
+        "items",
+        "fields",
+        "params",
+        "headers",
+        "next",
+        "page_param",
+        "page_start",
+        "page_size_param",
+        "page_size",
+        "max_pages",
+    },
 }
 # Names editors reach for first: one reader (feedparser) reads all three.
 KIND_ALIASES = {"rss": "feed", "atom": "feed", "rdf": "feed"}

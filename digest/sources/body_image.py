@@ -11,7 +11,9 @@ MIN_SIDE = 100  # px; a declared side below this is an icon, emoji, avatar or tr
 # Images in bodies that are never the story's picture: counters, share buttons, emoji, avatars.
 NOT_A_PICTURE = re.compile(
     r"feedburner|feedsportal|gravatar\.com|s\.w\.org|/emoji/|avatar|/pixel(\.gif|\.png|/|\?|$)|/p\.gif|"
-    r"doubleclick|^stats\.|[?&]idsite=|/share[-_]?button|1x1|spacer\.gif|/badge", re.I)
+    r"doubleclick|^stats\.|[?&]idsite=|/share[-_]?button|1x1|spacer\.gif|/badge",
+    re.I,
+)
 
 _IMG = re.compile(r"<img\b([^>]*)>", re.I)
 _ATTR = re.compile(r'([a-zA-Z-]+)="([^"]*)"')

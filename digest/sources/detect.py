@@ -45,8 +45,10 @@ def detect(spec: SourceSpec, fetch: Callable[..., Any]) -> tuple[str, Any]:
     if kind:
         return kind, fetched
     if probe.is_json:
-        raise SourceError(f'{spec.location}: JSON in no known shape; set kind = "jsonapi" with a field '
-                          f"mapping (see README, Sources) or a kind prefix such as jsonapi:{spec.location}")
+        raise SourceError(
+            f'{spec.location}: JSON in no known shape; set kind = "jsonapi" with a field '
+            f"mapping (see README, Sources) or a kind prefix such as jsonapi:{spec.location}"
+        )
     remote = spec.location.startswith(("http://", "https://"))
     low = text_head(fetched.body, 2048).lower()
     is_html = "<html" in low or "<!doctype html" in low or "html" in (fetched.content_type or "").lower()
@@ -54,10 +56,15 @@ def detect(spec: SourceSpec, fetch: Callable[..., Any]) -> tuple[str, Any]:
         # A site URL: WordPress pages name their API; otherwise probe for it.
         if WP_API_MARKER in fetched.body or _is_wordpress_site(spec.location, fetch):
             return "wordpress", None
-        raise SourceError(f"{spec.location}: an HTML page, not a feed or JSON; use the site's feed URL "
-                          "or a kind prefix such as feed:URL")
+        raise SourceError(
+            f"{spec.location}: an HTML page, not a feed or JSON; use the site's feed URL "
+            "or a kind prefix such as feed:URL"
+        )
     if is_html:
-        raise SourceError(f"{spec.location}: an HTML page, not a feed or JSON; point the source at a feed "
-                          "or JSON file instead")
-    raise SourceError(f"{spec.location}: unrecognized content (not JSON, RSS or Atom); "
-                      "use a kind prefix such as feed:, jsonfeed:, wordpress: or jsonapi:")
+        raise SourceError(
+            f"{spec.location}: an HTML page, not a feed or JSON; point the source at a feed or JSON file instead"
+        )
+    raise SourceError(
+        f"{spec.location}: unrecognized content (not JSON, RSS or Atom); "
+        "use a kind prefix such as feed:, jsonfeed:, wordpress: or jsonapi:"
+    )

@@ -21,7 +21,17 @@ from digest.links import (
     page_links,
 )
 from digest.normalize import clean_title, first_words
-from digest.sources import KIND_ALIASES, KIND_OPTIONS, FetchContext, Kind, Probe, RawItem, SourceResult, SourceSpec, register
+from digest.sources import (
+    KIND_ALIASES,
+    KIND_OPTIONS,
+    FetchContext,
+    Kind,
+    Probe,
+    RawItem,
+    SourceResult,
+    SourceSpec,
+    register,
+)
 from digest.sources.images import is_story_picture, media_image
 from digest.sources.items import articles_from_items, convert, plain
 from digest.sources.jsondoc import looks_json, text_head
@@ -54,8 +64,12 @@ def _trusted_content_type(content_type: str, body: bytes) -> str:
         # replaced it, lets the BOM or XML declaration decide, as every browser does.
         return "application/xml"
     declared = _DECLARED.match(body.lstrip(b"\xef\xbb\xbf")[:300])
-    if header and declared and header.group(1).lower() in DEFAULT_CHARSETS \
-            and declared.group(1).decode("ascii").lower() != header.group(1).lower():
+    if (
+        header
+        and declared
+        and header.group(1).lower() in DEFAULT_CHARSETS
+        and declared.group(1).decode("ascii").lower() != header.group(1).lower()
+    ):
         return content_type.split(";")[0].strip()
     return content_type
 
@@ -74,8 +88,9 @@ def _date(entry: dict, spec: SourceSpec) -> tuple[datetime | None, str]:
     for key in ("published", "updated", "created"):
         raw, parsed = entry.get(key), entry.get(f"{key}_parsed")
         if raw or parsed:
-            found, how = feed_date(raw if isinstance(raw, str) else None, parsed, spec.timezone,
-                                   bool(spec.options.get("dayfirst")))
+            found, how = feed_date(
+                raw if isinstance(raw, str) else None, parsed, spec.timezone, bool(spec.options.get("dayfirst"))
+            )
             if found:
                 return found, how
     return None, ""
@@ -86,7 +101,8 @@ def _image(entry: dict) -> dict | None:
     if found:
         return found
     enclosures = (entry.get("enclosures") or []) + [
-        ln for ln in entry.get("links") or [] if ln.get("rel") == "enclosure"]
+        ln for ln in entry.get("links") or [] if ln.get("rel") == "enclosure"
+    ]
     for link in enclosures:
         if str(link.get("type", "")).startswith("image/") and link.get("href") and is_story_picture(link["href"]):
             return {"url": link["href"]}
@@ -161,8 +177,9 @@ def _guid(entry: dict) -> str:
     return str(next((e for e in enclosures if e), ""))
 
 
-def to_raw(entry: dict, language: str | None, spec: SourceSpec, place: FeedPlace,
-           feed_author: str | None = None) -> RawItem:
+def to_raw(
+    entry: dict, language: str | None, spec: SourceSpec, place: FeedPlace, feed_author: str | None = None
+) -> RawItem:
     """Pick one feedparser entry's fields."""
     guid = _guid(entry)
     link, link_is_page = convert("url", lambda _: _link(dict(entry, id=guid), place), entry.get("link"))
@@ -173,8 +190,10 @@ def to_raw(entry: dict, language: str | None, spec: SourceSpec, place: FeedPlace
     published, dated = convert("published", lambda e: _date(e, spec), entry)
     # Some feeds (often RSS 1.0) date nothing; `undated = "now"` dates such items when read.
     if not published and spec.options.get("undated") != "now":
-        raise ItemError('no date (pubDate, dc:date, published or updated); set undated = "now" '
-                        "on this source to date such items when they are read")
+        raise ItemError(
+            'no date (pubDate, dc:date, published or updated); set undated = "now" '
+            "on this source to date such items when they are read"
+        )
     given = convert("title", clean_title, entry.get("title"))
     title = given or first_words(plain(body or summary) or "") or (link_label(link) if link else None)
     categories, keywords = feed_categories(entry.get("tags") or [])
@@ -202,8 +221,10 @@ def read(spec: SourceSpec, ctx: FetchContext) -> SourceResult:
     """Read an RSS, RDF or Atom feed from a file or URL."""
     fetched = ctx.fetch(spec.location)
     if looks_json(fetched.body):
-        raise SourceError(f"{spec.location}: JSON, not an RSS or Atom feed; drop the feed: prefix "
-                          '(or set kind = "auto") so its kind is detected')
+        raise SourceError(
+            f"{spec.location}: JSON, not an RSS or Atom feed; drop the feed: prefix "
+            '(or set kind = "auto") so its kind is detected'
+        )
     parsed = parse(fetched.body, fetched.url, fetched.content_type)
     if not parsed.entries:
         ctype = (fetched.content_type or "").split(";")[0].strip()
@@ -212,7 +233,9 @@ def read(spec: SourceSpec, ctx: FetchContext) -> SourceResult:
         if _channel_only(parsed, fetched.body):
             log.info("%s: a feed with no items", spec.location)
         elif parsed.get("bozo") and not _encoding_only(parsed):
-            raise SourceError(f"{spec.location}: invalid XML, not a readable feed ({_reason(parsed.get('bozo_exception'))})")
+            raise SourceError(
+                f"{spec.location}: invalid XML, not a readable feed ({_reason(parsed.get('bozo_exception'))})"
+            )
         if not parsed.get("version"):
             raise SourceError(f"{spec.location}: not an RSS or Atom feed ({ctype or 'unknown content type'})")
     if parsed.get("bozo"):
@@ -223,8 +246,9 @@ def read(spec: SourceSpec, ctx: FetchContext) -> SourceResult:
     feed_author = _author(parsed.feed) if str(parsed.get("version", "")).startswith("atom") else None
     place = feed_place(parsed, fetched.url)
     title = parsed.feed.get("title") if isinstance(parsed.feed.get("title"), str) else None
-    return articles_from_items(parsed.entries, spec, lambda e: to_raw(e, language, spec, place, feed_author),
-                               title=title)
+    return articles_from_items(
+        parsed.entries, spec, lambda e: to_raw(e, language, spec, place, feed_author), title=title
+    )
 
 
 _ROOT_END = re.compile(r"</(rss|feed|rdf:rdf)>\s*$")
@@ -245,7 +269,8 @@ def _encoding_only(parsed: Any) -> bool:
     """True when feedparser's complaint is only about the declared charset: the XML itself parsed."""
     exc = parsed.get("bozo_exception")
     return bool(parsed.get("version")) and isinstance(
-        exc, (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType))
+        exc, (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+    )
 
 
 def _reason(exc: Any) -> str:
@@ -258,5 +283,12 @@ def sniff(probe: Probe) -> bool:
     return not probe.is_json and looks_feed(probe.body)
 
 
-KIND = register(Kind("feed", read, sniff, aliases=tuple(a for a, k in KIND_ALIASES.items() if k == "feed"),
-                     options=KIND_OPTIONS["feed"]))
+KIND = register(
+    Kind(
+        "feed",
+        read,
+        sniff,
+        aliases=tuple(a for a, k in KIND_ALIASES.items() if k == "feed"),
+        options=KIND_OPTIONS["feed"],
+    )
+)

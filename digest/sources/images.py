@@ -14,8 +14,11 @@ EMAIL_WIDTH = 600  # px, the email's content width
 MAX_WIDTH = 2 * EMAIL_WIDTH
 IMAGE_EXTENSION = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)$", re.IGNORECASE)
 # File-type icons ("pdf.gif", "jpg.gif", WordPress's media icons) stand for a download, not the story.
-FILE_ICON = re.compile(r"(?:^|[/.])(?:jpe?g|png|gif|pdf|docx?|xlsx?|pptx?|zip|mp3|mp4|txt)\.(?:gif|png)$|"
-                       r"/wp-includes/images/|/icons?/", re.IGNORECASE)
+FILE_ICON = re.compile(
+    r"(?:^|[/.])(?:jpe?g|png|gif|pdf|docx?|xlsx?|pptx?|zip|mp3|mp4|txt)\.(?:gif|png)$|"
+    r"/wp-includes/images/|/icons?/",
+    re.IGNORECASE,
+)
 
 
 def _int(value: Any) -> int | None:
@@ -42,8 +45,11 @@ def _is_image(media: Mapping[str, Any]) -> bool:
 
 def _usable(media: Mapping[str, Any]) -> bool:
     sides = [_int(media.get("width")), _int(media.get("height"))]
-    return bool(media.get("url")) and is_story_picture(str(media["url"])) \
+    return (
+        bool(media.get("url"))
+        and is_story_picture(str(media["url"]))
         and not any(side is not None and side < MIN_SIDE for side in sides)
+    )
 
 
 def choose(candidates: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:

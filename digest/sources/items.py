@@ -63,7 +63,7 @@ def convert(name: str, fn: Callable[[Any], T], value: object) -> T:
         raise ItemError(f'field "{name}": not valid Unicode text (a lone surrogate?)') from None
     except (OverflowError, OSError):
         raise ItemError(f'field "{name}": {_shown(value)} is out of range') from None
-    except Exception as exc:  # noqa: BLE001  (any other failure of a conversion is this item's problem alone)
+    except Exception as exc:
         why = f"{exc.__class__.__name__}: {str(exc)[:80]}" if str(exc) else exc.__class__.__name__
         raise ItemError(f'field "{name}": unusable value {_shown(value)} ({why})') from None
 
@@ -148,8 +148,12 @@ def _side(value: object) -> int | None:
         return None
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or not 0 < value <= MAX_SIDE:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or not 0 < value <= MAX_SIDE
+    ):
         raise ItemError(f"image size {_shown(value)} is not a number of pixels")
     return int(value)
 
@@ -167,16 +171,21 @@ def image(value: object, base: str) -> Image | None:
     link = canonical_url(raw, base or None) if not raw.startswith("https://") else clean_text(raw)
     if not link.startswith("https://"):
         return None  # an http image would be blocked or warned about by mail clients
-    return Image(url=link, alt=text(value.get("alt")), width=_side(value.get("width")),
-                 height=_side(value.get("height")))
+    return Image(
+        url=link, alt=text(value.get("alt")), width=_side(value.get("width")), height=_side(value.get("height"))
+    )
 
 
 def minutes(value: object) -> int | None:
     """A stated reading time in whole minutes, or None to estimate it."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or not 0 < value <= MAX_MINUTES:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or not 0 < value <= MAX_MINUTES
+    ):
         raise ItemError(f"{_shown(value)} is not a number of minutes")
     return max(1, int(value))
 
@@ -221,11 +230,14 @@ def article_from(raw: RawItem, spec: SourceSpec) -> Article:
     if raw.published in (None, "") and spec.options.get("undated") == "now":
         when, dated = datetime.now(UTC), NOW  # the source dates its undated items when they are read
     elif raw.published in (None, ""):
-        raise ItemError('missing required field "published" (set undated = "now" on this source to date '
-                        "undated items when they are read)")
+        raise ItemError(
+            'missing required field "published" (set undated = "now" on this source to date '
+            "undated items when they are read)"
+        )
     else:
-        when, dated = convert("published", lambda v: published(v, spec.timezone, bool(spec.options.get("dayfirst"))),
-                              raw.published)
+        when, dated = convert(
+            "published", lambda v: published(v, spec.timezone, bool(spec.options.get("dayfirst"))), raw.published
+        )
     guid = convert("guid", text, raw.guid)
     # A right-to-left post whose source names no language (WordPress's API never does) still gets a
     # lang attribute, so screen readers and fonts treat it as its language and not the newsletter's.
@@ -272,12 +284,13 @@ def _raw(to_raw: Callable[[Any], RawItem], item: object) -> RawItem:
         return to_raw(item)
     except ItemError:
         raise
-    except Exception as exc:  # noqa: BLE001  (a reader's mapping tripping on odd data costs this item alone)
+    except Exception as exc:
         raise ItemError(f"unreadable item ({exc.__class__.__name__}: {_shown(str(exc))})") from None
 
 
-def articles_from_items(items: Iterable[Any], spec: SourceSpec, to_raw: Callable[[Any], RawItem],
-                        title: str | None = None) -> SourceResult:
+def articles_from_items(
+    items: Iterable[Any], spec: SourceSpec, to_raw: Callable[[Any], RawItem], title: str | None = None
+) -> SourceResult:
     """Turn a source's items into articles, each through `to_raw` then `article_from`; bad items are skipped."""
     articles: list[Article] = []
     raw_urls: list[str] = []
@@ -294,8 +307,9 @@ def articles_from_items(items: Iterable[Any], spec: SourceSpec, to_raw: Callable
         given = text(raw.id)
         key = (given, _identity_url(article))
         if given and key in seen:
-            skipped.append(Skip(spec.name, _label(index, item, raw),
-                                f"duplicate (same id {given!r} and URL) of {seen[key]}"))
+            skipped.append(
+                Skip(spec.name, _label(index, item, raw), f"duplicate (same id {given!r} and URL) of {seen[key]}")
+            )
             continue
         seen[key] = f"item {index}"
         articles.append(article)

@@ -27,8 +27,16 @@ from digest.sources.jsondoc import decode_json
 DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "title": ("title", "headline", "name"),
     "url": ("url", "link", "permalink", "href", "webUrl"),
-    "published": ("published", "publishedAt", "published_at", "date", "created_at", "pubDate",
-                  "webPublicationDate", "time"),
+    "published": (
+        "published",
+        "publishedAt",
+        "published_at",
+        "date",
+        "created_at",
+        "pubDate",
+        "webPublicationDate",
+        "time",
+    ),
     "author": ("author", "by", "byline", "creator"),
     "categories": ("categories", "category", "section", "sectionName"),
     "tags": ("tags", "keywords"),
@@ -38,7 +46,6 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "image": ("image", "urlToImage", "image_url", "thumbnail"),
     "language": ("language", "lang"),
 }
-
 
 
 def dig(doc: Any, path: str) -> Any:
@@ -95,15 +102,18 @@ def to_raw(item: dict, mapping: dict[str, str], base: str) -> RawItem:
 def _mapping(spec: SourceSpec) -> dict[str, str]:
     unknown_options = sorted(set(spec.options) - KIND_OPTIONS["jsonapi"])
     if unknown_options:
-        raise ConfigError(f"source {spec.name!r}: unknown option {unknown_options[0]!r} for kind jsonapi "
-                          f"(use {', '.join(sorted(KIND_OPTIONS['jsonapi']))})")
+        raise ConfigError(
+            f"source {spec.name!r}: unknown option {unknown_options[0]!r} for kind jsonapi "
+            f"(use {', '.join(sorted(KIND_OPTIONS['jsonapi']))})"
+        )
     fields = spec.options.get("fields") or {}
     if not isinstance(fields, dict):
         raise ConfigError(f"source {spec.name!r}: fields must be a table of dotted paths")
     unknown = sorted(set(fields) - set(DEFAULT_FIELDS))
     if unknown:
-        raise ConfigError(f"source {spec.name!r}: unknown field {unknown[0]!r} in fields "
-                          f"(use {', '.join(DEFAULT_FIELDS)})")
+        raise ConfigError(
+            f"source {spec.name!r}: unknown field {unknown[0]!r} in fields (use {', '.join(DEFAULT_FIELDS)})"
+        )
     return {k: str(v) for k, v in fields.items()}
 
 
@@ -188,8 +198,9 @@ def read(spec: SourceSpec, ctx: FetchContext) -> SourceResult:
         base: str = fetched.url
         result = articles_from_items(items, spec, functools.partial(to_raw, mapping=mapping, base=base))
         articles.extend(result.articles)
-        skipped.extend(s if index == 1 else type(s)(s.source, f"page {index} {s.item}", s.reason)
-                       for s in result.skipped)
+        skipped.extend(
+            s if index == 1 else type(s)(s.source, f"page {index} {s.item}", s.reason) for s in result.skipped
+        )
     return SourceResult(tuple(articles), tuple(skipped))
 
 

@@ -57,8 +57,9 @@ def to_raw(item: dict, feed: dict, base: str) -> RawItem:
         url, link_is_page = feed["home_page_url"], True  # a note with only an id: its id names it
     # Some feeds repeat their icon as every item's image: that is a logo, not the story's picture.
     icons = [feed.get("icon"), feed.get("favicon")]
-    image = next((i for i in (item.get("image"), item.get("banner_image"))
-                  if isinstance(i, str) and i and i not in icons), None)
+    image = next(
+        (i for i in (item.get("image"), item.get("banner_image")) if isinstance(i, str) and i and i not in icons), None
+    )
     tags = _tags(item.get("tags"))
     return RawItem(
         title=item.get("title"),
@@ -84,8 +85,10 @@ def read(spec: SourceSpec, ctx: FetchContext) -> SourceResult:
     fetched = ctx.fetch(spec.location)
     doc = decode_json(fetched, spec.location)
     if not looks_jsonfeed(doc):
-        raise SourceError(f'{spec.location}: not a JSON Feed (no "version" naming jsonfeed.org or no "items" '
-                          'list); check the URL, or drop the jsonfeed: prefix so the kind is detected')
+        raise SourceError(
+            f'{spec.location}: not a JSON Feed (no "version" naming jsonfeed.org or no "items" '
+            "list); check the URL, or drop the jsonfeed: prefix so the kind is detected"
+        )
     # Relative item URLs resolve against where the feed was read, or the URL it says it lives at.
     remote = fetched.url.startswith(("http://", "https://"))
     base = fetched.url if remote else str(doc.get("feed_url") or doc.get("home_page_url") or "")

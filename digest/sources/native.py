@@ -9,8 +9,22 @@ from digest.sources import KIND_OPTIONS, FetchContext, Kind, Probe, RawItem, Sou
 from digest.sources.items import articles_from_items
 from digest.sources.jsondoc import decode_json
 
-FIELDS = ("title", "url", "published", "id", "author", "categories", "tags", "content_html", "content_text",
-          "excerpt", "image", "reading_minutes", "language", "source")
+FIELDS = (
+    "title",
+    "url",
+    "published",
+    "id",
+    "author",
+    "categories",
+    "tags",
+    "content_html",
+    "content_text",
+    "excerpt",
+    "image",
+    "reading_minutes",
+    "language",
+    "source",
+)
 
 
 def items_of(doc: Any, where: str) -> list[Any]:

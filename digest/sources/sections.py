@@ -27,8 +27,11 @@ def feed_categories(tags: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[
     one whose domains are URLs (news sites) names its sections by section pages and its keywords by
     deeper pages. Otherwise every tag is a category, first one first, as the feed ordered them.
     """
-    named = [(str(t.get("label") or t.get("term") or "").strip(), str(t.get("scheme") or "").strip())
-             for t in tags if isinstance(t, Mapping)]
+    named = [
+        (str(t.get("label") or t.get("term") or "").strip(), str(t.get("scheme") or "").strip())
+        for t in tags
+        if isinstance(t, Mapping)
+    ]
     named = [(name, scheme) for name, scheme in named if name]
     names = list(dict.fromkeys(name for name, _ in named))
     sections = [name for name, scheme in named if _is_section_page(scheme)]
@@ -46,8 +49,10 @@ def _options(spec: Any) -> tuple[str | None, dict[str, str]]:
     if section is not None and (not isinstance(section, str) or not section.strip()):
         raise ConfigError(f'source {spec.name!r}: section must be a section name, e.g. section = "Science"')
     if not isinstance(mapping, Mapping) or not all(isinstance(v, str) for v in mapping.values()):
-        raise ConfigError(f'source {spec.name!r}: category_map must be a table of names, e.g. '
-                          'category_map = { "Gadgets" = "Hardware", "For Tumblr" = "" }')
+        raise ConfigError(
+            f"source {spec.name!r}: category_map must be a table of names, e.g. "
+            'category_map = { "Gadgets" = "Hardware", "For Tumblr" = "" }'
+        )
     return (section.strip() if section else None), {str(k).strip().casefold(): v.strip() for k, v in mapping.items()}
 
 

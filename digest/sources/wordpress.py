@@ -29,8 +29,11 @@ def looks_wordpress(doc: Any) -> bool:
     Most of the first five items decide, so that one malformed post does not hide the source's kind.
     """
     head = (doc if isinstance(doc, list) else [doc])[:5]
-    shaped = [p for p in head if isinstance(p, dict) and isinstance(p.get("title"), dict)
-              and "rendered" in p["title"] and "link" in p]
+    shaped = [
+        p
+        for p in head
+        if isinstance(p, dict) and isinstance(p.get("title"), dict) and "rendered" in p["title"] and "link" in p
+    ]
     return bool(shaped) and len(shaped) * 2 >= len(head)
 
 
@@ -43,8 +46,10 @@ def is_media(doc: Any) -> bool:
 def refuse_media(doc: Any, where: str) -> None:
     """Raise SourceError for a media listing, which would otherwise read as articles named after files."""
     if is_media(doc):
-        raise SourceError(f"{where}: a WordPress media listing (/wp/v2/media: images and files), not posts; "
-                          "point the source at the site or its /wp-json/wp/v2/posts endpoint")
+        raise SourceError(
+            f"{where}: a WordPress media listing (/wp/v2/media: images and files), not posts; "
+            "point the source at the site or its /wp-json/wp/v2/posts endpoint"
+        )
 
 
 def is_api_location(location: str) -> bool:
@@ -70,19 +75,31 @@ def _best_image(post: dict) -> dict | None:
     if not media or not isinstance(media[0], dict) or not media[0].get("source_url"):
         return None
     item = media[0]
-    sizes = [s for s in ((item.get("media_details") or {}).get("sizes") or {}).values()
-             if isinstance(s, dict) and s.get("source_url") and isinstance(s.get("width"), int)]
+    sizes = [
+        s
+        for s in ((item.get("media_details") or {}).get("sizes") or {}).values()
+        if isinstance(s, dict) and s.get("source_url") and isinstance(s.get("width"), int)
+    ]
     sizes.sort(key=lambda s: s["width"])
     wide = [s for s in sizes if s["width"] >= IMAGE_TARGET_WIDTH]
     best = wide[0] if wide else (sizes[-1] if sizes else {"source_url": item["source_url"]})
-    return {"url": best["source_url"], "alt": item.get("alt_text") or "",
-            "width": best.get("width"), "height": best.get("height")}
+    return {
+        "url": best["source_url"],
+        "alt": item.get("alt_text") or "",
+        "width": best.get("width"),
+        "height": best.get("height"),
+    }
 
 
 def _terms(post: dict, taxonomy: str) -> list[str]:
     groups = (post.get("_embedded") or {}).get("wp:term") or []
-    return [t["name"] for group in groups if isinstance(group, list) for t in group
-            if isinstance(t, dict) and t.get("taxonomy") == taxonomy and t.get("name")]
+    return [
+        t["name"]
+        for group in groups
+        if isinstance(group, list)
+        for t in group
+        if isinstance(t, dict) and t.get("taxonomy") == taxonomy and t.get("name")
+    ]
 
 
 def _rendered(value: Any) -> Any:
@@ -101,8 +118,7 @@ def to_raw(post: dict) -> RawItem:
         title=_rendered(post.get("title")),
         url=post.get("link"),
         # date_gmt is UTC without a suffix; `date` is site-local (the source's timezone option).
-        published=(gmt + "Z" if isinstance(gmt, str) and gmt and not gmt.endswith("Z") else gmt)
-        or post.get("date"),
+        published=(gmt + "Z" if isinstance(gmt, str) and gmt and not gmt.endswith("Z") else gmt) or post.get("date"),
         author=author,
         categories=categories,
         tags=_terms(post, "post_tag"),
@@ -115,8 +131,13 @@ def to_raw(post: dict) -> RawItem:
 
 
 def _query(ctx: FetchContext, spec: SourceSpec, page: int) -> dict:
-    params: dict[str, Any] = {"_embed": "1", "per_page": max(1, min(100, int(spec.options.get("per_page", 100)))),
-                              "page": page, "orderby": "date", "order": "desc"}
+    params: dict[str, Any] = {
+        "_embed": "1",
+        "per_page": max(1, min(100, int(spec.options.get("per_page", 100)))),
+        "page": page,
+        "orderby": "date",
+        "order": "desc",
+    }
     if ctx.since:
         params["after"] = (ctx.since - QUERY_SLACK).strftime("%Y-%m-%dT%H:%M:%S")
     if ctx.until:
@@ -154,16 +175,20 @@ def _first_page(spec: SourceSpec, ctx: FetchContext) -> tuple[str, Any, Any]:
 def read(spec: SourceSpec, ctx: FetchContext) -> SourceResult:
     """Read posts from a WordPress site (or a saved posts response file)."""
     remote = spec.location.startswith(("http://", "https://"))
-    if not remote or (not is_api_location(spec.location)
-                      and (ctx.location_is_document or urlsplit(spec.location).path.endswith(".json"))):
+    if not remote or (
+        not is_api_location(spec.location)
+        and (ctx.location_is_document or urlsplit(spec.location).path.endswith(".json"))
+    ):
         # A saved posts response (a file, or JSON served at a URL that is not the REST API): read as is.
         fetched = ctx.fetch(spec.location)
         doc = decode_json(fetched, spec.location)
         refuse_media(doc, spec.location)
         posts = doc if isinstance(doc, list) else [doc]
         if not looks_wordpress(posts):
-            raise SourceError(f"{spec.location}: not a WordPress posts response; point the source at the "
-                              "site or its /wp-json/wp/v2/posts endpoint")
+            raise SourceError(
+                f"{spec.location}: not a WordPress posts response; point the source at the "
+                "site or its /wp-json/wp/v2/posts endpoint"
+            )
         return articles_from_items(posts, spec, to_raw)
     endpoint, fetched, posts = _first_page(spec, ctx)
     total = fetched.header("X-WP-TotalPages")

@@ -18,11 +18,14 @@ def make_api_transport(url: str, endpoint: str, environ: Mapping[str, str], conn
         raise ConfigError(f"send.api_endpoint must be an http(s) URL, not {endpoint!r}")
     if scheme == "postmark":
         from digest.transports.postmark import PostmarkTransport
+
         return PostmarkTransport(url, endpoint, environ)
     if scheme == "mailgun":
         from digest.transports.mailgun import MailgunTransport
+
         return MailgunTransport(url, endpoint, environ)
     if scheme == "ses":
         from digest.transports.ses import SESTransport
+
         return SESTransport(url, endpoint, environ, connections)
     raise ConfigError(f"send.api: {url!r} is not one of ses://REGION, postmark://, mailgun://DOMAIN")

@@ -49,8 +49,9 @@ class Throttled(TemporaryFailure):
 class BatchConnection(Protocol):
     """One client of an API (its own HTTP session), used by one sending thread."""
 
-    def send_batch(self, factory: MessageFactory, batch: Sequence[Subscriber],
-                   test_copy: bool = False) -> list[Outcome]:
+    def send_batch(
+        self, factory: MessageFactory, batch: Sequence[Subscriber], test_copy: bool = False
+    ) -> list[Outcome]:
         """Send one message per subscriber in as few calls as the API allows; one Outcome each."""
 
     def send(self, envelope: Envelope) -> Reply:

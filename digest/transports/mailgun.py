@@ -38,27 +38,49 @@ class MailgunConnection:
     def _variables(self, factory: MessageFactory, sub: Subscriber, test_copy: bool) -> dict[str, str]:
         link = factory.unsubscribe_link(sub.email)
         name = clean_header(sub.name) or factory.name_fallback
-        return {"unsubscribe": link, "name_text": name, "name_html": html.escape(name, quote=True),
-                "message_id": factory.message_id(sub, test_copy), "one_click": factory.one_click(link)}
+        return {
+            "unsubscribe": link,
+            "name_text": name,
+            "name_html": html.escape(name, quote=True),
+            "message_id": factory.message_id(sub, test_copy),
+            "one_click": factory.one_click(link),
+        }
 
-    def send_batch(self, factory: MessageFactory, batch: Sequence[Subscriber],
-                   test_copy: bool = False) -> list[Outcome]:
+    def send_batch(
+        self, factory: MessageFactory, batch: Sequence[Subscriber], test_copy: bool = False
+    ) -> list[Outcome]:
         """POST one templated message for the whole batch; Mailgun accepts or refuses it as a whole."""
         t = self.transport
         text, body = factory.template(_var("unsubscribe"), _var("name_text"), _var("name_html"))
-        form: list[tuple[str, str]] = [("from", str(factory.sender)), ("subject", factory.subject),
-                                       ("text", text), ("html", body)]
+        form: list[tuple[str, str]] = [
+            ("from", str(factory.sender)),
+            ("subject", factory.subject),
+            ("text", text),
+            ("html", body),
+        ]
         form += [("to", factory.letter_to(sub)) for sub in batch]
-        form += [("recipient-variables", json.dumps({sub.email: self._variables(factory, sub, test_copy)
-                                                    for sub in batch}, ensure_ascii=False)),
-                 ("h:Message-Id", _var("message_id")), ("h:List-Id", factory.list_id),
-                 ("h:List-Unsubscribe", _var("one_click")),
-                 ("h:List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
-                 ("o:tracking", "no"), ("o:tracking-clicks", "no"), ("o:tracking-opens", "no")]
+        form += [
+            (
+                "recipient-variables",
+                json.dumps({sub.email: self._variables(factory, sub, test_copy) for sub in batch}, ensure_ascii=False),
+            ),
+            ("h:Message-Id", _var("message_id")),
+            ("h:List-Id", factory.list_id),
+            ("h:List-Unsubscribe", _var("one_click")),
+            ("h:List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+            ("o:tracking", "no"),
+            ("o:tracking-clicks", "no"),
+            ("o:tracking-opens", "no"),
+        ]
         if factory.reply_to:
             form.append(("h:Reply-To", factory.reply_to))
-        response = post(self.session, f"{t.endpoint}/v3/{t.domain}/messages", t.describe(), KEY_ENV,
-                        files=[(k, (None, v.encode("utf-8"))) for k, v in form])
+        response = post(
+            self.session,
+            f"{t.endpoint}/v3/{t.domain}/messages",
+            t.describe(),
+            KEY_ENV,
+            files=[(k, (None, v.encode("utf-8"))) for k, v in form],
+        )
         if response.status_code == 200:
             return [Outcome(s.email, ACCEPTED, 200, error_text(response)) for s in batch]
         text = error_text(response)
@@ -68,8 +90,12 @@ class MailgunConnection:
             named = [s for s in batch if s.email.lower() in text.lower()]
             if named:
                 bad = {s.key for s in named}
-                return [Outcome(s.email, REJECTED, 400, text, suppress=True) if s.key in bad
-                        else Outcome(s.email, RETRY, 0, "sent again without a rejected address") for s in batch]
+                return [
+                    Outcome(s.email, REJECTED, 400, text, suppress=True)
+                    if s.key in bad
+                    else Outcome(s.email, RETRY, 0, "sent again without a rejected address")
+                    for s in batch
+                ]
         if response.status_code == 404:
             raise SendError(f"{t.describe()}: the domain {t.domain} is unknown to this account ({text})")
         raise SendError(f"{t.describe()} refused the batch ({response.status_code}: {text})")
@@ -77,9 +103,14 @@ class MailgunConnection:
     def send(self, envelope: Envelope) -> Reply:
         """Send one complete message (a signup confirmation) as it is written, through messages.mime."""
         t = self.transport
-        response = post(self.session, f"{t.endpoint}/v3/{t.domain}/messages.mime", t.describe(), KEY_ENV,
-                        data={"to": envelope.recipient, "o:tracking": "no"},
-                        files={"message": ("message.eml", envelope.data)})
+        response = post(
+            self.session,
+            f"{t.endpoint}/v3/{t.domain}/messages.mime",
+            t.describe(),
+            KEY_ENV,
+            data={"to": envelope.recipient, "o:tracking": "no"},
+            files={"message": ("message.eml", envelope.data)},
+        )
         text = error_text(response)
         if response.status_code == 200:
             return Reply(250, text)

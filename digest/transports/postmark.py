@@ -37,8 +37,7 @@ ACCOUNT_CODES = {10, 400, 401, 405, 412, 413}
 # stream, never on the broadcast stream an issue goes out on.
 TRANSACTIONAL_STREAM = "outbound"
 # Headers Postmark sets from fields of its own, or itself.
-OWN_HEADERS = {"from", "to", "subject", "reply-to", "date", "mime-version", "content-type",
-               "content-transfer-encoding"}
+OWN_HEADERS = {"from", "to", "subject", "reply-to", "date", "mime-version", "content-type", "content-transfer-encoding"}
 
 
 class PostmarkConnection:
@@ -51,10 +50,17 @@ class PostmarkConnection:
 
     def _message(self, factory: MessageFactory, sub: Subscriber, test_copy: bool) -> dict:
         letter = factory.letter(sub, test_copy=test_copy)
-        message = {"From": str(factory.sender), "To": letter.to, "Subject": factory.subject,
-                   "TextBody": letter.text, "HtmlBody": letter.html,
-                   "Headers": [{"Name": n, "Value": v} for n, v in letter.headers],
-                   "TrackOpens": False, "TrackLinks": "None", "MessageStream": self.transport.stream}
+        message = {
+            "From": str(factory.sender),
+            "To": letter.to,
+            "Subject": factory.subject,
+            "TextBody": letter.text,
+            "HtmlBody": letter.html,
+            "Headers": [{"Name": n, "Value": v} for n, v in letter.headers],
+            "TrackOpens": False,
+            "TrackLinks": "None",
+            "MessageStream": self.transport.stream,
+        }
         if factory.reply_to:
             message["ReplyTo"] = factory.reply_to
         return message
@@ -64,17 +70,24 @@ class PostmarkConnection:
         msg = message_from_bytes(envelope.data, policy=default_policy)
         assert isinstance(msg, EmailMessage)
         text, html = msg.get_body(("plain",)), msg.get_body(("html",))
-        body = {"From": str(msg["From"]), "To": str(msg["To"]), "Subject": str(msg["Subject"]),
-                "TextBody": text.get_content() if text is not None else "",
-                "HtmlBody": html.get_content() if html is not None else "",
-                "Headers": [{"Name": k, "Value": str(v)} for k, v in msg.items() if k.lower() not in OWN_HEADERS],
-                "TrackOpens": False, "TrackLinks": "None", "MessageStream": TRANSACTIONAL_STREAM}
+        body = {
+            "From": str(msg["From"]),
+            "To": str(msg["To"]),
+            "Subject": str(msg["Subject"]),
+            "TextBody": text.get_content() if text is not None else "",
+            "HtmlBody": html.get_content() if html is not None else "",
+            "Headers": [{"Name": k, "Value": str(v)} for k, v in msg.items() if k.lower() not in OWN_HEADERS],
+            "TrackOpens": False,
+            "TrackLinks": "None",
+            "MessageStream": TRANSACTIONAL_STREAM,
+        }
         if msg["Reply-To"]:
             body["ReplyTo"] = str(msg["Reply-To"])
         return reply_for(self._post([body], [envelope.recipient])[0])
 
-    def send_batch(self, factory: MessageFactory, batch: Sequence[Subscriber],
-                   test_copy: bool = False) -> list[Outcome]:
+    def send_batch(
+        self, factory: MessageFactory, batch: Sequence[Subscriber], test_copy: bool = False
+    ) -> list[Outcome]:
         """POST the batch; map each entry of the answer to its recipient (the answer keeps the order)."""
         return self._post([self._message(factory, sub, test_copy) for sub in batch], [s.email for s in batch])
 
@@ -102,8 +115,10 @@ class PostmarkConnection:
         if code == 0:
             return Outcome(email, ACCEPTED, 200, f"{result.get('MessageID', '')} {text}".strip())
         if code in ACCOUNT_CODES:
-            raise SendError(f"{self.transport.describe()} refused to send ({code}: {text}); check the sender "
-                            "signature and the account")
+            raise SendError(
+                f"{self.transport.describe()} refused to send ({code}: {text}); check the sender "
+                "signature and the account"
+            )
         if code == 429:
             return Outcome(email, RETRY, 429, text)
         suppress = code == INACTIVE or (code == INVALID_REQUEST and "address" in text.lower())

@@ -23,10 +23,23 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 25  # messages recorded together in the ledger; each is its own call
 THROTTLING = {"Throttling", "ThrottlingException", "TooManyRequestsException"}
-AUTH = {"UnrecognizedClientException", "InvalidClientTokenId", "SignatureDoesNotMatch", "AccessDeniedException",
-        "ExpiredTokenException", "InvalidSignatureException", "IncompleteSignature", "MissingAuthenticationToken"}
-STOPS = {"AccountSuspendedException", "SendingPausedException", "MailFromDomainNotVerifiedException",
-         "LimitExceededException", "NotFoundException"}
+AUTH = {
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "AccessDeniedException",
+    "ExpiredTokenException",
+    "InvalidSignatureException",
+    "IncompleteSignature",
+    "MissingAuthenticationToken",
+}
+STOPS = {
+    "AccountSuspendedException",
+    "SendingPausedException",
+    "MailFromDomainNotVerifiedException",
+    "LimitExceededException",
+    "NotFoundException",
+}
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 
 
@@ -45,8 +58,9 @@ class SESConnection:
     def __init__(self, transport: SESTransport):
         self.transport = transport
 
-    def send_batch(self, factory: MessageFactory, batch: Sequence[Subscriber],
-                   test_copy: bool = False) -> list[Outcome]:
+    def send_batch(
+        self, factory: MessageFactory, batch: Sequence[Subscriber], test_copy: bool = False
+    ) -> list[Outcome]:
         """One call per message; stops at the first batch-wide problem (the rest is retried as a whole)."""
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
@@ -55,24 +69,27 @@ class SESConnection:
         for sub in batch:
             envelope = factory.build(sub, test_copy=test_copy)
             try:
-                answer = t.client.send_email(FromEmailAddress=envelope.sender,
-                                             Destination={"ToAddresses": [envelope.recipient]},
-                                             Content={"Raw": {"Data": envelope.data}})
+                answer = t.client.send_email(
+                    FromEmailAddress=envelope.sender,
+                    Destination={"ToAddresses": [envelope.recipient]},
+                    Content={"Raw": {"Data": envelope.data}},
+                )
             except ClientError as exc:
                 outcome = t.classify(exc, sub, envelope.sender)
                 if outcome is None:
                     if outcomes:  # the ones already accepted must be recorded, not sent twice
                         log.info("%s: stopping the batch after %d messages (%s)", t.describe(), len(outcomes), exc)
-                        return outcomes + [Outcome(s.email, "retry", 0, str(exc)) for s in batch[len(outcomes):]]
+                        return outcomes + [Outcome(s.email, "retry", 0, str(exc)) for s in batch[len(outcomes) :]]
                     t.raise_for(exc)
                 outcomes.append(outcome)
                 continue
             except NoCredentialsError:
-                raise SendError(f"{t.describe()}: no AWS credentials found (environment, shared "
-                                "credentials file or instance role)") from None
+                raise SendError(
+                    f"{t.describe()}: no AWS credentials found (environment, shared credentials file or instance role)"
+                ) from None
             except BotoCoreError as exc:
                 if outcomes:
-                    return outcomes + [Outcome(s.email, "retry", 0, str(exc)) for s in batch[len(outcomes):]]
+                    return outcomes + [Outcome(s.email, "retry", 0, str(exc)) for s in batch[len(outcomes) :]]
                 raise ConnectionLost(f"{t.describe()}: {exc.__class__.__name__}") from None
             outcomes.append(Outcome(sub.email, ACCEPTED, 200, str(answer.get("MessageId", ""))))
         return outcomes
@@ -83,9 +100,11 @@ class SESConnection:
 
         t = self.transport
         try:
-            answer = t.client.send_email(FromEmailAddress=envelope.sender,
-                                         Destination={"ToAddresses": [envelope.recipient]},
-                                         Content={"Raw": {"Data": envelope.data}})
+            answer = t.client.send_email(
+                FromEmailAddress=envelope.sender,
+                Destination={"ToAddresses": [envelope.recipient]},
+                Content={"Raw": {"Data": envelope.data}},
+            )
         except ClientError as exc:
             outcome = t.classify(exc, Subscriber(envelope.recipient), envelope.sender)
             if outcome is None:
@@ -93,8 +112,9 @@ class SESConnection:
                 raise
             return reply_for(outcome)
         except NoCredentialsError:
-            raise SendError(f"{t.describe()}: no AWS credentials found (environment, shared "
-                            "credentials file or instance role)") from None
+            raise SendError(
+                f"{t.describe()}: no AWS credentials found (environment, shared credentials file or instance role)"
+            ) from None
         except BotoCoreError as exc:
             raise ConnectionLost(f"{t.describe()}: {exc.__class__.__name__}") from None
         return Reply(250, str(answer.get("MessageId", "")))
@@ -113,8 +133,9 @@ class SESTransport:
         boto3, config = _boto3()
         self.region, self.endpoint = region, endpoint
         session = boto3.session.Session(region_name=region)
-        cfg = config.Config(retries={"max_attempts": 1}, max_pool_connections=max(10, connections),
-                            connect_timeout=10, read_timeout=60)
+        cfg = config.Config(
+            retries={"max_attempts": 1}, max_pool_connections=max(10, connections), connect_timeout=10, read_timeout=60
+        )
         self.client = session.client("sesv2", endpoint_url=endpoint or None, config=cfg)
         self._v1 = session.client("ses", endpoint_url=endpoint or None, config=cfg)
         self.batch_size = BATCH_SIZE
@@ -140,8 +161,9 @@ class SESTransport:
                 log.info("%s: GetAccount failed (%s); asking GetSendQuota", self.describe(), _code(exc))
                 return float(self._v1.get_send_quota()["MaxSendRate"])
         except NoCredentialsError:
-            raise SendError(f"{self.describe()}: no AWS credentials found (environment, shared credentials "
-                            "file or instance role)") from None
+            raise SendError(
+                f"{self.describe()}: no AWS credentials found (environment, shared credentials file or instance role)"
+            ) from None
         except ClientError as exc:
             self.raise_for(exc)
         except (BotoCoreError, KeyError, ValueError, TypeError) as exc:
@@ -154,8 +176,7 @@ class SESTransport:
         if code == "MessageRejected" and sender.lower() not in text.lower():
             # Only an error naming the address itself suppresses it; an unverified recipient in the
             # SES sandbox is the account's problem, not the subscriber's.
-            return Outcome(sub.email, REJECTED, 554, f"{code}: {text}",
-                           suppress="not verified" not in text.lower())
+            return Outcome(sub.email, REJECTED, 554, f"{code}: {text}", suppress="not verified" not in text.lower())
         if code == "BadRequestException" and sub.email.lower() in text.lower():
             return Outcome(sub.email, REJECTED, 553, f"{code}: {text}", suppress=True)
         return None
@@ -167,8 +188,10 @@ class SESTransport:
         if code in THROTTLING or "maximum sending rate" in text.lower():
             raise Throttled(429, f"{self.describe()}: {code}: {text}", 1.0)
         if code in AUTH:
-            raise SendError(f"{self.describe()} rejected the AWS credentials ({code}); check the AWS "
-                            "credential chain (AWS_ACCESS_KEY_ID, AWS_PROFILE, instance role)")
+            raise SendError(
+                f"{self.describe()} rejected the AWS credentials ({code}); check the AWS "
+                "credential chain (AWS_ACCESS_KEY_ID, AWS_PROFILE, instance role)"
+            )
         if code in STOPS or code == "MessageRejected":
             raise SendError(f"{self.describe()} refused to send ({code}: {text})")
         if status >= 500 or code in ("InternalFailure", "ServiceUnavailable", "InternalServerError"):

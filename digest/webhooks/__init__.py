@@ -119,11 +119,11 @@ class Webhooks:
 
     def handles(self, path: str) -> bool:
         """True for the path of a configured provider."""
-        return path.startswith(PREFIX) and path[len(PREFIX):] in self.providers
+        return path.startswith(PREFIX) and path[len(PREFIX) :] in self.providers
 
     def handle(self, path: str, request: HookRequest) -> Answer:
         """Verify and apply one request; the answer names no address and no secret."""
-        provider = self.providers[path[len(PREFIX):]]
+        provider = self.providers[path[len(PREFIX) :]]
         source = f"webhook:{provider.name}"
         try:
             notices = provider.notices(request)
@@ -144,8 +144,11 @@ class Webhooks:
 
 
 def _json(status: str, payload: dict, headers: list[tuple[str, str]] | None = None) -> Answer:
-    return status, [("Content-Type", "application/json"), ("Cache-Control", "no-store"), *(headers or [])], \
-        json.dumps(payload).encode("utf-8")
+    return (
+        status,
+        [("Content-Type", "application/json"), ("Cache-Control", "no-store"), *(headers or [])],
+        json.dumps(payload).encode("utf-8"),
+    )
 
 
 def request_headers(environ: Mapping[str, Any]) -> dict[str, str]:

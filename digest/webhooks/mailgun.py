@@ -75,8 +75,9 @@ def mailgun_notices(event: dict) -> list[Notice]:
         return []
     status = table(event.get("delivery-status"))
     code = str(status.get("code", ""))
-    detail = " ".join(f"{code} {status.get('message') or status.get('description') or event.get('reason', '')}"
-                      .split())[:300]
+    detail = " ".join(
+        f"{code} {status.get('message') or status.get('description') or event.get('reason', '')}".split()
+    )[:300]
     if event.get("severity") == "permanent":
         found = classify("failed", str(status.get("enhanced-code", "") or "5.0.0"), detail)
         return [Notice(found or SOFT, address, str(status.get("enhanced-code", "")), detail, issue)]

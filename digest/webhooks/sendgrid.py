@@ -43,8 +43,11 @@ class SendGridHook:
         if not signature or not timestamp:
             raise forbidden("no signature")
         try:
-            self.key.verify(base64.b64decode(signature, validate=True), timestamp.encode("utf-8") + request.body,
-                            ec.ECDSA(hashes.SHA256()))
+            self.key.verify(
+                base64.b64decode(signature, validate=True),
+                timestamp.encode("utf-8") + request.body,
+                ec.ECDSA(hashes.SHA256()),
+            )
         except (InvalidSignature, binascii.Error, ValueError):
             raise forbidden("bad signature") from None
         events = json_body(request.body)
@@ -94,6 +97,8 @@ def make(settings: Settings, fetch: Fetch) -> SendGridHook | None:
     except (binascii.Error, ValueError):
         key = None
     if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
-        raise ConfigError("DIGEST_SENDGRID_WEBHOOK_KEY is not SendGrid's verification key (base64 DER of an "
-                          "ECDSA P-256 public key): copy it again from the event webhook's settings")
+        raise ConfigError(
+            "DIGEST_SENDGRID_WEBHOOK_KEY is not SendGrid's verification key (base64 DER of an "
+            "ECDSA P-256 public key): copy it again from the event webhook's settings"
+        )
     return SendGridHook(key)

@@ -69,7 +69,7 @@ class SesHook:
             raise forbidden("SubscribeURL is not an https URL on an SNS host")
         try:
             self.fetch(url)
-        except Exception as exc:  # noqa: BLE001 - SNS resends the confirmation after a failed answer
+        except Exception as exc:
             raise Refused("502 Bad Gateway", f"cannot confirm the subscription ({type(exc).__name__})") from None
         log.info("webhook:ses: subscription to the topic confirmed")
 
@@ -106,8 +106,11 @@ def ses_notices(body: dict[str, Any]) -> list[Notice]:
         if feedback == "not-spam":
             return []
         issue = _issue(mail, str(complaint.get("timestamp", "")))
-        return [Notice(COMPLAINED, str(p["emailAddress"]), "", f"feedback: {feedback}"[:300], issue)
-                for p in complaint.get("complainedRecipients") or [] if isinstance(p, dict) and p.get("emailAddress")]
+        return [
+            Notice(COMPLAINED, str(p["emailAddress"]), "", f"feedback: {feedback}"[:300], issue)
+            for p in complaint.get("complainedRecipients") or []
+            if isinstance(p, dict) and p.get("emailAddress")
+        ]
     if kind == "Delivery" and isinstance(body.get("delivery"), dict):
         return [Notice(DELIVERED, str(r), "", "", "") for r in body["delivery"].get("recipients") or [] if r]
     return []
@@ -119,4 +122,3 @@ def make(settings: Settings, fetch: Fetch) -> SesHook | None:
     if not hooks.ses_topics:
         return None
     return SesHook(hooks.ses_topics, Verifier(fetch, hooks.sns_hosts, hooks.sns_trusted_cert), fetch)
-

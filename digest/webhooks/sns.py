@@ -48,8 +48,12 @@ def on_sns_host(url: str, extra_hosts: tuple[str, ...]) -> bool:
         return False
     if parts.scheme in ("http", "https") and parts.netloc.lower() in {h.lower() for h in extra_hosts}:
         return True
-    return (parts.scheme == "https" and "@" not in parts.netloc and port in (None, 443)
-            and bool(SNS_HOST.match((parts.hostname or "").lower())))
+    return (
+        parts.scheme == "https"
+        and "@" not in parts.netloc
+        and port in (None, 443)
+        and bool(SNS_HOST.match((parts.hostname or "").lower()))
+    )
 
 
 def string_to_sign(message: Mapping[str, Any]) -> bytes:
@@ -74,8 +78,7 @@ def load_certificate(pem: bytes, where: str) -> x509.Certificate:
 class Verifier:
     """Checks SNS signatures; certificates come from `trusted` or are fetched once per URL."""
 
-    def __init__(self, fetch: Callable[[str], bytes], extra_hosts: tuple[str, ...] = (),
-                 trusted: Path | None = None):
+    def __init__(self, fetch: Callable[[str], bytes], extra_hosts: tuple[str, ...] = (), trusted: Path | None = None):
         self.fetch = fetch
         self.extra_hosts = extra_hosts
         self.trusted: x509.Certificate | None = None
@@ -101,7 +104,7 @@ class Verifier:
             return cached
         try:
             pem = self.fetch(url)
-        except Exception as exc:  # noqa: BLE001 - any failure to fetch means the message cannot be checked now
+        except Exception as exc:
             raise ConnectionError(f"cannot fetch the signing certificate ({type(exc).__name__})") from None
         cert = load_certificate(pem, "the signing certificate")
         with self._lock:
