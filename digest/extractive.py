@@ -39,6 +39,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,6 +96,7 @@ _BOILERPLATE = re.compile(
     r"|this (?:article|story) (?:was|is|first|originally)|.*\b\d+\s*min(?:ute)?s?\s+read\b)",
     re.I,
 )
+_BOILERPLATE_LOWER = re.compile(_BOILERPLATE.pattern)  # for ASCII text already lowered (no capitals in it)
 # The same furniture on Urdu and Arabic sites: "تحریر:" (written by), "پڑھنے کا وقت" (reading time),
 # "شیئر کریں" (share), "یہ بھی پڑھیں" (also read), "تصویر:" (photo); "بقلم", "اقرأ أيضا", "شارك".
 _BOILERPLATE_RTL = re.compile(
@@ -124,6 +126,13 @@ _CAPTION_MARK = re.compile(
     r"|\bpromo code\b|\bsponsored by\b|\buse (?:the )?code [A-Z0-9]{3,}|<[a-z/][^>]*>|&[a-z]+;",
     re.I,
 )
+# The same pattern for ASCII text lowered first (case-insensitive matching is several times slower), and
+# literals one of which every match contains: a sentence with none of them cannot match at all.
+_CAPTION_MARK_LOWER = re.compile(_CAPTION_MARK.pattern.replace("[A-Z0-9]{3,}", "[a-z0-9]{3,}"))
+_CAPTION_MARK_NEEDS = re.compile(
+    r"[(/\[<&]|photo|picture|image|illustration|media playback|copy this link|share this with|continue reading"
+    r"|updated|published|promo code|sponsored by|code "
+)
 # Quoted speech anywhere in a sentence: a quotation mark first, a closing one last (a quotation that
 # runs over several sentences), a colon opening a quotation, or the speaker's own "I"/"we"/"my".
 _SPEECH = re.compile(r"^[\"“‘'«]|[.!?,]\s?['’\"”»]$|:\s*['‘\"“«]|\b(?:I|[Ww]e|[Mm]y|[Oo]ur|[Mm]e|[Uu]s)\b")
@@ -139,6 +148,16 @@ class _Candidate:
     words: int
 
 
+def has_caption_mark(text: str) -> bool:
+    """True when a sentence carries a caption, credit, stamp, prompt or markup (`_CAPTION_MARK`)."""
+    if not text.isascii():  # outside ASCII, lowering and re.I may disagree: use the pattern as written
+        return _CAPTION_MARK.search(text) is not None
+    lowered = text.lower()
+    if _CAPTION_MARK_NEEDS.search(lowered) is None:
+        return False
+    return _CAPTION_MARK_LOWER.search(lowered) is not None
+
+
 def clean_sentence(sentence: str) -> str:
     """A sentence without a leading dateline or "Scroll down for video" lead-in."""
     text = _DATELINE.sub("", sentence, count=1)
@@ -146,15 +165,21 @@ def clean_sentence(sentence: str) -> str:
     return text.strip()
 
 
-def is_boilerplate(sentence: str) -> bool:
-    """True for bylines, share prompts, 'Related:'/'Also read:' lines, credits and sign-ups."""
+def is_boilerplate(sentence: str, count: int | None = None) -> bool:
+    """True for bylines, share prompts, 'Related:'/'Also read:' lines, credits and sign-ups.
+
+    `count` is the stripped sentence's word_count when the caller has it already.
+    """
     text = sentence.strip()
     if not any(ch.isalpha() for ch in text):
         return True
-    if _BYLINE.match(text) and (word_count(text) <= 8 or any(mark in text for mark in "|·•")):
+    meta = any(mark in text for mark in "|·•")
+    if _BYLINE.match(text) and (meta or (word_count(text) if count is None else count) <= 8):
         return True
-    if any(mark in text for mark in "|·•") and word_count(text) <= META_WORDS and not text.endswith(_SENTENCE_END):
+    if meta and (word_count(text) if count is None else count) <= META_WORDS and not text.endswith(_SENTENCE_END):
         return True
+    if text.isascii():  # lowered, the pattern matches as with re.I; the Urdu and Arabic one cannot match
+        return _BOILERPLATE_LOWER.match(text.lower()) is not None or text.startswith(("http://", "https://", "www."))
     return bool(_BOILERPLATE.match(text) or _BOILERPLATE_RTL.match(text)) or text.startswith(
         ("http://", "https://", "www.")
     )
@@ -200,9 +225,11 @@ def candidates(paragraphs: list[str], title: str = "") -> list[_Candidate]:
             continue
         for raw in split_sentences(paragraph):
             text = clean_sentence(raw)
-            if not text or is_boilerplate(text) or is_heading(text):
+            if not text:
                 continue
-            count = word_count(text)
+            count = word_count(text)  # once: the boilerplate and heading tests need it too
+            if is_boilerplate(text, count) or (count < HEADING_WORDS and not text.endswith(_SENTENCE_END)):
+                continue
             if abs(count - title_words) <= 2 and _key(text) == title_key:
                 continue
             out.append(_Candidate(len(out), text, count))
@@ -214,19 +241,18 @@ def _key(text: str) -> str:
     return " ".join(words(text))
 
 
-def _vectors(token_lists: list[list[str]]) -> np.ndarray:
-    """Row-normalized TF-IDF rows, the IDF computed over this article's sentences."""
+def _vectors(token_sets: list[set[str]]) -> np.ndarray:
+    """Row-normalized TF-IDF rows, the IDF computed over this article's sentences (one word set each)."""
     vocab: dict[str, int] = {}
     rows, cols = [], []
-    for i, tokens in enumerate(token_lists):
-        for token in set(tokens):
-            rows.append(i)
-            cols.append(vocab.setdefault(token, len(vocab)))
-    matrix = np.zeros((len(token_lists), max(1, len(vocab))))
+    for i, tokens in enumerate(token_sets):
+        rows.extend([i] * len(tokens))
+        cols.extend([vocab.setdefault(token, len(vocab)) for token in tokens])
+    matrix = np.zeros((len(token_sets), max(1, len(vocab))))
     if rows:
         matrix[rows, cols] = 1.0
-    df = matrix[:-1].sum(axis=0) if len(token_lists) > 1 else matrix.sum(axis=0)  # the last row is the title
-    matrix *= np.log((len(token_lists) + 1) / (df + 1)) + 0.1
+    df = matrix[:-1].sum(axis=0) if len(token_sets) > 1 else matrix.sum(axis=0)  # the last row is the title
+    matrix *= np.log((len(token_sets) + 1) / (df + 1)) + 0.1
     norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))[:, None]
     norms[norms == 0] = 1.0
     return matrix / norms
@@ -236,7 +262,8 @@ def _scores(cands: list[_Candidate], title: str, weights: Weights) -> tuple[np.n
     """Each candidate's score and the sentence-by-sentence similarity matrix."""
     n = len(cands)
     token_lists = [words(c.text) for c in cands] + [words(title)]
-    vectors = _vectors(token_lists)
+    token_sets = [set(tokens) for tokens in token_lists]  # one set per sentence: its iteration order is fixed
+    vectors = _vectors(token_sets)
     sentences, title_vec = vectors[:n], vectors[n]
     # Only terms shared by two sentences add to a similarity; einsum keeps these tiny products
     # off the BLAS thread pool, whose start-up costs more than the product itself.
@@ -250,7 +277,7 @@ def _scores(cands: list[_Candidate], title: str, weights: Weights) -> tuple[np.n
         centrality = centrality / centrality.max()
     position = 1.0 / (1.0 + weights.decay * np.arange(n))
     score = weights.position * position + weights.centrality * centrality
-    score += weights.keywords * _keyword_density(token_lists[:n])
+    score += weights.keywords * _keyword_density(token_lists[:n], token_sets[:n])
     if title.strip():
         score += weights.title * np.einsum("ij,j->i", sentences, title_vec)
     for i, cand in enumerate(cands):
@@ -258,21 +285,21 @@ def _scores(cands: list[_Candidate], title: str, weights: Weights) -> tuple[np.n
     return score, sim
 
 
-def _keyword_density(token_lists: list[list[str]]) -> np.ndarray:
+def _keyword_density(token_lists: list[list[str]], token_sets: list[set[str]]) -> np.ndarray:
     """Per sentence, the share of its content words that other sentences of the article use too.
 
     Unlike centrality, which grows with length, this rewards sentences dense in the article's
     recurring subject matter and marks asides, colour and quotations that use words said once.
     """
-    seen: dict[str, int] = {}
-    for tokens in token_lists:
-        for token in set(tokens):
-            seen[token] = seen.get(token, 0) + 1
+    seen: Counter[str] = Counter()
+    for tokens in token_sets:
+        seen.update(tokens)
+    repeated = {token for token, count in seen.items() if count > 1}
     density = np.zeros(len(token_lists))
     for i, tokens in enumerate(token_lists):
         content = [t for t in tokens if len(t) >= KEYWORD_CHARS]
         if content:
-            density[i] = sum(seen[t] > 1 for t in content) / len(content)
+            density[i] = len([t for t in content if t in repeated]) / len(content)
     return density
 
 
@@ -281,7 +308,7 @@ def _penalty(cand: _Candidate, weights: Weights) -> float:
     text, penalty = cand.text, 0.0
     if _CAPTION_LABEL.match(text):
         penalty += 0.5
-    if _CAPTION_MARK.search(text):
+    if has_caption_mark(text):
         penalty += 1.0  # a caption, credit, stamp or prompt: kept only when nothing else is left
     if text.endswith(("?", "؟", "？")):
         penalty += 0.3

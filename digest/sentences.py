@@ -120,6 +120,8 @@ CJK_CHARS_PER_WORD = 2
 
 def word_count(text: str) -> int:
     """Words as readers and the word budget count them: whitespace words, CJK counted by characters."""
+    if text.isascii():
+        return len(text.split())  # no CJK to count (isascii is a flag lookup, not a scan)
     cjk = len(_CJK.findall(text))
     if not cjk:
         return len(text.split())
