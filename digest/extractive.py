@@ -292,8 +292,8 @@ def _keyword_density(token_lists: list[list[str]], token_sets: list[set[str]]) -
     recurring subject matter and marks asides, colour and quotations that use words said once.
     """
     seen: Counter[str] = Counter()
-    for tokens in token_sets:
-        seen.update(tokens)
+    for word_set in token_sets:
+        seen.update(word_set)
     repeated = {token for token, count in seen.items() if count > 1}
     density = np.zeros(len(token_lists))
     for i, tokens in enumerate(token_lists):
