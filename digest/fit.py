@@ -29,7 +29,10 @@ from digest.render import (
 log = logging.getLogger(__name__)
 
 
-def rank_key(issue: Issue) -> Callable[[Entry], tuple]:
+RankKey = Callable[[Entry], tuple]
+
+
+def rank_key(issue: Issue) -> RankKey:
     """Sort key putting the highest-ranked entry first, as the group stage ranks: featured, score, id."""
     scores: dict[str, float] = {}
 
@@ -42,24 +45,26 @@ def rank_key(issue: Issue) -> Callable[[Entry], tuple]:
     return key
 
 
-def _lowest_first(issue: Issue, positions: Iterable[tuple[int, int]], at: Callable[[int, int], Entry]) -> list:
-    key = rank_key(issue)
+def _lowest_first(
+    issue: Issue, positions: Iterable[tuple[int, int]], at: Callable[[int, int], Entry], key: RankKey | None
+) -> list:
+    key = key or rank_key(issue)
     return sorted(positions, key=lambda p: key(at(*p)), reverse=True)
 
 
-def trim_order(issue: Issue) -> list[tuple[int, int]]:
-    """(section, entry) positions of the stories, lowest-ranked first."""
+def trim_order(issue: Issue, key: RankKey | None = None) -> list[tuple[int, int]]:
+    """(section, entry) positions of the stories, lowest-ranked first (`key`: rank_key of this issue's week)."""
     positions = [(s, i) for s, section in enumerate(issue.sections) for i in range(len(section.entries))]
-    return _lowest_first(issue, positions, lambda s, i: issue.sections[s].entries[i])
+    return _lowest_first(issue, positions, lambda s, i: issue.sections[s].entries[i], key)
 
 
-def trimmed(issue: Issue, count: int) -> Issue:
+def trimmed(issue: Issue, count: int, key: RankKey | None = None) -> Issue:
     """The issue with its `count` lowest-ranked stories turned into links (a section left without a
     story folds its links into "More this week")."""
     if count <= 0:
         return issue
-    key = rank_key(issue)
-    moved = set(trim_order(issue)[:count])
+    key = key or rank_key(issue)
+    moved = set(trim_order(issue, key)[:count])
     sections: list[Section] = []
     folded: list[Entry] = []
     for s, section in enumerate(issue.sections):
@@ -76,18 +81,18 @@ def _link_at(issue: Issue, s: int, i: int) -> Entry:
     return issue.more[i] if s == -1 else issue.sections[s].more[i]
 
 
-def link_order(issue: Issue) -> list[tuple[int, int]]:
+def link_order(issue: Issue, key: RankKey | None = None) -> list[tuple[int, int]]:
     """Link positions, lowest-ranked first: (-1, i) in "More this week", (s, i) in section s's list."""
     positions = [(-1, i) for i in range(len(issue.more))]
     positions += [(s, i) for s, section in enumerate(issue.sections) for i in range(len(section.more))]
-    return _lowest_first(issue, positions, lambda s, i: _link_at(issue, s, i))
+    return _lowest_first(issue, positions, lambda s, i: _link_at(issue, s, i), key)
 
 
-def without_links(issue: Issue, count: int) -> Issue:
+def without_links(issue: Issue, count: int, key: RankKey | None = None) -> Issue:
     """The issue with its `count` lowest-ranked links moved out of the email into `omitted`."""
     if count <= 0:
         return issue
-    dropped = link_order(issue)[:count]
+    dropped = link_order(issue, key)[:count]
     gone = set(dropped)
     sections = [
         replace(section, more=tuple(e for i, e in enumerate(section.more) if (s, i) not in gone))
@@ -108,7 +113,8 @@ def fit_to_budget(
     even links are too many, leave the lowest-ranked links out (counted in the email). The text twin
     returned is always the whole issue's."""
     limit = min(budget, SAFE_LIMIT - 1)
-    moves, links = len(trim_order(issue)), len(link_order(issue))
+    key = rank_key(issue)  # every step's stories are this issue's: score each article once
+    moves, links = len(trim_order(issue, key)), len(link_order(issue, key))
     total = moves + links + moves  # every moved article becomes a link that can be left out in turn
     # No link renders in fewer than MIN_LINK_BYTES, so an email with more than cap links cannot fit. With
     # that many links before any move, the first step that can fit is the one leaving only cap links:
@@ -116,10 +122,14 @@ def fit_to_budget(
     cap = limit // MIN_LINK_BYTES
     floor = total - cap if links > cap else 0
 
+    all_moved: list[Issue] = []  # every story a link: the start of each step that leaves links out
+
     def step(count: int) -> Issue:
         if count <= moves:
-            return trimmed(issue, count)
-        return without_links(trimmed(issue, moves), count - moves)
+            return trimmed(issue, count, key)
+        if not all_moved:
+            all_moved.append(trimmed(issue, moves, key))
+        return without_links(all_moved[0], count - moves, key)
 
     renders: dict[int, tuple[Issue, Rendered, int]] = {}
 

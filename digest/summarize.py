@@ -29,15 +29,22 @@ class Summarizer(Protocol):
 
 def summarize_article(article: Article, max_words: int = 60, max_sentences: int = 2) -> Summary:
     """The source's excerpt when it is a good summary, else an extractive summary of the body."""
+    return summarize_text(article.title, article.content_html, article.excerpt, max_words, max_sentences)
+
+
+def summarize_text(
+    title: str, content_html: str, excerpt: str | None, max_words: int = 60, max_sentences: int = 2
+) -> Summary:
+    """summarize_article for an article given as its title, body HTML and the source's excerpt."""
     from digest import (
         extractive,  # numpy: imported when summarizing, not by `digest status`
     )
     from digest.excerpt import is_good_excerpt  # the sentence splitter's model: likewise
 
-    paragraphs = html_paragraphs(article.content_html)
-    if article.excerpt and is_good_excerpt(article.excerpt, paragraphs, max_words):
-        return Summary(article.excerpt, "excerpt")
-    text = extractive.summarize(article.title, paragraphs, max_words, max_sentences)
+    paragraphs = html_paragraphs(content_html)
+    if excerpt and is_good_excerpt(excerpt, paragraphs, max_words):
+        return Summary(excerpt, "excerpt")
+    text = extractive.summarize(title, paragraphs, max_words, max_sentences)
     if text:
         return Summary(text, "extractive")
     return Summary("", "none")
@@ -55,13 +62,25 @@ class ExtractiveSummarizer:
     max_words: int = 60
     max_sentences: int = 2
     name: str = "extractive"
+    processes: int | None = None  # worker processes for a large week; None: one per CPU, 1: never a pool
 
     def summarize_one(self, article: Article) -> Summary:
         """One article's summary."""
         return summarize_article(article, self.max_words, self.max_sentences)
 
     def summarize(self, articles: Sequence[Article]) -> Summaries:
-        """Summaries keyed by article id (never a warning: this summarizer cannot fail)."""
+        """Summaries keyed by article id (never a warning: this summarizer cannot fail).
+
+        A large week is summarized by worker processes (digest.summary_pool), with the same result.
+        """
+        from digest.summary_pool import pool_workers, summarize_pooled
+
+        workers = pool_workers(len(articles), self.processes)
+        if workers:
+            texts = [(a.title, a.content_html, a.excerpt) for a in articles]
+            pooled = summarize_pooled(texts, self.max_words, self.max_sentences, workers)
+            if pooled is not None:
+                return Summaries({a.id: summary for a, summary in zip(articles, pooled, strict=True)})
         return Summaries({a.id: self.summarize_one(a) for a in articles})
 
 

@@ -1,0 +1,71 @@
+"""Extractive summaries of a large week on every core: the same summaries as one process, sooner.
+
+Each summary depends only on its own article, so a week is cut into chunks that worker processes
+summarize; results come back in article order. Small weeks stay in one process (starting workers costs
+more than it saves), and when worker processes cannot start (no fork, no semaphores, a resource
+limit) the week is summarized in this process instead, with the same result.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from digest.models import Summary
+
+log = logging.getLogger(__name__)
+
+POOL_MIN_ARTICLES = 400  # below this a week takes well under a second in one process
+CHUNKS_PER_WORKER = 4  # a few chunks each, so that a slow chunk does not leave a core idle
+
+# What a worker needs of an article: its title, body HTML and the source's excerpt.
+ArticleText = tuple[str, str, str | None]
+PoolFactory = Callable[[int], ProcessPoolExecutor]
+
+
+def _summarize_chunk(chunk: list[ArticleText], max_words: int, max_sentences: int) -> list[Summary]:
+    """Summaries of one chunk, in order (runs in a worker process)."""
+    from digest.summarize import summarize_text
+
+    return [summarize_text(title, body, excerpt, max_words, max_sentences) for title, body, excerpt in chunk]
+
+
+def _fork_pool(workers: int) -> ProcessPoolExecutor:
+    """Workers forked from this process: modules and the sentence model are already loaded."""
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+def pool_workers(count: int, processes: int | None = None) -> int:
+    """How many worker processes to use for `count` articles: 0 means summarize in this process."""
+    available = processes if processes is not None else (os.cpu_count() or 1)
+    if available < 2 or count < POOL_MIN_ARTICLES:
+        return 0
+    return available
+
+
+def summarize_pooled(
+    texts: Sequence[ArticleText],
+    max_words: int,
+    max_sentences: int,
+    workers: int,
+    make_pool: PoolFactory = _fork_pool,
+) -> list[Summary] | None:
+    """Summaries of `texts` in order from `workers` processes, or None when the processes cannot run."""
+    from digest.sentences import split_sentences
+
+    split_sentences("Load the model. Workers inherit it.")  # loaded once here, not once per worker
+    size = max(1, -(-len(texts) // (workers * CHUNKS_PER_WORKER)))
+    chunks = [list(texts[i : i + size]) for i in range(0, len(texts), size)]
+    try:
+        with make_pool(workers) as pool:
+            parts = pool.map(_summarize_chunk, chunks, [max_words] * len(chunks), [max_sentences] * len(chunks))
+            return [summary for part in parts for summary in part]
+    except (OSError, NotImplementedError, BrokenProcessPool, ImportError) as exc:
+        log.info("summarizing in one process: worker processes could not run (%s)", exc)
+        return None
