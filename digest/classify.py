@@ -35,7 +35,9 @@ _MIN_TOKEN_CHARS = 2
 
 def _terms(title: str, text: str) -> Counter[str]:
     """Term counts of an article, title words counted TITLE_WEIGHT times."""
-    counts: Counter[str] = Counter(t for t in words(text) if len(t) >= _MIN_TOKEN_CHARS and not t.isdigit())
+    counts: Counter[str] = Counter(words(text))  # counted in C, then the few unusable terms dropped
+    for token in [t for t in counts if len(t) < _MIN_TOKEN_CHARS or t.isdigit()]:
+        del counts[token]
     for token in words(title):
         if len(token) >= _MIN_TOKEN_CHARS and not token.isdigit():
             counts[token] += TITLE_WEIGHT

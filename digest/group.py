@@ -59,8 +59,29 @@ def rank(articles: Sequence[Article], week: Week) -> list[Article]:
     return sorted(articles, key=lambda a: (not a.featured, -score(a, week), a.id))
 
 
-def choose_sections(articles: Sequence[Article], rules: GroupRules) -> dict[str, tuple[str, str | None]]:
-    """Map article id -> (section, category): category first, then keywords, classifier, default."""
+class BodyTexts(dict[str, str]):
+    """Each article's plain text by id, converted when first asked for and then kept."""
+
+    def __init__(self, articles: Sequence[Article]):
+        super().__init__()
+        self._html = {a.id: a.content_html for a in articles}
+
+    def __missing__(self, article_id: str) -> str:
+        text = self[article_id] = html_to_text(self._html[article_id])
+        return text
+
+
+def body_texts(articles: Sequence[Article]) -> BodyTexts:
+    """Each article's plain text by id, converted on first use."""
+    return BodyTexts(articles)
+
+
+def choose_sections(
+    articles: Sequence[Article], rules: GroupRules, texts: Mapping[str, str] | None = None
+) -> dict[str, tuple[str, str | None]]:
+    """Map article id -> (section, category): category first, then keywords, classifier, default.
+
+    `texts` holds each article's plain text by id when the caller has it (see body_texts)."""
     chosen: dict[str, tuple[str, str | None]] = {}
     pending: list[Article] = []
     for article in articles:
@@ -75,8 +96,8 @@ def choose_sections(articles: Sequence[Article], rules: GroupRules) -> dict[str,
         return chosen
     from digest.classify import keyword_section, train  # only needed for uncategorized articles
 
-    texts = {a.id: html_to_text(a.content_html) for a in pending}
-    examples = [(a.title, html_to_text(a.content_html), chosen[a.id][0]) for a in articles if a.id in chosen]
+    texts = body_texts(articles) if texts is None else texts
+    examples = [(a.title, texts[a.id], chosen[a.id][0]) for a in articles if a.id in chosen]
     counts: dict[str, int] = {}
     for _, _, example_label in examples:
         counts[example_label] = counts.get(example_label, 0) + 1
@@ -129,7 +150,11 @@ def merge_variants(
 
 
 def fold_small(
-    articles: Sequence[Article], chosen: dict[str, tuple[str, str | None]], rules: GroupRules, skip: str | None = None
+    articles: Sequence[Article],
+    chosen: dict[str, tuple[str, str | None]],
+    rules: GroupRules,
+    skip: str | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, tuple[str, str | None]], list[str]]:
     """Fold sections with fewer than rules.min_size entries into the nearest larger one, or the default.
 
@@ -148,7 +173,7 @@ def fold_small(
     # two short stories matches almost anything as confidently as it matches its own topic.
     large = {n for n in counts if n not in small and n != rules.default and counts[n] >= FOLD_MIN_EXAMPLES}
     by_id = {a.id: a for a in articles}
-    texts = {a.id: html_to_text(a.content_html) for a in articles}
+    texts = body_texts(articles) if texts is None else texts
     classifier = None
     if len(large) >= 2:
         from digest.classify import train
@@ -197,8 +222,9 @@ def group_issue(
     if not articles:
         return None, (), []
     ranked = rank(articles, week)
-    placement = merge_variants(choose_sections(articles, rules), rules.order)
-    placement, folds = fold_small(articles, placement, rules, skip=ranked[0].id)
+    texts = body_texts(articles)  # the classifier reads every body, in both stages: convert each once
+    placement = merge_variants(choose_sections(articles, rules, texts), rules.order)
+    placement, folds = fold_small(articles, placement, rules, skip=ranked[0].id, texts=texts)
     entries = [Entry(a, summaries[a.id], placement[a.id][0], placement[a.id][1]) for a in ranked]
     lead, rest = entries[0], entries[1:]
     by_section: dict[str, list[Entry]] = {}
