@@ -24,7 +24,7 @@ from digest.locale_text import week_span
 from digest.message import render_subject
 from digest.models import PLACEHOLDERS, Issue
 from digest.normalize import text_direction
-from digest.render import environment, render_issue
+from digest.render import environment, render_web_html
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +198,7 @@ def web_version(issue: Issue, template_dir: Path | None = None) -> str:
     """The issue's web page: the email without per-recipient parts, every article listed (pure)."""
     if issue.omitted:  # a web page has no clip: the articles the email had no room for are listed too
         issue = replace(issue, more=issue.more + issue.omitted, omitted=())
-    html = render_issue(issue, template_dir, web=True).html
+    html = render_web_html(issue, template_dir)
     for placeholder in PLACEHOLDERS:  # a custom template may still use one: never publish it
         html = html.replace(placeholder, "")
     return html

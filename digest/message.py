@@ -24,7 +24,7 @@ from digest.issue_store import BuiltIssue, issue_stem, load_issue  # noqa: F401 
 from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 from digest.subscribers import Subscriber
 from digest.tokens import make_token, message_key
-from digest.transfer import encode, transfer_encoding
+from digest.transfer import QuotedPrintableTemplate, encode, transfer_encoding
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 # List-Unsubscribe is written by hand: the library's folding would turn a long URL into encoded words.
@@ -161,6 +161,12 @@ class MessageFactory:
         self._text = _segments(issue.text)
         # Chosen once per issue, as the fit stage measured it: a subscriber's link changes little.
         self._encoding = {"html": transfer_encoding(issue.html), "plain": transfer_encoding(issue.text)}
+        # Quoted-printable parts are encoded once; each message re-encodes only its placeholder lines.
+        self._qp = {
+            subtype: QuotedPrintableTemplate(segments)
+            for subtype, segments in (("plain", self._text), ("html", self._html))
+            if self._encoding[subtype] == "quoted-printable"
+        }
 
     def _list_id(self, configured: str, name: str) -> str:
         value = clean_header(configured)
@@ -178,6 +184,15 @@ class MessageFactory:
         if for_html:
             values = {k: html.escape(v, quote=True) for k, v in values.items()}
         return "".join(values.get(s, s) if i % 2 else s for i, s in enumerate(segments))
+
+    def _encoded(self, subtype: str, segments: list[str], link: str, name: str) -> bytes:
+        """One part filled for a recipient, in its transfer encoding."""
+        template = self._qp.get(subtype)
+        if template is not None:
+            encoded = template.encode(lambda line: self._fill(_segments(line), link, name, subtype == "html"))
+            if encoded is not None:
+                return encoded
+        return encode(self._fill(segments, link, name, subtype == "html"), self._encoding[subtype])
 
     def _common_headers(self) -> bytes:
         # Everything but To and Message-ID is the same for every recipient: encoded once.
@@ -258,7 +273,7 @@ class MessageFactory:
                 f'--{boundary}\r\nContent-Type: text/{subtype}; charset="utf-8"\r\n'
                 f"Content-Transfer-Encoding: {encoding}\r\n\r\n".encode("ascii")
             )
-            out.append(encode(self._fill(segments, link, name, subtype == "html"), encoding))
+            out.append(self._encoded(subtype, segments, link, name))
             out.append(b"\r\n")
         out.append(f"--{boundary}--\r\n".encode("ascii"))
         return Envelope(self.sender.addr_spec, subscriber.email, b"".join(out), message_id)

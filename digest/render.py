@@ -240,6 +240,11 @@ def render_issue(issue: Issue, template_dir: Path | None = None, *, web: bool = 
     return Rendered(html=html, text=tidy(text), warnings=tuple(warnings))
 
 
+def render_web_html(issue: Issue, template_dir: Path | None = None) -> str:
+    """The web version's inlined HTML, as render_issue(web=True) makes it, without the unused text twin."""
+    return inline_css(_render_templates(issue, template_dir, True, (HTML_TEMPLATE,))[0])
+
+
 def encoded_size(html: str) -> int:
     """Bytes of the HTML part as the sender encodes it: UTF-8, CRLF line ends, in the smaller of
     quoted-printable and base64 (the one the sender chooses)."""

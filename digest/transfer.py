@@ -8,6 +8,7 @@ the fit stage measures with the same choice the sender makes.
 from __future__ import annotations
 
 import binascii
+from collections.abc import Callable
 
 BASE64_LINE = 57  # raw bytes per base64 line: 76 characters, the MIME maximum
 
@@ -52,3 +53,45 @@ def transfer_encoding(text: str) -> str:
 def encode(text: str, encoding: str) -> bytes:
     """The text in the named transfer encoding."""
     return base64_lines(text) if encoding == "base64" else quoted_printable(text)
+
+
+class QuotedPrintableTemplate:
+    """A part's quoted-printable encoding worked out once, for text that differs per recipient only in a
+    few placeholders: quoted-printable encodes each line on its own, so only the lines holding a
+    placeholder are encoded again for each recipient, and the result is byte for byte `encode(filled)`."""
+
+    def __init__(self, segments: list[str]):
+        """`segments` alternate literal text and placeholders (re.split with one group)."""
+        text = "".join(segments)
+        # A carriage return could pair with a line feed across a placeholder once it is filled: such a
+        # text (rare: rendered parts use plain line feeds) is always encoded whole.
+        self.exact = "\r" not in text
+        lines = text.split("\n")
+        self._placeholders = frozenset(segments[1::2])
+        last = len(lines) - 1
+        self._lines: list[tuple[bytes | str, bool]] = [
+            (line if any(p in line for p in self._placeholders) else _qp_line(line, i < last), i < last)
+            for i, line in enumerate(lines)
+        ]
+
+    def encode(self, fill: Callable[[str], str]) -> bytes | None:
+        """The encoded text with each placeholder line filled by `fill`; None if a value breaks a line."""
+        if not self.exact:
+            return None
+        out = []
+        for line, ended in self._lines:
+            if isinstance(line, bytes):
+                out.append(line)
+                continue
+            filled = fill(line)
+            if "\n" in filled or "\r" in filled:
+                return None  # a value with a line break: only the whole-text encoding is exact
+            out.append(_qp_line(filled, ended))
+        return b"".join(out)
+
+
+def _qp_line(line: str, ended: bool) -> bytes:
+    """One line encoded as the whole text's encoder does it (a line break after it changes how its
+    trailing white space is wrapped), with its CRLF when `ended`."""
+    data = line.encode("utf-8") + (b"\n" if ended else b"")
+    return binascii.b2a_qp(data, istext=True).replace(b"\n", b"\r\n")
