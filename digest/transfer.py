@@ -69,10 +69,19 @@ class QuotedPrintableTemplate:
         lines = text.split("\n")
         self._placeholders = frozenset(segments[1::2])
         last = len(lines) - 1
-        self._lines: list[tuple[bytes | str, bool]] = [
-            (line if any(p in line for p in self._placeholders) else _qp_line(line, i < last), i < last)
-            for i, line in enumerate(lines)
-        ]
+        # Runs of lines without a placeholder are joined into one encoded chunk.
+        self._lines: list[tuple[bytes | str, bool]] = []
+        run: list[bytes] = []
+        for i, line in enumerate(lines):
+            if any(p in line for p in self._placeholders):
+                if run:
+                    self._lines.append((b"".join(run), True))
+                    run = []
+                self._lines.append((line, i < last))
+            else:
+                run.append(_qp_line(line, i < last))
+        if run:
+            self._lines.append((b"".join(run), False))
 
     def encode(self, fill: Callable[[str], str]) -> bytes | None:
         """The encoded text with each placeholder line filled by `fill`; None if a value breaks a line."""
