@@ -1,7 +1,7 @@
 """Every speed target of digest in one run, each beside `python -c pass` measured in the same run.
 
-CPU seconds (user + sys of the child process and its children; steadier than wall time on a shared
-machine), median of --runs:
+CPU seconds (user + sys of the child process and its children, worker processes included; steadier
+than wall time on a shared machine), median of --runs; builds also show their wall time:
   start-up   - `digest --help`, `digest subscribers list`, `digest status` in an empty folder;
   builds     - `digest build` over generated weeks (bench/scale.py's seeded generator) of each --sizes,
                with peak RSS and the growth of time per article;
@@ -40,13 +40,20 @@ for _name in ("DIGEST_CONFIG", "DIGEST_OUT", "DIGEST_WEEK", "DIGEST_TIMEZONE"):
 
 def cpu(argv: list[str], cwd: Path) -> tuple[float, float]:
     """CPU seconds (user + sys) and peak RSS in MiB of one child process; raises if it fails."""
+    return timed(argv, cwd)[:2]
+
+
+def timed(argv: list[str], cwd: Path) -> tuple[float, float, float]:
+    """CPU seconds (the child and its worker processes), peak RSS in MiB and wall seconds of one child."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
     done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=ENV, check=False)
+    wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv[:3])} failed ({done.returncode}): {done.stderr.strip()[-400:]}")
     seconds = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return seconds, after.ru_maxrss / 1024  # the largest child so far: run small before large
+    return seconds, after.ru_maxrss / 1024, wall  # RSS: the largest child so far: run small before large
 
 
 def median_cpu(argv: list[str], cwd: Path, runs: int) -> float:
@@ -124,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             (folder / "digest.toml").write_text("[fetch]\nmax_bytes = 1000000000\n", encoding="utf-8")
             runs = args.runs if size <= 1000 else max(1, min(args.runs, 3))
             results = [
-                cpu(
+                timed(
                     [digest, "build", "--source", "native:week.json", "--week", "2026-W47", "--out", f"out{run}"],
                     folder,
                 )
@@ -132,11 +139,12 @@ def main(argv: list[str] | None = None) -> int:
             ]
             seconds = statistics.median(r[0] for r in results)
             peak = max(r[1] for r in results)
+            wall = statistics.median(r[2] for r in results)
             per_article.append((size, seconds / size))
             target = " (target <= 1.0)" if size == 300 else " (target <= 10)" if size == 10_000 else ""
             print(
                 f"{f'build, {size:,} articles':40} {seconds:7.3f} s   {1e3 * seconds / size:6.2f} ms/article, "
-                f"peak RSS {peak:.0f} MiB{target}"
+                f"peak RSS {peak:.0f} MiB, wall {wall:.2f} s{target}"
             )
         large = [p for p in per_article if p[0] >= 1000]
         if len(large) > 1:
