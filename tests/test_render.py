@@ -447,30 +447,41 @@ def test_digest_build_says_so_and_trims_an_issue_past_the_budget(tmp_path, monke
     assert f"HTML: {len(html.encode()) / 1000:.1f} KB" in output
 
 
-def test_no_subscribers_html_part_reaches_gmails_clip(tmp_path):
+def _message_factory(issue, rendered, tmp_path, name, unsubscribe_url):
+    """The message factory for `rendered` sent as `issue` of the newsletter `name` from <digest@example.com>."""
     from digest.issue_record import IssueRecord, NewsletterRecord
     from digest.issue_store import BuiltIssue
     from digest.message import MessageFactory
-    from digest.subscribers import Subscriber
 
-    issue = large_issue(140)  # far past the budget: trimmed
-    final, rendered = fit_to_budget(issue, budget=10**6)  # even a budget set past the clip is capped
-    record = replace(IssueRecord.from_issue(final), newsletter=NewsletterRecord("The Circuit Weekly"))
-    built = BuiltIssue(final.id, rendered.html, rendered.text, record, tmp_path)
-    factory = MessageFactory(
+    record = replace(IssueRecord.from_issue(issue), newsletter=NewsletterRecord(name))
+    built = BuiltIssue(issue.id, rendered.html, rendered.text, record, tmp_path)
+    return MessageFactory(
         built,
         subject_template="{name}",
-        sender="The Circuit Weekly <digest@example.com>",
+        sender=f"{name} <digest@example.com>",
         reply_to="",
         list_id="",
-        unsubscribe_url="https://unsubscribe.news.example.com/",
+        unsubscribe_url=unsubscribe_url,
         unsubscribe_mailto="",
         secret=b"s" * 32,
         now=datetime(2026, 11, 28, tzinfo=UTC),
     )
+
+
+def _raw_html_part(data: bytes) -> bytes:
+    """The HTML part of a built message as it goes over the wire, still transfer-encoded."""
+    return data.split(b"Content-Type: text/html")[1].split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n--=_digest_", 1)[0]
+
+
+def test_no_subscribers_html_part_reaches_gmails_clip(tmp_path):
+    from digest.subscribers import Subscriber
+
+    issue = large_issue(140)  # far past the budget: trimmed
+    final, rendered = fit_to_budget(issue, budget=10**6)  # even a budget set past the clip is capped
+    factory = _message_factory(final, rendered, tmp_path, "The Circuit Weekly", "https://unsubscribe.news.example.com/")
     address = ("a" * 64) + "@" + ".".join(["sub" + "d" * 55] * 3) + ".example.com"  # a very long address
     data = factory.build(Subscriber(address, "Reader")).data
-    html_part = data.split(b"Content-Type: text/html")[1].split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n--=_digest_", 1)[0]
+    html_part = _raw_html_part(data)
     assert final.more and len(html_part) < 102_000
 
 
@@ -569,9 +580,6 @@ def test_a_non_latin_issue_is_measured_and_sent_in_the_smaller_encoding(tmp_path
     import email
     from email import policy
 
-    from digest.issue_record import IssueRecord, NewsletterRecord
-    from digest.issue_store import BuiltIssue
-    from digest.message import MessageFactory
     from digest.subscribers import Subscriber
     from digest.transfer import base64_size, qp_size
 
@@ -580,19 +588,7 @@ def test_a_non_latin_issue_is_measured_and_sent_in_the_smaller_encoding(tmp_path
     english = render_issue(large_issue(60)).html
     assert encoded_size(english) == qp_size(english) < base64_size(english)
     urdu = _urdu_issue(60)
-    record = replace(IssueRecord.from_issue(urdu), newsletter=NewsletterRecord("N"))
-    built = BuiltIssue("2026-W48", rendered.html, rendered.text, record, tmp_path)
-    factory = MessageFactory(
-        built,
-        subject_template="{name}",
-        sender="N <digest@example.com>",
-        reply_to="",
-        list_id="",
-        unsubscribe_url="https://u.example.com",
-        unsubscribe_mailto="",
-        secret=b"s" * 32,
-        now=datetime(2026, 11, 28, tzinfo=UTC),
-    )
+    factory = _message_factory(urdu, rendered, tmp_path, "N", "https://u.example.com")
     data = factory.build(Subscriber("reader@example.com", "Reader")).data
     message = email.message_from_bytes(data, policy=policy.default)
     html_part = next(p for p in message.walk() if p.get_content_type() == "text/html")
@@ -600,5 +596,5 @@ def test_a_non_latin_issue_is_measured_and_sent_in_the_smaller_encoding(tmp_path
     assert html_part.get_content().replace("\r\n", "\n") == rendered.html.replace(
         UNSUBSCRIBE_PLACEHOLDER, factory.unsubscribe_link("reader@example.com")
     )
-    raw_part = data.split(b"Content-Type: text/html")[1].split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n--=_digest_", 1)[0]
+    raw_part = _raw_html_part(data)
     assert len(raw_part) < base64_size(rendered.html) + 200  # the part is as big as the fit stage measured
