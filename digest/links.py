@@ -7,34 +7,8 @@ from typing import Any
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 from digest.errors import ItemError
-from digest.normalize import NOISE_FRAGMENT, canonical_url, clean_text
+from digest.normalize import CLICK_TRACKING, NOISE_FRAGMENT, canonical_url, clean_text
 
-# Parameters that only tell the publisher's analytics where a click came from: the link a reader clicks
-# loses these and nothing else (ref=, share=, source= may select what the page shows).
-CLICK_TRACKING = frozenset(
-    {
-        "fbclid",
-        "gclid",
-        "dclid",
-        "gbraid",
-        "wbraid",
-        "msclkid",
-        "yclid",
-        "twclid",
-        "ttclid",
-        "igshid",
-        "mc_cid",
-        "mc_eid",
-        "_hsenc",
-        "_hsmi",
-        "mkt_tok",
-        "wt_mc",
-        "wt.mc_id",
-        "wt_mc_id",
-        "_ga",
-        "_gl",
-    }
-)
 CLICK_TRACKING_PREFIXES = ("utm_",)
 WEB_SCHEMES = ("http", "https")
 

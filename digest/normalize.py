@@ -17,46 +17,21 @@ import nh3
 from digest.errors import ItemError
 from digest.models import PLACEHOLDERS
 
-# Query parameters that only track a click; two URLs differing in these are one story.
-TRACKING_PARAMS = frozenset(
+# Parameters that only tell the publisher's analytics where a click came from: the link a reader clicks
+# loses these and nothing else (ref=, share=, source= may select what the page shows).
+CLICK_TRACKING = frozenset(
     {
-        "fbclid",
-        "gclid",
-        "dclid",
-        "gbraid",
-        "wbraid",
-        "msclkid",
-        "yclid",
-        "twclid",
-        "mc_cid",
-        "mc_eid",
-        "_hsenc",
-        "_hsmi",
-        "mkt_tok",
-        "igshid",
-        "ref",
-        "ref_src",
-        "cmpid",
-        "ncid",
-        "sr_share",
-        "share",
-        "s_cid",
-        "oly_anon_id",
-        "oly_enc_id",
-        "vero_id",
-        "wt.mc_id",
-        "__s",
-        "spm",
-        "_ga",
-        "_gl",
-        "ocid",
-        "ttclid",
-        "li_fat_id",
-        "s_kwcid",
-        "ef_id",
-        "rb_clickid",
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "ttclid", "igshid",
+        "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "wt_mc", "wt.mc_id", "wt_mc_id", "_ga", "_gl",
     }
-)
+)  # fmt: skip
+# For identity only, more goes: two URLs that differ in these (or in click tracking) are one story.
+TRACKING_PARAMS = CLICK_TRACKING | frozenset(
+    {
+        "ref", "ref_src", "cmpid", "ncid", "sr_share", "share", "s_cid", "oly_anon_id", "oly_enc_id",
+        "vero_id", "__s", "spm", "ocid", "li_fat_id", "s_kwcid", "ef_id", "rb_clickid",
+    }
+)  # fmt: skip
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
 
 ALLOWED_TAGS = {
