@@ -555,8 +555,9 @@ def test_a_right_to_left_issue_sets_dir_on_the_cells_outlook_reads():
 
 def test_right_to_left_scripts_get_room_between_lines_and_their_own_faces():
     html = render_issue(rtl_issue()).html
-    body = re.search(r'class="card head"[^>]*style=\'([^\']*)\'', html).group(1)
-    assert 'font-family:"Noto Nastaliq Urdu"' in body and "line-height:35px" in body
+    wrapper = re.search(r'<div class="bg"[^>]*style=\'([^\']*)\'', html).group(1)
+    body = re.search(r'class="card head"[^>]*style="([^"]*)"', html).group(1)
+    assert 'font-family:"Noto Nastaliq Urdu"' in wrapper and "line-height:35px" in body
     assert "letter-spacing:1px" not in html  # spacing pulls joined Arabic-script letters apart
     latin = render_issue(small_issue()).html
     assert "line-height:25px" in latin and "Nastaliq" not in latin
@@ -598,3 +599,22 @@ def test_a_non_latin_issue_is_measured_and_sent_in_the_smaller_encoding(tmp_path
     )
     raw_part = _raw_html_part(data)
     assert len(raw_part) < base64_size(rendered.html) + 200  # the part is as big as the fit stage measured
+
+
+def test_without_style_blocks_titles_stay_plain_and_thumbnails_keep_their_gap():
+    """What a client that drops <style> (and classic Outlook, which ignores CSS margins on images) sees."""
+    import lxml.html
+
+    from email_rules import style_of
+
+    for issue in (large_issue(60, rtl_every=4), trimmed(large_issue(60), 30)):
+        doc = lxml.html.document_fromstring(render_issue(issue).html)
+        titles = doc.xpath("//h3/a")
+        assert len(titles) == len(issue.entries) - len(_links(issue))  # every story shown in full
+        assert all(style_of(a).get("text-decoration") == "none" for a in titles)
+        thumbnails = doc.xpath('//td[@class="item"]//img')
+        assert len(thumbnails) > 20
+        for img in thumbnails:
+            assert img.get("align") in ("left", "right") and int(img.get("hspace")) >= 8
+        # the gap's exact size and side still come from the <style> block where it is kept
+        assert ".item img{border-radius:4px;margin:4px 0 8px 16px !important}" in render_issue(issue).html
