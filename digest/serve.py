@@ -48,7 +48,6 @@ _ISSUE_CSP = (
     "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; font-src https:; frame-ancestors 'none'"
 )
 _BASE_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer")]
-INVALID_LINK = "This link is not valid."
 
 
 def read_inside(root: Path, name: str) -> bytes | None:
