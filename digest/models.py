@@ -153,7 +153,8 @@ class Labels:
 
     Placeholders in braces are filled in: {week} and {year} (week_title), {section} (also_in),
     {name} (subscribed, unsubscribe_question), {minutes} (min_read), {count} (omitted, preheader_sections),
-    {stories} (preheader), {topics} (preheader_sections), {address} (unsubscribe_effect).
+    {stories} (preheader), {topics} (preheader_sections), {address} (unsubscribe_effect), {detail}
+    (invalid_address: why the address was refused, in English, from the address checker).
     """
 
     week_title: str = "Week {week}, {year}"
@@ -183,9 +184,12 @@ class Labels:
     unsubscribe_help: str = "Use the unsubscribe link at the bottom of any issue you received by email."
     invalid_link: str = "This link is not valid."
     not_found: str = "Not found"
+    not_allowed: str = "Method not allowed"
     # The signup form, its confirmation mail and pages, and the pause offer.
     subscribe: str = "Subscribe"
     check_inbox: str = "Check your inbox: if the address can subscribe, a confirmation link is on its way."
+    invalid_address: str = "Not a valid address: {detail}"
+    too_many_requests: str = "Too many requests: please try again later."
     confirm_subject: str = "Confirm your subscription to {name}"
     confirm_intro: str = "Please confirm that you want to receive {name}. The link is valid for {hours} hours."
     confirm_button: str = "Confirm my subscription"
@@ -211,6 +215,7 @@ LABEL_PLACEHOLDERS = {
     "confirm_intro": {"name", "hours"},
     "confirmed": {"name"},
     "paused": {"date"},
+    "invalid_address": {"detail"},
 }
 
 

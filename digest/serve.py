@@ -48,7 +48,6 @@ _ISSUE_CSP = (
     "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; font-src https:; frame-ancestors 'none'"
 )
 _BASE_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer")]
-INVALID_LINK = "This link is not valid."
 
 
 def read_inside(root: Path, name: str) -> bytes | None:
@@ -227,8 +226,9 @@ class ArchiveApp:
         )
 
     def _not_allowed(self, allow: str) -> tuple[str, list[tuple[str, str]], bytes]:
+        words = self.labels.not_allowed
         return self._html(
-            "405 Method Not Allowed", _page("Not allowed", "<h1>Method not allowed</h1>"), extra=[("Allow", allow)]
+            "405 Method Not Allowed", self.page(words, f"<h1>{html.escape(words)}</h1>"), extra=[("Allow", allow)]
         )
 
     def _invalid(self) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -296,8 +296,8 @@ class ArchiveApp:
         status = {"accepted": "202 Accepted", "invalid": "400 Bad Request", "limited": "429 Too Many Requests"}
         text = {
             "accepted": self.settings.labels.check_inbox,
-            "invalid": f"Not a valid address: {result.detail}",
-            "limited": "Too many requests: please try again later.",
+            "invalid": self.settings.labels.invalid_address.format(detail=result.detail),
+            "limited": self.settings.labels.too_many_requests,
         }[result.outcome]
         extra = [("Cache-Control", "no-store")] + ([("Retry-After", "3600")] if result.outcome == "limited" else [])
         if wants_json:

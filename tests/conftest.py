@@ -25,7 +25,7 @@ MARKERS = {
     "smtp": "talks to a real SMTP server on 127.0.0.1",
 }
 BROWSER_NAMES = {"CHROMIUM", "sync_playwright", "playwright"}
-PROCESS_NAMES = {"subprocess", "Popen"}
+PROCESS_NAMES = {"subprocess", "Popen", "running_digest"}  # the last in tests/serve_process.py
 SMTP_OBJECTS = {"start", "LocalController", "Recorder"}  # in tests/smtp_servers.py
 
 

@@ -243,11 +243,11 @@ def _layout(doc) -> list[str]:
         ):
             problems.append(f"top-level table on line {table.sourceline} lacks the MSO 600px wrapper")
         after = table.getnext()
+        # The comment after a card closes its wrapper; it may open the next card's wrapper as well.
         if not (
             after is not None
             and after.tag is etree.Comment
-            and "[if mso]" in (after.text or "")
-            and (after.text or "").strip().endswith("</table><![endif]")
+            and re.match(r"\[if mso\]></td></tr>.*?</table>", (after.text or "").strip(), re.S)
         ):
             problems.append(f"top-level table on line {table.sourceline}: the MSO wrapper is not closed after it")
         if len(table.findall(".//h2")) > 1:
@@ -368,8 +368,36 @@ def _images(doc, html: str) -> list[str]:
                 f"{where}: a numeric height attribute becomes a min-height in Yahoo and AOL "
                 '(stretching the image): leave it out or write height="auto"'
             )
-        if style.get("display") != "block" or style.get("height") != "auto":
+        floated = img.get("align") in ("left", "right")  # a float is a block box: display:block is implied
+        if (style.get("display") != "block" and not floated) or style.get("height") != "auto":
             problems.append(f"{where}: needs display:block;height:auto")
+        if floated and not _outlook_gap(img):
+            problems.append(
+                f"{where}: a floated image needs hspace (classic Outlook ignores CSS margins on images, "
+                "and text would touch it)"
+            )
+    return problems
+
+
+def _outlook_gap(img) -> bool:
+    """True when classic Outlook keeps text off a floated image: hspace, or padding on its own cell."""
+    if (img.get("hspace") or "").isdigit() and int(img.get("hspace")) >= 8:
+        return True
+    cell = next((a for a in img.iterancestors() if a.tag == "td"), None)
+    return (
+        cell is not None
+        and len(cell.findall(".//img")) == 1
+        and any((px(style_of(cell).get(side)) or 0) >= 8 for side in ("padding-left", "padding-right"))
+    )
+
+
+def _titles(doc) -> list[str]:
+    """Article titles (the h3 links) are not underlined even where <style> blocks are dropped."""
+    problems = []
+    for link in doc.xpath("//h3//a"):
+        if style_of(link).get("text-decoration") != "none":
+            where = f"title link '{' '.join(link.text_content().split())[:30]}' (line {link.sourceline})"
+            problems.append(f"{where}: needs text-decoration:none inline (clients that drop <style> underline it)")
     return problems
 
 
@@ -503,6 +531,7 @@ def check_email(html: str, issue: Issue | None = None, *, web: bool = False) -> 
         + _text(doc)
         + _links(doc, web)
         + _images(doc, html)
+        + _titles(doc)
         + _css(doc)
     )
     size = encoded_size(html)

@@ -17,6 +17,9 @@ from digest.cli.app import app
 from smtp_servers import ISSUE_ID, Recorder, start, write_config, write_csv, write_issue
 
 FIXTURES = Path(__file__).parent / "fixtures"
+RSS2 = FIXTURES / "sources" / "rss2.xml"
+ATOM = FIXTURES / "sources" / "atom.xml"
+UNDATED = FIXTURES / "feeds" / "undated.json"
 SECRET = {"DIGEST_SECRET": "test-secret-0123456789abcdef"}
 PEOPLE = [("ann@example.com", "Ann"), ("bob@example.com", "Bob"), ("cy@example.com", "")]
 
@@ -31,6 +34,11 @@ def in_tmp(tmp_path, monkeypatch):
 
 def invoke(*args, env=None):
     return CliRunner().invoke(app, list(args), env={**SECRET, **(env or {})})
+
+
+def sources(*paths):
+    """A `--source PATH` pair for each path, in order."""
+    return [arg for path in paths for arg in ("--source", str(path))]
 
 
 @pytest.fixture
@@ -104,15 +112,7 @@ def test_logging_from_the_console_entry_reads_warning(tmp_path):
 
 
 def test_source_failures_are_warnings_on_stderr_and_quiet_silences_them(tmp_path):
-    args = [
-        "build",
-        "--source",
-        str(FIXTURES / "sources" / "rss2.xml"),
-        "--source",
-        "missing.json",
-        "--week",
-        "2026-W47",
-    ]
+    args = ["build", *sources(RSS2, "missing.json"), "--week", "2026-W47"]
     result = invoke(*args)
     assert result.exit_code == 0, result.output
     assert "warning: missing.json" in result.stderr
@@ -167,15 +167,7 @@ def test_rebuilding_a_sent_issue_warns(in_tmp, smtp):
 
 
 def test_an_empty_week_names_the_newest_item_and_the_week_to_try():
-    result = invoke(
-        "build",
-        "--source",
-        str(FIXTURES / "sources" / "rss2.xml"),
-        "--source",
-        str(FIXTURES / "sources" / "atom.xml"),
-        "--week",
-        "2026-W49",
-    )
+    result = invoke("build", *sources(RSS2, ATOM), "--week", "2026-W49")
     assert result.exit_code == 3
     assert result.stdout == ""
     assert result.stderr.startswith("error: no articles in 2026-W49: 2 sources, ")
@@ -184,7 +176,7 @@ def test_an_empty_week_names_the_newest_item_and_the_week_to_try():
 
 
 def test_an_empty_week_of_undated_items_says_what_to_set():
-    result = invoke("build", "--source", str(FIXTURES / "feeds" / "undated.json"), "--week", "2026-W47")
+    result = invoke("build", *sources(UNDATED), "--week", "2026-W47")
     assert result.exit_code == 3
     assert result.stderr.startswith("error: no articles in 2026-W47: 1 source, 2 items, every one skipped: ")
     assert 'set undated = "now"' in result.stderr
@@ -206,16 +198,7 @@ def parse(result):
 
 
 def test_build_json_schema():
-    result = invoke(
-        "build",
-        "--json",
-        "--source",
-        str(FIXTURES / "sources" / "rss2.xml"),
-        "--source",
-        "missing.json",
-        "--week",
-        "2026-W47",
-    )
+    result = invoke("build", "--json", *sources(RSS2, "missing.json"), "--week", "2026-W47")
     assert result.exit_code == 0, result.output
     doc = parse(result)
     assert set(doc) == {
@@ -255,16 +238,7 @@ def test_build_json_schema():
 
 
 def test_sources_json_schema():
-    result = invoke(
-        "sources",
-        "--json",
-        "--source",
-        str(FIXTURES / "sources" / "rss2.xml"),
-        "--source",
-        str(FIXTURES / "feeds" / "undated.json"),
-        "--source",
-        "missing.json",
-    )
+    result = invoke("sources", "--json", *sources(RSS2, UNDATED, "missing.json"))
     assert result.exit_code == 1
     assert result.stderr.startswith("error: 1 of 3 source(s) failed")
     doc = parse(result)
@@ -408,7 +382,7 @@ def test_run_json_and_quiet_on_every_command(tmp_path, smtp):
     assert doc["built"] is True and doc["sent"] == 3 and result.stderr == ""
     for args in (
         ["status", "--quiet"],
-        ["sources", "--quiet", "--source", str(FIXTURES / "sources" / "rss2.xml")],
+        ["sources", "--quiet", *sources(RSS2)],
         ["send", doc["issue"], "-c", str(cfg), "--quiet"],
         ["run", "-c", str(cfg), "--quiet"],
     ):

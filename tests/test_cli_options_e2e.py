@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import re
 import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
@@ -19,9 +15,9 @@ from desk_helpers import WEEK, cli_build, default_articles, native_article, writ
 from digest.cli import app
 from digest.render import builtin_template_dir
 from digest.week import week_containing
+from serve_process import PREVIEW_READY, digest_env, running_digest
 from smtp_servers import ISSUE_ID, write_config, write_csv, write_issue
 
-ROOT = Path(__file__).resolve().parent.parent
 SECRET = {"DIGEST_SECRET": "test-secret-0123456789abcdef"}
 
 
@@ -115,30 +111,15 @@ def test_serve_host_option_and_serve_settings_reach_the_server(tmp_path):
         '[serve]\ntimeout = 1\nbacklog = 16\nconnection_limit = 4\ntrusted_proxy = "127.0.0.1"\n',
         encoding="utf-8",
     )
-    env = {**os.environ, **SECRET, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-    env.pop("DIGEST_CONFIG", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "digest", "serve", "--host", "127.0.0.1", "--port", "0"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = proc.stdout.readline()
-        match = re.search(r"on http://127\.0\.0\.1:(\d+)/ ", line)
-        assert match, line + (proc.stderr.read() if proc.poll() is not None else "")
-        port = int(match.group(1))
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
+    with running_digest(
+        "serve", "--host", "127.0.0.1", "--port", "0", cwd=tmp_path, env=digest_env(**SECRET)
+    ) as server:
+        with urllib.request.urlopen(f"{server.base}/", timeout=5) as page:
             assert page.status == 200
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as idle:  # [serve] timeout = 1
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as idle:  # [serve] timeout = 1
             started = time.monotonic()
             assert idle.recv(1) == b""
             assert 0.5 < time.monotonic() - started < 8
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_archive_reads_the_folder_from_config(tmp_path):
@@ -176,41 +157,11 @@ def test_preview_since_until_and_templates_options(tmp_path):
     ]
     source = write_source(tmp_path / "news.json", articles)
     templates = footer_templates(tmp_path, "PREVIEW-FOOTER")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "DIGEST_CONFIG": ""}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "digest",
-            "preview",
-            "--source",
-            str(source),
-            "--since",
-            "2026-11-16",
-            "--until",
-            "2026-11-17",
-            "--templates",
-            str(templates),
-            "--out",
-            str(tmp_path / "issues"),
-            "--port",
-            "0",
-        ],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = proc.stdout.readline()
-        match = re.search(r" at (http://127\.0\.0\.1:\d+/)", line)
-        assert match, line + (proc.stderr.read() if proc.poll() is not None else "")
-        with urllib.request.urlopen(match.group(1) + "issue.html", timeout=10) as page:
+    preview = ("preview", "--source", str(source), "--since", "2026-11-16", "--until", "2026-11-17")
+    options = ("--templates", str(templates), "--out", str(tmp_path / "issues"), "--port", "0")
+    with running_digest(*preview, *options, cwd=tmp_path, ready=PREVIEW_READY) as server:
+        with urllib.request.urlopen(f"{server.base}/issue.html", timeout=10) as page:
             html = page.read().decode("utf-8")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
     assert "PREVIEW-FOOTER" in html
     assert "Monday story about locks" in html and "Tuesday story about keys" in html
     assert "Saturday story about stars" not in html  # outside --since/--until

@@ -47,7 +47,7 @@ BREAKAGES = [
     (
         "no MSO wrapper",
         _sub(
-            r'<!--\[if mso\]><table role="presentation" align="center" width="600"[^>]*><tr><td><!\[endif\]-->\s*(<table[^>]*class="card lead)',
+            r'<table role="presentation" align="center" width="600"[^>]*><tr><td>(<!\[endif\]-->\s*<table[^>]*class="card lead)',
             r"\1",
         ),
         "MSO 600px wrapper",
@@ -82,6 +82,9 @@ BREAKAGES = [
     ("image without alt", _sub(r'(<img[^>]*?) alt=""', r"\1"), "alt attribute"),
     ("image without width", _sub(r'(<img[^>]*?) width="120"', r"\1"), "numeric width"),
     ("image not block", _sub(r'(<img[^>]*?style=")display:block;', r"\1"), "display:block;height:auto"),
+    ("thumbnail without hspace", _sub(r'(<img[^>]*?) hspace="16"', r"\1"), "needs hspace"),
+    ("thumbnail not floated", _sub(r'(<img[^>]*?) align="right"', r"\1"), "display:block;height:auto"),
+    ("underlined title", _sub(r"(<h3[^>]*><a [^>]*?);text-decoration:none", r"\1"), "text-decoration:none inline"),
     ("http image", _sub(r'<img src="https://', '<img src="http://'), "src must be https"),
     ("data uri", _sub(r'<img src="[^"]*"', '<img src="data:image/png;base64,AAAA"'), "data: URI"),
     ("flex", _sub(r'<div class="sum">', '<div class="sum" style="display:flex">'), "flex/grid"),
@@ -122,7 +125,7 @@ BREAKAGES = [
     ("no office namespace", _sub(r' xmlns:o="urn:schemas-microsoft-com:office:office"', ""), "xmlns:v and xmlns:o"),
     (
         "MSO wrapper left open",
-        _sub(r"(</table>\n)<!--\[if mso\]></td></tr><tr><td height=\"16\"></td></tr></table><!\[endif\]-->", r"\1"),
+        _sub(r"(</table>\n<!--\[if mso\]>)</td></tr><tr><td height=\"16\"></td></tr></table>", r"\1"),
         "not closed",
     ),
     (

@@ -38,8 +38,11 @@ URDU_LABELS = {
     "unsubscribe_help": "کسی بھی شمارے کے آخر میں دیے گئے لنک سے ان سبسکرائب کریں۔",
     "invalid_link": "یہ لنک درست نہیں۔",
     "not_found": "نہیں ملا",
+    "not_allowed": "یہ طریقہ یہاں نہیں چلتا",
     "subscribe": "سبسکرائب",
     "check_inbox": "اپنا ان باکس دیکھیں۔",
+    "invalid_address": "یہ پتہ درست نہیں۔",
+    "too_many_requests": "بہت زیادہ درخواستیں: بعد میں کوشش کریں۔",
     "confirm_subject": "{name} کی سبسکرپشن کی تصدیق کریں",
     "confirm_intro": "{name} کی تصدیق کریں۔ لنک {hours} گھنٹے کارآمد ہے۔",
     "confirm_button": "تصدیق کریں",
@@ -146,6 +149,9 @@ def test_an_urdu_issue_has_no_english_word(tmp_path, monkeypatch):
     for path in (f"/u/{make_token('reader@example.com', b's' * 32)}", "/u/bad", "/unsubscribe", "/nothing"):
         _, _, body = app.route("GET", path, {})
         assert ENGLISH.findall(_visible(body.decode()).replace("reader@example.com", "")) == [], path
+    status, _, body = app.route("DELETE", "/", {})  # the 405 page too
+    assert status.startswith("405") and ENGLISH.findall(_visible(body.decode())) == []
+    assert '<html lang="ur" dir="rtl"' in body.decode() and "یہ طریقہ یہاں نہیں چلتا" in body.decode()
 
 
 def test_a_german_issue_writes_its_months_in_german(tmp_path, monkeypatch):

@@ -447,30 +447,41 @@ def test_digest_build_says_so_and_trims_an_issue_past_the_budget(tmp_path, monke
     assert f"HTML: {len(html.encode()) / 1000:.1f} KB" in output
 
 
-def test_no_subscribers_html_part_reaches_gmails_clip(tmp_path):
+def _message_factory(issue, rendered, tmp_path, name, unsubscribe_url):
+    """The message factory for `rendered` sent as `issue` of the newsletter `name` from <digest@example.com>."""
     from digest.issue_record import IssueRecord, NewsletterRecord
     from digest.issue_store import BuiltIssue
     from digest.message import MessageFactory
-    from digest.subscribers import Subscriber
 
-    issue = large_issue(140)  # far past the budget: trimmed
-    final, rendered = fit_to_budget(issue, budget=10**6)  # even a budget set past the clip is capped
-    record = replace(IssueRecord.from_issue(final), newsletter=NewsletterRecord("The Circuit Weekly"))
-    built = BuiltIssue(final.id, rendered.html, rendered.text, record, tmp_path)
-    factory = MessageFactory(
+    record = replace(IssueRecord.from_issue(issue), newsletter=NewsletterRecord(name))
+    built = BuiltIssue(issue.id, rendered.html, rendered.text, record, tmp_path)
+    return MessageFactory(
         built,
         subject_template="{name}",
-        sender="The Circuit Weekly <digest@example.com>",
+        sender=f"{name} <digest@example.com>",
         reply_to="",
         list_id="",
-        unsubscribe_url="https://unsubscribe.news.example.com/",
+        unsubscribe_url=unsubscribe_url,
         unsubscribe_mailto="",
         secret=b"s" * 32,
         now=datetime(2026, 11, 28, tzinfo=UTC),
     )
+
+
+def _raw_html_part(data: bytes) -> bytes:
+    """The HTML part of a built message as it goes over the wire, still transfer-encoded."""
+    return data.split(b"Content-Type: text/html")[1].split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n--=_digest_", 1)[0]
+
+
+def test_no_subscribers_html_part_reaches_gmails_clip(tmp_path):
+    from digest.subscribers import Subscriber
+
+    issue = large_issue(140)  # far past the budget: trimmed
+    final, rendered = fit_to_budget(issue, budget=10**6)  # even a budget set past the clip is capped
+    factory = _message_factory(final, rendered, tmp_path, "The Circuit Weekly", "https://unsubscribe.news.example.com/")
     address = ("a" * 64) + "@" + ".".join(["sub" + "d" * 55] * 3) + ".example.com"  # a very long address
     data = factory.build(Subscriber(address, "Reader")).data
-    html_part = data.split(b"Content-Type: text/html")[1].split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n--=_digest_", 1)[0]
+    html_part = _raw_html_part(data)
     assert final.more and len(html_part) < 102_000
 
 
@@ -544,8 +555,9 @@ def test_a_right_to_left_issue_sets_dir_on_the_cells_outlook_reads():
 
 def test_right_to_left_scripts_get_room_between_lines_and_their_own_faces():
     html = render_issue(rtl_issue()).html
-    body = re.search(r'class="card head"[^>]*style=\'([^\']*)\'', html).group(1)
-    assert 'font-family:"Noto Nastaliq Urdu"' in body and "line-height:35px" in body
+    wrapper = re.search(r'<div class="bg"[^>]*style=\'([^\']*)\'', html).group(1)
+    body = re.search(r'class="card head"[^>]*style="([^"]*)"', html).group(1)
+    assert 'font-family:"Noto Nastaliq Urdu"' in wrapper and "line-height:35px" in body
     assert "letter-spacing:1px" not in html  # spacing pulls joined Arabic-script letters apart
     latin = render_issue(small_issue()).html
     assert "line-height:25px" in latin and "Nastaliq" not in latin
@@ -569,9 +581,6 @@ def test_a_non_latin_issue_is_measured_and_sent_in_the_smaller_encoding(tmp_path
     import email
     from email import policy
 
-    from digest.issue_record import IssueRecord, NewsletterRecord
-    from digest.issue_store import BuiltIssue
-    from digest.message import MessageFactory
     from digest.subscribers import Subscriber
     from digest.transfer import base64_size, qp_size
 
@@ -580,19 +589,7 @@ def test_a_non_latin_issue_is_measured_and_sent_in_the_smaller_encoding(tmp_path
     english = render_issue(large_issue(60)).html
     assert encoded_size(english) == qp_size(english) < base64_size(english)
     urdu = _urdu_issue(60)
-    record = replace(IssueRecord.from_issue(urdu), newsletter=NewsletterRecord("N"))
-    built = BuiltIssue("2026-W48", rendered.html, rendered.text, record, tmp_path)
-    factory = MessageFactory(
-        built,
-        subject_template="{name}",
-        sender="N <digest@example.com>",
-        reply_to="",
-        list_id="",
-        unsubscribe_url="https://u.example.com",
-        unsubscribe_mailto="",
-        secret=b"s" * 32,
-        now=datetime(2026, 11, 28, tzinfo=UTC),
-    )
+    factory = _message_factory(urdu, rendered, tmp_path, "N", "https://u.example.com")
     data = factory.build(Subscriber("reader@example.com", "Reader")).data
     message = email.message_from_bytes(data, policy=policy.default)
     html_part = next(p for p in message.walk() if p.get_content_type() == "text/html")
@@ -600,5 +597,24 @@ def test_a_non_latin_issue_is_measured_and_sent_in_the_smaller_encoding(tmp_path
     assert html_part.get_content().replace("\r\n", "\n") == rendered.html.replace(
         UNSUBSCRIBE_PLACEHOLDER, factory.unsubscribe_link("reader@example.com")
     )
-    raw_part = data.split(b"Content-Type: text/html")[1].split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n--=_digest_", 1)[0]
+    raw_part = _raw_html_part(data)
     assert len(raw_part) < base64_size(rendered.html) + 200  # the part is as big as the fit stage measured
+
+
+def test_without_style_blocks_titles_stay_plain_and_thumbnails_keep_their_gap():
+    """What a client that drops <style> (and classic Outlook, which ignores CSS margins on images) sees."""
+    import lxml.html
+
+    from email_rules import style_of
+
+    for issue in (large_issue(60, rtl_every=4), trimmed(large_issue(60), 30)):
+        doc = lxml.html.document_fromstring(render_issue(issue).html)
+        titles = doc.xpath("//h3/a")
+        assert len(titles) == len(issue.entries) - len(_links(issue))  # every story shown in full
+        assert all(style_of(a).get("text-decoration") == "none" for a in titles)
+        thumbnails = doc.xpath('//td[@class="item"]//img')
+        assert len(thumbnails) > 20
+        for img in thumbnails:
+            assert img.get("align") in ("left", "right") and int(img.get("hspace")) >= 8
+        # the gap's exact size and side still come from the <style> block where it is kept
+        assert ".item img{border-radius:4px;margin:4px 0 8px 16px !important}" in render_issue(issue).html

@@ -11,6 +11,7 @@ from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 from digest.serve import make_http_server
 from digest.subscribers import SubscriberStore
 from digest.tokens import make_token
+from serve_process import digest_env, running_digest
 from smtp_servers import ISSUE_ID, write_issue
 
 SECRET = b"serve-test-secret-0123456789"
@@ -116,41 +117,15 @@ def test_the_built_archive_is_served_as_written(site, tmp_path):
 
 
 def test_digest_serve_command_runs_a_real_server(tmp_path):
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parent.parent
     write_issue(tmp_path / "issues")
-    env = {
-        **os.environ,
-        "DIGEST_SECRET": SECRET.decode(),
-        "PYTHONPATH": str(root),
-        "DIGEST_OUT": str(tmp_path / "issues"),
-        "DIGEST_STATE_DIR": str(tmp_path / "state"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("DIGEST_CONFIG", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "digest", "serve", "--port", "0"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    env = digest_env(
+        DIGEST_SECRET=SECRET.decode(), DIGEST_OUT=str(tmp_path / "issues"), DIGEST_STATE_DIR=str(tmp_path / "state")
     )
-    try:
-        line = proc.stdout.readline()
-        match = re.search(r"on (http://127\.0\.0\.1:\d+)/ ", line)
-        assert match, line + proc.stderr.read() if proc.poll() is not None else line
+    with running_digest("serve", "--port", "0", cwd=tmp_path, env=env) as server:
         token = make_token("dee@example.com", SECRET)
-        resp = requests.post(f"{match.group(1)}/u/{token}", data=ONE_CLICK, timeout=5)
+        resp = requests.post(f"{server.base}/u/{token}", data=ONE_CLICK, timeout=5)
         assert resp.status_code == 200
         assert SubscriberStore.in_state_dir(tmp_path / "state").suppression("dee@example.com") == "unsubscribed"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_digest_serve_without_secret_is_one_line(tmp_path):

@@ -1,11 +1,7 @@
 """Double opt-in signup through a running `digest serve`, confirmations read from a real SMTP server."""
 
-import os
 import re
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -14,10 +10,26 @@ from typer.testing import CliRunner
 import digest.cli  # noqa: F401  (registers every command)
 from digest.cli.app import app
 from digest.subscribers import Subscriber, SubscriberStore
+from serve_process import digest_env, running_digest
 from smtp_servers import ISSUE_ID, Recorder, start, write_config, write_issue
 
 SECRET = "signup-test-secret-0123456789"
 CHECK_INBOX = "Check your inbox: if the address can subscribe, a confirmation link is on its way."
+
+
+def _signup_config(tmp_path, signup="", **config):
+    """A digest.toml from `write_config(**config)` with signup enabled and the `signup` settings."""
+    cfg = write_config(tmp_path, **config)
+    with cfg.open("a", encoding="utf-8") as handle:
+        handle.write("[signup]\nenabled = true\n" + signup)
+    return cfg
+
+
+def _serve(tmp_path, cfg, **env):
+    """`digest serve -c CFG` with the signup secret and `env`."""
+    return running_digest(
+        "serve", "--port", "0", "-c", str(cfg), cwd=tmp_path, env=digest_env(DIGEST_SECRET=SECRET, **env)
+    )
 
 
 @pytest.fixture
@@ -25,27 +37,11 @@ def served(tmp_path):
     rec = Recorder()
     ctl = start(rec)
     write_issue(tmp_path / "issues")
-    cfg = write_config(tmp_path, smtp=ctl.url, backoff=0.01)
-    with cfg.open("a", encoding="utf-8") as handle:
-        handle.write("[signup]\nenabled = true\nper_ip = 12\nper_address = 2\nexpiry_hours = 24\n")
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "DIGEST_SECRET": SECRET, "PYTHONPATH": str(root), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "digest", "serve", "--port", "0", "-c", str(cfg)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    cfg = _signup_config(tmp_path, "per_ip = 12\nper_address = 2\nexpiry_hours = 24\n", smtp=ctl.url, backoff=0.01)
     try:
-        line = proc.stdout.readline()
-        match = re.search(r"on (http://127\.0\.0\.1:\d+)/ ", line)
-        assert match, line + (proc.stderr.read() if proc.poll() is not None else "")
-        yield match.group(1), rec, cfg
+        with _serve(tmp_path, cfg) as server:
+            yield server.base, rec, cfg
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
         ctl.stop()
 
 
@@ -154,53 +150,33 @@ def test_signup_is_off_unless_enabled(tmp_path):
         server.server_close()
 
 
-def _serve(tmp_path, cfg, env_extra):
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "DIGEST_SECRET": SECRET, "PYTHONPATH": str(root), "PYTHONUNBUFFERED": "1", **env_extra}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "digest", "serve", "--port", "0", "-c", str(cfg)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    line = proc.stdout.readline()
-    match = re.search(r"on (http://127\.0\.0\.1:\d+)/ ", line)
-    assert match, line + (proc.stderr.read() if proc.poll() is not None else "")
-    return proc, match.group(1)
-
-
 def test_confirmations_go_through_the_configured_email_api(tmp_path):
     from api_servers import PostmarkServer
 
     api = PostmarkServer(token="pm-signup-token").start()
     write_issue(tmp_path / "issues")
-    cfg = write_config(tmp_path, api="postmark://", api_endpoint=api.url)
-    with cfg.open("a", encoding="utf-8") as handle:
-        handle.write("[signup]\nenabled = true\n")
+    cfg = _signup_config(tmp_path, api="postmark://", api_endpoint=api.url)
     store = SubscriberStore.in_state_dir(tmp_path / "state")
-    proc, base = _serve(tmp_path, cfg, {"DIGEST_POSTMARK_TOKEN": "pm-signup-token"})
     try:
-        answer = requests.post(f"{base}/subscribe", data={"email": "api@example.com", "name": "Api"}, timeout=5)
-        assert answer.status_code == 202
-        assert api.wait_for(1) and time.sleep(0.2) is None
-        [mail] = api.messages
-        assert mail["to"] == "api@example.com" and mail["from"] == "The Circuit Weekly <digest@example.com>"
-        assert mail["subject"] == "Confirm your subscription to The Circuit Weekly"
-        assert mail["stream"] == "outbound" and mail["reply_to"] == "editor@example.com"
-        assert mail["track_opens"] is False and mail["track_links"] == "None"
-        assert mail["headers"]["Auto-Submitted"] == "auto-generated"
-        assert mail["headers"]["Message-ID"].startswith("<confirm.")
-        assert not {"From", "To", "Subject", "Content-Type"} & set(mail["headers"])
-        link = re.search(r"Confirm my subscription: (\S+)", mail["text"]).group(1)
-        assert link.startswith(f"{base}/confirm/v2.") and f'href="{link}"' in mail["html"]
-        assert not (tmp_path / "outbox").exists()  # nothing went to the outbox instead
-        assert requests.post(link, timeout=5).status_code == 200
-        assert store.status("api@example.com") == "active"
+        with _serve(tmp_path, cfg, DIGEST_POSTMARK_TOKEN="pm-signup-token") as server:
+            base = server.base
+            answer = requests.post(f"{base}/subscribe", data={"email": "api@example.com", "name": "Api"}, timeout=5)
+            assert answer.status_code == 202
+            assert api.wait_for(1) and time.sleep(0.2) is None
+            [mail] = api.messages
+            assert mail["to"] == "api@example.com" and mail["from"] == "The Circuit Weekly <digest@example.com>"
+            assert mail["subject"] == "Confirm your subscription to The Circuit Weekly"
+            assert mail["stream"] == "outbound" and mail["reply_to"] == "editor@example.com"
+            assert mail["track_opens"] is False and mail["track_links"] == "None"
+            assert mail["headers"]["Auto-Submitted"] == "auto-generated"
+            assert mail["headers"]["Message-ID"].startswith("<confirm.")
+            assert not {"From", "To", "Subject", "Content-Type"} & set(mail["headers"])
+            link = re.search(r"Confirm my subscription: (\S+)", mail["text"]).group(1)
+            assert link.startswith(f"{base}/confirm/v2.") and f'href="{link}"' in mail["html"]
+            assert not (tmp_path / "outbox").exists()  # nothing went to the outbox instead
+            assert requests.post(link, timeout=5).status_code == 200
+            assert store.status("api@example.com") == "active"
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
         api.stop()
 
 
@@ -208,19 +184,16 @@ def test_a_rejected_api_token_sends_nothing_and_is_logged_without_the_token(tmp_
     from api_servers import PostmarkServer
 
     api = PostmarkServer(token="the-right-token").start()
-    cfg = write_config(tmp_path, api="postmark://", api_endpoint=api.url)
-    with cfg.open("a", encoding="utf-8") as handle:
-        handle.write("[signup]\nenabled = true\n")
-    proc, base = _serve(tmp_path, cfg, {"DIGEST_POSTMARK_TOKEN": "a-wrong-token-77"})
+    cfg = _signup_config(tmp_path, api="postmark://", api_endpoint=api.url)
     try:
-        answer = requests.post(f"{base}/subscribe", json={"email": "nope@example.com"}, timeout=5)
-        assert answer.status_code == 202 and answer.json()["status"] == "accepted"  # the one public answer
-        time.sleep(1.5)  # the mail goes out in the background; a refused token is only logged
+        with _serve(tmp_path, cfg, DIGEST_POSTMARK_TOKEN="a-wrong-token-77") as server:
+            base = server.base
+            answer = requests.post(f"{base}/subscribe", json={"email": "nope@example.com"}, timeout=5)
+            assert answer.status_code == 202 and answer.json()["status"] == "accepted"  # the one public answer
+            time.sleep(1.5)  # the mail goes out in the background; a refused token is only logged
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
         api.stop()
-    log = proc.stderr.read()
+    log = server.stop()
     assert api.messages == [] and "a-wrong-token-77" not in log
     assert "could not send a confirmation mail: postmark " in log and "check DIGEST_POSTMARK_TOKEN" in log
 
@@ -232,16 +205,13 @@ def test_mailgun_takes_the_confirmation_exactly_as_written(tmp_path):
     from api_servers import MailgunServer
 
     api = MailgunServer(key="mg-signup-key").start()
-    cfg = write_config(tmp_path, api="mailgun://mg.example.com", api_endpoint=api.url)
-    with cfg.open("a", encoding="utf-8") as handle:
-        handle.write("[signup]\nenabled = true\n")
-    proc, base = _serve(tmp_path, cfg, {"DIGEST_MAILGUN_KEY": "mg-signup-key"})
+    cfg = _signup_config(tmp_path, api="mailgun://mg.example.com", api_endpoint=api.url)
     try:
-        assert requests.post(f"{base}/subscribe", data={"email": "mg@example.com"}, timeout=5).status_code == 202
-        assert api.wait_for(1) and time.sleep(0.2) is None
+        with _serve(tmp_path, cfg, DIGEST_MAILGUN_KEY="mg-signup-key") as server:
+            base = server.base
+            assert requests.post(f"{base}/subscribe", data={"email": "mg@example.com"}, timeout=5).status_code == 202
+            assert api.wait_for(1) and time.sleep(0.2) is None
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
         api.stop()
     [sent] = api.messages
     assert sent["to"] == "mg@example.com" and sent["options"] == {"o:tracking": "no"}
@@ -249,3 +219,47 @@ def test_mailgun_takes_the_confirmation_exactly_as_written(tmp_path):
     assert msg["To"] == "mg@example.com" and msg["Auto-Submitted"] == "auto-generated"
     assert msg.get_content_type() == "multipart/alternative"
     assert f"{base}/confirm/v2." in msg.get_body(("plain",)).get_content()
+
+
+GERMAN_LABELS = {
+    "not_allowed": "Diese Methode ist hier nicht erlaubt",
+    "invalid_address": "Keine gültige Adresse",
+    "too_many_requests": "Zu viele Anfragen: bitte später noch einmal versuchen.",
+    "check_inbox": "Bitte sehen Sie in Ihrem Posteingang nach.",
+}
+
+
+def test_signup_answers_and_the_405_page_speak_the_newsletters_language(tmp_path):
+    rec = Recorder()
+    ctl = start(rec)
+    cfg = write_config(tmp_path, smtp=ctl.url, backoff=0.01)
+    text = cfg.read_text(encoding="utf-8").replace("[newsletter]\n", '[newsletter]\nlanguage = "de"\n', 1)
+    labels = "".join(f'{key} = "{value}"\n' for key, value in GERMAN_LABELS.items())
+    cfg.write_text(text + f"[signup]\nenabled = true\nper_address = 1\n[labels]\n{labels}", encoding="utf-8")
+    proc, base = _serve(tmp_path, cfg, {})
+    try:
+        bad = requests.post(f"{base}/subscribe", data={"email": "kein-at-zeichen"}, timeout=5)
+        assert bad.status_code == 400 and "Keine gültige Adresse" in bad.text and "Not a valid" not in bad.text
+        assert '<html lang="de"' in bad.text
+        first = requests.post(f"{base}/subscribe", data={"email": "anna@example.com"}, timeout=5)
+        assert first.status_code == 202 and GERMAN_LABELS["check_inbox"] in first.text
+        again = requests.post(f"{base}/subscribe", json={"email": "anna@example.com"}, timeout=5)
+        assert again.status_code == 429 and again.json() == {
+            "status": "limited",
+            "message": GERMAN_LABELS["too_many_requests"],
+        }
+        refused = requests.delete(f"{base}/", timeout=5)
+        assert refused.status_code == 405 and refused.headers["Allow"] == "GET, HEAD"
+        assert "<h1>Diese Methode ist hier nicht erlaubt</h1>" in refused.text and '<html lang="de"' in refused.text
+        assert "Method not allowed" not in refused.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        ctl.stop()
+
+
+def test_the_reason_an_address_is_refused_is_kept_by_default(served):
+    base, _, _ = served
+    bad = requests.post(f"{base}/subscribe", json={"email": "not-an-address"}, timeout=5)
+    assert bad.status_code == 400 and bad.json()["message"].startswith("Not a valid address: ")
+    assert len(bad.json()["message"]) > len("Not a valid address: ")  # the checker's reason follows

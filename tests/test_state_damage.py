@@ -73,6 +73,13 @@ def _foreign(path):
         db.execute("CREATE TABLE notes (body TEXT)")
 
 
+def _damaged(path, damage, words):
+    """Create `path` (and its folder) damaged by `damage`; return it with the words its error must hold."""
+    path.parent.mkdir(parents=True)
+    damage(path)
+    return path, words
+
+
 LEDGER_DAMAGE = {
     "garbage": (_garbage, ("is damaged (file is not a database)", "restore it from a backup")),
     "directory": (_directory, ("is a directory, not the delivery ledger", "move it aside")),
@@ -85,10 +92,7 @@ LEDGER_DAMAGE = {
 def test_a_damaged_ledger_stops_send_status_and_dry_run_then_a_restored_one_works(tmp_path, smtp, kind):
     rec, ctl = smtp
     cfg, subs = setup(tmp_path, ctl.url)
-    damage, words = LEDGER_DAMAGE[kind]
-    ledger = tmp_path / "state" / "ledger.sqlite"
-    ledger.parent.mkdir(parents=True)
-    damage(ledger)
+    ledger, words = _damaged(tmp_path / "state" / "ledger.sqlite", *LEDGER_DAMAGE[kind])
     for args in (
         ("send", ISSUE_ID, "--subscribers", subs),
         ("send", ISSUE_ID, "--dry-run", "--subscribers", subs),
@@ -157,10 +161,7 @@ SUBSCRIBER_DAMAGE = {
 def test_a_damaged_subscriber_list_stops_every_command_that_reads_it(tmp_path, smtp, kind):
     rec, ctl = smtp
     cfg, subs = setup(tmp_path, ctl.url)
-    damage, words = SUBSCRIBER_DAMAGE[kind]
-    store = tmp_path / "state" / "subscribers.sqlite"
-    store.parent.mkdir(parents=True)
-    damage(store)
+    store, words = _damaged(tmp_path / "state" / "subscribers.sqlite", *SUBSCRIBER_DAMAGE[kind])
     commands = [
         ("send", ISSUE_ID),
         ("send", ISSUE_ID, "--subscribers", subs),

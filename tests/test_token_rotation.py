@@ -3,11 +3,6 @@
 import base64
 import hashlib
 import hmac
-import os
-import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import requests
@@ -15,6 +10,7 @@ import requests
 from digest.errors import ConfigError
 from digest.subscribers import SubscriberStore
 from digest.tokens import key_id, make_confirm_token, make_token, secrets_from_env, verify_confirm_token, verify_token
+from serve_process import digest_env, running_digest
 
 OLD = b"the-secret-before-rotation-0001"
 NEW = b"the-secret-after-rotation-00002"
@@ -54,30 +50,16 @@ def test_confirmation_tokens_expire_and_never_unsubscribe():
 
 
 def test_a_link_signed_before_a_rotation_still_unsubscribes_after_it(tmp_path):
-    root = Path(__file__).resolve().parent.parent
     before = make_token("dee@example.com", OLD)
     legacy = _v1_token("eve@example.com", OLD)
-    env = {
-        **os.environ,
-        "DIGEST_SECRET": NEW.decode(),
-        "DIGEST_SECRET_PREVIOUS": OLD.decode(),
-        "PYTHONPATH": str(root),
-        "DIGEST_OUT": str(tmp_path / "issues"),
-        "DIGEST_STATE_DIR": str(tmp_path / "state"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("DIGEST_CONFIG", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "digest", "serve", "--port", "0"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    env = digest_env(
+        DIGEST_SECRET=NEW.decode(),
+        DIGEST_SECRET_PREVIOUS=OLD.decode(),
+        DIGEST_OUT=str(tmp_path / "issues"),
+        DIGEST_STATE_DIR=str(tmp_path / "state"),
     )
-    try:
-        line = proc.stdout.readline()
-        base = re.search(r"on (http://127\.0\.0\.1:\d+)/ ", line).group(1)
+    with running_digest("serve", "--port", "0", cwd=tmp_path, env=env) as server:
+        base = server.base
         for token in (before, legacy):
             resp = requests.post(f"{base}/u/{token}", data={"List-Unsubscribe": "One-Click"}, timeout=5)
             assert resp.status_code == 200, resp.text
@@ -87,6 +69,3 @@ def test_a_link_signed_before_a_rotation_still_unsubscribes_after_it(tmp_path):
         assert store.suppression("dee@example.com") == "unsubscribed"
         assert store.suppression("eve@example.com") == "unsubscribed"
         assert store.suppression("fay@example.com") is None
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)

@@ -5,12 +5,9 @@ import hashlib
 import hmac
 import json
 import os
-import re
-import subprocess
-import sys
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import requests
@@ -23,6 +20,7 @@ from typer.testing import CliRunner
 import digest.cli  # noqa: F401  (registers every command)
 from digest.cli.app import app
 from digest.subscribers import Subscriber, SubscriberStore
+from serve_process import digest_env, running_digest
 from smtp_servers import write_config
 
 pytestmark = pytest.mark.process
@@ -69,74 +67,51 @@ def keys(tmp_path_factory):
 
 
 def _env(keys, **extra):
-    root = Path(__file__).resolve().parent.parent
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
-    env.update(
-        {
-            "DIGEST_SECRET": "webhook-test-secret-0123456789",
-            "PYTHONPATH": str(root),
-            "PYTHONUNBUFFERED": "1",
-            "DIGEST_MAILGUN_WEBHOOK_KEY": MAILGUN_KEY,
-            "DIGEST_POSTMARK_WEBHOOK_USER": POSTMARK[0],
-            "DIGEST_POSTMARK_WEBHOOK_PASSWORD": POSTMARK[1],
-            "DIGEST_SENDGRID_WEBHOOK_KEY": keys["sendgrid_public"],
-        }
+    return digest_env(
+        DIGEST_SECRET="webhook-test-secret-0123456789",
+        DIGEST_MAILGUN_WEBHOOK_KEY=MAILGUN_KEY,
+        DIGEST_POSTMARK_WEBHOOK_USER=POSTMARK[0],
+        DIGEST_POSTMARK_WEBHOOK_PASSWORD=POSTMARK[1],
+        DIGEST_SENDGRID_WEBHOOK_KEY=keys["sendgrid_public"],
+        **extra,
     )
-    env.update(extra)
-    return env
 
 
 class Served:
     """A running `digest serve` and everything a test needs to talk to it."""
 
-    def __init__(self, base, store, proc, log_path):
-        self.base, self.store, self.proc, self.log_path = base, store, proc, log_path
+    def __init__(self, server, store):
+        self.server, self.base, self.store = server, server.base, store
 
     def post(self, provider, **kwargs):
         return requests.post(f"{self.base}/hooks/{provider}", timeout=10, **kwargs)
 
     def log(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-        return self.log_path.read_text(encoding="utf-8")
+        return self.server.stop()
 
 
 @pytest.fixture
 def serve(tmp_path, keys, httpserver):
-    procs = []
+    with ExitStack() as running:
 
-    def start(hooks="", env=None):
-        cfg = write_config(tmp_path)
-        with cfg.open("a", encoding="utf-8") as handle:
-            handle.write("[bounces]\nsoft_limit = 2\n")
-            handle.write(
-                f'[hooks]\nses_topics = ["{TOPIC}"]\nsns_hosts = ["{httpserver.host}:{httpserver.port}"]\n{hooks}'
+        def start(hooks="", env=None):
+            cfg = write_config(tmp_path)
+            with cfg.open("a", encoding="utf-8") as handle:
+                handle.write("[bounces]\nsoft_limit = 2\n")
+                handle.write(
+                    f'[hooks]\nses_topics = ["{TOPIC}"]\nsns_hosts = ["{httpserver.host}:{httpserver.port}"]\n{hooks}'
+                )
+            store = SubscriberStore.in_state_dir(tmp_path / "state")
+            for address in PEOPLE:
+                store.add(Subscriber(address))
+            server = running.enter_context(
+                running_digest("serve", "--port", "0", "-c", str(cfg), cwd=tmp_path, env=env or _env(keys))
             )
-        store = SubscriberStore.in_state_dir(tmp_path / "state")
-        for address in PEOPLE:
-            store.add(Subscriber(address))
-        log_path = tmp_path / "serve.log"
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "digest", "serve", "--port", "0", "-c", str(cfg)],
-            cwd=tmp_path,
-            env=env or _env(keys),
-            stdout=subprocess.PIPE,
-            stderr=log_path.open("w"),
-            text=True,
-        )
-        procs.append(proc)
-        line = proc.stdout.readline()
-        match = re.search(r"on (http://127\.0\.0\.1:\d+)/ ", line)
-        assert match, line + (log_path.read_text() if proc.wait(5) is not None else "")
-        hooks_line = proc.stdout.readline()
-        assert hooks_line.strip() == "Webhooks: /hooks/mailgun, /hooks/postmark, /hooks/sendgrid, /hooks/ses"
-        return Served(match.group(1), store, proc, log_path)
+            hooks_line = server.readline()
+            assert hooks_line.strip() == "Webhooks: /hooks/mailgun, /hooks/postmark, /hooks/sendgrid, /hooks/ses"
+            return Served(server, store)
 
-    yield start
-    for proc in procs:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(timeout=10)
+        yield start
 
 
 def _suppressions(store):
@@ -479,40 +454,16 @@ def test_unconfigured_hooks_are_refused_like_any_path_and_bodies_are_capped(tmp_
     with cfg.open("a", encoding="utf-8") as handle:
         handle.write("[serve]\nmax_body = 2048\n")
     env = {k: v for k, v in _env(keys).items() if "WEBHOOK" not in k}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "digest", "serve", "--port", "0", "-c", str(cfg)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        base = re.search(r"on (http://127\.0\.0\.1:\d+)/ ", proc.stdout.readline()).group(1)
+    with running_digest("serve", "--port", "0", "-c", str(cfg), cwd=tmp_path, env=env) as server:
         for provider in ("ses", "postmark", "mailgun", "sendgrid"):
-            assert requests.post(f"{base}/hooks/{provider}", json={}, timeout=5).status_code == 405
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+            assert requests.post(f"{server.base}/hooks/{provider}", json={}, timeout=5).status_code == 405
     # With Mailgun on, a body over [serve] max_body is answered 413 before digest reads it.
     env["DIGEST_MAILGUN_WEBHOOK_KEY"] = MAILGUN_KEY
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "digest", "serve", "--port", "0", "-c", str(cfg)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        base = re.search(r"on (http://127\.0\.0\.1:\d+)/ ", proc.stdout.readline()).group(1)
-        assert proc.stdout.readline().strip() == "Webhooks: /hooks/mailgun"
+    with running_digest("serve", "--port", "0", "-c", str(cfg), cwd=tmp_path, env=env) as server:
+        assert server.readline().strip() == "Webhooks: /hooks/mailgun"
         big = _mailgun({"event": "failed", "recipient": "x@example.com", "pad": "x" * 4000})
-        assert requests.post(f"{base}/hooks/mailgun", json=big, timeout=5).status_code == 413
-        assert requests.get(f"{base}/hooks/mailgun", timeout=5).status_code == 405
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        assert requests.post(f"{server.base}/hooks/mailgun", json=big, timeout=5).status_code == 413
+        assert requests.get(f"{server.base}/hooks/mailgun", timeout=5).status_code == 405
 
 
 @pytest.mark.parametrize(
