@@ -236,25 +236,24 @@ def test_signup_answers_and_the_405_page_speak_the_newsletters_language(tmp_path
     text = cfg.read_text(encoding="utf-8").replace("[newsletter]\n", '[newsletter]\nlanguage = "de"\n', 1)
     labels = "".join(f'{key} = "{value}"\n' for key, value in GERMAN_LABELS.items())
     cfg.write_text(text + f"[signup]\nenabled = true\nper_address = 1\n[labels]\n{labels}", encoding="utf-8")
-    proc, base = _serve(tmp_path, cfg, {})
     try:
-        bad = requests.post(f"{base}/subscribe", data={"email": "kein-at-zeichen"}, timeout=5)
-        assert bad.status_code == 400 and "Keine gültige Adresse" in bad.text and "Not a valid" not in bad.text
-        assert '<html lang="de"' in bad.text
-        first = requests.post(f"{base}/subscribe", data={"email": "anna@example.com"}, timeout=5)
-        assert first.status_code == 202 and GERMAN_LABELS["check_inbox"] in first.text
-        again = requests.post(f"{base}/subscribe", json={"email": "anna@example.com"}, timeout=5)
-        assert again.status_code == 429 and again.json() == {
-            "status": "limited",
-            "message": GERMAN_LABELS["too_many_requests"],
-        }
-        refused = requests.delete(f"{base}/", timeout=5)
-        assert refused.status_code == 405 and refused.headers["Allow"] == "GET, HEAD"
-        assert "<h1>Diese Methode ist hier nicht erlaubt</h1>" in refused.text and '<html lang="de"' in refused.text
-        assert "Method not allowed" not in refused.text
+        with _serve(tmp_path, cfg) as server:
+            base = server.base
+            bad = requests.post(f"{base}/subscribe", data={"email": "kein-at-zeichen"}, timeout=5)
+            assert bad.status_code == 400 and "Keine gültige Adresse" in bad.text and "Not a valid" not in bad.text
+            assert '<html lang="de"' in bad.text
+            first = requests.post(f"{base}/subscribe", data={"email": "anna@example.com"}, timeout=5)
+            assert first.status_code == 202 and GERMAN_LABELS["check_inbox"] in first.text
+            again = requests.post(f"{base}/subscribe", json={"email": "anna@example.com"}, timeout=5)
+            assert again.status_code == 429 and again.json() == {
+                "status": "limited",
+                "message": GERMAN_LABELS["too_many_requests"],
+            }
+            refused = requests.delete(f"{base}/", timeout=5)
+            assert refused.status_code == 405 and refused.headers["Allow"] == "GET, HEAD"
+            assert "<h1>Diese Methode ist hier nicht erlaubt</h1>" in refused.text and '<html lang="de"' in refused.text
+            assert "Method not allowed" not in refused.text
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
         ctl.stop()
 
 
