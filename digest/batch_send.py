@@ -28,6 +28,7 @@ from digest.send import (
     SendOptions,
     SendSummary,
     _Queue,
+    open_run,
 )
 from digest.subscribers import HARD_BOUNCE, Subscriber, SubscriberStore
 from digest.transport import ConnectionLost, TemporaryFailure
@@ -96,18 +97,7 @@ class BatchSender:
     def run(self, plan: Plan) -> SendSummary:
         """Deliver to everyone in the plan and return the summary (the caller holds the issue lock)."""
         s = self.summary
-        s.skipped, s.suppressed, s.failed, s.resent_in_doubt = (
-            plan.already_sent,
-            plan.suppressed,
-            plan.failed_before,
-            plan.in_doubt,
-        )
-        if plan.in_doubt:
-            s.notes.append(
-                f"{plan.issue}: {plan.in_doubt} recipient(s) were in flight when an earlier run stopped; sending again"
-            )
-        cap = self.options.daily_cap
-        self._cap_left = cap - self.ledger.sent_in_last_day(self.now()) if cap else len(plan.todo) + 1
+        self._cap_left = open_run(s, plan, self.ledger, self.options.daily_cap, self.now())
         if not plan.todo:
             return s
         batches = self._batches(plan.todo)

@@ -209,6 +209,21 @@ class _Queue(Generic[Item]):
             return [entry[2] for entry in self._heap]
 
 
+def open_run(summary: SendSummary, plan: Plan, ledger: Ledger, daily_cap: int, now: datetime) -> int:
+    """Count what the plan leaves out into the summary; return how many messages the daily cap allows now."""
+    summary.skipped, summary.suppressed, summary.failed, summary.resent_in_doubt = (
+        plan.already_sent,
+        plan.suppressed,
+        plan.failed_before,
+        plan.in_doubt,
+    )
+    if plan.in_doubt:
+        summary.notes.append(
+            f"{plan.issue}: {plan.in_doubt} recipient(s) were in flight when an earlier run stopped; sending again"
+        )
+    return daily_cap - ledger.sent_in_last_day(now) if daily_cap else len(plan.todo) + 1
+
+
 class Sender:
     """One run of one issue: the workers, their connections and the shared counters."""
 
@@ -244,18 +259,7 @@ class Sender:
     def run(self, plan: Plan) -> SendSummary:
         """Deliver to everyone in the plan and return the summary (the caller holds the issue lock)."""
         s = self.summary
-        s.skipped, s.suppressed, s.failed, s.resent_in_doubt = (
-            plan.already_sent,
-            plan.suppressed,
-            plan.failed_before,
-            plan.in_doubt,
-        )
-        if plan.in_doubt:
-            s.notes.append(
-                f"{plan.issue}: {plan.in_doubt} recipient(s) were in flight when an earlier run stopped; sending again"
-            )
-        cap = self.options.daily_cap
-        self._cap_left = cap - self.ledger.sent_in_last_day(self.now()) if cap else len(plan.todo) + 1
+        self._cap_left = open_run(s, plan, self.ledger, self.options.daily_cap, self.now())
         if not plan.todo:
             return s
         self._total = len(plan.todo)
