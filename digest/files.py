@@ -17,11 +17,12 @@ def xml_safe(text: str) -> str:
     return _XML_FORBIDDEN.sub("", text)
 
 
-def atomic_write(path: Path, data: str | bytes) -> Path:
+def atomic_write(path: Path, data: str | bytes, *, durable: bool = False) -> Path:
     """Write `data` (text as UTF-8 with LF line ends) via a temporary file and a rename.
 
     A reader never sees half a file. The file gets the mode the process umask gives a new file
     (0644 under umask 022), so a web server running as another user can read the archive.
+    `durable` flushes the data to disk before the rename, for records that must survive a power cut.
     Raises OSError; callers turn it into a DigestError naming what they were writing.
     """
     path = Path(path)
@@ -34,6 +35,9 @@ def atomic_write(path: Path, data: str | bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -12,13 +12,13 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from digest.errors import LostLedgerError, StateError
+from digest.files import atomic_write
 from digest.ledger import FAILED, LEDGER_FILE, SENT, Ledger, issue_lock
 from digest.state import STATE_FILE, sent_issues
 from digest.statedb import state_failure
@@ -70,18 +70,10 @@ def _record(state_dir: Path, issue: str, event: str, now: datetime) -> None:
         if issues.get(issue, {}).get("event") == event == STARTED:
             return  # the first start is the one worth knowing
         issues[issue] = {"event": event, "at": now.isoformat(timespec="seconds")}
-        tmp = ""
+        text = json.dumps({"version": 1, "issues": dict(sorted(issues.items()))}, indent=1) + "\n"
         try:
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".deliveries-")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump({"version": 1, "issues": dict(sorted(issues.items()))}, out, indent=1)
-                out.write("\n")
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
+            atomic_write(path, text, durable=True)  # on disk before the first message goes out
         except OSError as exc:
-            if tmp:
-                Path(tmp).unlink(missing_ok=True)
             raise state_failure(path, "delivery journal", exc, _REMEDY) from None
 
 
