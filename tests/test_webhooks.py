@@ -493,3 +493,21 @@ def test_an_unreadable_trusted_certificate_stops_serve(tmp_path, monkeypatch):
     monkeypatch.setenv("DIGEST_SECRET", "webhook-test-secret-0123456789")
     result = CliRunner().invoke(app, ["serve", "--port", "0", "-c", str(cfg)])
     assert result.exit_code != 0 and "[hooks] sns_trusted_cert: cannot read" in result.output
+
+
+def test_sendgrid_replays_change_nothing(serve, keys):
+    """An event is acted on once (by sg_event_id); stale or future-dated signatures are refused."""
+    served = serve()
+    soft = {"email": "soft@example.com", "event": "deferred", "response": "421 later", "sg_event_id": "ZXZlbnQtMQ"}
+    body, headers = _sendgrid(keys, [soft])
+    assert served.post("sendgrid", data=body, headers=headers).json() == {"status": "ok", "reports": 1}
+    # The same batch again (a replay, or SendGrid posting it twice) and the event in a new batch: no report.
+    assert served.post("sendgrid", data=body, headers=headers).json() == {"status": "ok", "reports": 0}
+    again, again_headers = _sendgrid(keys, [soft, {**soft, "sg_event_id": "ZXZlbnQtMg"}])
+    assert served.post("sendgrid", data=again, headers=again_headers).json() == {"status": "ok", "reports": 1}
+    assert served.store.soft_bounces("soft@example.com") == 1  # soft bounces count once per issue
+    hard = [{"email": "hard@example.com", "event": "bounce", "type": "bounce", "status": "5.1.1"}]
+    for when in (time.time() - 26 * 3600, time.time() + 3600):
+        stale, stale_headers = _sendgrid(keys, hard, timestamp=when)
+        assert served.post("sendgrid", data=stale, headers=stale_headers).status_code == 403
+    assert "hard@example.com" not in _suppressions(served.store)

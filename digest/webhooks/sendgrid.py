@@ -2,13 +2,16 @@
 
 On when `DIGEST_SENDGRID_WEBHOOK_KEY` holds the verification key SendGrid shows (base64 DER of
 an ECDSA P-256 public key). A request is accepted when its signature header verifies over the
-timestamp header followed by the raw body.
+timestamp header followed by the raw body, and its timestamp is neither in the future nor older than
+SendGrid's retry period. Each event's `sg_event_id` is acted on once: a batch replayed within that
+period changes nothing.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import threading
 from datetime import UTC, datetime
 
 from cryptography.exceptions import InvalidSignature
@@ -27,6 +30,10 @@ TIMESTAMP = "x-twilio-email-event-webhook-timestamp"
 # "Invalid" alone is an invalid address; "Invalid SMTPAPI header" is the sender's mistake, not the address's.
 DROPPED_HARD = {"bounced address", "invalid"}
 DROPPED_COMPLAINT = {"spam reporting address"}
+# SendGrid retries events for up to 24 hours after they occur; an older signature is a replay.
+MAX_AGE = 25 * 3600.0
+CLOCK_SKEW = 300.0  # seconds a timestamp may run ahead of this server's clock
+MAX_SEEN = 200_000  # event ids remembered at most (oldest forgotten first)
 
 
 class SendGridHook:
@@ -36,6 +43,8 @@ class SendGridHook:
 
     def __init__(self, key: ec.EllipticCurvePublicKey):
         self.key = key
+        self._seen: dict[str, float] = {}  # sg_event_id -> when it stops mattering (insertion ordered)
+        self._lock = threading.Lock()
 
     def notices(self, request: HookRequest) -> list[Notice]:
         """Check the signature, then read every event of the batch."""
@@ -50,10 +59,33 @@ class SendGridHook:
             )
         except (InvalidSignature, binascii.Error, ValueError):
             raise forbidden("bad signature") from None
+        try:
+            age = request.now - float(timestamp)
+        except ValueError:
+            raise forbidden("bad timestamp") from None
+        if not -CLOCK_SKEW <= age <= MAX_AGE:
+            raise forbidden("timestamp outside SendGrid's retry period")
         events = json_body(request.body)
         if not isinstance(events, list):
             raise bad_request("not a list of events")
-        return [n for event in events if isinstance(event, dict) for n in sendgrid_notices(event)]
+        fresh = self._first_seen([e for e in events if isinstance(e, dict)], request.now)
+        return [n for event in fresh for n in sendgrid_notices(event)]
+
+    def _first_seen(self, events: list[dict], now: float) -> list[dict]:
+        """The events whose `sg_event_id` was not seen in the retry period (events without one all count)."""
+        fresh = []
+        with self._lock:
+            self._seen = {i: until for i, until in self._seen.items() if until > now}
+            for event in events:
+                event_id = str(event.get("sg_event_id") or "")
+                if event_id and event_id in self._seen:
+                    continue
+                if event_id:
+                    self._seen[event_id] = now + MAX_AGE
+                fresh.append(event)
+            while len(self._seen) > MAX_SEEN:
+                del self._seen[next(iter(self._seen))]
+        return fresh
 
 
 def sendgrid_notices(event: dict) -> list[Notice]:
