@@ -19,7 +19,8 @@ from digest.errors import ConfigError
 from digest.issue_store import IssueStore
 from digest.ledger import FileLock
 from digest.progress import ProgressFn, no_progress
-from digest.send import SendSummary, send_from_settings
+from digest.send import SendSummary
+from digest.send_setup import send_from_settings
 from digest.tokens import secret_from_env
 from digest.week import resolve_window
 

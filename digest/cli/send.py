@@ -164,7 +164,7 @@ def send(
     or recorded. Exit status: 0 everyone has it (or nothing to do), 1 error (nothing sent), 4 some
     recipients deferred or failed (rerun later; --retry-failed), 5 the issue is already being sent.
     """
-    from digest.send import send_from_settings, send_test_copy
+    from digest.send_setup import send_from_settings, send_test_copy
 
     rt = _runtime(
         config,
@@ -228,7 +228,7 @@ def _reset(rt: Runtime, ref: str, yes: bool) -> None:
 
 
 def _print_dry_run(rt: Runtime, ref: str, retry_failed: bool, as_json: bool = False) -> None:
-    from digest.send import dry_run
+    from digest.send_setup import dry_run
     from digest.tokens import SECRET_ENV
 
     prep, plan, subject = dry_run(rt.settings, ref, rt.environ, rt.now(), retry_failed)
