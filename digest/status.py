@@ -65,7 +65,8 @@ def delivery_status(settings: Settings, issue_id: str) -> Delivery | None:
     from digest.journal import lost_evidence
     from digest.ledger import read_states
     from digest.send import plan_send
-    from digest.subscribers import STORE_FILE, SubscriberStore, read_csv
+    from digest.subscriber_csv import read_csv
+    from digest.subscribers import STORE_FILE, SubscriberStore
 
     store_path = Path(settings.build.state_dir) / STORE_FILE
     states = read_states(settings.build.state_dir, issue_id)

@@ -6,7 +6,8 @@ from typer.testing import CliRunner
 import digest.cli  # noqa: F401  (registers every command)
 from digest.cli.app import app
 from digest.errors import ConfigError
-from digest.subscribers import AddressError, Subscriber, SubscriberStore, normalize_address, read_csv
+from digest.subscriber_csv import read_csv
+from digest.subscribers import AddressError, Subscriber, SubscriberStore, normalize_address
 from smtp_servers import write_config
 
 

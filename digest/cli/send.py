@@ -17,6 +17,7 @@ from digest.cli.options import ConfigOpt, JsonOpt, QuietOpt
 from digest.cli.output import emit_json, log_level, progress, quiet_command, warn
 from digest.errors import ConfigError
 from digest.runtime import Runtime
+from digest.subscriber_csv import spreadsheet_safe
 from digest.subscribers import (
     REMOVED,
     SUPPRESSED,
@@ -24,7 +25,6 @@ from digest.subscribers import (
     Subscriber,
     SubscriberStore,
     normalize_address,
-    spreadsheet_safe,
 )
 
 if TYPE_CHECKING:  # digest.send (SMTP, MIME, templates) is imported only by the commands that send
