@@ -233,7 +233,11 @@ def render_text(issue: Issue, template_dir: Path | None = None) -> str:
 def render_issue(issue: Issue, template_dir: Path | None = None, *, web: bool = False) -> Rendered:
     """Render the issue's inlined HTML and plain-text twin; `web` drops per-recipient parts."""
     html, text = _render_templates(issue, template_dir, web, (HTML_TEMPLATE, TEXT_TEMPLATE))
-    html = inline_css(html)
+    return rendered_issue(inline_css(html), tidy(text))
+
+
+def rendered_issue(html: str, text: str) -> Rendered:
+    """The rendering of inlined `html` and its text twin, warning when the HTML comes near Gmail's clip."""
     warnings = []
     size = encoded_size(html)
     if size >= SAFE_LIMIT:
@@ -241,7 +245,7 @@ def render_issue(issue: Issue, template_dir: Path | None = None, *, web: bool = 
             f"HTML is {size:,} bytes encoded; with a subscriber's unsubscribe link it can reach "
             f"Gmail's clip at {CLIP_LIMIT:,}, which hides the footer"
         )
-    return Rendered(html=html, text=tidy(text), warnings=tuple(warnings))
+    return Rendered(html=html, text=text, warnings=tuple(warnings))
 
 
 def render_web_html(issue: Issue, template_dir: Path | None = None) -> str:

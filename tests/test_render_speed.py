@@ -11,14 +11,15 @@ from fixtures_issue import large_issue
 
 
 def _counting(monkeypatch) -> list[int]:
+    """Counts the fit's full renderings: each is inlined by premailer once."""
     calls: list[int] = []
-    real = digest.fit.render_issue
+    real = digest.fit.inline_css
 
-    def counted(issue, template_dir=None, **kwargs):
+    def counted(html):
         calls.append(1)
-        return real(issue, template_dir, **kwargs)
+        return real(html)
 
-    monkeypatch.setattr(digest.fit, "render_issue", counted)
+    monkeypatch.setattr(digest.fit, "inline_css", counted)
     return calls
 
 
