@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import re
 from pathlib import Path
@@ -155,10 +156,13 @@ def _context(issue: Issue, web: bool) -> dict:
 
 def _fix_styles(html: str) -> str:
     """Undo premailer's colour shortening and "; " joins inside style attributes."""
+    fixed: dict[str, str] = {}  # an issue repeats a few dozen style attributes thousands of times
 
     def fix(match: re.Match) -> str:
-        body = _SHORT_HEX.sub(lambda m: "#" + "".join(c * 2 for c in m.groups()), match.group(3))
-        return f"{match.group(1)}{match.group(2)}{body.replace('; ', ';')}{match.group(2)}"
+        body = match.group(3)
+        if body not in fixed:
+            fixed[body] = _SHORT_HEX.sub(lambda m: "#" + "".join(c * 2 for c in m.groups()), body).replace("; ", ";")
+        return f"{match.group(1)}{match.group(2)}{fixed[body]}{match.group(2)}"
 
     return _STYLE_ATTR.sub(fix, html)
 
@@ -194,14 +198,20 @@ def inline_css(html: str) -> str:
         align_floating_images=False,
         disable_basic_attributes=["width", "height"],
     )
+    collecting = gc.isenabled()
+    gc.disable()  # premailer makes a few small containers per element and no cycles: nothing to collect
     try:
         # pretty_print=False: the template's own line breaks only (each one is two bytes sent)
-        return _ADJACENT_MSO.sub(r"\1", _fix_styles(premailer.transform(pretty_print=False)))
+        inlined = premailer.transform(pretty_print=False)
     except Exception as exc:  # premailer and cssutils fail in many ways on CSS they cannot handle
         raise RenderError(
             f"cannot inline the template's CSS ({type(exc).__name__}: {exc}); keep @-rules "
             f'flat and inside <style data-premailer="ignore"> blocks'
         ) from None
+    finally:
+        if collecting:
+            gc.enable()
+    return _ADJACENT_MSO.sub(r"\1", _fix_styles(inlined))
 
 
 def _render_templates(issue: Issue, template_dir: Path | None, web: bool, names: tuple[str, ...]) -> list[str]:
