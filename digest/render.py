@@ -6,6 +6,7 @@ import functools
 import gc
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
@@ -61,7 +62,9 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
 
     One environment per template folder and process, so each template is compiled once; Jinja reloads
     a template whose file changed, and a file added to the folder gives the folder a new environment.
+    Each call starts a new rendering: template files are checked for edits once per rendering.
     """
+    _Freshness.rendering += 1
     if template_dir is None:
         return _cached_environment(None, 0)
     folder = Path(template_dir)
@@ -74,12 +77,35 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
     return _cached_environment(str(folder.resolve()), changed)
 
 
+class _Freshness:
+    """Counts renderings (environment() calls): a template file is checked for edits once per rendering."""
+
+    rendering = 0
+
+
+class _FolderLoader(jinja2.FileSystemLoader):
+    """A template folder whose files are checked for edits once per rendering rather than at every
+    {% include %}: an issue with 10,000 links includes a partial 20,000 times, and each check is a stat."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        """The template's source, file name and an edit check remembered for the rest of the rendering."""
+        source, filename, uptodate = super().get_source(environment, template)
+        checked = [-1, True]  # the rendering it was checked in, and the answer
+
+        def fresh() -> bool:
+            if checked[0] != _Freshness.rendering:
+                checked[:] = [_Freshness.rendering, uptodate()]
+            return bool(checked[1])
+
+        return source, filename, fresh
+
+
 @functools.lru_cache(maxsize=8)
 def _cached_environment(template_dir: str | None, _changed: int) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if template_dir is not None:
-        loaders.append(jinja2.FileSystemLoader(template_dir))
-    loaders.append(jinja2.FileSystemLoader(str(builtin_template_dir())))
+        loaders.append(_FolderLoader(template_dir))
+    loaders.append(_FolderLoader(str(builtin_template_dir())))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default_for_string=True),
