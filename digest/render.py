@@ -25,6 +25,7 @@ from digest.models import (
     Labels,
     Rendered,
 )
+from digest.template_cache import template_cache
 from digest.textwrap_email import LINE_WIDTH, bullet, note_text, tidy, underline, wrap
 from digest.transfer import base64_size, qp_size
 
@@ -113,6 +114,8 @@ def _cached_environment(template_dir: str | None, _changed: int) -> jinja2.Envir
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Compiled code depends on these options: templates compiled with others are kept apart.
+        bytecode_cache=template_cache("autoescape html xml, strict, trim_blocks lstrip_blocks keep_trailing_newline"),
     )
     env.filters.update(wrap=wrap, bullet=bullet, underline=underline, meta=meta_line, meta_html=meta_html)
     env.globals.update(
