@@ -14,6 +14,7 @@ import hashlib
 import os
 import stat
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import jinja2
@@ -40,7 +41,7 @@ class _FileCache(jinja2.FileSystemBytecodeCache):
             pass
 
 
-def cache_folder(environ: os._Environ[str] | dict[str, str] = os.environ) -> Path | None:
+def cache_folder(environ: Mapping[str, str] = os.environ) -> Path | None:
     """The user's cache folder for compiled templates, or None when there is no home to put it in."""
     base = environ.get("XDG_CACHE_HOME", "").strip()
     if base and os.path.isabs(base):
