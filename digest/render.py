@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
@@ -23,6 +25,7 @@ from digest.models import (
     Labels,
     Rendered,
 )
+from digest.template_cache import template_cache
 from digest.textwrap_email import LINE_WIDTH, bullet, note_text, tidy, underline, wrap
 from digest.transfer import base64_size, qp_size
 
@@ -60,7 +63,9 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
 
     One environment per template folder and process, so each template is compiled once; Jinja reloads
     a template whose file changed, and a file added to the folder gives the folder a new environment.
+    Each call starts a new rendering: template files are checked for edits once per rendering.
     """
+    _Freshness.rendering += 1
     if template_dir is None:
         return _cached_environment(None, 0)
     folder = Path(template_dir)
@@ -73,12 +78,35 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
     return _cached_environment(str(folder.resolve()), changed)
 
 
+class _Freshness:
+    """Counts renderings (environment() calls): a template file is checked for edits once per rendering."""
+
+    rendering = 0
+
+
+class _FolderLoader(jinja2.FileSystemLoader):
+    """A template folder whose files are checked for edits once per rendering rather than at every
+    {% include %}: an issue with 10,000 links includes a partial 20,000 times, and each check is a stat."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        """The template's source, file name and an edit check remembered for the rest of the rendering."""
+        source, filename, uptodate = super().get_source(environment, template)
+        checked = [-1, True]  # the rendering it was checked in, and the answer
+
+        def fresh() -> bool:
+            if checked[0] != _Freshness.rendering:
+                checked[:] = [_Freshness.rendering, uptodate()]
+            return bool(checked[1])
+
+        return source, filename, fresh
+
+
 @functools.lru_cache(maxsize=8)
 def _cached_environment(template_dir: str | None, _changed: int) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if template_dir is not None:
-        loaders.append(jinja2.FileSystemLoader(template_dir))
-    loaders.append(jinja2.FileSystemLoader(str(builtin_template_dir())))
+        loaders.append(_FolderLoader(template_dir))
+    loaders.append(_FolderLoader(str(builtin_template_dir())))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default_for_string=True),
@@ -86,6 +114,8 @@ def _cached_environment(template_dir: str | None, _changed: int) -> jinja2.Envir
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Compiled code depends on these options: templates compiled with others are kept apart.
+        bytecode_cache=template_cache("autoescape html xml, strict, trim_blocks lstrip_blocks keep_trailing_newline"),
     )
     env.filters.update(wrap=wrap, bullet=bullet, underline=underline, meta=meta_line, meta_html=meta_html)
     env.globals.update(
@@ -155,10 +185,13 @@ def _context(issue: Issue, web: bool) -> dict:
 
 def _fix_styles(html: str) -> str:
     """Undo premailer's colour shortening and "; " joins inside style attributes."""
+    fixed: dict[str, str] = {}  # an issue repeats a few dozen style attributes thousands of times
 
     def fix(match: re.Match) -> str:
-        body = _SHORT_HEX.sub(lambda m: "#" + "".join(c * 2 for c in m.groups()), match.group(3))
-        return f"{match.group(1)}{match.group(2)}{body.replace('; ', ';')}{match.group(2)}"
+        body = match.group(3)
+        if body not in fixed:
+            fixed[body] = _SHORT_HEX.sub(lambda m: "#" + "".join(c * 2 for c in m.groups()), body).replace("; ", ";")
+        return f"{match.group(1)}{match.group(2)}{fixed[body]}{match.group(2)}"
 
     return _STYLE_ATTR.sub(fix, html)
 
@@ -194,14 +227,20 @@ def inline_css(html: str) -> str:
         align_floating_images=False,
         disable_basic_attributes=["width", "height"],
     )
+    collecting = gc.isenabled()
+    gc.disable()  # premailer makes a few small containers per element and no cycles: nothing to collect
     try:
         # pretty_print=False: the template's own line breaks only (each one is two bytes sent)
-        return _ADJACENT_MSO.sub(r"\1", _fix_styles(premailer.transform(pretty_print=False)))
+        inlined = premailer.transform(pretty_print=False)
     except Exception as exc:  # premailer and cssutils fail in many ways on CSS they cannot handle
         raise RenderError(
             f"cannot inline the template's CSS ({type(exc).__name__}: {exc}); keep @-rules "
             f'flat and inside <style data-premailer="ignore"> blocks'
         ) from None
+    finally:
+        if collecting:
+            gc.enable()
+    return _ADJACENT_MSO.sub(r"\1", _fix_styles(inlined))
 
 
 def _render_templates(issue: Issue, template_dir: Path | None, web: bool, names: tuple[str, ...]) -> list[str]:
@@ -233,7 +272,11 @@ def render_text(issue: Issue, template_dir: Path | None = None) -> str:
 def render_issue(issue: Issue, template_dir: Path | None = None, *, web: bool = False) -> Rendered:
     """Render the issue's inlined HTML and plain-text twin; `web` drops per-recipient parts."""
     html, text = _render_templates(issue, template_dir, web, (HTML_TEMPLATE, TEXT_TEMPLATE))
-    html = inline_css(html)
+    return rendered_issue(inline_css(html), tidy(text))
+
+
+def rendered_issue(html: str, text: str) -> Rendered:
+    """The rendering of inlined `html` and its text twin, warning when the HTML comes near Gmail's clip."""
     warnings = []
     size = encoded_size(html)
     if size >= SAFE_LIMIT:
@@ -241,7 +284,7 @@ def render_issue(issue: Issue, template_dir: Path | None = None, *, web: bool = 
             f"HTML is {size:,} bytes encoded; with a subscriber's unsubscribe link it can reach "
             f"Gmail's clip at {CLIP_LIMIT:,}, which hides the footer"
         )
-    return Rendered(html=html, text=tidy(text), warnings=tuple(warnings))
+    return Rendered(html=html, text=text, warnings=tuple(warnings))
 
 
 def render_web_html(issue: Issue, template_dir: Path | None = None) -> str:

@@ -20,6 +20,7 @@ from digest.cli import app
 from digest.files import atomic_write, xml_safe
 from digest.issue_record import IssueRecord, ManifestError, Placement
 from digest.issue_store import IssueStore
+from fixtures_issue import large_issue
 from smtp_servers import Recorder, start, write_config, write_csv
 
 DIGEST = Path(digest.__file__).parent
@@ -224,6 +225,21 @@ def test_the_starter_config_and_the_sent_record_get_the_umask_mode(tmp_path):
 def test_xml_safe_strips_exactly_what_xml_forbids():
     assert xml_safe("a\x00b\x01c\x08d\x0be\x0cf\x1fg\ufffeh\uffffi\ud800j\udfffk") == "abcdefghijk"
     assert xml_safe("tab\tnl\ncr\r é \u2028 \U0001f600") == "tab\tnl\ncr\r é \u2028 \U0001f600"
+
+
+def test_atomic_write_takes_text_whole_or_in_pieces_and_replaces_a_lone_surrogate(tmp_path):
+    text = "caf\u00e9 \ud800 end\n"
+    atomic_write(tmp_path / "whole.txt", text)
+    atomic_write(tmp_path / "pieces.txt", iter(["caf\u00e9 ", "\ud800", " end\n"]))
+    assert (tmp_path / "whole.txt").read_bytes() == (tmp_path / "pieces.txt").read_bytes() == "café ? end\n".encode()
+
+
+def test_the_manifest_in_pieces_is_the_manifest_text():
+    record = IssueRecord.from_issue(large_issue(400))  # a manifest of many pieces
+    pieces = list(record.json_pieces())
+    text = record.to_json()
+    assert len(pieces) > 2 and "".join(pieces) == text
+    assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=2) + "\n"
 
 
 def test_forbidden_characters_in_titles_leave_every_page_and_the_feed_valid(tmp_path):

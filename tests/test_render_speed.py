@@ -1,24 +1,29 @@
-"""The fit stage renders an issue a few times, not once per trial, and templates compile once per process."""
+"""The fit stage renders an issue a few times, not once per trial; templates compile once per process and
+are kept compiled between runs."""
 
 from __future__ import annotations
 
 import os
 
+import jinja2
+
 import digest.fit
 from digest.fit import fit_to_budget, link_order, trim_order
 from digest.render import encoded_size, environment, render_issue
+from digest.template_cache import template_cache
 from fixtures_issue import large_issue
 
 
 def _counting(monkeypatch) -> list[int]:
+    """Counts the fit's full renderings: each is inlined by premailer once."""
     calls: list[int] = []
-    real = digest.fit.render_issue
+    real = digest.fit.inline_css
 
-    def counted(issue, template_dir=None, **kwargs):
+    def counted(html):
         calls.append(1)
-        return real(issue, template_dir, **kwargs)
+        return real(html)
 
-    monkeypatch.setattr(digest.fit, "render_issue", counted)
+    monkeypatch.setattr(digest.fit, "inline_css", counted)
     return calls
 
 
@@ -66,3 +71,54 @@ def test_one_environment_per_template_folder_and_edits_still_show(tmp_path):
     stat = folder.stat()
     os.utime(folder, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     assert environment(folder).get_template("email.txt").render() == "override"
+
+
+def _compiles(monkeypatch) -> list[str]:
+    """Names of the templates Jinja compiles from source from now on."""
+    compiled: list[str] = []
+    real = jinja2.Environment._compile
+
+    def counted(self, source, filename):
+        compiled.append(filename)
+        return real(self, source, filename)
+
+    monkeypatch.setattr(jinja2.Environment, "_compile", counted)
+    return compiled
+
+
+def test_compiled_templates_are_kept_in_the_user_cache_and_an_edit_compiles_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "note.html").write_text("one {{ x }}", encoding="utf-8")
+    compiled = _compiles(monkeypatch)
+    first = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), bytecode_cache=template_cache("test"))
+    assert first.get_template("note.html").render(x=1) == "one 1"
+    assert len(compiled) == 1 and list((tmp_path / "cache" / "digest" / "templates").iterdir())
+    # Another process (here: another environment) loads the compiled code instead of compiling.
+    second = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), bytecode_cache=template_cache("test"))
+    assert second.get_template("note.html").render(x=2) == "one 2" and len(compiled) == 1
+    (folder / "note.html").write_text("two {{ x }}", encoding="utf-8")
+    third = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), bytecode_cache=template_cache("test"))
+    assert third.get_template("note.html").render(x=3) == "two 3" and len(compiled) == 2
+    # Other environment options never share compiled code.
+    other = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), bytecode_cache=template_cache("other"))
+    assert other.get_template("note.html").render(x=4) == "two 4" and len(compiled) == 3
+
+
+def test_a_damaged_cache_file_or_a_folder_open_to_others_means_compiling(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "note.html").write_text("one {{ x }}", encoding="utf-8")
+    jinja2.Environment(loader=jinja2.FileSystemLoader(folder), bytecode_cache=template_cache("test")).get_template(
+        "note.html"
+    )
+    cache = tmp_path / "cache" / "digest" / "templates"
+    for file in cache.iterdir():
+        file.write_bytes(file.read_bytes()[:40])  # cut short, as by a full disk
+    compiled = _compiles(monkeypatch)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), bytecode_cache=template_cache("test"))
+    assert env.get_template("note.html").render(x=1) == "one 1" and len(compiled) == 1
+    cache.chmod(0o777)  # anyone could have put code there: it is not run
+    assert template_cache("test") is None

@@ -6,7 +6,6 @@ import functools
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any
 
 import typer
@@ -64,6 +63,8 @@ app = typer.Typer(
 
 def package_version() -> str:
     """digest's version, from the installed package's metadata."""
+    from importlib.metadata import PackageNotFoundError, version  # only --version reads the metadata
+
     try:
         return version("digest")
     except PackageNotFoundError:  # run from a source tree that was never installed
