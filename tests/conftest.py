@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import inspect
 import os
+import shutil
+import tempfile
 import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,6 +29,7 @@ MARKERS = {
 BROWSER_NAMES = {"CHROMIUM", "sync_playwright", "playwright"}
 PROCESS_NAMES = {"subprocess", "Popen", "running_digest"}  # the last in tests/serve_process.py
 SMTP_OBJECTS = {"start", "LocalController", "Recorder"}  # in tests/smtp_servers.py
+TEST_CACHE = tempfile.mkdtemp(prefix="digest-test-cache-")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -34,6 +37,13 @@ def pytest_configure(config: pytest.Config) -> None:
     for name, text in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
     cli_record.install()  # every run of the CLI is recorded for tests/test_cli_coverage.py
+    # Builds keep compiled templates in the user's cache folder: a test run keeps its own, not the user's.
+    os.environ["XDG_CACHE_HOME"] = TEST_CACHE
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the test run's cache folder."""
+    shutil.rmtree(TEST_CACHE, ignore_errors=True)
 
 
 def pytest_runtest_logstart(nodeid: str) -> None:
