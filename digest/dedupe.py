@@ -138,26 +138,26 @@ def candidate_pairs(keys: Sequence[str]) -> list[tuple[int, int]]:
     numpy: those that _similar's length bound or shared-word bound would turn down are left out, as
     comparing them could only say "different" (a generated 10,000-title week has half a million pairs).
     """
-    import numpy as np  # imported on first use, not when digest starts
-
     split = [key.split() for key in keys]
     blocks: dict[str, list[int]] = {}
     for i, tokens in enumerate(split):
         for token in set(tokens):
             if len(token) >= 4:
                 blocks.setdefault(token, []).append(i)
+    shared = [members for members in blocks.values() if 1 < len(members) <= MAX_BLOCK]
+    if not shared:
+        return []
+    import numpy as np  # imported here, when there are pairs: not when digest starts
+
     lengths = np.array([len(key) for key in keys], dtype=np.int64)
     chunks = []
-    for members in blocks.values():
-        if 1 < len(members) <= MAX_BLOCK:
-            first, second = _pair_indices(len(members))
-            index = np.array(members, dtype=np.int64)  # ascending: titles were added in order
-            a, b = index[first], index[second]
-            shorter, longer = np.minimum(lengths[a], lengths[b]), np.maximum(lengths[a], lengths[b])
-            near = (shorter >= MIN_TITLE_CHARS) & (2 * shorter >= TITLE_SIMILARITY * (shorter + longer))
-            chunks.append(a[near] * len(keys) + b[near])
-    if not chunks:
-        return []
+    for members in shared:
+        first, second = _pair_indices(len(members))
+        index = np.array(members, dtype=np.int64)  # ascending: titles were added in order
+        a, b = index[first], index[second]
+        shorter, longer = np.minimum(lengths[a], lengths[b]), np.maximum(lengths[a], lengths[b])
+        near = (shorter >= MIN_TITLE_CHARS) & (2 * shorter >= TITLE_SIMILARITY * (shorter + longer))
+        chunks.append(a[near] * len(keys) + b[near])
     codes = np.unique(np.concatenate(chunks))  # sorted, each pair once however many words it shares
     first_of, second_of = np.divmod(codes, len(keys))
     # _similar's word bound: the words two titles share must outnumber the ones they don't.
