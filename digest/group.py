@@ -5,9 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from digest.models import Article, Entry, Section, Summary, Week
 from digest.normalize import body_word_count, html_to_text
+
+if TYPE_CHECKING:
+    from digest.classify import Counted, Terms
 
 log = logging.getLogger(__name__)
 
@@ -59,29 +63,46 @@ def rank(articles: Sequence[Article], week: Week) -> list[Article]:
     return sorted(articles, key=lambda a: (not a.featured, -score(a, week), a.id))
 
 
-class BodyTexts(dict[str, str]):
-    """Each article's plain text by id, converted when first asked for and then kept."""
+class Bodies:
+    """Each article's body as the classifier reads it: converted to text once, then kept as term counts."""
 
     def __init__(self, articles: Sequence[Article]):
-        super().__init__()
-        self._html = {a.id: a.content_html for a in articles}
+        self._articles = {a.id: a for a in articles}
+        self._counted: dict[str, Counted] = {}
+        self._terms: Terms | None = None
 
-    def __missing__(self, article_id: str) -> str:
-        text = self[article_id] = html_to_text(self._html[article_id])
+    @property
+    def terms(self) -> Terms:
+        """The table of terms every counted body refers to (made on first use)."""
+        if self._terms is None:
+            from digest.classify import Terms  # numpy: only needed for uncategorized articles
+
+            self._terms = Terms()
+        return self._terms
+
+    def text(self, article_id: str) -> str:
+        """The body as plain text, converted on each call (only its term counts are kept)."""
+        html = self._articles[article_id].content_html
+        text = html_to_text(html)
+        body_word_count(html)  # now, while its paragraphs are cached: ranking and the fit weigh it later
         return text
 
-
-def body_texts(articles: Sequence[Article]) -> BodyTexts:
-    """Each article's plain text by id, converted on first use."""
-    return BodyTexts(articles)
+    def counted(self, article_id: str, text: str | None = None) -> Counted:
+        """The article's term counts, title words weighted; `text` is its body when the caller has it."""
+        found = self._counted.get(article_id)
+        if found is None:
+            article = self._articles[article_id]
+            body = self.text(article_id) if text is None else text
+            found = self._counted[article_id] = self.terms.count(article.title, body)
+        return found
 
 
 def choose_sections(
-    articles: Sequence[Article], rules: GroupRules, texts: Mapping[str, str] | None = None
+    articles: Sequence[Article], rules: GroupRules, bodies: Bodies | None = None
 ) -> dict[str, tuple[str, str | None]]:
     """Map article id -> (section, category): category first, then keywords, classifier, default.
 
-    `texts` holds each article's plain text by id when the caller has it (see body_texts)."""
+    `bodies` holds what was read of the articles' bodies when the caller shares it with fold_small."""
     chosen: dict[str, tuple[str, str | None]] = {}
     pending: list[Article] = []
     for article in articles:
@@ -94,21 +115,26 @@ def choose_sections(
             pending.append(article)
     if not pending:
         return chosen
-    from digest.classify import keyword_section, train  # only needed for uncategorized articles
+    from digest.classify import keyword_section, train_counted  # only needed for uncategorized articles
 
-    texts = body_texts(articles) if texts is None else texts
-    examples = [(a.title, texts[a.id], chosen[a.id][0]) for a in articles if a.id in chosen]
+    bodies = Bodies(articles) if bodies is None else bodies
+    examples = [(a.id, chosen[a.id][0]) for a in articles if a.id in chosen]
     counts: dict[str, int] = {}
-    for _, _, example_label in examples:
+    for _, example_label in examples:
         counts[example_label] = counts.get(example_label, 0) + 1
-    usable = [e for e in examples if counts[e[2]] >= MIN_TRAINING]
-    classifier = train(usable) if len({e[2] for e in usable}) >= 2 else None
+    usable = [e for e in examples if counts[e[1]] >= MIN_TRAINING]  # only these bodies are read
+    classifier = (
+        train_counted(bodies.terms, [(bodies.counted(aid), label) for aid, label in usable])
+        if len({label for _, label in usable}) >= 2
+        else None
+    )
     for article in pending:
-        label, confidence = classifier.predict(article.title, texts[article.id]) if classifier else (None, 0.0)
+        text = bodies.text(article.id) if rules.keywords else None
+        label, confidence = classifier.predict_counted(bodies.counted(article.id, text)) if classifier else (None, 0.0)
         trusted = confidence >= CONFIDENT and (len(usable) >= TRUSTED_TRAINING or not rules.keywords)
         section: str | None = label if label and trusted else None
-        if section is None and rules.keywords:
-            section = keyword_section(article.title, texts[article.id], rules.keywords)
+        if section is None and text is not None:
+            section = keyword_section(article.title, text, rules.keywords)
         if section is None and label and confidence >= MIN_CONFIDENCE:
             section = label
         chosen[article.id] = (section or rules.default, None)
@@ -154,7 +180,7 @@ def fold_small(
     chosen: dict[str, tuple[str, str | None]],
     rules: GroupRules,
     skip: str | None = None,
-    texts: Mapping[str, str] | None = None,
+    bodies: Bodies | None = None,
 ) -> tuple[dict[str, tuple[str, str | None]], list[str]]:
     """Fold sections with fewer than rules.min_size entries into the nearest larger one, or the default.
 
@@ -173,13 +199,13 @@ def fold_small(
     # two short stories matches almost anything as confidently as it matches its own topic.
     large = {n for n in counts if n not in small and n != rules.default and counts[n] >= FOLD_MIN_EXAMPLES}
     by_id = {a.id: a for a in articles}
-    texts = body_texts(articles) if texts is None else texts
+    bodies = Bodies(articles) if bodies is None else bodies
     classifier = None
     if len(large) >= 2:
-        from digest.classify import train
+        from digest.classify import train_counted
 
-        classifier = train(
-            (by_id[aid].title, texts[aid], section) for aid, (section, _) in chosen.items() if section in large
+        classifier = train_counted(
+            bodies.terms, [(bodies.counted(aid), section) for aid, (section, _) in chosen.items() if section in large]
         )
     moved: dict[str, str] = {}
     for name in sorted(small, key=lambda n: (counts[n], n)):
@@ -187,7 +213,7 @@ def fold_small(
         label, confidence = None, 0.0
         if classifier is not None:
             label, confidence = classifier.predict(
-                " ".join(by_id[a].title for a in members), " ".join(texts[a] for a in members)
+                " ".join(by_id[a].title for a in members), " ".join(bodies.text(a) for a in members)
             )
         moved[name] = label if label and confidence >= CONFIDENT else rules.default
     notes = [
@@ -221,10 +247,10 @@ def group_issue(
     """The lead entry, the sections, and one note per small section folded into another."""
     if not articles:
         return None, (), []
-    ranked = rank(articles, week)
-    texts = body_texts(articles)  # the classifier reads every body, in both stages: convert each once
-    placement = merge_variants(choose_sections(articles, rules, texts), rules.order)
-    placement, folds = fold_small(articles, placement, rules, skip=ranked[0].id, texts=texts)
+    bodies = Bodies(articles)  # the classifier reads bodies in both stages: each is converted once
+    placement = merge_variants(choose_sections(articles, rules, bodies), rules.order)
+    ranked = rank(articles, week)  # after the classifier: the bodies it converted have their words counted
+    placement, folds = fold_small(articles, placement, rules, skip=ranked[0].id, bodies=bodies)
     entries = [Entry(a, summaries[a.id], placement[a.id][0], placement[a.id][1]) for a in ranked]
     lead, rest = entries[0], entries[1:]
     by_section: dict[str, list[Entry]] = {}

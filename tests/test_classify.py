@@ -119,3 +119,37 @@ def test_bbc_held_out_accuracy_is_at_least_90_percent():
     model = train((i["title"], bench.body(i), i["category"]) for i in train_items)
     predicted = [model.predict(i["title"], bench.body(i))[0] for i in test]
     assert bench.accuracy(predicted, test) >= 90.0
+
+
+def test_term_counts_are_the_word_tokens_however_a_chunk_is_punctuated():
+    from collections import Counter
+
+    from digest.classify import TITLE_WEIGHT, _terms
+    from digest.sentences import words
+
+    text = (
+        "Don't stop: the state-of-the-art chip (2nd gen.) ships... O'Neil’s e.g. U.S. A--B 'quoted' snake_case "
+        "ΟΔΟΣ ΣΑΣ. İstanbul ＡＢＣ ½ 東京の天気 x2 -5 3.14 end. Don't"
+    )
+    title = "Don't Panic: U.S. chip-maker"
+    expected = Counter(words(text))
+    for token in words(title):
+        expected[token] += TITLE_WEIGHT
+    assert _terms(title, text) == expected
+
+
+def test_counted_documents_train_and_predict_as_texts_do_to_the_bit():
+    from digest.classify import Terms, train_counted
+
+    terms = Terms()
+    model = train_counted(terms, [(terms.count(title, text), label) for title, text, label in EXAMPLES])
+    reference = train(EXAMPLES)
+    assert model.labels == reference.labels and model.vocabulary == reference.vocabulary
+    assert model.idf.tobytes() == reference.idf.tobytes()
+    assert model.centroids.tobytes() == reference.centroids.tobytes()
+    for title, text in [
+        ("Club wins the league", "The striker scored in the match and the club won the league."),
+        ("Zebra", "Quokka xylophone."),  # terms first seen after training
+        ("", "The striker bought shares in the software company."),
+    ]:
+        assert model.predict_counted(terms.count(title, text)) == reference.predict(title, text)

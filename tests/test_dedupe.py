@@ -65,3 +65,40 @@ def test_many_titles_from_a_small_vocabulary_are_not_merged():
     ]
     kept, skipped = dedupe(items)
     assert len(kept) == 3000 and skipped == []
+
+
+def test_candidate_pairs_hold_every_pair_of_near_identical_titles():
+    from difflib import SequenceMatcher
+    from random import Random
+
+    from digest.dedupe import _similar, candidate_pairs
+
+    rng = Random(5)
+    vocab = ["the", "of", "a", "new", "café", "2024", "two", "ii"]
+    vocab += ["".join(rng.choice("bdgkmnst") + rng.choice("aeiou") for _ in range(3)) for _ in range(150)]
+    titles: list[str] = []
+    for _ in range(500):
+        if titles and rng.random() < 0.5:
+            words = rng.choice(titles).split()
+            words.insert(rng.randrange(len(words) + 1), rng.choice(vocab))
+            titles.append(" ".join(words))
+        else:
+            titles.append(" ".join(rng.choice(vocab) for _ in range(rng.randint(1, 9))))
+    keys = [title_key(t) for t in titles]
+    pairs = candidate_pairs(keys)
+    assert pairs == sorted(set(pairs))
+    # Every pair that shares a word of 4+ letters used by few titles and that _similar accepts.
+    users: dict[str, int] = {}
+    for key in keys:
+        for token in set(key.split()):
+            users[token] = users.get(token, 0) + 1
+    matcher = SequenceMatcher(None, autojunk=False)
+    similar = []
+    for i in range(len(keys)):
+        matcher.set_seq2(keys[i])
+        a = frozenset(keys[i].split())
+        for j in range(i + 1, len(keys)):
+            b = frozenset(keys[j].split())
+            if any(len(t) >= 4 and users[t] <= 64 for t in a & b) and _similar(keys[i], keys[j], a, b, matcher):
+                similar.append((i, j))
+    assert similar and set(similar) <= set(pairs)

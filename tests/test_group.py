@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from digest.group import GroupRules, group, rank, topic_categories
 from tests.factories import WEEK, article, summaries
 
@@ -54,3 +56,24 @@ def test_per_section_cap_moves_the_rest_to_more():
 
 def test_no_articles_no_sections():
     assert group([], {}, WEEK, GroupRules()) == (None, ())
+
+
+def test_each_body_is_converted_to_text_once(monkeypatch):
+    import digest.group
+    from digest.group import group_issue
+
+    converted: list[str] = []
+    real = digest.group.html_to_text
+
+    def counting(fragment: str) -> str:
+        converted.append(fragment)
+        return real(fragment)
+
+    monkeypatch.setattr(digest.group, "html_to_text", counting)
+    labelled = [article(i, (("Policy", "Science")[i % 2],)) for i in range(1, 9)]
+    items = labelled + [article(9, ()), article(10, ("Tiny",)), article(11, ("Tiny",))]
+    items = [
+        replace(a, content_html=f"<p>{a.id} {'policy vote' if i % 2 else 'lab study'}</p>") for i, a in enumerate(items)
+    ]
+    group_issue(items, summaries(items), WEEK, GroupRules(min_size=3))
+    assert len(converted) == len(set(converted))
