@@ -148,11 +148,21 @@ def read_all(
     if not specs:
         return Collected((), ())
     progress(0, len(specs))
+    if len(specs) == 1:
+        # One source is read in this thread: a worker thread's allocations would go to a malloc arena of
+        # its own, which later stages (in this thread) cannot reuse once the worker is gone.
+        outcomes = [_one(specs[0], fetcher, since, until)]
+        progress(1, 1)
+        return _collected(outcomes)
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(specs))), thread_name_prefix="collect") as pool:
         futures = [pool.submit(_one, s, fetcher, since, until) for s in specs]
         for done, _ in enumerate(as_completed(futures), 1):
             progress(done, len(specs))
         outcomes = [f.result() for f in futures]  # in the sources' order, whatever order they finished in
+    return _collected(outcomes)
+
+
+def _collected(outcomes: Sequence[tuple[SourceReport, SourceResult]]) -> Collected:
     articles = tuple(a for _, result in outcomes for a in result.articles)
     skipped: tuple[Skip, ...] = tuple(s for _, result in outcomes for s in result.skipped)
     return Collected(articles, tuple(r for r, _ in outcomes), skipped)

@@ -8,8 +8,9 @@ from datetime import datetime
 
 # Per-recipient placeholders left in the rendered issue. The sender substitutes
 # them into the already inlined HTML and text, so premailer runs once per issue.
-UNSUBSCRIBE_PLACEHOLDER = "__DIGEST_UNSUBSCRIBE_URL__"
-RECIPIENT_NAME_PLACEHOLDER = "__DIGEST_RECIPIENT_NAME__"
+PLACEHOLDER_MARK = "__DIGEST_"  # every placeholder starts with it: one test finds text with none
+UNSUBSCRIBE_PLACEHOLDER = PLACEHOLDER_MARK + "UNSUBSCRIBE_URL__"
+RECIPIENT_NAME_PLACEHOLDER = PLACEHOLDER_MARK + "RECIPIENT_NAME__"
 PLACEHOLDERS = (UNSUBSCRIBE_PLACEHOLDER, RECIPIENT_NAME_PLACEHOLDER)
 
 

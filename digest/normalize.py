@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import nh3
 
 from digest.errors import ItemError
-from digest.models import PLACEHOLDERS
+from digest.models import PLACEHOLDER_MARK, PLACEHOLDERS
 
 # Parameters that only tell the publisher's analytics where a click came from: the link a reader clicks
 # loses these and nothing else (ref=, share=, source= may select what the page shows).
@@ -94,7 +94,6 @@ ALLOWED_ATTRIBUTES = {
 }
 RTL_LANGS = {"ar", "fa", "he", "ur", "ps", "sd", "ug", "yi", "dv", "ckb"}
 
-_WS = re.compile(r"\s+")
 UNTITLED_WORDS = 12  # title-less (microblog) items get their first words as title
 
 
@@ -152,16 +151,30 @@ def clean_text(value: str | None) -> str:
     """Decode entities, strip tags' remains and control characters, fold whitespace."""
     if not value:
         return ""
-    text = html.unescape(html.unescape(str(value)))
-    text = _CONTROL.sub("", text)
+    text = str(value)
+    if "&" in text:  # no ampersand, no entity: skip both decoding passes
+        text = html.unescape(html.unescape(text))
+    return _folded(_without_placeholders(_CONTROL.sub("", text)))
+
+
+def _without_placeholders(text: str) -> str:
     for placeholder in PLACEHOLDERS:
-        text = text.replace(placeholder, "")
-    return _WS.sub(" ", text).strip()
+        if placeholder in text:
+            text = text.replace(placeholder, "")
+    return text
+
+
+def _folded(text: str) -> str:
+    # str.split() and the regex \s agree on what whitespace is (both use Unicode's White_Space test).
+    return " ".join(text.split())
+
+
+_NO_TAGS = nh3.Cleaner(tags=set())  # a Cleaner converts its settings once, not on every call
 
 
 def clean_title(value: str | None) -> str:
     """A title as plain text: any markup removed, entities decoded, whitespace folded."""
-    return clean_text(nh3.clean(str(value or ""), tags=set()))
+    return clean_text(_NO_TAGS.clean(str(value or "")))
 
 
 def parse_datetime(value: object, tz: str = "UTC") -> datetime:
@@ -186,21 +199,23 @@ def parse_datetime(value: object, tz: str = "UTC") -> datetime:
     return dt.astimezone(UTC)
 
 
+_ARTICLE_HTML = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes={"http", "https", "mailto"},
+    link_rel="noopener noreferrer",
+    strip_comments=True,
+)
+
+
 def sanitize_html(fragment: str | None, base: str | None = None) -> str:
     """Sanitize untrusted article HTML: no scripts, styles, frames, forms or handlers."""
     if not fragment:
         return ""
     for placeholder in PLACEHOLDERS:
         fragment = fragment.replace(placeholder, "")
-    cleaned = nh3.clean(
-        fragment,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    )
-    if base:
+    cleaned = _ARTICLE_HTML.clean(fragment)
+    if base and ('href="' in cleaned or 'src="' in cleaned):  # a body without links has nothing to resolve
         cleaned = _absolutize(cleaned, base)
     return cleaned.strip()
 
@@ -223,6 +238,10 @@ _BLOCK = re.compile(
     re.I,
 )
 _TAG = re.compile(r"<[^>]+>")
+# NUL marks where a block tag was: html.unescape never makes one (&#0; becomes U+FFFD), and a body
+# that holds one is converted chunk by chunk instead.
+_BREAK = "\x00"
+_INLINE_TAG = re.compile(r"<[^>\x00]+>")  # _TAG inside one chunk
 _FIGCAPTION = re.compile(r"<figcaption\b.*?</figcaption>", re.I | re.S)
 
 
@@ -233,12 +252,39 @@ def html_paragraphs(fragment: str) -> list[str]:
     return list(_paragraphs(fragment))
 
 
-@lru_cache(maxsize=2048)  # dedupe, summarize and classify each read every body; split it once
+@lru_cache(maxsize=512)  # dedupe, summarize and classify each read every body; split it once
 def _paragraphs(fragment: str) -> tuple[str, ...]:
     fragment = _FIGCAPTION.sub(" ", fragment)
-    chunks = _BLOCK.split(fragment)
+    if _BREAK in fragment:
+        return _paragraphs_by_chunk(fragment)
+    # Tags and entities go in one pass over the whole body, its blocks' bounds marked by _BREAK, instead
+    # of one pass per chunk (most chunks between block tags are empty). Neither step makes or removes a
+    # _BREAK, nor changes text on one side of it because of text on the other, so each chunk comes out
+    # as it would converted on its own.
+    text = _INLINE_TAG.sub("", _BLOCK.sub(_BREAK, fragment))
+    if "&" in text:
+        text = html.unescape(html.unescape(text))
     out = []
-    for chunk in chunks:
+    for chunk in text.split(_BREAK):
+        if not chunk:
+            continue
+        if chunk.isprintable():  # the common case: no control character, no whitespace but the space
+            if PLACEHOLDER_MARK in chunk:  # without control characters, a placeholder is whole
+                chunk = _without_placeholders(chunk)
+            chunk = chunk.strip(" ")
+            if "  " in chunk:
+                chunk = _folded(chunk)
+        else:
+            chunk = _folded(_without_placeholders(_CONTROL.sub("", chunk)))
+        if chunk:
+            out.append(chunk)
+    return tuple(out)
+
+
+def _paragraphs_by_chunk(fragment: str) -> tuple[str, ...]:
+    """Each chunk between block tags converted on its own (the rare body holding a NUL character)."""
+    out = []
+    for chunk in _BLOCK.split(fragment):
         # Inline tags vanish without a space: "socialist</a>." and 失って<em>いる</em> stay unbroken.
         text = clean_text(_TAG.sub("", chunk))
         if text:
@@ -251,16 +297,20 @@ def html_to_text(fragment: str) -> str:
     return "\n\n".join(html_paragraphs(fragment))
 
 
-@lru_cache(maxsize=32768)  # dedupe and ranking both weigh every body by its length
+@lru_cache(maxsize=32768)  # reading, dedupe and ranking all weigh every body by its length
 def body_word_count(fragment: str) -> int:
     """Words in an HTML fragment's plain text."""
-    return len(html_to_text(fragment).split())
+    paragraphs = _paragraphs(fragment) if fragment else ()
+    # A paragraph has one space between words and none at its ends: its words are its spaces plus one.
+    return sum(paragraph.count(" ") for paragraph in paragraphs) + len(paragraphs)
 
 
 def text_direction(language: str | None, sample: str = "") -> str:
     """'rtl' for right-to-left languages or text that is mostly RTL script, else 'ltr'."""
     if language and language.split("-")[0].lower() in RTL_LANGS:
         return "rtl"
+    if sample.isascii():  # no right-to-left letter (isascii is a flag lookup, not a scan)
+        return "ltr"
     letters = [ch for ch in sample[:400] if ch.isalpha()]
     if letters:
         rtl = sum(1 for ch in letters if unicodedata.bidirectional(ch) in ("R", "AL"))
@@ -277,6 +327,8 @@ _PERSIAN_LETTERS = set("پچژگکی")
 def script_language(sample: str) -> str | None:
     """A language tag guessed from right-to-left script when the source gives none: Urdu letters mean
     "ur", Persian ones "fa", other Arabic script "ar", Hebrew "he"; None for other scripts."""
+    if sample.isascii():
+        return None
     letters = [ch for ch in sample[:400] if ch.isalpha()]
     if not letters or text_direction(None, sample) != "rtl":
         return None
@@ -288,11 +340,16 @@ def script_language(sample: str) -> str | None:
     return "fa" if present & _PERSIAN_LETTERS else "ar"
 
 
-def reading_minutes(text: str, words_per_minute: int = 230) -> int:
-    """Estimated reading time in whole minutes (at least 1); CJK text is counted by characters."""
+def reading_minutes(text: str, words_per_minute: int = 230, words: int | None = None) -> int:
+    """Estimated reading time in whole minutes (at least 1); CJK text is counted by characters.
+
+    `words`, when the caller has counted them, is the text's whitespace-separated words: word_count's
+    count for ASCII text, which then is not counted again.
+    """
     from digest.sentences import word_count  # the one rule for counting words in any script
 
-    return max(1, round(word_count(text) / words_per_minute))
+    count = words if words is not None and text.isascii() else word_count(text)
+    return max(1, round(count / words_per_minute))
 
 
 def first_words(text: str) -> str | None:

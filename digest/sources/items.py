@@ -23,6 +23,7 @@ from digest.links import link_label, printed_link
 from digest.models import Article, Identity, Image, Skip
 from digest.normalize import (
     article_id,
+    body_word_count,
     canonical_url,
     clean_text,
     clean_title,
@@ -259,7 +260,7 @@ def article_from(raw: RawItem, spec: SourceSpec) -> Article:
         content_html=body,
         excerpt=excerpt,
         image=picture,
-        reading_minutes=stated or (reading_minutes(body_text) if body_text else None),
+        reading_minutes=stated or (reading_minutes(body_text, words=body_word_count(body)) if body_text else None),
         language=language,
         direction=text_direction(language, title + " " + body_text[:300]),
         priority=spec.priority,

@@ -53,6 +53,14 @@ def _markup(body: bytes, head: bytes) -> tuple[str, str]:
 
 def decode_json(fetched: Any, where: str) -> Any:
     """Decode a fetched JSON body, or raise SourceError saying what the body is and what to do."""
+    return parse_json(json_text(fetched, where), where)
+
+
+def json_text(fetched: Any, where: str) -> str:
+    """A fetched JSON body as text, or SourceError saying what the body is instead and what to do.
+
+    With `parse_json`, a reader of large documents can let the bytes go before the parse allocates the document.
+    """
     body: bytes = fetched.body
     ctype = (fetched.content_type or "").split(";")[0].strip().lower()
     head = body_head(body, 2048).lower()
@@ -65,9 +73,13 @@ def decode_json(fetched: Any, where: str) -> Any:
         if not head:
             raise SourceError(f"{where}: expected JSON but the document is empty")
     try:
-        text = body.decode("utf-8-sig")
+        return body.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SourceError(f"{where}: not UTF-8 text, so not JSON; check the source's URL and kind") from None
+
+
+def parse_json(text: str, where: str) -> Any:
+    """The document a JSON text holds, or SourceError naming where it is broken."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
