@@ -332,13 +332,14 @@ def _fragment_permalinks(articles: list[Article], raw_urls: list[str]) -> list[A
     Canonical URLs drop the fragment, but some sources (Scripting News, link blogs) publish
     every item as an anchor on one daily page: without the fragment they would all be one story.
     """
+    own = [urlsplit(raw).fragment for raw in raw_urls]
     fragments: dict[str, set[str]] = {}
-    for article, raw in zip(articles, raw_urls, strict=True):
-        fragments.setdefault(_identity_url(article), set()).add(urlsplit(raw).fragment)
+    for article, fragment in zip(articles, own, strict=True):
+        fragments.setdefault(_identity_url(article), set()).add(fragment)
     out = []
-    for article, raw in zip(articles, raw_urls, strict=True):
+    for article, raw, fragment in zip(articles, raw_urls, own, strict=True):
         key = _identity_url(article)
-        if key and len(fragments[key]) > 1 and urlsplit(raw).fragment:
+        if key and len(fragments[key]) > 1 and fragment:
             link = canonical_url(raw, keep_fragment=True)
             if link != key:
                 own_id = article.id != article_id(key)  # an id the source gave is kept
