@@ -165,7 +165,7 @@ def _without_placeholders(text: str) -> str:
 
 
 def _folded(text: str) -> str:
-    # str.split() and the regex \s agree on what whitespace is (both use Unicode's White_Space test).
+    # The same as re.sub(r"\s+", " ", text).strip(): str.split() and \s agree on what whitespace is.
     return " ".join(text.split())
 
 
@@ -238,8 +238,8 @@ _BLOCK = re.compile(
     re.I,
 )
 _TAG = re.compile(r"<[^>]+>")
-# NUL marks where a block tag was: html.unescape never makes one (&#0; becomes U+FFFD), and a body
-# that holds one is converted chunk by chunk instead.
+# NUL marks where a block tag was: html.unescape never makes one (&#0; becomes U+FFFD) and no entity's
+# name holds one; a body that holds one already is converted chunk by chunk instead.
 _BREAK = "\x00"
 _INLINE_TAG = re.compile(r"<[^>\x00]+>")  # _TAG inside one chunk
 _FIGCAPTION = re.compile(r"<figcaption\b.*?</figcaption>", re.I | re.S)
@@ -252,15 +252,16 @@ def html_paragraphs(fragment: str) -> list[str]:
     return list(_paragraphs(fragment))
 
 
-@lru_cache(maxsize=512)  # dedupe, summarize and classify each read every body; split it once
+# Reading, summarizing and grouping each convert every body: a week of a few hundred articles converts
+# each body once; a larger one converts again (cheap) rather than hold every body's text all build long.
+@lru_cache(maxsize=512)
 def _paragraphs(fragment: str) -> tuple[str, ...]:
     fragment = _FIGCAPTION.sub(" ", fragment)
     if _BREAK in fragment:
         return _paragraphs_by_chunk(fragment)
     # Tags and entities go in one pass over the whole body, its blocks' bounds marked by _BREAK, instead
-    # of one pass per chunk (most chunks between block tags are empty). Neither step makes or removes a
-    # _BREAK, nor changes text on one side of it because of text on the other, so each chunk comes out
-    # as it would converted on its own.
+    # of one pass per chunk (most chunks between block tags are empty). No tag match crosses a _BREAK and
+    # no entity decodes across one, so each chunk comes out as it would converted on its own.
     text = _INLINE_TAG.sub("", _BLOCK.sub(_BREAK, fragment))
     if "&" in text:
         text = html.unescape(html.unescape(text))
