@@ -1,0 +1,18 @@
+"""The allocator setting a build makes before reading: taken where the C library has it, ignored elsewhere."""
+
+import platform
+import sys
+
+from digest.memory import pin_mmap_threshold
+
+
+def test_pinned_on_glibc_and_harmless_twice():
+    first, second = pin_mmap_threshold(), pin_mmap_threshold()
+    assert first == second
+    if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
+        assert first
+
+
+def test_nothing_happens_off_linux(monkeypatch):
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert pin_mmap_threshold() is False
