@@ -147,9 +147,10 @@ class Composed:
 
 def gather(settings: Settings, fetcher: Fetcher, now: datetime, progress: ProgressFn = no_progress) -> Gathered:
     """Collect every source and settle the window ('latest' needs the articles first); progress per source."""
-    from digest.memory import pin_mmap_threshold
+    from digest.memory import collect_rarely, pin_mmap_threshold
 
     pin_mmap_threshold()  # before a large week's megabytes come and go (see digest.memory)
+    collect_rarely()
     specs = settings.sources or (sample_source(),)
     choice = settings.week_choice
     window = (

@@ -16,3 +16,16 @@ def test_pinned_on_glibc_and_harmless_twice():
 def test_nothing_happens_off_linux(monkeypatch):
     monkeypatch.setattr(sys, "platform", "darwin")
     assert pin_mmap_threshold() is False
+
+
+def test_the_collector_runs_rarely_during_a_build():
+    import gc
+
+    from digest.memory import BUILD_GC_THRESHOLD, collect_rarely
+
+    before = gc.get_threshold()
+    try:
+        collect_rarely()
+        assert gc.get_threshold() == (BUILD_GC_THRESHOLD, *before[1:])
+    finally:
+        gc.set_threshold(*before)
