@@ -260,8 +260,8 @@ def candidates(paragraphs: list[str], title: str = "") -> list[_Candidate]:
 
 def _vectors(rows: np.ndarray, columns: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """Row-normalized TF-IDF rows of the sentences whose words are at (rows, columns), the IDF computed
-    over this article's sentences, and how many sentences use each term (the last row, the title, counts
-    for neither).
+    over this article's sentences, and how many sentences use each term (the last row is the title: it
+    counts for neither).
     """
     matrix = np.zeros(shape)
     matrix[rows, columns] = 1.0
@@ -280,11 +280,12 @@ def _base_scores(
     title_tokens = words(title)
     sizes = [len(tokens) for tokens in token_lists] + [len(title_tokens)]
     # A column per term in order of first use over the word sets (a set's order is fixed once built), then
-    # every token's column, by C loops; the title is the last row.
+    # every token's row and column, by C loops; the title is the last row.
     terms = dict.fromkeys(chain.from_iterable([*token_sets, set(title_tokens)]))
     column = dict(zip(terms, range(len(terms)), strict=True))
     columns = np.fromiter(map(column.__getitem__, chain(*token_lists, title_tokens)), np.intp, sum(sizes))
-    vectors, df = _vectors(np.repeat(np.arange(n + 1), sizes), columns, (n + 1, max(1, len(terms))))
+    rows = np.repeat(np.arange(n + 1), sizes)
+    vectors, df = _vectors(rows, columns, (n + 1, max(1, len(terms))))
     sentences, title_vec = vectors[:n], vectors[n]
     # Only terms shared by two sentences add to a similarity (a term is in a row exactly when its
     # weight there is positive); einsum keeps these tiny products off the BLAS thread pool, whose
@@ -293,35 +294,32 @@ def _base_scores(
     shared = sentences[:, repeated]
     sim = np.einsum("ij,kj->ik", shared, shared)
     np.fill_diagonal(sim, 0.0)
-    later = np.triu(sim, 1).sum(axis=1)
-    earlier = np.tril(sim, -1).sum(axis=1)
+    # Each row's sum over the sentences after it and over those before it (zeros elsewhere, as np.triu
+    # and np.tril leave them), both in one reduction.
+    later, earlier = np.where(_triangles(n), sim, 0.0).sum(axis=2)
     centrality = later + weights.backward * earlier
     if centrality.max() > 0:
         centrality = centrality / centrality.max()
     position = 1.0 / (1.0 + weights.decay * np.arange(n))
     score = weights.position * position + weights.centrality * centrality
-    long_terms = np.fromiter(map(len, terms), np.intp, len(terms)) >= KEYWORD_CHARS
-    density = _keyword_density(columns[: sum(sizes[:n])], sizes[:n], long_terms, repeated)
-    score += weights.keywords * density
+    # Keyword density: the share of a sentence's content words (tokens of KEYWORD_CHARS or more) that
+    # other sentences use too. Unlike centrality, which grows with length, this rewards sentences dense
+    # in the article's recurring subject matter and marks asides, colour and quotations that use words
+    # said once. Counted per token, repeats included (whole numbers, exact as floats).
+    content = (np.fromiter(map(len, terms), np.intp, len(terms)) >= KEYWORD_CHARS)[columns]
+    counts = np.bincount(rows, weights=content, minlength=n + 1)[:n]
+    hits = np.bincount(rows, weights=content & repeated[columns], minlength=n + 1)[:n]
+    score += weights.keywords * np.divide(hits, counts, out=np.zeros(n), where=counts > 0)
     if title.strip():
         score += weights.title * np.einsum("ij,j->i", sentences, title_vec)
     return score, sim
 
 
-def _keyword_density(columns: np.ndarray, sizes: list[int], long_terms: np.ndarray, repeated: np.ndarray) -> np.ndarray:
-    """Per sentence, the share of its content words that other sentences of the article use too.
-
-    Unlike centrality, which grows with length, this rewards sentences dense in the article's
-    recurring subject matter and marks asides, colour and quotations that use words said once.
-    `columns` are the sentences' tokens (`sizes` in each) as term columns; content words are the
-    `long_terms`, and `repeated` the terms two or more sentences use.
-    """
-    content = long_terms[columns]
-    # Running counts of content words and of repeated ones, read at each sentence's bounds (whole numbers).
-    bounds = np.cumsum([0, *sizes])
-    counts = np.diff(np.concatenate(([0], np.cumsum(content)))[bounds])
-    hits = np.diff(np.concatenate(([0], np.cumsum(content & repeated[columns])))[bounds])
-    return np.divide(hits, counts, out=np.zeros(len(sizes)), where=counts > 0)
+@functools.lru_cache(maxsize=256)
+def _triangles(n: int) -> np.ndarray:
+    """Masks of the entries above and of those below the diagonal of an n-by-n matrix, stacked."""
+    above = np.triu(np.ones((n, n), dtype=bool), 1)
+    return np.stack([above, above.T])
 
 
 def _penalty(text: str, count: int, tokens: list[str], token_set: set[str], weights: Weights) -> float:

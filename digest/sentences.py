@@ -63,8 +63,6 @@ ABBREVIATIONS = frozenset(
 )
 _MISSED_END = re.compile(r"(?<![\w.])([^\W\d_]{4,})\.\s+(?=[\"'“‘(]?[A-ZÀ-ÖØ-Þ])")
 _WORD = re.compile(r"\w+(?:[’'.-]\w+)*", re.UNICODE)
-# Where the Punkt model may end a sentence: one of these followed by at least one more character.
-_PUNKT_ENDS = ".?!…"
 
 
 def split_sentences(text: str) -> list[str]:
@@ -90,9 +88,10 @@ def _punkt() -> Callable[[str], list[str]]:
 
 def _punkt_sentences(piece: str) -> list[str]:
     """The model's sentences of a stripped piece of text."""
-    # The model only considers a mark with a character after it: without one, the piece is one sentence.
-    last = len(piece) - 1
-    if not any(piece.find(mark, 0, last) >= 0 for mark in _PUNKT_ENDS):
+    # The model ends a sentence only at ".", "?", "!" or "…" with a character after it: without one, the
+    # piece is one sentence.
+    head = piece[:-1]
+    if "." not in head and "?" not in head and "!" not in head and "…" not in head:
         return [piece]
     return _punkt()(piece)
 
