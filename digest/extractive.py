@@ -296,7 +296,8 @@ def _base_scores(
     np.fill_diagonal(sim, 0.0)
     # Each row's sum over the sentences after it and over those before it (zeros elsewhere, as np.triu
     # and np.tril leave them), both in one reduction.
-    later, earlier = np.where(_triangles(n), sim, 0.0).sum(axis=2)
+    triangles = _triangles(n) if n <= CACHED_TRIANGLES else _triangles.__wrapped__(n)
+    later, earlier = np.where(triangles, sim, 0.0).sum(axis=2)
     centrality = later + weights.backward * earlier
     if centrality.max() > 0:
         centrality = centrality / centrality.max()
@@ -315,7 +316,10 @@ def _base_scores(
     return score, sim
 
 
-@functools.lru_cache(maxsize=256)
+CACHED_TRIANGLES = 128  # masks kept for articles of up to this many sentences (1.4 MB for all of them)
+
+
+@functools.lru_cache(maxsize=CACHED_TRIANGLES)
 def _triangles(n: int) -> np.ndarray:
     """Masks of the entries above and of those below the diagonal of an n-by-n matrix, stacked."""
     above = np.triu(np.ones((n, n), dtype=bool), 1)
