@@ -39,12 +39,12 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
-from digest.sentences import SENTENCE_END, split_sentences, word_count, words
+from digest.sentences import SENTENCE_END, folded_word_count, split_sentences, word_count, words
 
 
 @dataclass(frozen=True)
@@ -85,18 +85,21 @@ _LEAD_IN = re.compile(
     re.I,
 )
 # Whole sentences that are page furniture rather than news, in several languages where common.
-_BOILERPLATE = re.compile(
-    r"^(?:(?:written|reported|posted|published|updated|edited)\s+(?:by|on|at)\b"
+_BOILERPLATE_STARTS = (
+    r"(?:written|reported|posted|published|updated|edited)\s+(?:by|on|at)\b"
     r"|(?:published|updated|last (?:updated|modified))\s*:"
     r"|share (?:this|on|via)\b|(?:also read|read more|read also|see also|related(?: articles?| stories?)?"
     r"|more on this|recommended|watch|listen|image|photo|picture|video|credits?|caption|pictured)\s*:"
     r"|(?:(?:header|featured|lead|top)\s+)?(?:image|photo|picture|illustration)s?\s+(?:credits?|courtesy|by|via)\b"
     r"|click here|sign up\b|subscribe\b|follow (?:us|@|\w+ on (?:twitter|x|facebook|instagram))"
     r"|(?:copyright|©)|all rights reserved|\(?(?:getty images|reuters|afp|ap photo|shutterstock|pa wire)\)?$"
-    r"|this (?:article|story) (?:was|is|first|originally)|.*\b\d+\s*min(?:ute)?s?\s+read\b)",
-    re.I,
+    r"|this (?:article|story) (?:was|is|first|originally)"
 )
-_BOILERPLATE_LOWER = re.compile(_BOILERPLATE.pattern)  # for ASCII text already lowered (no capitals in it)
+_READING_TIME = r".*\b\d+\s*min(?:ute)?s?\s+read\b"  # "4 min read" anywhere in the line
+_BOILERPLATE = re.compile(rf"^(?:{_BOILERPLATE_STARTS}|{_READING_TIME})", re.I)
+# The two halves for ASCII text already lowered (no capitals in it): the second needs "read" in the text.
+_BOILERPLATE_STARTS_LOWER = re.compile(rf"^(?:{_BOILERPLATE_STARTS})")
+_READING_TIME_LOWER = re.compile(_READING_TIME)
 # The same furniture on Urdu and Arabic sites: "تحریر:" (written by), "پڑھنے کا وقت" (reading time),
 # "شیئر کریں" (share), "یہ بھی پڑھیں" (also read), "تصویر:" (photo); "بقلم", "اقرأ أيضا", "شارك".
 _BOILERPLATE_RTL = re.compile(
@@ -127,25 +130,33 @@ _CAPTION_MARK = re.compile(
     re.I,
 )
 # The same pattern for ASCII text lowered first (case-insensitive matching is several times slower), and
-# literals one of which every match contains: a sentence with none of them cannot match at all.
+# literals one of which every match contains: a sentence with none of them cannot match at all (str.find
+# looks for a literal several times faster than the regular expression engine).
 _CAPTION_MARK_LOWER = re.compile(_CAPTION_MARK.pattern.replace("[A-Z0-9]{3,}", "[a-z0-9]{3,}"))
-_CAPTION_MARK_NEEDS = re.compile(
-    r"[(/\[<&]|photo|picture|image|illustration|media playback|copy this link|share this with|continue reading"
-    r"|updated|published|promo code|sponsored by|code "
+_CAPTION_MARK_NEEDS = (
+    *"(/[<&",
+    *("photo", "picture", "image", "illustration", "media playback", "copy this link", "share this with"),
+    *("continue reading", "updated", "published", "promo code", "sponsored by", "code "),
 )
 # Quoted speech anywhere in a sentence: a quotation mark first, a closing one last (a quotation that
-# runs over several sentences), a colon opening a quotation, or the speaker's own "I"/"we"/"my".
-_SPEECH = re.compile(r"^[\"“‘'«]|[.!?,]\s?['’\"”»]$|:\s*['‘\"“«]|\b(?:I|[Ww]e|[Mm]y|[Oo]ur|[Mm]e|[Uu]s)\b")
+# runs over several sentences), a colon opening a quotation, or the speaker's own "I"/"we"/"my"
+# (`_is_speech` tries these in turn, the cheap tests first).
+_SPEECH_OPEN = tuple("\"“‘'«")
+_SPEECH_CLOSE = re.compile(r"[.!?,]\s?['’\"”»]$")
+_SPEECH_COLON = re.compile(r":\s*['‘\"“«]")
+_SPEECH_PRONOUN = re.compile(r"\b(?:I|[Ww]e|[Mm]y|[Oo]ur|[Mm]e|[Uu]s)\b")
+_PRONOUNS_LOWER = frozenset({"i", "we", "my", "our", "me", "us"})
 KEYWORD_CHARS = 4  # words this long or longer carry the content; shorter ones are mostly function words
 # "Feminist icon: Patsy Kensit says ..." - a caption label glued to the text.
 _CAPTION_LABEL = re.compile(r"^[A-Z][\w'’!,-]*(?:\s[\w'’!,-]+){0,4}\s?:\s")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass takes several times as long to create
 class _Candidate:
     index: int
     text: str
     words: int
+    tokens: list[str]  # words(text): the terms scoring compares
 
 
 def has_caption_mark(text: str) -> bool:
@@ -153,15 +164,21 @@ def has_caption_mark(text: str) -> bool:
     if not text.isascii():  # outside ASCII, lowering and re.I may disagree: use the pattern as written
         return _CAPTION_MARK.search(text) is not None
     lowered = text.lower()
-    if _CAPTION_MARK_NEEDS.search(lowered) is None:
+    if not any(literal in lowered for literal in _CAPTION_MARK_NEEDS):
         return False
     return _CAPTION_MARK_LOWER.search(lowered) is not None
 
 
 def clean_sentence(sentence: str) -> str:
     """A sentence without a leading dateline or "Scroll down for video" lead-in."""
-    text = _DATELINE.sub("", sentence, count=1)
-    text = _LEAD_IN.sub("", text, count=1)
+    text, first = sentence, sentence[:1]
+    # Every dateline starts with a capital or "(" and holds ")" or a dash: most sentences skip the pattern.
+    if (first == "(" or "A" <= first <= "Z") and (")" in text or "-" in text or "—" in text or "–" in text):
+        text = _DATELINE.sub("", text, count=1)
+        first = text[:1]
+    # Every lead-in starts with one of these letters, or a letter that matches one ignoring case ("ſ").
+    if first in "aAlLpPsSuUvV" or not first.isascii():
+        text = _LEAD_IN.sub("", text, count=1)
     return text.strip()
 
 
@@ -171,18 +188,21 @@ def is_boilerplate(sentence: str, count: int | None = None) -> bool:
     `count` is the stripped sentence's word_count when the caller has it already.
     """
     text = sentence.strip()
-    if not any(ch.isalpha() for ch in text):
+    if not text[:1].isalpha() and not any(ch.isalpha() for ch in text):
         return True
-    meta = any(mark in text for mark in "|·•")
+    meta = "|" in text or "·" in text or "•" in text
     if _BYLINE.match(text) and (meta or (word_count(text) if count is None else count) <= 8):
         return True
     if meta and (word_count(text) if count is None else count) <= META_WORDS and not text.endswith(_SENTENCE_END):
         return True
+    if text.startswith(("http://", "https://", "www.")):
+        return True
     if text.isascii():  # lowered, the pattern matches as with re.I; the Urdu and Arabic one cannot match
-        return _BOILERPLATE_LOWER.match(text.lower()) is not None or text.startswith(("http://", "https://", "www."))
-    return bool(_BOILERPLATE.match(text) or _BOILERPLATE_RTL.match(text)) or text.startswith(
-        ("http://", "https://", "www.")
-    )
+        lowered = text.lower()
+        if _BOILERPLATE_STARTS_LOWER.match(lowered):
+            return True
+        return "read" in lowered and _READING_TIME_LOWER.match(lowered) is not None
+    return bool(_BOILERPLATE.match(text) or _BOILERPLATE_RTL.match(text))
 
 
 def opens_on_missing_referent(text: str, earlier: list[str]) -> bool:
@@ -219,94 +239,97 @@ def is_heading(sentence: str) -> bool:
 def candidates(paragraphs: list[str], title: str = "") -> list[_Candidate]:
     """Usable sentences of an article, in order, with their word counts (the title itself is not one)."""
     out: list[_Candidate] = []
-    title_key, title_words = _key(title), word_count(title)
+    title_key, title_words = " ".join(words(title)), word_count(title)
     for paragraph in paragraphs:
-        if is_boilerplate(paragraph) and word_count(paragraph) < 25:
+        count = word_count(paragraph)  # the same for the stripped paragraph, as is_boilerplate wants it
+        if count < 25 and is_boilerplate(paragraph, count):
             continue
         for raw in split_sentences(paragraph):
             text = clean_sentence(raw)
             if not text:
                 continue
-            count = word_count(text)  # once: the boilerplate and heading tests need it too
-            if is_boilerplate(text, count) or (count < HEADING_WORDS and not text.endswith(_SENTENCE_END)):
+            count = folded_word_count(text)  # once: the boilerplate and heading tests need it too
+            if (count < HEADING_WORDS and not text.endswith(_SENTENCE_END)) or is_boilerplate(text, count):
                 continue
-            if abs(count - title_words) <= 2 and _key(text) == title_key:
-                continue
-            out.append(_Candidate(len(out), text, count))
+            tokens = words(text)
+            if abs(count - title_words) <= 2 and " ".join(tokens) == title_key:
+                continue  # the title repeated in the body (the same words, whatever the punctuation)
+            out.append(_Candidate(len(out), text, count, tokens))
     return out
 
 
-def _key(text: str) -> str:
-    """Lower-case words only, to recognize the title repeated in the body."""
-    return " ".join(words(text))
-
-
-def _vectors(token_sets: list[set[str]]) -> np.ndarray:
-    """Row-normalized TF-IDF rows, the IDF computed over this article's sentences (one word set each)."""
-    vocab: dict[str, int] = {}
-    rows, cols = [], []
-    for i, tokens in enumerate(token_sets):
-        rows.extend([i] * len(tokens))
-        cols.extend([vocab.setdefault(token, len(vocab)) for token in tokens])
-    matrix = np.zeros((len(token_sets), max(1, len(vocab))))
-    if rows:
-        matrix[rows, cols] = 1.0
-    df = matrix[:-1].sum(axis=0) if len(token_sets) > 1 else matrix.sum(axis=0)  # the last row is the title
-    matrix *= np.log((len(token_sets) + 1) / (df + 1)) + 0.1
+def _vectors(rows: np.ndarray, columns: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Row-normalized TF-IDF rows of the sentences whose words are at (rows, columns), the IDF computed
+    over this article's sentences, and how many sentences use each term (the last row is the title: it
+    counts for neither).
+    """
+    matrix = np.zeros(shape)
+    matrix[rows, columns] = 1.0
+    df = matrix[:-1].sum(axis=0)
+    matrix *= np.log((shape[0] + 1) / (df + 1)) + 0.1
     norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))[:, None]
     norms[norms == 0] = 1.0
-    return matrix / norms
+    return matrix / norms, df
 
 
-def _scores(cands: list[_Candidate], title: str, weights: Weights) -> tuple[np.ndarray, np.ndarray]:
-    """Each candidate's score and the sentence-by-sentence similarity matrix."""
-    n = len(cands)
-    token_lists = [words(c.text) for c in cands] + [words(title)]
-    token_sets = [set(tokens) for tokens in token_lists]  # one set per sentence: its iteration order is fixed
-    vectors = _vectors(token_sets)
+def _base_scores(
+    token_lists: list[list[str]], token_sets: list[set[str]], title: str, weights: Weights
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each sentence's score before its penalty, and the sentence-by-sentence similarity matrix."""
+    n = len(token_lists)
+    title_tokens = words(title)
+    sizes = [len(tokens) for tokens in token_lists] + [len(title_tokens)]
+    # A column per term in order of first use over the word sets (a set's order is fixed once built), then
+    # every token's row and column, by C loops; the title is the last row.
+    terms = dict.fromkeys(chain.from_iterable([*token_sets, set(title_tokens)]))
+    column = dict(zip(terms, range(len(terms)), strict=True))
+    columns = np.fromiter(map(column.__getitem__, chain(*token_lists, title_tokens)), np.intp, sum(sizes))
+    rows = np.repeat(np.arange(n + 1), sizes)
+    vectors, df = _vectors(rows, columns, (n + 1, max(1, len(terms))))
     sentences, title_vec = vectors[:n], vectors[n]
-    # Only terms shared by two sentences add to a similarity; einsum keeps these tiny products
-    # off the BLAS thread pool, whose start-up costs more than the product itself.
-    shared = sentences[:, (sentences > 0).sum(axis=0) > 1]
+    # Only terms shared by two sentences add to a similarity (a term is in a row exactly when its
+    # weight there is positive); einsum keeps these tiny products off the BLAS thread pool, whose
+    # start-up costs more than the product itself.
+    repeated = df > 1
+    shared = sentences[:, repeated]
     sim = np.einsum("ij,kj->ik", shared, shared)
     np.fill_diagonal(sim, 0.0)
-    later = np.triu(sim, 1).sum(axis=1)
-    earlier = np.tril(sim, -1).sum(axis=1)
+    # Each row's sum over the sentences after it and over those before it (zeros elsewhere, as np.triu
+    # and np.tril leave them), both in one reduction.
+    triangles = _triangles(n) if n <= CACHED_TRIANGLES else _triangles.__wrapped__(n)
+    later, earlier = np.where(triangles, sim, 0.0).sum(axis=2)
     centrality = later + weights.backward * earlier
     if centrality.max() > 0:
         centrality = centrality / centrality.max()
     position = 1.0 / (1.0 + weights.decay * np.arange(n))
     score = weights.position * position + weights.centrality * centrality
-    score += weights.keywords * _keyword_density(token_lists[:n], token_sets[:n])
+    # Keyword density: the share of a sentence's content words (tokens of KEYWORD_CHARS or more) that
+    # other sentences use too. Unlike centrality, which grows with length, this rewards sentences dense
+    # in the article's recurring subject matter and marks asides, colour and quotations that use words
+    # said once. Counted per token, repeats included (whole numbers, exact as floats).
+    content = (np.fromiter(map(len, terms), np.intp, len(terms)) >= KEYWORD_CHARS)[columns]
+    counts = np.bincount(rows, weights=content, minlength=n + 1)[:n]
+    hits = np.bincount(rows, weights=content & repeated[columns], minlength=n + 1)[:n]
+    score += weights.keywords * np.divide(hits, counts, out=np.zeros(n), where=counts > 0)
     if title.strip():
         score += weights.title * np.einsum("ij,j->i", sentences, title_vec)
-    for i, cand in enumerate(cands):
-        score[i] -= _penalty(cand, weights)
     return score, sim
 
 
-def _keyword_density(token_lists: list[list[str]], token_sets: list[set[str]]) -> np.ndarray:
-    """Per sentence, the share of its content words that other sentences of the article use too.
-
-    Unlike centrality, which grows with length, this rewards sentences dense in the article's
-    recurring subject matter and marks asides, colour and quotations that use words said once.
-    """
-    seen: Counter[str] = Counter()
-    for word_set in token_sets:
-        seen.update(word_set)
-    repeated = {token for token, count in seen.items() if count > 1}
-    density = np.zeros(len(token_lists))
-    for i, tokens in enumerate(token_lists):
-        content = [t for t in tokens if len(t) >= KEYWORD_CHARS]
-        if content:
-            density[i] = len([t for t in content if t in repeated]) / len(content)
-    return density
+CACHED_TRIANGLES = 128  # masks kept for articles of up to this many sentences (1.4 MB for all of them)
 
 
-def _penalty(cand: _Candidate, weights: Weights) -> float:
+@functools.lru_cache(maxsize=CACHED_TRIANGLES)
+def _triangles(n: int) -> np.ndarray:
+    """Masks of the entries above and of those below the diagonal of an n-by-n matrix, stacked."""
+    above = np.triu(np.ones((n, n), dtype=bool), 1)
+    return np.stack([above, above.T])
+
+
+def _penalty(text: str, count: int, tokens: list[str], token_set: set[str], weights: Weights) -> float:
     """How much a sentence looks like something other than a summary sentence."""
-    text, penalty = cand.text, 0.0
-    if _CAPTION_LABEL.match(text):
+    penalty = 0.0
+    if ":" in text and _CAPTION_LABEL.match(text):
         penalty += 0.5
     if has_caption_mark(text):
         penalty += 1.0  # a caption, credit, stamp or prompt: kept only when nothing else is left
@@ -316,32 +339,108 @@ def _penalty(cand: _Candidate, weights: Weights) -> float:
         penalty += 0.25
     if (text.count('"') % 2) or text.count("“") != text.count("”"):
         penalty += weights.broken_quote  # a quotation cut by the splitter reads as a fragment
-    if _SPEECH.search(text):
+    if _is_speech(text, tokens, token_set):
         penalty += weights.speech
-    if cand.words > weights.long_words:
-        penalty += 0.02 * (cand.words - weights.long_words)
-    if cand.words < weights.short_words:
+    if count > weights.long_words:
+        penalty += 0.02 * (count - weights.long_words)
+    if count < weights.short_words:
         penalty += 0.3
     return penalty
 
 
-def _best_unfitting(
-    cands: list[_Candidate],
-    score: np.ndarray,
-    sim: np.ndarray,
-    chosen: list[int],
-    budget: int,
-    bad_opener: list[bool],
-    weights: Weights,
-) -> float:
-    """The best value among usable sentences too long for the words left (minus infinity if none)."""
-    first = min(chosen)
-    values = [
-        score[i] - weights.redundancy * max(sim[i, j] for j in chosen)
-        for i, cand in enumerate(cands)
-        if i not in chosen and cand.words > budget and not (bad_opener[i] and i < first)
-    ]
-    return max(values, default=-math.inf)
+def _is_speech(text: str, tokens: list[str], token_set: set[str]) -> bool:
+    """True for quoted speech (see `_SPEECH_OPEN`); `tokens` are words(text), `token_set` their set."""
+    # A match of the closing pattern is at most three characters, before the end or a final line break.
+    if text.startswith(_SPEECH_OPEN) or _SPEECH_CLOSE.search(text, max(0, len(text) - 4)):
+        return True
+    if ":" in text and _SPEECH_COLON.search(text):
+        return True
+    if text.isascii() and _PRONOUNS_LOWER.isdisjoint(token_set):
+        # Lowering ASCII text keeps its runs of word characters where they are; each run is a token or
+        # part of one joined by "'", "." or "-". No run is a pronoun in any case: no match.
+        joined = " ".join(tokens)
+        if not ("'" in joined or "." in joined or "-" in joined):
+            return False
+        if _PRONOUNS_LOWER.isdisjoint(joined.replace("'", " ").replace(".", " ").replace("-", " ").split()):
+            return False
+    return _SPEECH_PRONOUN.search(text) is not None
+
+
+class _Scores:
+    """An article's candidates scored for the greedy pick.
+
+    A sentence's penalty and its opener test are computed when a pick first needs them: both can only
+    lower a sentence's value, so a sentence whose score before them cannot beat the best value found so
+    far is passed over without them, and the picks are those of scoring every sentence.
+    """
+
+    def __init__(self, cands: list[_Candidate], title: str, weights: Weights) -> None:
+        self.cands, self.weights = cands, weights
+        self.tokens = [c.tokens for c in cands]
+        self.token_sets = [set(tokens) for tokens in self.tokens]  # one set per sentence: its order is fixed
+        base, self.sim = _base_scores(self.tokens, self.token_sets, title, weights)
+        self.base: list[float] = base.tolist()
+        self._score: list[float | None] = [None] * len(cands)
+        self._bad_opener: list[bool | None] = [None] * len(cands)
+
+    def score(self, i: int) -> float:
+        """Sentence i's score: position, centrality, keywords and title, minus its penalty."""
+        value = self._score[i]
+        if value is None:
+            cand = self.cands[i]
+            penalty = _penalty(cand.text, cand.words, self.tokens[i], self.token_sets[i], self.weights)
+            value = self._score[i] = self.base[i] - penalty
+        return value
+
+    def bad_opener(self, i: int) -> bool:
+        """opens_on_missing_referent for sentence i after the (up to) eight sentences before it."""
+        bad = self._bad_opener[i]
+        if bad is None:
+            earlier = [c.text for c in self.cands[max(0, i - 8) : i]]
+            bad = self._bad_opener[i] = opens_on_missing_referent(self.cands[i].text, earlier)
+        return bad
+
+    def redundancies(self, chosen: list[int]) -> list[float]:
+        """Each sentence's MMR cost: its highest similarity to a chosen sentence, weighted."""
+        if not chosen:
+            return [0.0] * len(self.cands)
+        columns = [self.sim[:, j].tolist() for j in chosen]
+        return [self.weights.redundancy * max(values) for values in zip(*columns, strict=True)]
+
+    def best_fitting(
+        self, chosen: list[int], budget: int, good_opener_fits: bool, redundancies: list[float]
+    ) -> tuple[int, float]:
+        """The next pick among the sentences that fit the words left, and its value (-1 if none)."""
+        best, best_value = -1, -math.inf
+        for i, cand in enumerate(self.cands):
+            if i in chosen or cand.words > budget:
+                continue
+            redundancy = redundancies[i]
+            if self.base[i] - redundancy <= best_value:
+                continue  # the penalty and the dangling cost only lower it: it cannot beat the best
+            bad = self.bad_opener(i)
+            if bad and chosen and i < min(chosen):
+                continue  # it would open the summary, in front of a sentence that reads alone
+            if bad and not chosen and good_opener_fits:
+                continue  # a sentence that reads alone opens the summary whenever one fits
+            value = self.score(i) - redundancy
+            if bad and i - 1 not in chosen:
+                value -= self.weights.dangling  # it would follow a sentence the reader never sees
+            if value > best_value:
+                best, best_value = i, value
+        return best, best_value
+
+    def best_unfitting(self, chosen: list[int], budget: int, redundancies: list[float]) -> float:
+        """The best value among usable sentences too long for the words left (minus infinity if none)."""
+        first, best = min(chosen), -math.inf
+        for i, cand in enumerate(self.cands):
+            if i in chosen or cand.words <= budget:
+                continue
+            redundancy = redundancies[i]
+            if self.base[i] - redundancy <= best or (self.bad_opener(i) and i < first):
+                continue
+            best = max(best, self.score(i) - redundancy)
+        return best
 
 
 def summarize(
@@ -352,30 +451,16 @@ def summarize(
     if not cands:
         return ""
     max_sentences = max(1, max_sentences)
-    score, sim = _scores(cands, title, weights)
-    bad_opener = [
-        opens_on_missing_referent(c.text, [p.text for p in cands[max(0, i - 8) : i]]) for i, c in enumerate(cands)
-    ]
+    scores = _Scores(cands, title, weights)
     chosen: list[int] = []
     budget = max_words
-    good_opener_fits = any(not bad and c.words <= budget for bad, c in zip(bad_opener, cands, strict=True))
+    good_opener_fits = any(c.words <= budget and not scores.bad_opener(i) for i, c in enumerate(cands))
     while len(chosen) < max_sentences:
-        best, best_value = -1, -math.inf
-        for i, cand in enumerate(cands):
-            if i in chosen or cand.words > budget:
-                continue
-            value = score[i] - (weights.redundancy * max(sim[i, j] for j in chosen) if chosen else 0.0)
-            if bad_opener[i] and chosen and i < min(chosen):
-                continue  # it would open the summary, in front of a sentence that reads alone
-            if bad_opener[i] and not chosen and good_opener_fits:
-                continue  # a sentence that reads alone opens the summary whenever one fits
-            elif bad_opener[i] and i - 1 not in chosen:
-                value -= weights.dangling  # it would follow a sentence the reader never sees
-            if value > best_value:
-                best, best_value = i, value
+        redundancies = scores.redundancies(chosen)
+        best, best_value = scores.best_fitting(chosen, budget, good_opener_fits, redundancies)
         if best < 0:
             break
-        left_out = _best_unfitting(cands, score, sim, chosen, budget, bad_opener, weights) if chosen else -math.inf
+        left_out = scores.best_unfitting(chosen, budget, redundancies) if chosen else -math.inf
         if best_value < left_out - weights.filler_margin:
             break  # a weak filler adds words but less than the sentence the budget had to leave out
         chosen.append(best)
