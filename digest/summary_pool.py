@@ -12,7 +12,6 @@ them costs CPU time and memory for nothing). Where processes cannot be forked, n
 
 from __future__ import annotations
 
-import gc
 import logging
 import multiprocessing
 import os
@@ -73,9 +72,6 @@ def summarize_pooled(
     size = max(1, -(-len(texts) // (workers * CHUNKS_PER_WORKER)))
     starts = range(0, len(texts), size)
     _week = texts
-    # Objects made so far are set aside from garbage collection while the workers fork and run: a worker
-    # that traverses them (a full collection) writes to their pages and so copies them from the parent.
-    gc.freeze()
     try:
         with make_pool(workers) as pool:
             stops = [min(start + size, len(texts)) for start in starts]
@@ -85,5 +81,4 @@ def summarize_pooled(
         log.info("summarizing in one process: worker processes could not run (%s)", exc)
         return None
     finally:
-        gc.unfreeze()
         _week = ()
