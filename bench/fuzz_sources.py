@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from digest.sources.native import FIELDS as NATIVE_FIELDS
+
 WEEK = "2026-W47"
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 HANG_SECONDS = 20
@@ -75,22 +77,7 @@ BAD_VALUES: list[Any] = [
     {"width": math.nan},
 ]
 FIELDS = {
-    "native": [
-        "title",
-        "url",
-        "published",
-        "id",
-        "author",
-        "categories",
-        "tags",
-        "content_html",
-        "content_text",
-        "excerpt",
-        "image",
-        "reading_minutes",
-        "language",
-        "source",
-    ],
+    "native": list(NATIVE_FIELDS),  # every field the native reader reads
     "jsonapi": ["title", "url", "published", "author", "categories", "tags", "content", "excerpt", "image", "language"],
     "jsonfeed": [
         "title",

@@ -165,7 +165,7 @@ class _Search:
     def attempt(self, count: int) -> tuple[Issue, str, int]:
         """The issue at `count` steps, its inlined HTML and that HTML's encoded size."""
         candidate, raw = self._template(count)
-        raw_size = self.raw_sizes.setdefault(count, encoded_size(raw))
+        raw_size = self.raw_size(count)
         html = inline_css(raw)
         size = encoded_size(html)
         # What a step adds or takes away is inlined at about the ratio of the document without its

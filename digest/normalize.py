@@ -212,9 +212,7 @@ def sanitize_html(fragment: str | None, base: str | None = None) -> str:
     """Sanitize untrusted article HTML: no scripts, styles, frames, forms or handlers."""
     if not fragment:
         return ""
-    for placeholder in PLACEHOLDERS:
-        fragment = fragment.replace(placeholder, "")
-    cleaned = _ARTICLE_HTML.clean(fragment)
+    cleaned = _ARTICLE_HTML.clean(_without_placeholders(fragment))
     if base and ('href="' in cleaned or 'src="' in cleaned):  # a body without links has nothing to resolve
         cleaned = _absolutize(cleaned, base)
     return cleaned.strip()

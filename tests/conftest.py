@@ -46,6 +46,15 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(TEST_CACHE, ignore_errors=True)
 
 
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run in tmp_path, with none of the running user's DIGEST_* settings in the environment."""
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in os.environ if n.startswith("DIGEST_")]:
+        monkeypatch.delenv(name)
+    return tmp_path
+
+
 def pytest_runtest_logstart(nodeid: str) -> None:
     """Name the test that the CLI runs recorded from now on belong to."""
     cli_record.SESSION["test"] = nodeid

@@ -30,12 +30,7 @@ RECORD = Path(__file__).parent / "golden" / "builds.json"
 REGEN = os.environ.get("DIGEST_REGEN_GOLDEN") == "1"
 
 
-@pytest.fixture(autouse=True)
-def in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    for name in ("DIGEST_CONFIG", "DIGEST_OUT", "DIGEST_WEEK", "DIGEST_TIMEZONE"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("in_tmp")  # in tmp_path, no DIGEST_* settings (conftest.py)
 
 
 def _digest(path: Path) -> str:

@@ -24,12 +24,7 @@ SECRET = {"DIGEST_SECRET": "test-secret-0123456789abcdef"}
 PEOPLE = [("ann@example.com", "Ann"), ("bob@example.com", "Bob"), ("cy@example.com", "")]
 
 
-@pytest.fixture(autouse=True)
-def in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    for name in ("DIGEST_CONFIG", "DIGEST_OUT", "DIGEST_WEEK", "DIGEST_TIMEZONE", "DIGEST_SMTP"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("in_tmp")  # in tmp_path, no DIGEST_* settings (conftest.py)
 
 
 def invoke(*args, env=None):

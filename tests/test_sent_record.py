@@ -26,36 +26,27 @@ def item(n, published):
     }
 
 
-def test_late_story_carried_over_once_after_a_send(tmp_path, monkeypatch):
+def _build_w47(tmp_path, monkeypatch) -> None:
+    """In tmp_path: one subscriber, and W47 built from a source holding story 1."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DIGEST_SECRET", "s" * 32)
     monkeypatch.setenv("DIGEST_STATE_DIR", str(tmp_path / "state"))
     (tmp_path / "subs.csv").write_text("email,name\nreader@example.com,Reader\n")
     source = native(tmp_path / "week.json", [item(1, "2026-11-18T10:00:00Z")])
     assert runner.invoke(app, ["build", "--source", source, "--week", "2026-W47"]).exit_code == 0
+
+
+def test_late_story_carried_over_once_after_a_send(tmp_path, monkeypatch):
+    _build_w47(tmp_path, monkeypatch)
     assert load_sent(tmp_path / "state") == set()  # built, not sent: nothing recorded
     preview = runner.invoke(app, ["send", "2026-W47", "--subscribers", "subs.csv"])
     assert preview.exit_code == 0, preview.output
     assert load_sent(tmp_path / "state") == set()  # an outbox preview is not a send: nothing recorded
-    rec = Recorder()
-    ctl = start(rec)
-    try:
-        sent = runner.invoke(
-            app,
-            ["send", "2026-W47", "--subscribers", "subs.csv", "--smtp", ctl.url],
-            env={"DIGEST_UNSUBSCRIBE_URL": "http://127.0.0.1:8080"},
-        )
-    finally:
-        ctl.stop()
-    assert sent.exit_code == 0, sent.output
-    assert rec.recipients() == {"reader@example.com": 1}
+    assert _send_w47().recipients() == {"reader@example.com": 1}
     first_ids = load_sent(tmp_path / "state")
     assert len(first_ids) == 1
     # A story published late on Sunday of W47, after that issue went out, is carried into W48 ...
-    source = native(
-        tmp_path / "week.json",
-        [item(1, "2026-11-18T10:00:00Z"), item(2, "2026-11-22T23:00:00Z"), item(3, "2026-11-24T09:00:00Z")],
-    )
+    source = _late_stories(tmp_path)
     result = runner.invoke(app, ["build", "--source", source, "--week", "2026-W48"])
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "issues" / "2026-W48.json").read_text())
@@ -64,14 +55,8 @@ def test_late_story_carried_over_once_after_a_send(tmp_path, monkeypatch):
     assert urls == ["https://news.example.com/2", "https://news.example.com/3"]
 
 
-def _send_first_issue(tmp_path, monkeypatch) -> None:
-    """Build and send W47 (story 1) to one reader, then add a late W47 story (2) and a W48 story (3)."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DIGEST_SECRET", "s" * 32)
-    monkeypatch.setenv("DIGEST_STATE_DIR", str(tmp_path / "state"))
-    (tmp_path / "subs.csv").write_text("email,name\nreader@example.com,Reader\n")
-    source = native(tmp_path / "week.json", [item(1, "2026-11-18T10:00:00Z")])
-    assert runner.invoke(app, ["build", "--source", source, "--week", "2026-W47"]).exit_code == 0
+def _send_w47() -> Recorder:
+    """Send the built W47 issue over SMTP to the subscribers in subs.csv; what the server received."""
     rec = Recorder()
     ctl = start(rec)
     try:
@@ -83,10 +68,22 @@ def _send_first_issue(tmp_path, monkeypatch) -> None:
     finally:
         ctl.stop()
     assert sent.exit_code == 0, sent.output
-    native(
+    return rec
+
+
+def _late_stories(tmp_path) -> str:
+    """The source after W47 went out: story 1 (sent), a late W47 story (2) and a W48 story (3)."""
+    return native(
         tmp_path / "week.json",
         [item(1, "2026-11-18T10:00:00Z"), item(2, "2026-11-22T23:00:00Z"), item(3, "2026-11-24T09:00:00Z")],
     )
+
+
+def _send_first_issue(tmp_path, monkeypatch) -> None:
+    """Build and send W47 (story 1) to one reader, then add a late W47 story (2) and a W48 story (3)."""
+    _build_w47(tmp_path, monkeypatch)
+    _send_w47()
+    _late_stories(tmp_path)
 
 
 def _w48_urls(tmp_path) -> list[str]:
