@@ -82,6 +82,10 @@ def delivery_status(settings: Settings, issue_id: str) -> Delivery | None:
         recipients, _ = read_csv(Path(settings.send.subscribers))
     if not recipients and not states and not lost:
         return None
+    if not recipients:  # sent with `--subscribers FILE` only: the ledger knows whom the issue was for
+        from digest.addresses import Subscriber
+
+        recipients = [Subscriber(key) for key in states]
     plan = plan_send(issue_id, recipients, states, suppressed)
     return Delivery(
         recipients=len(recipients),

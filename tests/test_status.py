@@ -165,3 +165,14 @@ def test_a_stray_manifest_is_skipped_with_a_warning(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(f"Issue {WEEK}\n  built:   yes")
     assert f"{stray}: not a readable issue manifest" in result.stderr
+
+
+def test_an_issue_sent_to_a_subscribers_file_counts_its_ledger_rows(tmp_path):
+    """With no list configured (the send named a CSV file), the recipients are the ledger's."""
+    source = write_source(tmp_path / "news.json", default_articles(5))
+    assert cli_build(source, tmp_path / "issues").exit_code == 0
+    ledger = Ledger.in_state_dir(tmp_path / "state")
+    ledger.ensure(WEEK, [("a@example.com", "a@example.com"), ("b@example.com", "b@example.com")])
+    ledger.mark(WEEK, "a@example.com", SENT, code=250)
+    ledger.close()
+    assert "  sent:    1 of 2 recipients; 1 left to send, 0 failed, 0 suppressed" in status(tmp_path).stdout
