@@ -21,10 +21,10 @@ from digest.errors import ConfigError, RenderError
 from digest.issue_record import ArticleRecord
 from digest.issue_store import FEED_FILE, INDEX_FILE, WEB_DIR, IssueStore, StoredRecord
 from digest.locale_text import week_span
-from digest.message import render_subject
 from digest.models import PLACEHOLDERS, Issue
 from digest.normalize import text_direction
 from digest.render import environment, render_web_html
+from digest.subject import render_subject
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ import json
 import logging
 import re
 import stat
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,16 +24,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import requests
-import urllib3
-from requests.adapters import HTTPAdapter
-
 from digest import __version__
 from digest.errors import SourceError
 from digest.files import atomic_write
+from digest.lazy import lazy_module
 
 if TYPE_CHECKING:
+    import requests
+    import urllib3
+
     from digest.config import Settings
+else:  # imported when a URL is first fetched: a build over local files never needs them
+    requests = lazy_module("requests")
+    urllib3 = lazy_module("urllib3")
 
 log = logging.getLogger(__name__)
 
@@ -103,13 +107,26 @@ class Fetcher:
         self.max_bytes = max_bytes
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.sleep = sleep
-        self.session = session or requests.Session()
-        # The default pool keeps 10 connections per host; concurrent sources on one host need more.
-        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        self.session.headers["User-Agent"] = USER_AGENT
-        self.session.headers["Accept-Encoding"] = "gzip, deflate"
+        self._given_session, self._pool_size = session, pool_size
+        self._session: requests.Session | None = None
+        self._session_lock = threading.Lock()  # sources read concurrently share the one session
+
+    @property
+    def session(self) -> requests.Session:
+        """The HTTP session, set up on the first request (reading local files needs none)."""
+        with self._session_lock:
+            if self._session is None:
+                from requests.adapters import HTTPAdapter
+
+                session = self._given_session or requests.Session()
+                # The default pool keeps 10 connections per host; concurrent sources on one host need more.
+                adapter = HTTPAdapter(pool_connections=self._pool_size, pool_maxsize=self._pool_size)
+                session.mount("http://", adapter)
+                session.mount("https://", adapter)
+                session.headers["User-Agent"] = USER_AGENT
+                session.headers["Accept-Encoding"] = "gzip, deflate"
+                self._session = session
+            return self._session
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Fetcher:

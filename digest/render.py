@@ -11,11 +11,11 @@ from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
-from premailer import Premailer
 
 import digest
 from digest.email_theme import line_height, palette, script_font_stack, script_style
 from digest.errors import RenderError
+from digest.lazy import deferred
 from digest.locale_text import week_span
 from digest.models import (
     RECIPIENT_NAME_PLACEHOLDER,
@@ -28,6 +28,9 @@ from digest.models import (
 from digest.template_cache import template_cache
 from digest.textwrap_email import LINE_WIDTH, bullet, note_text, tidy, underline, wrap
 from digest.transfer import base64_size, qp_size
+
+with deferred("requests"):  # premailer's import of requests is for remote stylesheets, never fetched here
+    from premailer import Premailer
 
 HTML_TEMPLATE = "email.html"
 TEXT_TEMPLATE = "email.txt"

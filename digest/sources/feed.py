@@ -6,13 +6,12 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
-
-import feedparser
 
 from digest.dates import feed_date
 from digest.errors import ItemError, SourceError
+from digest.lazy import lazy_module
 from digest.links import (
     best_alternate,
     identity_url,
@@ -36,6 +35,11 @@ from digest.sources.images import is_story_picture, media_image
 from digest.sources.items import articles_from_items, convert, plain
 from digest.sources.jsondoc import looks_json, text_head
 from digest.sources.sections import feed_categories
+
+if TYPE_CHECKING:
+    import feedparser
+else:  # imported when a feed is first read: registering the kind costs a build of JSON sources nothing
+    feedparser = lazy_module("feedparser")
 
 log = logging.getLogger(__name__)
 
