@@ -198,7 +198,10 @@ def _order_line(entry: Entry, lead: bool) -> str:
     comment = _comment(entry, lead)
     if "\n" in comment or "\r" in comment:
         raise ValueError("Comment cannot contain line breaks")
-    return f"\n    {tomlkit.string(entry.article.id).as_string()}, # {comment}"
+    key = entry.article.id
+    # Ids are usually letters, digits, "-" and "_", which tomlkit writes as they are between quotes.
+    quoted = f'"{key}"' if key.isascii() and key.replace("-", "").replace("_", "").isalnum() else None
+    return f"\n    {quoted or tomlkit.string(key).as_string()}, # {comment}"
 
 
 def _append(order: Any, entry: Entry, lead: bool = False) -> None:

@@ -16,6 +16,10 @@ _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 
 def wrap(text: str, width: int = LINE_WIDTH, indent: str = "") -> str:
     """Wrap text at `width` columns; words and URLs longer than a line stay whole."""
+    if "\n" not in text:  # one paragraph: when it fits on one line, that line is what the wrapper gives
+        line = " ".join(text.split())
+        if len(indent) + len(line) <= width:
+            return indent + line if line else ""
     wrapper = textwrap.TextWrapper(
         width=width, initial_indent=indent, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
     )
