@@ -20,7 +20,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 from digest.errors import ConfigError
 from digest.issue_store import BuiltIssue, issue_stem, load_issue  # noqa: F401 (re-exported)
 from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
-from digest.subject import clean_header, default_subject, issue_dates, render_subject  # noqa: F401 (re-exported)
+from digest.subject import clean_header, render_subject
 from digest.subscribers import Subscriber
 from digest.tokens import make_token, message_key
 from digest.transfer import QuotedPrintableTemplate, encode, transfer_encoding

@@ -19,11 +19,12 @@ from digest.errors import ConfigError, SendError, StateError
 from digest.issue_store import BuiltIssue, load_issue
 from digest.journal import lost_evidence
 from digest.ledger import Ledger, read_states
-from digest.message import MessageFactory, render_subject
+from digest.message import MessageFactory
 from digest.outbox import write_previews
 from digest.progress import ProgressFn, no_progress
 from digest.send import Plan, SendOptions, SendSummary, plan_send, send_issue
 from digest.state import record_sent
+from digest.subject import render_subject
 from digest.subscribers import AddressError, Subscriber, SubscriberStore, load_recipients, normalize_address
 from digest.tokens import SECRET_ENV, secret_from_env
 from digest.transport import DeliveryError, OutboxTransport, Transport, make_transport

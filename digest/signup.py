@@ -26,7 +26,8 @@ from urllib.parse import parse_qs
 
 from digest.addresses import AddressError, Subscriber, clean_name, normalize_address
 from digest.config import Settings
-from digest.message import HEADER_POLICY, Envelope, clean_header, parse_sender
+from digest.message import HEADER_POLICY, Envelope, parse_sender
+from digest.subject import clean_header
 from digest.subscribers import ACTIVE, UNSUBSCRIBED, SubscriberStore
 from digest.tokens import make_confirm_token, verify_confirm_token
 from digest.transport import Transport

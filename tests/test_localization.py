@@ -124,8 +124,8 @@ def _visible(html: str) -> str:
 
 def test_an_urdu_issue_has_no_english_word(tmp_path, monkeypatch):
     from digest.issue_store import load_issue
-    from digest.message import render_subject
     from digest.serve import ArchiveApp
+    from digest.subject import render_subject
     from digest.tokens import make_token
 
     out = _build(tmp_path, monkeypatch, "ur", URDU_LABELS)
@@ -159,6 +159,6 @@ def test_a_german_issue_writes_its_months_in_german(tmp_path, monkeypatch):
     html = (out / "2026-W47.html").read_text(encoding="utf-8")
     assert "16.–22. Nov. 2026" in html and "November" not in html
     from digest.issue_store import load_issue
-    from digest.message import render_subject
+    from digest.subject import render_subject
 
     assert render_subject("", load_issue("2026-W47", out)).startswith("سرکٹ ہفتہ وار, 16.–22. Nov. 2026: ")

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from digest.errors import ConfigError
-from digest.message import MessageFactory, clean_header, issue_stem, load_issue, render_subject
+from digest.message import MessageFactory, issue_stem, load_issue
 from digest.models import RECIPIENT_NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
+from digest.subject import clean_header, render_subject
 from digest.subscribers import Subscriber
 from digest.tokens import verify_token
 from smtp_servers import ISSUE_ID, write_issue

@@ -12,7 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from digest.errors import ConfigError, SendError
-from digest.message import Envelope, MessageFactory, clean_header
+from digest.message import Envelope, MessageFactory
+from digest.subject import clean_header
 from digest.subscribers import Subscriber
 from digest.transport import PermanentFailure, Reply
 from digest.transports.base import ACCEPTED, REJECTED, RETRY, Outcome, error_text, post
