@@ -136,15 +136,19 @@ class _Steps:
 
 
 class _Search:
-    """Renders and measures the issue at given steps; predicts the fewest steps that fit from cheap renders.
+    """Renders and measures the issue at given steps; predicts the fewest steps that fit.
 
     A full rendering (templates, then premailer) is what the budget is about; the template output alone
-    costs a fraction of it and grows with it, so it guides the search and full renderings confirm."""
+    costs a fraction of it, and a full rendering's size is predicted from it (see predicted_size). Two
+    small renderings at the end of the steps (the issue without links, then with a few) measure what
+    inlining adds to a link, so a large week's search usually inlines only the answer and its neighbour,
+    never the whole week."""
 
     def __init__(self, steps: _Steps, template_dir: Path | None, limit: int):
         self.steps, self.template_dir, self.limit = steps, template_dir, limit
         self.raw_sizes: dict[int, int] = {}  # steps -> encoded size of the template output
-        self.measured: list[tuple[int, int, float]] = []  # (steps, encoded size, local slope) per full rendering
+        self.added: dict[int, int] = {}  # steps -> bytes the full rendering added to the template output
+        self.ratios: dict[int, float] = {}  # steps -> full size per byte of the template output's content
         self._raw: dict[int, tuple[Issue, str]] = {}  # the latest template outputs, reused by a full rendering
         self.last: tuple[int, tuple[Issue, str, int]] | None = None  # the latest full rendering
 
@@ -165,72 +169,114 @@ class _Search:
     def attempt(self, count: int) -> tuple[Issue, str, int]:
         """The issue at `count` steps, its inlined HTML and that HTML's encoded size."""
         candidate, raw = self._template(count)
-        raw_size = self.raw_size(count)
         html = inline_css(raw)
         size = encoded_size(html)
-        # What a step adds or takes away is inlined at about the ratio of the document without its
-        # stylesheets: the ones premailer inlines vanish, the ones it keeps are copied as they are.
+        raw_size = self.raw_size(count)
+        self.added[count] = size - raw_size
+        # The ratio of the document without its stylesheets: the ones premailer inlines vanish, the ones it
+        # keeps are copied as they are.
         inlined, kept = _stylesheet_sizes(raw)
-        slope = (size - kept) / (raw_size - inlined - kept) if raw_size > inlined + kept else size / max(1, raw_size)
-        self.measured.append((count, size, slope))
+        content = raw_size - inlined - kept
+        self.ratios[count] = (size - kept) / content if content > 0 else size / max(1, raw_size)
         self.last = (count, (candidate, html, size))
         return self.last[1]
 
-    def predicted(self, low: int, high: int, right: int | None) -> int:
-        """The fewest steps in [low, high] whose size, predicted from the raw size, fits (else high).
+    def shown(self, count: int) -> tuple[int, int]:
+        """Stories and links the email shows at `count` steps, less those it shows at the last step."""
+        moves = self.steps.moves
+        if count <= moves:
+            return moves - count, self.steps.links + count
+        return 0, self.steps.total - count
 
-        The prediction is a line from the latest full rendering (raw size -> encoded size): through the
-        one before it when both are in the same phase (stories becoming links, or links left out), else
-        at that rendering's own ratio. `low - 1` was rendered in full; so was `right` (> high) when given."""
-        c_b, s_b, slope = self.measured[-1]
-        r_b = self.raw_sizes[c_b]
-        if len(self.measured) > 1:
-            c_a, s_a, _ = self.measured[-2]
-            r_a = self.raw_sizes[c_a]
-            if (c_a <= self.steps.moves) == (c_b <= self.steps.moves) and r_a != r_b:
-                slope = (s_b - s_a) / (r_b - r_a)
-        if slope <= 0:
-            return (low + high) // 2
-        target = r_b + (self.limit - s_b) / slope  # the largest raw size predicted to fit
-        return self._first_within(target, low, high, right)
+    def probes(self, above: int) -> list[int]:
+        """Steps after `above` whose small renderings measure a link: the last, and a few links before it."""
+        total, moves = self.steps.total, self.steps.moves
+        counts = dict.fromkeys((total, total - min(PROBE_LINKS, total - moves)))
+        return [count for count in counts if count > above and count not in self.added]
 
-    def _first_within(self, target: float, low: int, high: int, right: int | None) -> int:
-        """The fewest steps in [low, high] whose raw size is at most `target` (else high).
+    def _per_link(self) -> float | None:
+        """Bytes inlining adds per link shown, from the links-only full renderings so far (None: unknown)."""
+        links = sorted((self.shown(c)[1], added) for c, added in self.added.items() if c >= self.steps.moves)
+        if len(links) < 2 or links[0][0] == links[-1][0]:
+            return None
+        (fewest, added_fewest), (most, added_most) = links[0], links[-1]
+        return (added_most - added_fewest) / (most - fewest)
 
-        Raw sizes shrink step by step, in about equal steps within a phase (stories becoming links,
-        then links left out): interpolating between the two nearest known sizes usually lands on the
-        answer or next to it. When one end of the range keeps moving, the next try is beside it, and
-        after that the range is halved."""
-        left, end = low - 1, high + 1 if right is None else right  # raw(left) > target >= raw(end) if known
-        for count, size in self.raw_sizes.items():  # every size known so far narrows the range
-            if left < count < end:
-                if size > target:
-                    left = count
-                else:
-                    end = count
-        if end > high:  # nothing known in the range fits: the phase boundary and the range's end tell
-            for count in (self.steps.moves, high):
-                if left < count < end and self.raw_size(count) <= target:
-                    end = count
-                    break
-                if left < count < end:
-                    left = count
-        if end > high:
+    def needs_links(self, count: int | None) -> bool:
+        """True when a rendering at `count` steps (None: not predicted) should wait for the links' cost."""
+        return (count is None or count >= self.steps.moves) and self._per_link() is None
+
+    def has_stories(self) -> bool:
+        """True once a full rendering showed stories that later steps turn into links."""
+        return any(count < self.steps.moves for count in self.added)
+
+    def predicted_size(self, count: int) -> float | None:
+        """The full rendering's encoded size at `count` steps, predicted (None: not predictable yet).
+
+        Among the links, premailer adds the same bytes to each: the size is the template output's plus
+        what inlining added at the nearest links-only rendering, plus that much per link shown more or
+        fewer. Stories differ more (an image, a byline), and what inlining adds to them follows their
+        size: a line through the two nearest renderings with stories, or the nearest one's own ratio."""
+        raw = self.raw_size(count)
+        per_link = self._per_link()
+        if count >= self.steps.moves and per_link is not None:
+            nearest = min((c for c in self.added if c >= self.steps.moves), key=lambda c: (abs(c - count), c))
+            return raw + self.added[nearest] + per_link * (self.shown(count)[1] - self.shown(nearest)[1])
+        # Before the links' cost is known, links-only steps are predicted as stories are (less closely).
+        with_stories = sorted((c for c in self.added if c < self.steps.moves), key=lambda c: (abs(c - count), c))
+        if not with_stories:
+            return None
+        near = with_stories[0]
+        near_raw, near_size = self.raw_sizes[near], self.raw_sizes[near] + self.added[near]
+        if len(with_stories) > 1 and self.raw_sizes[with_stories[1]] != near_raw:
+            other = with_stories[1]
+            ratio = (self.raw_sizes[other] + self.added[other] - near_size) / (self.raw_sizes[other] - near_raw)
+        else:
+            ratio = self.ratios[near]
+        return near_size + ratio * (raw - near_raw)
+
+    def predicted(self, low: int, high: int) -> int | None:
+        """The fewest steps in [low, high] predicted to fit (high if none does), or None when sizes there
+        cannot be predicted yet (a rendering with stories is needed first).
+
+        Predicted sizes shrink step by step, in about equal steps within a phase (stories becoming links,
+        then links left out): interpolating between the two nearest predictions usually lands on the
+        answer or next to it; after a few tries the range is halved."""
+        moves = self.steps.moves
+        if low < moves and not self.has_stories():
+            # Without a story's cost, the links-only step tells whether the answer is among the later steps.
+            size = self.predicted_size(moves) if moves <= high else None
+            if size is None or size <= self.limit:
+                return None
+            low = moves + 1
+            if low > high:
+                return high
+        over: dict[int, float] = {}
+        for count in (high, low):
+            size = self.predicted_size(count)
+            if size is None:
+                return None
+            over[count] = size - self.limit
+        if over[high] > 0:
             return high
-        moved = [0, 0]  # how often in a row the left end / the right end of the range moved
+        if over[low] <= 0:
+            return low
+        left, end, tries = low, high, 0  # over[left] > 0 >= over[end]
         while end - left > 1:
-            r_left, r_end = self.raw_sizes[left], self.raw_sizes[end]
-            if moved[0] >= 3 or moved[1] >= 3 or r_left <= r_end:
-                guess = (left + end) // 2
-            elif moved[0] == 2 or moved[1] == 2:  # one end keeps moving: the answer is likely next to it
-                guess = left + 1 if moved[0] else end - 1
-            else:
-                guess = left + math.ceil((r_left - target) / (r_left - r_end) * (end - left))
+            if tries < 4 and over[left] > over[end]:
+                guess = left + math.ceil(over[left] / (over[left] - over[end]) * (end - left))
                 guess = min(end - 1, max(left + 1, guess))
-            if self.raw_size(guess) > target:
-                left, moved = guess, [moved[0] + 1, 0]
             else:
-                end, moved = guess, [0, moved[1] + 1]
+                guess = (left + end) // 2
+            tries += 1
+            size = self.predicted_size(guess)
+            if size is None:
+                return None
+            over[guess] = size - self.limit
+            if over[guess] > 0:
+                left = guess
+            else:
+                end = guess
         return end
 
 
@@ -249,6 +295,9 @@ def _stylesheet_sizes(html: str) -> tuple[int, int]:
     return inlined, kept
 
 
+PROBE_LINKS = 20  # links in the small rendering that, beside the one without links, measures a link's cost
+
+
 def fit_to_budget(
     issue: Issue, template_dir: Path | None = None, budget: int = DEFAULT_BUDGET
 ) -> tuple[Issue, Rendered]:
@@ -264,32 +313,46 @@ def fit_to_budget(
     cap = limit // MIN_LINK_BYTES
     floor = total - cap if steps.links > cap else 0
     search = _Search(steps, template_dir, limit)
+    # Size shrinks with every step (an article becomes a link, a link is left out): find the fewest steps
+    # that fit. `too_big` is the most steps known not to fit (before the floor, every step has more than
+    # cap links), `fitting` the fewest known to fit. The floor is rendered first only when its template
+    # output alone fits, as a week that needs no trimming does (one rendering); otherwise small renderings
+    # at the end of the steps measure what a link costs, and each next full rendering is the fewest steps
+    # predicted to fit, so the search usually renders the answer and its neighbour only. Halving the range
+    # takes over after a few tries. The plain-text twin is made once, at the end.
+    too_big, fitting = floor - 1, None
+    tries = 0
 
-    first = search.attempt(floor)
-    if first[2] <= limit and floor == 0:
-        # Gmail clips only the HTML part: the plain-text twin keeps every story with its summary.
-        return first[0], rendered_issue(first[1], render_text(issue, template_dir))
-    # Size shrinks with every step (an article becomes a link, a link is left out): find the fewest steps.
-    # When the floor fits it is the fewest already, since every earlier step has more than cap links.
-    # Each full rendering is predicted from the template output's size scaled as the latest full
-    # renderings were, so the search usually renders the answer and its neighbour only; halving the
-    # range takes over if not. The plain-text twin is made once, at the end.
-    fitting = (floor, first) if first[2] <= limit else None
-    too_big, tries = floor, 0
-    while fitting is None or fitting[0] - too_big > 1:
-        high = total if fitting is None else fitting[0] - 1
-        if too_big >= high and fitting is None:
-            break  # every step was tried: nothing fits
-        if tries < 4:
-            count = search.predicted(too_big + 1, high, None if fitting is None else fitting[0])
-        else:
-            count = (too_big + 1 + high) // 2
-        tries += 1
+    def settle(count: int) -> None:
+        nonlocal too_big, fitting
         result = search.attempt(count)
         if result[2] <= limit:
-            fitting = (count, result)
+            if fitting is None or count < fitting[0]:
+                fitting = (count, result)
         else:
-            too_big = count
+            too_big = max(too_big, count)
+
+    # When even the template output with every story a link is over the limit, the answer is among the
+    # links: renderings with stories would tell nothing the search needs.
+    if search.raw_size(floor) <= limit or (floor < steps.moves and search.raw_size(steps.moves) <= limit):
+        settle(floor)
+        if fitting is not None and floor == 0:
+            first = fitting[1]
+            # Gmail clips only the HTML part: the plain-text twin keeps every story with its summary.
+            return first[0], rendered_issue(first[1], render_text(issue, template_dir))
+    while fitting is None or fitting[0] - too_big > 1:
+        low, high = too_big + 1, total if fitting is None else fitting[0] - 1
+        if low > high:
+            break  # every step was tried: nothing fits
+        count = search.predicted(low, high) if tries < 4 else (low + high) // 2
+        probes = search.probes(too_big)
+        if probes and search.needs_links(count):
+            settle(probes[0])  # small renderings: what a link costs, before a full one among the links
+            continue
+        if count is None:  # a rendering with stories tells how they inline, once; else halve the range
+            count = low if not search.has_stories() else (low + high) // 2
+        tries += 1
+        settle(count)
     if fitting is None:
         last = search.last
         final, html, size = last[1] if last is not None and last[0] == total else search.attempt(total)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import jinja2
+import pytest
 
 import digest.fit
 from digest.fit import fit_to_budget, link_order, trim_order
@@ -15,12 +16,12 @@ from fixtures_issue import large_issue
 
 
 def _counting(monkeypatch) -> list[int]:
-    """Counts the fit's full renderings: each is inlined by premailer once."""
+    """The sizes of the fit's full renderings (each is inlined by premailer once), in characters."""
     calls: list[int] = []
     real = digest.fit.inline_css
 
     def counted(html):
-        calls.append(1)
+        calls.append(len(html))
         return real(html)
 
     monkeypatch.setattr(digest.fit, "inline_css", counted)
@@ -54,6 +55,50 @@ def test_an_issue_over_budget_renders_a_few_times_and_finds_the_fewest_moves(mon
     monkeypatch.undo()
     assert encoded_size(rendered.html) <= budget
     assert final == _fewest_fitting_steps(issue, budget)
+
+
+def _steps_taken(issue, final) -> int:
+    """How many steps (a story made a link, a link left out) lead from `issue` to the fit's `final`."""
+    stories = sum(len(section.entries) for section in issue.sections)
+    left = sum(len(section.entries) for section in final.sections)
+    return stories - left + len(final.omitted)
+
+
+def _at(issue, count: int):
+    """The issue after `count` steps, as the fit defines them."""
+    moves = len(trim_order(issue))
+    if count <= moves:
+        return digest.fit.trimmed(issue, count)
+    return digest.fit.without_links(digest.fit.trimmed(issue, moves), count - moves)
+
+
+@pytest.mark.parametrize(
+    ("articles", "budget"),
+    [
+        (40, 20_000),  # the first rendering has stories; the answer is among the links
+        (60, 45_000),  # the answer is among the stories
+        (120, 30_000),  # the template output alone is over: small renderings first, answer among the links
+        (300, 82_000),  # a large week at the default budget
+    ],
+)
+def test_the_fit_takes_the_fewest_steps_that_fit(articles, budget, monkeypatch):
+    issue = large_issue(articles)
+    calls = _counting(monkeypatch)
+    final, rendered = fit_to_budget(issue, budget=budget)
+    monkeypatch.undo()
+    count = _steps_taken(issue, final)
+    assert final == _at(issue, count) and encoded_size(rendered.html) <= budget
+    assert count > 0 and encoded_size(render_issue(_at(issue, count - 1)).html) > budget  # one step fewer is over
+    assert len(calls) <= 5
+
+
+def test_a_large_week_inlines_little_more_than_the_answer_and_its_neighbour(monkeypatch):
+    calls = _counting(monkeypatch)
+    _final, rendered = fit_to_budget(large_issue(300))
+    # Two full renderings (the answer, and one step fewer, which is over) and two small ones measuring a
+    # link; the search once inlined the whole 300-article issue first (about three times the answer).
+    assert len(calls) == 4
+    assert sum(calls) < 2.6 * len(rendered.html)
 
 
 def test_one_environment_per_template_folder_and_edits_still_show(tmp_path):
