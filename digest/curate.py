@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import string
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-
-import tomlkit
 
 from digest.errors import ConfigError
 from digest.markdown_note import render_note
@@ -155,30 +154,61 @@ def _comment(entry: Entry, lead: bool) -> str:
     return entry.article.title + (" (lead)" if lead else "")
 
 
+# tomlkit (about 5 ms to import) is needed only to edit an editor's file; a fresh file is written as
+# text, exactly as tomlkit writes it (tests/test_curate.py compares the two).
+_BARE_KEY = frozenset(string.ascii_letters + string.digits + "-_")
+_ESCAPED = frozenset(map(chr, range(0x20))) | {"\x7f", '"', "\\"}  # what a TOML basic string escapes
+_SETTINGS = """
+# Editor's note in Markdown (raw HTML shows as text), placed above the lead story.
+note = \"\"\"
+
+\"\"\"
+
+# Subject line of this issue; "" uses the configured [send] subject.
+subject = ""
+
+# The lead story's article id; "" picks the highest-ranked article.
+lead = ""
+
+# Article ids to leave out. Deleting a line under [order] does not remove an article.
+exclude = []
+
+# Sections from top to bottom; sections not listed follow in the usual order.
+sections = [{sections}]
+
+# Articles of each section, top to bottom. Move an id to another list to move the article.
+
+[order]
+"""
+
+
+def _string(text: str) -> str:
+    """`text` as a TOML basic string, as tomlkit writes it."""
+    if _ESCAPED.isdisjoint(text):
+        return f'"{text}"'
+    import tomlkit
+
+    return tomlkit.string(text).as_string()
+
+
+def _key(name: str) -> str:
+    """`name` as a TOML key, as tomlkit writes it: bare when it can be, else quoted."""
+    if name and _BARE_KEY.issuperset(name):
+        return name
+    if _ESCAPED.isdisjoint(name):
+        return f'"{name}"'
+    import tomlkit
+
+    return tomlkit.key(name).as_string()
+
+
 def new_curation_text(issue: Issue) -> str:
     """The commented curation file for a freshly built issue, following the machine's picks."""
-    doc = tomlkit.document()
     example = issue.lead.article.id if issue.lead else "a1b2c3d4e5f6"
-    for line in HEADER.format(title=issue.title, example=example).splitlines():
-        doc.add(tomlkit.comment(line))
-    doc.add(tomlkit.nl())
-    doc.add(tomlkit.comment("Editor's note in Markdown (raw HTML shows as text), placed above the lead story."))
-    doc.add("note", tomlkit.string("\n", multiline=True))
-    doc.add(tomlkit.nl())
-    doc.add(tomlkit.comment('Subject line of this issue; "" uses the configured [send] subject.'))
-    doc.add("subject", "")
-    doc.add(tomlkit.nl())
-    doc.add(tomlkit.comment('The lead story\'s article id; "" picks the highest-ranked article.'))
-    doc.add("lead", "")
-    doc.add(tomlkit.nl())
-    doc.add(tomlkit.comment("Article ids to leave out. Deleting a line under [order] does not remove an article."))
-    doc.add("exclude", tomlkit.array())
-    doc.add(tomlkit.nl())
-    doc.add(tomlkit.comment("Sections from top to bottom; sections not listed follow in the usual order."))
-    doc.add("sections", [s.name for s in issue.sections])
-    doc.add(tomlkit.nl())
-    doc.add(tomlkit.comment("Articles of each section, top to bottom. Move an id to another list to move the article."))
-    doc.add("order", tomlkit.table())
+    header = "".join(
+        f"# {line}\n" if line else "#\n" for line in HEADER.format(title=issue.title, example=example).splitlines()
+    )
+    settings = _SETTINGS.format(sections=", ".join(_string(s.name) for s in issue.sections))
     lead_id = issue.lead.article.id if issue.lead else None
     names = [s.name for s in issue.sections]
     if issue.lead and issue.lead.section not in names:
@@ -188,8 +218,8 @@ def new_curation_text(issue: Issue) -> str:
     lines: dict[str, list[str]] = {name: [] for name in names}
     for entry in issue.entries:
         lines.setdefault(entry.section, []).append(_order_line(entry, entry.article.id == lead_id))
-    order = "".join(f"{tomlkit.key(name).as_string()} = [{''.join(listed)}\n]\n" for name, listed in lines.items())
-    body = doc.as_string() + order
+    order = "".join(f"{_key(name)} = [{''.join(listed)}\n]\n" for name, listed in lines.items())
+    body = header + settings + order
     return f"# digest curation of {issue.id} · {FINGERPRINT_MARK}{_fingerprint(body)}\n{body}"
 
 
@@ -198,14 +228,13 @@ def _order_line(entry: Entry, lead: bool) -> str:
     comment = _comment(entry, lead)
     if "\n" in comment or "\r" in comment:
         raise ValueError("Comment cannot contain line breaks")
-    key = entry.article.id
-    # Ids are usually letters, digits, "-" and "_", which tomlkit writes as they are between quotes.
-    quoted = f'"{key}"' if key.isascii() and key.replace("-", "").replace("_", "").isalnum() else None
-    return f"\n    {quoted or tomlkit.string(key).as_string()}, # {comment}"
+    return f"\n    {_string(entry.article.id)}, # {comment}"
 
 
 def _append(order: Any, entry: Entry, lead: bool = False) -> None:
     """Add an article's id (with its title as a comment) at the end of its section's list."""
+    import tomlkit
+
     if entry.section not in order:
         order.add(entry.section, tomlkit.array())
     order[entry.section].add_line(entry.article.id, comment=_comment(entry, lead))
@@ -219,6 +248,8 @@ def merge_curation_text(text: str, issue: Issue, where: str = "curation") -> tup
     added = [e for e in issue.entries if e.article.id not in known]
     if not added:
         return text, []
+    import tomlkit  # only here: an editor's file is edited in place, keeping its layout and comments
+
     doc = tomlkit.parse(text)
     if "order" not in doc:
         doc.add("order", tomlkit.table())

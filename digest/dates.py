@@ -5,10 +5,7 @@ from __future__ import annotations
 import calendar
 import time
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
-
-from dateutil import parser as dateutil_parser
 
 from digest.errors import ItemError
 
@@ -32,6 +29,9 @@ def _aware(dt: datetime, tz: str) -> datetime:
 
 def written_date(text: str, tz: str = "UTC", dayfirst: bool = False) -> datetime | None:
     """A free-form date string read by dateutil (month first unless `dayfirst`), or None."""
+    # Imported on the first free-form date (every feed entry's, none of a native file's ISO dates).
+    from dateutil import parser as dateutil_parser
+
     try:
         # A fixed default: a date without a day or month never borrows today's.
         dt = dateutil_parser.parse(text, dayfirst=dayfirst, default=datetime(2000, 1, 1))
@@ -54,6 +54,8 @@ def read_date(value: object, tz: str = "UTC", dayfirst: bool = False) -> tuple[d
     except ValueError:
         pass
     if not dayfirst:  # RFC 822 names its month; a day-first source's "01/02/2026" is not RFC 822 either way
+        from email.utils import parsedate_to_datetime  # only past ISO 8601: it costs every start
+
         try:
             return _aware(parsedate_to_datetime(text), tz), STANDARD
         except (TypeError, ValueError, IndexError):

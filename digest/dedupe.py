@@ -158,7 +158,13 @@ def candidate_pairs(keys: Sequence[str]) -> list[tuple[int, int]]:
         shorter, longer = np.minimum(lengths[a], lengths[b]), np.maximum(lengths[a], lengths[b])
         near = (shorter >= MIN_TITLE_CHARS) & (2 * shorter >= TITLE_SIMILARITY * (shorter + longer))
         chunks.append(a[near] * len(keys) + b[near])
-    codes = np.unique(np.concatenate(chunks))  # sorted, each pair once however many words it shares
+    # Sorted, each pair once however many words it shares. Not np.unique: it imports numpy.ma (about
+    # 10 ms of every build's start) to ask whether the array is masked; sorting and dropping repeats
+    # gives the same integers in the same order.
+    codes = np.sort(np.concatenate(chunks))
+    first_copy = np.ones(len(codes), dtype=bool)
+    first_copy[1:] = codes[1:] != codes[:-1]
+    codes = codes[first_copy]
     first_of, second_of = np.divmod(codes, len(keys))
     # _similar's word bound: the words two titles share must outnumber the ones they don't.
     words = [frozenset(tokens) for tokens in split]

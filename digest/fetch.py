@@ -8,7 +8,6 @@ revalidated with a conditional GET, so that a rerun costs a 304.
 
 from __future__ import annotations
 
-import email.utils
 import functools
 import hashlib
 import json
@@ -383,8 +382,10 @@ def _retry_after_seconds(value: str | None) -> float | None:
     value = value.strip()
     if value.isdigit():
         return float(value)
+    from email.utils import parsedate_to_datetime  # only here: a build over local files never needs it
+
     try:
-        when = email.utils.parsedate_to_datetime(value)
+        when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:

@@ -20,6 +20,8 @@ class LazyModule(types.ModuleType):
 
     def __getattr__(self, name: str) -> Any:
         """The real module's attribute (importing the module on first use)."""
+        if sys.modules.get(self.__name__) is self:  # read inside a `deferred` block: the real module is needed now
+            del sys.modules[self.__name__]
         return getattr(importlib.import_module(self.__name__), name)
 
 
@@ -29,19 +31,28 @@ def lazy_module(name: str) -> Any:
 
 
 @contextlib.contextmanager
-def deferred(name: str) -> Iterator[None]:
-    """While the block runs, `import name` gives a LazyModule (for a library's import of `name`).
+def deferred(*names: str) -> Iterator[None]:
+    """While the block runs, `import name` gives a LazyModule for each of `names` not imported yet.
 
-    premailer imports requests for stylesheets at a URL, which digest never asks it to fetch: the
-    stand-in keeps that import from costing every build. Afterwards the real module imports as usual.
+    For a library's imports of modules it uses only on paths digest never takes: premailer imports
+    requests, and cssutils urllib.request (with http.client, ssl and the email parser), encutils,
+    importlib.metadata and email.message, all to fetch remote stylesheets, which digest never asks
+    for. The stand-ins keep those imports from costing every build. Afterwards the real modules
+    import as usual; a stand-in read inside the block imports its real module there and then.
+
+    A dotted name's stand-in is also set as its package's attribute, since `import a.b` binds `a` and
+    later reads `a.b` from it; it stays there (forwarding to the real module) until the real module
+    is imported, which replaces it.
     """
-    if name in sys.modules:
-        yield
-        return
-    stand_in = LazyModule(name)
-    sys.modules[name] = stand_in
+    stand_ins = {name: LazyModule(name) for name in names if name not in sys.modules}
+    for name, stand_in in stand_ins.items():
+        sys.modules[name] = stand_in
+        package, _, attribute = name.rpartition(".")
+        if package:
+            setattr(importlib.import_module(package), attribute, stand_in)
     try:
         yield
     finally:
-        if sys.modules.get(name) is stand_in:
-            del sys.modules[name]
+        for name, stand_in in stand_ins.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]

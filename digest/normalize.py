@@ -7,7 +7,6 @@ import html
 import re
 import unicodedata
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
@@ -188,6 +187,9 @@ def parse_datetime(value: object, tz: str = "UTC") -> datetime:
         try:
             dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError:
+            # Imported only for a date that is not ISO 8601: email.utils (with socket) costs every start.
+            from email.utils import parsedate_to_datetime
+
             try:
                 dt = parsedate_to_datetime(text)
             except (TypeError, ValueError, IndexError):

@@ -10,7 +10,6 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,6 +62,8 @@ class BuildResult:
 
 def sample_source() -> SourceSpec:
     """The bundled sample week, used when no source is configured."""
+    from importlib import resources  # only here: a build of configured sources never needs it
+
     path = resources.files("digest") / "data" / "sample-week.json"
     return SourceSpec(name=SAMPLE_NAME, location=str(path), kind="native")
 

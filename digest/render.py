@@ -29,7 +29,8 @@ from digest.template_cache import template_cache
 from digest.textwrap_email import LINE_WIDTH, bullet, note_text, tidy, underline, wrap
 from digest.transfer import base64_size, qp_size
 
-with deferred("requests"):  # premailer's import of requests is for remote stylesheets, never fetched here
+# premailer's and cssutils' imports of these are for remote stylesheets, which digest never fetches.
+with deferred("requests", "urllib.request", "encutils", "importlib.metadata", "email.message"):
     from premailer import Premailer
 
 HTML_TEMPLATE = "email.html"

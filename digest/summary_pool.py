@@ -13,14 +13,17 @@ them costs CPU time and memory for nothing). Where processes cannot be forked, n
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from itertools import repeat
+from typing import TYPE_CHECKING
 
 from digest.models import Summary
+
+# multiprocessing and concurrent.futures (with socket, pickling and queues) are imported only when a
+# week is large enough for workers: a small week's build never needs them.
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +32,7 @@ CHUNKS_PER_WORKER = 4  # a few chunks each, so that a slow chunk does not leave 
 
 # What a worker needs of an article: its title, body HTML and the source's excerpt.
 ArticleText = tuple[str, str, str | None]
-PoolFactory = Callable[[int], ProcessPoolExecutor]
+PoolFactory = Callable[[int], "ProcessPoolExecutor"]
 
 # The week being summarized, set before the pool starts: forked workers inherit it.
 _week: Sequence[ArticleText] = ()
@@ -46,15 +49,20 @@ def _summarize_chunk(start: int, stop: int, max_words: int, max_sentences: int) 
 
 def _fork_pool(workers: int) -> ProcessPoolExecutor:
     """Workers forked from this process: modules, the sentence model and the week are already loaded."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
 
 
 def pool_workers(count: int, processes: int | None = None) -> int:
     """How many worker processes to use for `count` articles: 0 means summarize in this process."""
     available = processes if processes is not None else (os.cpu_count() or 1)
-    if available < 2 or count < POOL_MIN_ARTICLES or "fork" not in multiprocessing.get_all_start_methods():
+    if available < 2 or count < POOL_MIN_ARTICLES:
         return 0
-    return available
+    import multiprocessing
+
+    return available if "fork" in multiprocessing.get_all_start_methods() else 0
 
 
 def summarize_pooled(
@@ -66,6 +74,8 @@ def summarize_pooled(
 ) -> list[Summary] | None:
     """Summaries of `texts` in order from `workers` processes, or None when the processes cannot run."""
     global _week
+    from concurrent.futures.process import BrokenProcessPool
+
     from digest.sentences import split_sentences
 
     split_sentences("Load the model. Workers inherit it.")  # loaded once here, not once per worker

@@ -1,6 +1,7 @@
 """The curation file: create, parse, merge and apply (pure), and its edge (sync_curation)."""
 
 import tomllib
+from dataclasses import replace
 
 import pytest
 
@@ -68,6 +69,80 @@ def test_an_untouched_file_changes_nothing():
     curated, warnings = apply_curation(issue, parse_curation(new_curation_text(issue)))
     assert warnings == []
     assert curated == issue
+
+
+def _as_tomlkit_writes_it(issue):
+    """A fresh curation file built with tomlkit's document API: what new_curation_text must equal."""
+    import tomlkit
+
+    from digest.curate import FINGERPRINT_MARK, HEADER, _comment, _fingerprint
+
+    doc = tomlkit.document()
+    example = issue.lead.article.id if issue.lead else "a1b2c3d4e5f6"
+    for line in HEADER.format(title=issue.title, example=example).splitlines():
+        doc.add(tomlkit.comment(line))
+    doc.add(tomlkit.nl())
+    doc.add(tomlkit.comment("Editor's note in Markdown (raw HTML shows as text), placed above the lead story."))
+    doc.add("note", tomlkit.string("\n", multiline=True))
+    doc.add(tomlkit.nl())
+    doc.add(tomlkit.comment('Subject line of this issue; "" uses the configured [send] subject.'))
+    doc.add("subject", "")
+    doc.add(tomlkit.nl())
+    doc.add(tomlkit.comment('The lead story\'s article id; "" picks the highest-ranked article.'))
+    doc.add("lead", "")
+    doc.add(tomlkit.nl())
+    doc.add(tomlkit.comment("Article ids to leave out. Deleting a line under [order] does not remove an article."))
+    doc.add("exclude", tomlkit.array())
+    doc.add(tomlkit.nl())
+    doc.add(tomlkit.comment("Sections from top to bottom; sections not listed follow in the usual order."))
+    doc.add("sections", [s.name for s in issue.sections])
+    doc.add(tomlkit.nl())
+    doc.add(tomlkit.comment("Articles of each section, top to bottom. Move an id to another list to move the article."))
+    doc.add("order", tomlkit.table())
+    order = tomlkit.table()
+    names = [s.name for s in issue.sections]
+    if issue.lead and issue.lead.section not in names:
+        names.insert(0, issue.lead.section)
+    for name in names:
+        order.add(name, tomlkit.array())
+    for entry in issue.entries:
+        if entry.section not in order:
+            order.add(entry.section, tomlkit.array())
+        lead = entry is issue.lead
+        order[entry.section].add_line(entry.article.id, comment=_comment(entry, lead))
+    for name in order:
+        order[name].add_line(indent="")
+    # The [order] table's lists, rendered alone, follow the header written by the document.
+    body = doc.as_string() + "".join(f"{tomlkit.key(k).as_string()} = {v.as_string()}\n" for k, v in order.items())
+    return f"# digest curation of {issue.id} · {FINGERPRINT_MARK}{_fingerprint(body)}\n{body}"
+
+
+def _renamed(issue, names, ids, title):
+    """`issue` with its sections renamed by `names`, its article ids by `ids` and the given title."""
+
+    def entry(e):
+        return replace(e, section=names.get(e.section, e.section), article=replace(e.article, id=ids(e.article.id)))
+
+    sections = tuple(
+        replace(s, name=names.get(s.name, s.name), entries=tuple(map(entry, s.entries)), more=tuple(map(entry, s.more)))
+        for s in issue.sections
+    )
+    return replace(issue, title=title, lead=entry(issue.lead), sections=sections, more=tuple(map(entry, issue.more)))
+
+
+@pytest.mark.parametrize(
+    ("names", "ids", "title"),
+    [
+        ({}, str, "Desk · 2026-W47"),
+        ({"Security": "AI & Policy", "Science": "Ünïcode ✓", "Business": "x-y_Z9"}, str, 'Nöte "quoted" \\ here'),
+        ({"Security": 'Say "hi"', "Science": "back\\slash", "Business": "tab\there"}, lambda i: i + "-ok_1", "T"),
+        ({"Security": "", "Science": "del\x7f", "Business": "[order]"}, lambda i: f'{i}"q', "two\u2028lines"),
+        ({}, lambda i: i + " é\\", ""),
+    ],
+)
+def test_a_new_file_is_written_exactly_as_tomlkit_writes_it(names, ids, title):
+    issue = _renamed(make_issue(count=9, cap=2), names, ids, title)
+    assert new_curation_text(issue) == _as_tomlkit_writes_it(issue)
 
 
 def test_every_kind_of_edit_is_applied():

@@ -2,12 +2,35 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+import digest
+
 HEAVY = ("requests", "feedparser", "numpy", "premailer", "lxml", "nupunkt", "pydantic", "email.policy")
+# Modules a build of local files has no use for: HTTP and TLS (cssutils' stylesheet fetcher), the email
+# package, numpy's masked arrays, the curation editor, free-form dates and the worker pool.
+UNUSED_BY_A_LOCAL_BUILD = (
+    "urllib.request",
+    "http.client",
+    "ssl",
+    "socket",
+    "email.utils",
+    "email.message",
+    "email.parser",
+    "encutils",
+    "importlib.metadata",
+    "importlib.resources",  # the bundled sample's path, when no source is given
+    "numpy.ma",
+    "tomlkit",
+    "dateutil.parser",
+    "multiprocessing",
+    "concurrent.futures.process",
+)
 PROBE = """
 import json, sys
 from digest.cli import app
@@ -52,6 +75,25 @@ def test_a_build_of_local_files_loads_what_it_needs_and_no_http_or_feed_library(
     assert json.loads(result.stdout.strip().splitlines()[-1]) == ["lxml", "numpy", "nupunkt", "premailer"]
 
 
+def test_a_build_of_local_files_imports_nothing_it_only_needs_on_rare_paths(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
+    shutil.copy(Path(digest.__file__).parent / "data" / "sample-week.json", tmp_path / "week.json")
+    args = ["build", "--source", "native:week.json", "--week", "2026-W47"]
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE.format(heavy=UNUSED_BY_A_LOCAL_BUILD), *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    # Each is imported where it is first needed: a feed, a date that is not ISO 8601, an edited curation
+    # file with new articles, a week large enough for worker processes, a remote stylesheet.
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
 def test_a_deferred_import_gives_the_real_module_on_first_use_and_afterwards():
     probe = """
 import sys
@@ -62,6 +104,27 @@ assert "colorsys" not in sys.modules, "the stand-in is gone after the block"
 assert stand_in.rgb_to_hsv(1.0, 0.0, 0.0) == (0.0, 1.0, 1.0)
 import colorsys
 assert colorsys is sys.modules["colorsys"] and type(colorsys).__name__ == "module"
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "ok\n"
+
+
+def test_a_deferred_submodule_works_through_its_package_and_when_read_inside_the_block():
+    probe = """
+import sys
+from digest.lazy import deferred
+with deferred("xml.dom.minidom", "colorsys"):
+    import xml.dom.minidom
+    import colorsys
+    assert type(sys.modules["xml.dom.minidom"]).__name__ == "LazyModule"
+    assert colorsys.rgb_to_hsv(1.0, 0.0, 0.0) == (0.0, 1.0, 1.0)  # needed at once: imported at once
+    assert type(sys.modules["colorsys"]).__name__ == "module"
+assert "xml.dom.minidom" not in sys.modules
+assert xml.dom.minidom.parseString("<a/>").documentElement.tagName == "a"
+import xml.dom.minidom as real
+assert type(real).__name__ == "module" and xml.dom.minidom is real
 print("ok")
 """
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=60)
