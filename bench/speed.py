@@ -10,6 +10,11 @@ than wall time on a shared machine), median of --runs; builds also show their wa
   send       - bench/send_bench.py with --recipients (the sender against a bare smtplib loop).
 
     .venv/bin/python bench/speed.py [--runs 5] [--sizes 300,1000,10000] [--recipients 1000] [--no-send]
+                                    [--against PATH]
+
+--against PATH measures an older checkout of digest (its folder, e.g. a `git worktree`) in the same
+run: each of its runs (PYTHONPATH=PATH) alternates with one of this code's, so both columns see the
+same machine, which matters on a shared one whose speed drifts by tens of percent over minutes.
 
 PYTHONDONTWRITEBYTECODE is removed from the commands' environment: with it, an editable install
 would recompile every changed module at each start.
@@ -19,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -40,28 +44,40 @@ for _name in ("DIGEST_CONFIG", "DIGEST_OUT", "DIGEST_WEEK", "DIGEST_TIMEZONE", "
     ENV.pop(_name, None)
 
 
-def cpu(argv: list[str], cwd: Path) -> tuple[float, float]:
-    """CPU seconds (user + sys) and peak RSS in MiB of one child process; raises if it fails."""
-    return timed(argv, cwd)[:2]
-
-
-def timed(argv: list[str], cwd: Path) -> tuple[float, float, float]:
+def timed(argv: list[str], cwd: Path, env: dict[str, str] = ENV) -> tuple[float, float, float]:
     """CPU seconds (the child and its worker processes), peak RSS in MiB and wall seconds of one child."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=ENV, check=False)
+    with subprocess.Popen(
+        argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    ) as child:
+        errors = child.stderr.read() if child.stderr else ""
+        # wait4 gives this child's own usage (its reaped workers included), whatever ran before it.
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(argv[:3])} failed ({done.returncode}): {done.stderr.strip()[-400:]}")
-    seconds = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return seconds, after.ru_maxrss / 1024, wall  # RSS: the largest child so far: run small before large
+    if child.returncode != 0:
+        raise SystemExit(f"{' '.join(argv[:3])} failed ({child.returncode}): {errors.strip()[-400:]}")
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, wall
 
 
-def median_cpu(argv: list[str], cwd: Path, runs: int) -> float:
-    """Median CPU seconds of `runs` runs of one command, after one untimed run (bytecode, disk cache)."""
-    cpu(argv, cwd)
-    return statistics.median(cpu(argv, cwd)[0] for _ in range(runs))
+def interleaved(
+    argv: list[str], cwd: Path, envs: list[dict[str, str]], runs: int
+) -> list[list[tuple[float, float, float]]]:
+    """`runs` timed runs of one command in each environment, alternating (A B B A A B ...), after one untimed
+    run in each (bytecode, disk cache); the results per environment, in order."""
+    for env in envs:
+        timed(argv, cwd, env)
+    results: list[list[tuple[float, float, float]]] = [[] for _ in envs]
+    for run in range(runs):
+        order = range(len(envs)) if run % 2 == 0 else reversed(range(len(envs)))
+        for index in order:
+            results[index].append(timed([a.replace("{run}", str(run)) for a in argv], cwd, envs[index]))
+    return results
+
+
+def _columns(values: list[float], unit: str = " s") -> str:
+    """This code's figure, then the older checkout's (when measured), side by side."""
+    return "  ".join(f"{value:7.3f}{unit}" for value in values)
 
 
 def preview_seconds(work: Path, runs: int) -> float:
@@ -106,25 +122,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="300,1000,10000", help="comma-separated article counts to build")
     parser.add_argument("--recipients", type=int, default=1000, help="recipients for the send measurement")
     parser.add_argument("--no-send", action="store_true", help="skip the send measurement")
+    parser.add_argument("--against", metavar="PATH", help="an older checkout, measured in turn with this code")
+    parser.add_argument("--preview-only", action="store_true", help=argparse.SUPPRESS)  # one figure, for --against
     args = parser.parse_args(argv)
+    if args.preview_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(preview_seconds(Path(tmp), args.runs))
+        return 0
+    envs = [ENV] + ([{**ENV, "PYTHONPATH": str(Path(args.against).resolve())}] if args.against else [])
     digest = str(Path(sys.executable).with_name("digest"))
     print(
         f"# digest speed, {time.strftime('%Y-%m-%d')}, Python {sys.version.split()[0]}, CPU seconds "
         f"(user+sys), median of {args.runs}"
+        + (f"; columns: this code, then {args.against} (runs alternating)" if args.against else "")
     )
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         empty = work / "empty"
         empty.mkdir()
-        base = median_cpu([sys.executable, "-c", "pass"], empty, args.runs)
-        print(f"{'python -c pass (baseline)':40} {base:7.3f} s")
+        base = interleaved([sys.executable, "-c", "pass"], empty, envs, args.runs)
+        print(f"{'python -c pass (baseline)':40} {_columns([statistics.median(r[0] for r in v) for v in base])}")
         for label, command, target in (
             ("digest --help", ["--help"], 0.3),
             ("digest subscribers list", ["subscribers", "list"], 0.4),
             ("digest status", ["status"], 0.4),
         ):
-            seconds = median_cpu([digest, *command], empty, args.runs)
-            print(f"{label:40} {seconds:7.3f} s   (target <= {target})")
+            found = interleaved([digest, *command], empty, envs, args.runs)
+            print(f"{label:40} {_columns([statistics.median(r[0] for r in v) for v in found])}   (target <= {target})")
         per_article = []
         for size in sorted(int(s) for s in args.sizes.split(",")):
             folder = work / f"w{size}"
@@ -132,21 +156,18 @@ def main(argv: list[str] | None = None) -> int:
             write_input(folder / "week.json", size)
             (folder / "digest.toml").write_text("[fetch]\nmax_bytes = 1000000000\n", encoding="utf-8")
             runs = args.runs if size <= 1000 else max(1, min(args.runs, 3))
-            results = [
-                timed(
-                    [digest, "build", "--source", "native:week.json", "--week", "2026-W47", "--out", f"out{run}"],
-                    folder,
-                )
-                for run in range(runs)
-            ]
-            seconds = statistics.median(r[0] for r in results)
-            peak = max(r[1] for r in results)
-            wall = statistics.median(r[2] for r in results)
-            per_article.append((size, seconds / size))
-            target = " (target <= 1.0)" if size == 300 else " (target <= 10)" if size == 10_000 else ""
+            build = [digest, "build", "--source", "native:week.json", "--week", "2026-W47", "--out", "out{run}"]
+            found = interleaved(build, folder, envs, runs)
+            seconds = [statistics.median(r[0] for r in v) for v in found]
+            peak = [max(r[1] for r in v) for v in found]
+            wall = [statistics.median(r[2] for r in v) for v in found]
+            per_article.append((size, seconds[0] / size))
+            goal = " (target <= 1.0)" if size == 300 else " (target <= 10)" if size == 10_000 else ""
             print(
-                f"{f'build, {size:,} articles':40} {seconds:7.3f} s   {1e3 * seconds / size:6.2f} ms/article, "
-                f"peak RSS {peak:.0f} MiB, wall {wall:.2f} s{target}"
+                f"{f'build, {size:,} articles':40} {_columns(seconds)}   "
+                f"{' / '.join(f'{1e3 * s / size:.2f}' for s in seconds)} ms/article, "
+                f"peak RSS {' / '.join(f'{p:.0f}' for p in peak)} MiB, "
+                f"wall {' / '.join(f'{w:.2f}' for w in wall)} s{goal}"
             )
         large = [p for p in per_article if p[0] >= 1000]
         if len(large) > 1:
@@ -154,8 +175,18 @@ def main(argv: list[str] | None = None) -> int:
                 f"time per article at {large[-1][0]:,} is {large[-1][1] / large[0][1]:.2f}x that at "
                 f"{large[0][0]:,} (1.00x = linear)"
             )
+        previews = [preview_seconds(work, args.runs)]
+        if args.against:
+            older = subprocess.run(
+                [sys.executable, __file__, "--preview-only", "--runs", str(args.runs)],
+                capture_output=True,
+                text=True,
+                env=envs[1],
+                check=True,
+            )
+            previews.append(float(older.stdout.strip().splitlines()[-1]))
         print(
-            f"{'preview re-render after an edit, 60 art.':40} {preview_seconds(work, args.runs):7.3f} s   "
+            f"{'preview re-render after an edit, 60 art.':40} {_columns(previews)}   "
             f"(target <= 0.3; in one process, no start-up)"
         )
     if not args.no_send:

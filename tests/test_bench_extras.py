@@ -42,3 +42,39 @@ def test_a_sink_that_never_starts_times_out(tmp_path):
     finally:
         sink.kill()
         sink.wait()
+
+
+@pytest.mark.process
+def test_speed_runs_every_measurement_and_an_older_checkout_beside_it(tmp_path):
+    # The same checkout stands in for the older one: what matters is that each row gets both columns.
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "speed.py"),
+            "--runs",
+            "1",
+            "--sizes",
+            "20",
+            "--no-send",
+            "--against",
+            str(BENCH.parent),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = {line[:40].strip(): line[40:].split() for line in done.stdout.splitlines() if not line.startswith("#")}
+    assert set(rows) == {
+        "python -c pass (baseline)",
+        "digest --help",
+        "digest subscribers list",
+        "digest status",
+        "build, 20 articles",
+        "preview re-render after an edit, 60 art.",
+    }
+    for figures in rows.values():
+        assert figures[1] == "s" and figures[3] == "s"  # this code's CPU seconds, then the older checkout's
+        assert 0 < float(figures[0]) < 60 and 0 < float(figures[2]) < 60
+    assert "peak RSS" in " ".join(rows["build, 20 articles"])
