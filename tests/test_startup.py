@@ -130,3 +130,28 @@ print("ok")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "ok\n"
+
+
+THREADS = """
+import atexit, os, sys
+atexit.register(lambda: print(len(os.listdir("/proc/self/task")), os.environ.get("OPENBLAS_NUM_THREADS")))
+from digest.cli import main
+sys.argv = ["digest", "build", "--out", sys.argv[1]]
+main()
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+def test_a_build_starts_no_blas_threads_unless_the_user_asks(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "DIGEST_CONFIG", "DIGEST_OUT")}
+    done = subprocess.run(
+        [sys.executable, "-c", THREADS, str(tmp_path / "out")], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-2:] == ["1", "1"]  # numpy loaded (summaries) without OpenBLAS's thread per core
+    env["OPENBLAS_NUM_THREADS"] = "3"
+    done = subprocess.run(
+        [sys.executable, "-c", THREADS, str(tmp_path / "again")], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == "3"  # the user's own setting stands

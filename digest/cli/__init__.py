@@ -6,6 +6,7 @@ where DigestError is turned into one line on stderr and its exit code).
 
 from __future__ import annotations
 
+import os
 import sys
 
 from digest.cli.app import app
@@ -23,6 +24,10 @@ from digest.cli import bounces as _bounces  # noqa: F401
 
 def main() -> None:
     """Console entry point."""
+    # digest's matrices are a few dozen rows and never reach BLAS; left to itself, numpy's OpenBLAS starts
+    # a thread per core when imported, which costs a build about 50 ms of CPU for nothing. A value the
+    # user set is kept.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     configure_logging()
     try:
         app()
