@@ -188,7 +188,8 @@ def train_counted(terms: Terms, examples: Iterable[tuple[Counted, str]]) -> Clas
         norm = math.sqrt(np.einsum("i,i->", dense, dense))  # the dense vector's own sum, bit for bit
         dense[at] = 0.0
         if norm:
-            centroids[row, at] += weights / norm
+            centroid = centroids[row]  # a view: indexing one row is cheaper than indexing (row, columns)
+            centroid[at] += weights / norm
     norms = np.sqrt(np.einsum("ij,ij->i", centroids, centroids))[:, None]
     norms[norms == 0] = 1.0
     return Classifier(tuple(labels), vocabulary, idf, centroids / norms, columns)
