@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import filterfalse
+from itertools import chain, filterfalse, repeat
 
 import numpy as np
 
@@ -45,16 +45,15 @@ def _terms(title: str, text: str) -> Counter[str]:
     """Counts of the article's word tokens (sentences.words), title words counted TITLE_WEIGHT times more.
 
     Whitespace-separated chunks are counted first, in C: a chunk of letters and digits only is one
-    token as it stands, so only the other chunks, each written as often as it occurs, go through
-    the word pattern (which never matches across white space). Short and numeric tokens stay in:
-    no vocabulary keeps them.
+    token as it stands, so only the other chunks, each written as often as it occurs (joined in C),
+    go through the word pattern (which never matches across white space). Short and numeric tokens
+    stay in: no vocabulary keeps them.
     """
     counts: Counter[str] = Counter(text.lower().split())
     odd = list(filterfalse(str.isalnum, counts))
     if odd:
-        counts.update(words(" ".join(chunk for chunk in odd for _ in range(counts.pop(chunk)))))
-    for token in words(title):
-        counts[token] += TITLE_WEIGHT
+        counts.update(words(" ".join(chain.from_iterable(map(repeat, odd, map(counts.pop, odd))))))
+    counts.update(words(title) * TITLE_WEIGHT)  # each title word TITLE_WEIGHT more times, in C
     return counts
 
 
@@ -189,7 +188,8 @@ def train_counted(terms: Terms, examples: Iterable[tuple[Counted, str]]) -> Clas
         norm = math.sqrt(np.einsum("i,i->", dense, dense))  # the dense vector's own sum, bit for bit
         dense[at] = 0.0
         if norm:
-            centroids[row, at] += weights / norm
+            centroid = centroids[row]  # a view: indexing one row is cheaper than indexing (row, columns)
+            centroid[at] += weights / norm
     norms = np.sqrt(np.einsum("ij,ij->i", centroids, centroids))[:, None]
     norms[norms == 0] = 1.0
     return Classifier(tuple(labels), vocabulary, idf, centroids / norms, columns)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from difflib import SequenceMatcher
 from functools import lru_cache
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from digest.links import identity_url
@@ -130,49 +131,114 @@ def _similar(a: str, b: str, tokens_a: frozenset[str], tokens_b: frozenset[str],
     return matcher.quick_ratio() >= TITLE_SIMILARITY and matcher.ratio() >= TITLE_SIMILARITY
 
 
-def candidate_pairs(keys: Sequence[str]) -> list[tuple[int, int]]:
+def candidate_pairs(keys: Sequence[str], words: Sequence[frozenset[str]] | None = None) -> list[tuple[int, int]]:
     """Sorted pairs of titles worth comparing: sharing a word of 4+ letters that few titles use, near in length and words.
 
     Near-identical titles share most of their words, so comparing only within these blocks
     keeps dedupe close to linear instead of comparing every pair. The pairs are made and sifted in
     numpy: those that _similar's length bound or shared-word bound would turn down are left out, as
     comparing them could only say "different" (a generated 10,000-title week has half a million pairs).
+    `words` holds each key's set of words when the caller has made them.
     """
-    split = [key.split() for key in keys]
-    blocks: dict[str, list[int]] = {}
-    for i, tokens in enumerate(split):
-        for token in set(tokens):
-            if len(token) >= 4:
-                blocks.setdefault(token, []).append(i)
-    shared = [members for members in blocks.values() if 1 < len(members) <= MAX_BLOCK]
-    if not shared:
+    words = [frozenset(key.split()) for key in keys] if words is None else words
+    index = {word: i for i, word in enumerate(dict.fromkeys(chain.from_iterable(words)))}
+    if not any(len(word) >= 4 for word in index):
         return []
-    import numpy as np  # imported here, when there are pairs: not when digest starts
+    import numpy as np  # imported here, when there may be pairs: not when digest starts
 
-    lengths = np.array([len(key) for key in keys], dtype=np.int64)
-    chunks = []
-    for members in shared:
-        first, second = _pair_indices(len(members))
-        index = np.array(members, dtype=np.int64)  # ascending: titles were added in order
-        a, b = index[first], index[second]
-        shorter, longer = np.minimum(lengths[a], lengths[b]), np.maximum(lengths[a], lengths[b])
-        near = (shorter >= MIN_TITLE_CHARS) & (2 * shorter >= TITLE_SIMILARITY * (shorter + longer))
-        chunks.append(a[near] * len(keys) + b[near])
-    # Sorted, each pair once however many words it shares. Not np.unique: it imports numpy.ma (about
-    # 10 ms of every build's start) to ask whether the array is masked; sorting and dropping repeats
-    # gives the same integers in the same order.
-    codes = np.sort(np.concatenate(chunks))
-    first_copy = np.ones(len(codes), dtype=bool)
-    first_copy[1:] = codes[1:] != codes[:-1]
-    codes = codes[first_copy]
+    sizes = np.fromiter(map(len, words), np.int64, len(words))
+    flat = np.fromiter(map(index.__getitem__, chain.from_iterable(words)), np.int64, int(sizes.sum()))
+    owner = np.repeat(np.arange(len(words)), sizes)  # the title of each word in `flat`, ascending
+    users = np.bincount(flat, minlength=len(index))  # how many titles hold each word
+    blocking = (np.fromiter(map(len, index), np.int64, len(index)) >= 4) & (users > 1) & (users <= MAX_BLOCK)
+    if not blocking.any():
+        return []
+    lengths = np.fromiter(map(len, keys), np.int64, len(keys))
+    held = blocking[flat]
+    # Sorted, each pair once, with the number of blocks it came from: the blocking words the two share.
+    # Not np.unique: it imports numpy.ma (about 10 ms of every build's start) to ask whether the array is
+    # masked; sorting and counting the runs gives the same pairs and counts.
+    codes, shared = _counted(_near_pairs(flat[held], owner[held], users, lengths))
     first_of, second_of = np.divmod(codes, len(keys))
     # _similar's word bound: the words two titles share must outnumber the ones they don't.
-    words = [frozenset(tokens) for tokens in split]
-    return [
-        (i, j)
-        for i, j in zip(first_of.tolist(), second_of.tolist(), strict=True)
-        if 3 * len(words[i] & words[j]) >= len(words[i]) + len(words[j])
-    ]
+    need = sizes[first_of] + sizes[second_of]
+    common, unsure_common = _shared_others(flat, owner, users, blocking, (first_of, second_of), len(words))
+    keep = 3 * (shared + common) >= need
+    for p in np.flatnonzero(~keep & (3 * (shared + common + unsure_common) >= need)).tolist():
+        i, j = int(first_of[p]), int(second_of[p])
+        keep[p] = 3 * len(words[i] & words[j]) >= need[p]  # the bounds could not decide: count them
+    return list(zip(first_of[keep].tolist(), second_of[keep].tolist(), strict=True))
+
+
+def _near_pairs(word: np.ndarray, title: np.ndarray, users: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Codes (first * titles + second) of the pairs in each word's block whose lengths _similar could accept.
+
+    `word` and `title` list each blocking word a title holds, titles ascending. Blocks of one size are
+    paired at once, as rows of a matrix; a pair comes once per blocking word the two titles share.
+    """
+    import numpy as np
+
+    order = np.argsort(word, kind="stable")  # each block's titles together, still ascending
+    word, title = word[order], title[order]
+    size = users[word]
+    chunks = []
+    for block_size in sorted(set(size.tolist())):  # not np.unique: see _counted
+        members = title[size == block_size].reshape(-1, block_size)
+        first, second = _pair_indices(block_size)
+        a, b = members[:, first].ravel(), members[:, second].ravel()
+        shorter, longer = np.minimum(lengths[a], lengths[b]), np.maximum(lengths[a], lengths[b])
+        near = (shorter >= MIN_TITLE_CHARS) & (2 * shorter >= TITLE_SIMILARITY * (shorter + longer))
+        chunks.append(a[near] * len(lengths) + b[near])
+    return np.concatenate(chunks)
+
+
+MARKED_WORDS = 1024  # other words counted by bit masks (16 64-bit words per title); the rest are bounded
+
+
+def _shared_others(
+    flat: np.ndarray,
+    owner: np.ndarray,
+    users: np.ndarray,
+    blocking: np.ndarray,
+    pairs: tuple[np.ndarray, np.ndarray],
+    titles: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair: the other words both titles hold, counted by bit masks, and at most how many more they share.
+
+    Two titles share a word either as a blocking word (the pair came from its block) or as an other
+    word: short or common, held by 2+ titles. The MARKED_WORDS commonest other words get a bit each,
+    so their shared ones are counted exactly; of the rest, the two share at most as many as the title
+    with fewer holds.
+    """
+    import numpy as np
+
+    first, second = pairs
+    other = (users > 1) & ~blocking
+    candidates = np.flatnonzero(other)
+    ranked = candidates[np.argsort(-users[candidates], kind="stable")][:MARKED_WORDS]
+    bit = np.full(len(users), -1, dtype=np.int64)
+    bit[ranked] = np.arange(len(ranked))
+    at = bit[flat]
+    marked = at >= 0
+    width = max(1, -(-len(ranked) // 64))
+    masks = np.zeros((width, titles), dtype=np.uint64)  # one row per 64 words: each title's bits in a row
+    ones = np.left_shift(np.uint64(1), (at[marked] & 63).astype(np.uint64))
+    np.bitwise_or.at(masks, (at[marked] >> 6, owner[marked]), ones)
+    rest = np.bincount(owner[other[flat] & ~marked], minlength=titles)
+    common = np.zeros(len(first), dtype=np.int64)
+    for row in masks:
+        common += _popcount(row[first] & row[second])
+    return common, np.minimum(rest[first], rest[second])
+
+
+def _popcount(values: np.ndarray) -> np.ndarray:
+    """Set bits of each 64-bit value."""
+    import numpy as np
+
+    if hasattr(np, "bitwise_count"):  # numpy 2
+        return np.bitwise_count(values)
+    byte_bits = np.array([bin(byte).count("1") for byte in range(256)], dtype=np.int64)
+    return byte_bits[values.view(np.uint8)].reshape(len(values), 8).sum(axis=1)
 
 
 @lru_cache(maxsize=MAX_BLOCK + 1)
@@ -246,7 +312,7 @@ def dedupe(articles: Sequence[Article]) -> tuple[list[Article], list[Skip]]:
     keys = [title_key(a.title) for a in articles]
     tokens = [frozenset(key.split()) for key in keys]
     matcher, current = SequenceMatcher(None, autojunk=False), -1
-    for i, j in candidate_pairs(keys):  # sorted by i, so each title's match table is built once
+    for i, j in candidate_pairs(keys, tokens):  # sorted by i, so each title's match table is built once
         if ids[i].title_made or ids[j].title_made:
             continue
         if root(i) == root(j) or abs(articles[i].published - articles[j].published) > SAME_STORY_SPAN:
@@ -280,3 +346,12 @@ def dedupe(articles: Sequence[Article]) -> tuple[list[Article], list[Skip]]:
                     )
                 )
     return [a for i, a in enumerate(articles) if i in keep], skipped
+
+
+def _counted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values, ascending, and how often each occurs (np.unique's return_counts)."""
+    import numpy as np
+
+    ordered = np.sort(values)
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1]))) if len(ordered) else ordered
+    return ordered[starts], np.diff(np.append(starts, len(ordered)))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from digest.models import Article, Entry, Section, Summary, Week
-from digest.normalize import body_word_count, html_to_text
+from digest.normalize import PARAGRAPHS_CACHED, body_word_count, html_to_text, words_text
 
 if TYPE_CHECKING:
     from digest.classify import Counted, Terms
@@ -70,6 +70,9 @@ class Bodies:
         self._articles = {a.id: a for a in articles}
         self._counted: dict[str, Counted] = {}
         self._terms: Terms | None = None
+        # Counting needs only a body's words. A week that fits the paragraph cache has its bodies' paragraphs
+        # there (reading and summarizing made them); a larger week's are gone, and words_text takes less.
+        self._words = words_text if len(articles) > PARAGRAPHS_CACHED else html_to_text
 
     @property
     def terms(self) -> Terms:
@@ -82,17 +85,14 @@ class Bodies:
 
     def text(self, article_id: str) -> str:
         """The body as plain text, converted on each call (only its term counts are kept)."""
-        html = self._articles[article_id].content_html
-        text = html_to_text(html)
-        body_word_count(html)  # now, while its paragraphs are cached: ranking and the fit weigh it later
-        return text
+        return html_to_text(self._articles[article_id].content_html)
 
     def counted(self, article_id: str, text: str | None = None) -> Counted:
         """The article's term counts, title words weighted; `text` is its body when the caller has it."""
         found = self._counted.get(article_id)
         if found is None:
             article = self._articles[article_id]
-            body = self.text(article_id) if text is None else text
+            body = self._words(article.content_html) if text is None else text
             found = self._counted[article_id] = self.terms.count(article.title, body)
         return found
 
@@ -249,7 +249,7 @@ def group_issue(
         return None, (), []
     bodies = Bodies(articles)  # the classifier reads bodies in both stages: each is converted once
     placement = merge_variants(choose_sections(articles, rules, bodies), rules.order)
-    ranked = rank(articles, week)  # after the classifier: the bodies it converted have their words counted
+    ranked = rank(articles, week)  # by word counts taken when the articles were read
     placement, folds = fold_small(articles, placement, rules, skip=ranked[0].id, bodies=bodies)
     entries = [Entry(a, summaries[a.id], placement[a.id][0], placement[a.id][1]) for a in ranked]
     lead, rest = entries[0], entries[1:]

@@ -253,20 +253,18 @@ def html_paragraphs(fragment: str) -> list[str]:
 
 
 # Reading, summarizing and grouping each convert every body: a week of a few hundred articles converts
-# each body once; a larger one converts again (cheap) rather than hold every body's text all build long.
-@lru_cache(maxsize=512)
+# each body once; a larger one converts again (cheap) rather than hold every body's text all build long,
+# and grouping, which only counts words, then takes words_text.
+PARAGRAPHS_CACHED = 512
+
+
+@lru_cache(maxsize=PARAGRAPHS_CACHED)
 def _paragraphs(fragment: str) -> tuple[str, ...]:
     fragment = _FIGCAPTION.sub(" ", fragment)
     if _BREAK in fragment:
         return _paragraphs_by_chunk(fragment)
-    # Tags and entities go in one pass over the whole body, its blocks' bounds marked by _BREAK, instead
-    # of one pass per chunk (most chunks between block tags are empty). No tag match crosses a _BREAK and
-    # no entity decodes across one, so each chunk comes out as it would converted on its own.
-    text = _INLINE_TAG.sub("", _BLOCK.sub(_BREAK, fragment))
-    if "&" in text:
-        text = html.unescape(html.unescape(text))
     out = []
-    for chunk in text.split(_BREAK):
+    for chunk in _marked(fragment).split(_BREAK):
         if not chunk:
             continue
         if chunk.isprintable():  # the common case: no control character, no whitespace but the space
@@ -280,6 +278,35 @@ def _paragraphs(fragment: str) -> tuple[str, ...]:
         if chunk:
             out.append(chunk)
     return tuple(out)
+
+
+def _marked(fragment: str) -> str:
+    """The text of a body without captions or NUL characters, its blocks' bounds marked by _BREAK."""
+    # Tags and entities go in one pass over the whole body, its blocks' bounds marked by _BREAK, instead
+    # of one pass per chunk (most chunks between block tags are empty). No tag match crosses a _BREAK and
+    # no entity decodes across one, so each chunk comes out as it would converted on its own.
+    text = _INLINE_TAG.sub("", _BLOCK.sub(_BREAK, fragment))
+    if "&" in text:
+        text = html.unescape(html.unescape(text))
+    return text
+
+
+def words_text(fragment: str) -> str:
+    """A text with the words of html_to_text(fragment) (runs between white space), for counting them.
+
+    Its white space may differ. A body whose text, once its blocks' bounds and common white space are
+    spaces, is printable has no control character or placeholder to remove: its words are the text's
+    as it stands, without the paragraph-by-paragraph pass. Any other body is converted in full.
+    """
+    cut = _FIGCAPTION.sub(" ", fragment)
+    if _BREAK not in cut:
+        text = _marked(cut)
+        if PLACEHOLDER_MARK not in text:
+            spaced = text.replace(_BREAK, " ").replace("\n", " ").replace("\t", " ").replace("\r", " ")
+            spaced = spaced.replace("\xa0", " ")
+            if spaced.isprintable():
+                return spaced
+    return html_to_text(fragment)
 
 
 def _paragraphs_by_chunk(fragment: str) -> tuple[str, ...]:

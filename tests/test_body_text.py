@@ -12,6 +12,7 @@ from digest.normalize import (
     html_paragraphs,
     html_to_text,
     reading_minutes,
+    words_text,
 )
 from digest.sources.native import _taken
 
@@ -57,6 +58,32 @@ def test_one_pass_equals_chunk_by_chunk_on_random_bodies():
         fragment = "".join(rnd.choice(PIECES) for _ in range(rnd.randint(1, 24)))
         assert html_paragraphs(fragment) == by_chunk(fragment), fragment
         assert body_word_count(fragment) == len(html_to_text(fragment).split()), fragment
+
+
+# Mostly printable pieces, so that many bodies take words_text's short way.
+PLAIN_PIECES = (
+    "<p>", "</p>", "<br>", "<li>", "<em>", "</em>", "<figcaption>cap</figcaption>", " ", "  ", "\n", "\t", "\r",
+    "\xa0", "\u3000", "\x85", "\x1c", "\x01", "\u200b", "word", "x", "é", "失って", "&amp;", "&nbsp;", "&#10;",
+    "&#x85;", "&#1;", "a.b", "end.", PLACEHOLDER_MARK, RECIPIENT_NAME_PLACEHOLDER,
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("pieces", [PIECES, PLAIN_PIECES])
+def test_words_text_has_the_words_of_the_text(pieces, monkeypatch):
+    import digest.normalize
+
+    converted = []
+    monkeypatch.setattr(digest.normalize, "html_to_text", lambda fragment: converted.append(fragment) or "")
+    rnd = random.Random(23)
+    short_way = 0
+    for _ in range(5000):
+        fragment = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 24)))
+        before = len(converted)
+        words = words_text(fragment)
+        if len(converted) == before:  # the short way: the same words as the full conversion
+            short_way += 1
+            assert words.split() == html_to_text(fragment).split(), fragment
+    assert short_way > 500
 
 
 def test_every_placeholder_starts_with_the_mark():

@@ -3,6 +3,8 @@
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from digest.dedupe import dedupe, title_key
 from factories import article
 
@@ -102,3 +104,45 @@ def test_candidate_pairs_hold_every_pair_of_near_identical_titles():
             if any(len(t) >= 4 and users[t] <= 64 for t in a & b) and _similar(keys[i], keys[j], a, b, matcher):
                 similar.append((i, j))
     assert similar and set(similar) <= set(pairs)
+
+
+@pytest.mark.parametrize("marked", [1024, 2, 0])
+def test_candidate_pairs_are_exactly_the_block_pairs_within_the_length_and_word_bounds(monkeypatch, marked):
+    from random import Random
+
+    import digest.dedupe
+    from digest.dedupe import MAX_BLOCK, MIN_TITLE_CHARS, TITLE_SIMILARITY, candidate_pairs
+
+    # Few marked words leave the shared-word count to the bounds and, where they cannot decide, to sets.
+    monkeypatch.setattr(digest.dedupe, "MARKED_WORDS", marked)
+    rng = Random(11)
+    vocab = ["the", "of", "a", "to", "new", "2024", "ii", "café"]
+    vocab += ["".join(rng.choice("bdgkm") + rng.choice("aeiou") for _ in range(rng.randint(1, 3))) for _ in range(60)]
+    titles: list[str] = []
+    for _ in range(400):
+        if titles and rng.random() < 0.6:
+            words = rng.choice(titles).split()
+            words.insert(rng.randrange(len(words) + 1), rng.choice(vocab))
+            titles.append(" ".join(words))
+        else:
+            titles.append(" ".join(rng.choice(vocab) for _ in range(rng.randint(1, 12))))
+    keys = [title_key(t) for t in titles]
+    sets = [frozenset(key.split()) for key in keys]
+    users: dict[str, int] = {}
+    for words in sets:
+        for word in words:
+            users[word] = users.get(word, 0) + 1
+    expected = []
+    for i in range(len(keys)):
+        for j in range(i + 1, len(keys)):
+            shorter, longer = sorted((len(keys[i]), len(keys[j])))
+            if (
+                any(len(w) >= 4 and users[w] <= MAX_BLOCK for w in sets[i] & sets[j])
+                and shorter >= MIN_TITLE_CHARS
+                and 2 * shorter >= TITLE_SIMILARITY * (shorter + longer)
+                and 3 * len(sets[i] & sets[j]) >= len(sets[i]) + len(sets[j])
+            ):
+                expected.append((i, j))
+    assert len(expected) > 100
+    assert candidate_pairs(keys) == expected
+    assert candidate_pairs(keys, sets) == expected

@@ -63,13 +63,16 @@ def test_each_body_is_converted_to_text_once(monkeypatch):
     from digest.group import group_issue
 
     converted: list[str] = []
-    real = digest.group.html_to_text
 
-    def counting(fragment: str) -> str:
-        converted.append(fragment)
-        return real(fragment)
+    def counting(real):
+        def convert(fragment: str) -> str:
+            converted.append(fragment)
+            return real(fragment)
 
-    monkeypatch.setattr(digest.group, "html_to_text", counting)
+        return convert
+
+    monkeypatch.setattr(digest.group, "html_to_text", counting(digest.group.html_to_text))
+    monkeypatch.setattr(digest.group, "words_text", counting(digest.group.words_text))
     labelled = [article(i, (("Policy", "Science")[i % 2],)) for i in range(1, 9)]
     items = labelled + [article(9, ()), article(10, ("Tiny",)), article(11, ("Tiny",))]
     items = [
@@ -77,3 +80,27 @@ def test_each_body_is_converted_to_text_once(monkeypatch):
     ]
     group_issue(items, summaries(items), WEEK, GroupRules(min_size=3))
     assert len(converted) == len(set(converted))
+
+
+def test_a_large_week_counts_the_same_words_without_converting_paragraphs(monkeypatch):
+    import digest.group
+    from digest.group import Bodies, group_issue
+
+    topics = {"Policy": "the vote, in parliament; a bill (passed)", "Science": "a lab\tstudy: cells\nand genes!"}
+    bodies = ["<p>{0}</p>\n<p>More: {0}.</p>", "<p>{0}&nbsp;again</p><br>{0}", "<p>\x85{0}</p><p>\x01odd</p>"]
+    items = []
+    for i in range(1, 31):
+        label = ("Policy", "Science")[i % 2]
+        body = bodies[i % 3].format(topics[label] + f" item{i}")
+        items.append(replace(article(i, (label,) if i % 5 else ()), content_html=body))
+
+    def term_counts(read: Bodies) -> list[dict[str, int]]:
+        counted = [read.counted(a.id) for a in items]
+        names = {i: term for term, i in read.terms.ids.items()}
+        return [{names[i]: n for i, n in zip(ids.tolist(), counts.tolist(), strict=True)} for ids, counts in counted]
+
+    rules = GroupRules(min_size=2)
+    small, small_counts = group_issue(items, summaries(items), WEEK, rules), term_counts(Bodies(items))
+    monkeypatch.setattr(digest.group, "PARAGRAPHS_CACHED", 0)  # as if the week were too large for the cache
+    assert term_counts(Bodies(items)) == small_counts
+    assert group_issue(items, summaries(items), WEEK, rules) == small

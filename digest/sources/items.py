@@ -221,6 +221,7 @@ def article_from(raw: RawItem, spec: SourceSpec) -> Article:
     link, canonical = convert("url", lambda v: links(v, raw.base), raw.url)
     body = convert("content_html", lambda _: _body(raw, link), raw.content_html)
     body_text = html_to_text(body)
+    words = body_word_count(body)  # taken now, while the paragraphs are cached: dedupe and ranking weigh it later
     excerpt = convert("excerpt", plain, raw.excerpt)
     title = convert("title", lambda v: clean_title(markup(v)) if isinstance(v, str) else text(v), raw.title)
     title_made = raw.title_made or not title
@@ -260,7 +261,7 @@ def article_from(raw: RawItem, spec: SourceSpec) -> Article:
         content_html=body,
         excerpt=excerpt,
         image=picture,
-        reading_minutes=stated or (reading_minutes(body_text, words=body_word_count(body)) if body_text else None),
+        reading_minutes=stated or (reading_minutes(body_text, words=words) if body_text else None),
         language=language,
         direction=text_direction(language, title + " " + body_text[:300]),
         priority=spec.priority,
