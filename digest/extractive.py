@@ -272,16 +272,16 @@ def _vectors(rows: np.ndarray, columns: np.ndarray, shape: tuple[int, int]) -> t
     return matrix / norms, df
 
 
-def _base_scores(
-    token_lists: list[list[str]], token_sets: list[set[str]], title: str, weights: Weights
-) -> tuple[np.ndarray, np.ndarray]:
+def _base_scores(token_lists: list[list[str]], title: str, weights: Weights) -> tuple[np.ndarray, np.ndarray]:
     """Each sentence's score before its penalty, and the sentence-by-sentence similarity matrix."""
     n = len(token_lists)
     title_tokens = words(title)
     sizes = [len(tokens) for tokens in token_lists] + [len(title_tokens)]
-    # A column per term in order of first use over the word sets (a set's order is fixed once built), then
+    # A column per term in order of first use in the text (not over the word sets: a set's order follows
+    # the process's string hashing, and sums over columns in another order can differ in the last bit,
+    # which would let a near-tie between two sentences go either way from one run to the next). Then
     # every token's row and column, by C loops; the title is the last row.
-    terms = dict.fromkeys(chain.from_iterable([*token_sets, set(title_tokens)]))
+    terms = dict.fromkeys(chain(*token_lists, title_tokens))
     column = dict(zip(terms, range(len(terms)), strict=True))
     columns = np.fromiter(map(column.__getitem__, chain(*token_lists, title_tokens)), np.intp, sum(sizes))
     rows = np.repeat(np.arange(n + 1), sizes)
@@ -377,8 +377,8 @@ class _Scores:
     def __init__(self, cands: list[_Candidate], title: str, weights: Weights) -> None:
         self.cands, self.weights = cands, weights
         self.tokens = [c.tokens for c in cands]
-        self.token_sets = [set(tokens) for tokens in self.tokens]  # one set per sentence: its order is fixed
-        base, self.sim = _base_scores(self.tokens, self.token_sets, title, weights)
+        self.token_sets = [set(tokens) for tokens in self.tokens]  # for the quoted-speech test
+        base, self.sim = _base_scores(self.tokens, title, weights)
         self.base: list[float] = base.tolist()
         self._score: list[float | None] = [None] * len(cands)
         self._bad_opener: list[bool | None] = [None] * len(cands)
