@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import textwrap
 
 import lxml.html
 
@@ -20,11 +19,29 @@ def wrap(text: str, width: int = LINE_WIDTH, indent: str = "") -> str:
         line = " ".join(text.split())
         if len(indent) + len(line) <= width:
             return indent + line if line else ""
-    wrapper = textwrap.TextWrapper(
-        width=width, initial_indent=indent, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
-    )
     paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
-    return "\n\n".join(wrapper.fill(" ".join(p.split())) for p in paragraphs)
+    return "\n\n".join(_fill(p.split(), width, indent) for p in paragraphs)
+
+
+def _fill(words: list[str], width: int, indent: str) -> str:
+    """The words in lines of at most `width` columns after `indent`, as textwrap fills them.
+
+    With the words joined by single spaces, no hyphen breaks and no long word broken, textwrap puts
+    on each line the next word (whole, however long), then every following word while the line with a
+    space and that word still fits; this does the same without textwrap's per-chunk work (a
+    10,000-article week's text twin wraps some 9,000 summaries).
+    """
+    room = width - len(indent)
+    lines = []
+    at, count = 0, len(words)
+    while at < count:
+        used, start = len(words[at]), at
+        at += 1
+        while at < count and used + 1 + len(words[at]) <= room:
+            used += 1 + len(words[at])
+            at += 1
+        lines.append(indent + " ".join(words[start:at]))
+    return "\n".join(lines)
 
 
 def bullet(text: str, width: int = LINE_WIDTH, mark: str = "- ") -> str:
