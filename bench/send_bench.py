@@ -212,6 +212,13 @@ def main() -> None:
         rate = statistics.median(r["rate"] for r in runs)
         rss = statistics.median(r["peak_rss_mb"] for r in runs)
         print(f"  {labels[mode]:<42} {rate:8.0f} msg/s   peak RSS {rss:6.1f} MB")
+    # Each run's sender against the bare loop of the same run: steadier than a ratio of two medians on a
+    # machine whose speed drifts between runs.
+    ratios = sorted(s["rate"] / f["rate"] for f, s in zip(results["floor"], results["sender-1"], strict=True))
+    print(
+        f"  {'digest sender, 1 connection / bare loop':<42} {statistics.median(ratios):8.0%} median of the runs' "
+        f"ratios (lowest {ratios[0]:.0%}, highest {ratios[-1]:.0%})"
+    )
 
 
 if __name__ == "__main__":
