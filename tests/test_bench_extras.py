@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -78,3 +79,25 @@ def test_speed_runs_every_measurement_and_an_older_checkout_beside_it(tmp_path):
         assert figures[1] == "s" and figures[3] == "s"  # this code's CPU seconds, then the older checkout's
         assert 0 < float(figures[0]) < 60 and 0 < float(figures[2]) < 60
     assert "peak RSS" in " ".join(rows["build, 20 articles"])
+
+
+@pytest.mark.process
+def test_send_bench_prints_each_mode_and_the_runs_ratio():
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "send_bench.py"), "--recipients", "20", "--runs", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("the bundled sample week: 20 recipients,") and "median of 2 runs" in lines[0]
+    labels = [line[2:44].strip() for line in lines[1:]]
+    assert labels == [
+        "bare smtplib loop, 1 connection (floor)",
+        "digest sender, 1 connection",
+        "digest sender, 4 connections",
+        "digest sender, 1 connection / bare loop",
+    ]
+    assert re.search(r"\d+% median of the runs' ratios \(lowest \d+%, highest \d+%\)$", lines[-1])
