@@ -222,8 +222,11 @@ class _Search:
         if count >= self.steps.moves and per_link is not None:
             nearest = min((c for c in self.added if c >= self.steps.moves), key=lambda c: (abs(c - count), c))
             return raw + self.added[nearest] + per_link * (self.shown(count)[1] - self.shown(nearest)[1])
-        # Before the links' cost is known, links-only steps are predicted as stories are (less closely).
-        with_stories = sorted((c for c in self.added if c < self.steps.moves), key=lambda c: (abs(c - count), c))
+        # Before the links' cost is known, links-only steps are predicted as stories are (less closely). The
+        # step where the last story became a link bounds the stories' phase too: it counts as a neighbour.
+        # With no rendering of stories yet, the nearest links-only one lends its ratio (a first guess).
+        with_stories = sorted((c for c in self.added if c <= self.steps.moves), key=lambda c: (abs(c - count), c))
+        with_stories = with_stories or sorted(self.added, key=lambda c: (abs(c - count), c))[:1]
         if not with_stories:
             return None
         near = with_stories[0]
@@ -236,21 +239,21 @@ class _Search:
         return near_size + ratio * (raw - near_raw)
 
     def predicted(self, low: int, high: int) -> int | None:
-        """The fewest steps in [low, high] predicted to fit (high if none does), or None when sizes there
-        cannot be predicted yet (a rendering with stories is needed first).
+        """The fewest steps in [low, high] predicted to fit (high if none does), or None when nothing has
+        been rendered in full yet.
 
         Predicted sizes shrink step by step, in about equal steps within a phase (stories becoming links,
         then links left out): interpolating between the two nearest predictions usually lands on the
         answer or next to it; after a few tries the range is halved."""
         moves = self.steps.moves
-        if low < moves and not self.has_stories():
-            # Without a story's cost, the links-only step tells whether the answer is among the later steps.
-            size = self.predicted_size(moves) if moves <= high else None
-            if size is None or size <= self.limit:
-                return None
-            low = moves + 1
-            if low > high:
-                return high
+        if low < moves <= high and not self.has_stories():
+            # Links are predicted closely and stories are not yet: the links-only step tells whether the
+            # answer is among the later steps.
+            size = self.predicted_size(moves)
+            if size is not None and size > self.limit:
+                low = moves + 1
+                if low > high:
+                    return high
         over: dict[int, float] = {}
         for count in (high, low):
             size = self.predicted_size(count)
@@ -332,9 +335,7 @@ def fit_to_budget(
         else:
             too_big = max(too_big, count)
 
-    # When even the template output with every story a link is over the limit, the answer is among the
-    # links: renderings with stories would tell nothing the search needs.
-    if search.raw_size(floor) <= limit or (floor < steps.moves and search.raw_size(steps.moves) <= limit):
+    if search.raw_size(floor) <= limit:
         settle(floor)
         if fitting is not None and floor == 0:
             first = fitting[1]
