@@ -83,9 +83,9 @@ def interleaved(
     return results
 
 
-def _columns(values: list[float], unit: str = " s") -> str:
+def _columns(values: list[float]) -> str:
     """This code's figure, then the older checkout's (when measured), side by side."""
-    return "  ".join(f"{value:7.3f}{unit}" for value in values)
+    return "  ".join(f"{value:7.3f} s" for value in values)
 
 
 def preview_seconds(work: Path, runs: int) -> float:

@@ -217,6 +217,8 @@ class _Search:
         what inlining added at the nearest links-only rendering, plus that much per link shown more or
         fewer. Stories differ more (an image, a byline), and what inlining adds to them follows their
         size: a line through the two nearest renderings with stories, or the nearest one's own ratio."""
+        if not self.added:
+            return None  # nothing rendered in full yet: no template output is worth rendering for this
         raw = self.raw_size(count)
         per_link = self._per_link()
         if count >= self.steps.moves and per_link is not None:
@@ -227,8 +229,6 @@ class _Search:
         # With no rendering of stories yet, the nearest links-only one lends its ratio (a first guess).
         with_stories = sorted((c for c in self.added if c <= self.steps.moves), key=lambda c: (abs(c - count), c))
         with_stories = with_stories or sorted(self.added, key=lambda c: (abs(c - count), c))[:1]
-        if not with_stories:
-            return None
         near = with_stories[0]
         near_raw, near_size = self.raw_sizes[near], self.raw_sizes[near] + self.added[near]
         if len(with_stories) > 1 and self.raw_sizes[with_stories[1]] != near_raw:
@@ -350,8 +350,8 @@ def fit_to_budget(
         if probes and search.needs_links(count):
             settle(probes[0])  # small renderings: what a link costs, before a full one among the links
             continue
-        if count is None:  # a rendering with stories tells how they inline, once; else halve the range
-            count = low if not search.has_stories() else (low + high) // 2
+        if count is None:  # nothing rendered yet and no small rendering left to make: start at the first step
+            count = low
         tries += 1
         settle(count)
     if fitting is None:

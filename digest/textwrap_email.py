@@ -15,11 +15,8 @@ _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 
 def wrap(text: str, width: int = LINE_WIDTH, indent: str = "") -> str:
     """Wrap text at `width` columns; words and URLs longer than a line stay whole."""
-    if "\n" not in text:  # one paragraph: when it fits on one line, that line is what the wrapper gives
-        line = " ".join(text.split())
-        if len(indent) + len(line) <= width:
-            return indent + line if line else ""
-    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    # One paragraph (a title, a summary) skips the split into paragraphs.
+    paragraphs = [text] if "\n" not in text else [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
     return "\n\n".join(_fill(p.split(), width, indent) for p in paragraphs)
 
 

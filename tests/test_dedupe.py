@@ -69,6 +69,19 @@ def test_many_titles_from_a_small_vocabulary_are_not_merged():
     assert len(kept) == 3000 and skipped == []
 
 
+def _titles(rng, vocab: list[str], count: int, near: float, most_words: int) -> list[str]:
+    """Random titles of `vocab` words; a share `near` of them an earlier title with one word added."""
+    titles: list[str] = []
+    for _ in range(count):
+        if titles and rng.random() < near:
+            words = rng.choice(titles).split()
+            words.insert(rng.randrange(len(words) + 1), rng.choice(vocab))
+            titles.append(" ".join(words))
+        else:
+            titles.append(" ".join(rng.choice(vocab) for _ in range(rng.randint(1, most_words))))
+    return titles
+
+
 def test_candidate_pairs_hold_every_pair_of_near_identical_titles():
     from difflib import SequenceMatcher
     from random import Random
@@ -78,15 +91,7 @@ def test_candidate_pairs_hold_every_pair_of_near_identical_titles():
     rng = Random(5)
     vocab = ["the", "of", "a", "new", "café", "2024", "two", "ii"]
     vocab += ["".join(rng.choice("bdgkmnst") + rng.choice("aeiou") for _ in range(3)) for _ in range(150)]
-    titles: list[str] = []
-    for _ in range(500):
-        if titles and rng.random() < 0.5:
-            words = rng.choice(titles).split()
-            words.insert(rng.randrange(len(words) + 1), rng.choice(vocab))
-            titles.append(" ".join(words))
-        else:
-            titles.append(" ".join(rng.choice(vocab) for _ in range(rng.randint(1, 9))))
-    keys = [title_key(t) for t in titles]
+    keys = [title_key(t) for t in _titles(rng, vocab, 500, near=0.5, most_words=9)]
     pairs = candidate_pairs(keys)
     assert pairs == sorted(set(pairs))
     # Every pair that shares a word of 4+ letters used by few titles and that _similar accepts.
@@ -118,15 +123,7 @@ def test_candidate_pairs_are_exactly_the_block_pairs_within_the_length_and_word_
     rng = Random(11)
     vocab = ["the", "of", "a", "to", "new", "2024", "ii", "café"]
     vocab += ["".join(rng.choice("bdgkm") + rng.choice("aeiou") for _ in range(rng.randint(1, 3))) for _ in range(60)]
-    titles: list[str] = []
-    for _ in range(400):
-        if titles and rng.random() < 0.6:
-            words = rng.choice(titles).split()
-            words.insert(rng.randrange(len(words) + 1), rng.choice(vocab))
-            titles.append(" ".join(words))
-        else:
-            titles.append(" ".join(rng.choice(vocab) for _ in range(rng.randint(1, 12))))
-    keys = [title_key(t) for t in titles]
+    keys = [title_key(t) for t in _titles(rng, vocab, 400, near=0.6, most_words=12)]
     sets = [frozenset(key.split()) for key in keys]
     users: dict[str, int] = {}
     for words in sets:

@@ -42,56 +42,39 @@ print(json.dumps(sorted(m for m in {heavy} if m in sys.modules)))
 """
 
 
-@pytest.mark.parametrize("args", [["--help"], ["subscribers", "list"], ["status"], ["build", "--help"]])
-def test_light_commands_import_no_heavy_library(tmp_path, args):
+def loaded(folder: Path, modules: tuple[str, ...], *args: str) -> list[str]:
+    """Which of `modules` a digest command run in `folder` (in a fresh interpreter) imported, sorted."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
     result = subprocess.run(
-        [sys.executable, "-c", PROBE.format(heavy=HEAVY), *args],
-        cwd=tmp_path,
+        [sys.executable, "-c", PROBE.format(heavy=modules), *args],
+        cwd=folder,
         env=env,
         capture_output=True,
         text=True,
         check=False,
-        timeout=60,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("args", [["--help"], ["subscribers", "list"], ["status"], ["build", "--help"]])
+def test_light_commands_import_no_heavy_library(tmp_path, args):
+    assert loaded(tmp_path, HEAVY, *args) == []
 
 
 def test_a_build_of_local_files_loads_what_it_needs_and_no_http_or_feed_library(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE.format(heavy=HEAVY), "build"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
     # The bundled sample's sources are local files: nothing is fetched, so requests is never imported
     # (premailer's own import of it is deferred) and no feed is parsed.
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == ["lxml", "numpy", "nupunkt", "premailer"]
+    assert loaded(tmp_path, HEAVY, "build") == ["lxml", "numpy", "nupunkt", "premailer"]
 
 
 def test_a_build_of_local_files_imports_nothing_it_only_needs_on_rare_paths(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
     shutil.copy(Path(digest.__file__).parent / "data" / "sample-week.json", tmp_path / "week.json")
-    args = ["build", "--source", "native:week.json", "--week", "2026-W47"]
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE.format(heavy=UNUSED_BY_A_LOCAL_BUILD), *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
     # Each is imported where it is first needed: a feed, a date that is not ISO 8601, an edited curation
     # file with new articles, a week large enough for worker processes, a remote stylesheet.
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+    args = ("build", "--source", "native:week.json", "--week", "2026-W47")
+    assert loaded(tmp_path, UNUSED_BY_A_LOCAL_BUILD, *args) == []
 
 
 def test_a_deferred_import_gives_the_real_module_on_first_use_and_afterwards():
@@ -144,14 +127,14 @@ main()
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
 def test_a_build_starts_no_blas_threads_unless_the_user_asks(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "DIGEST_CONFIG", "DIGEST_OUT")}
-    done = subprocess.run(
-        [sys.executable, "-c", THREADS, str(tmp_path / "out")], cwd=tmp_path, env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split()[-2:] == ["1", "1"]  # numpy loaded (summaries) without OpenBLAS's thread per core
+
+    def build(out: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", THREADS, str(tmp_path / out)], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()
+
+    assert build("out")[-2:] == ["1", "1"]  # numpy loaded (summaries) without OpenBLAS's thread per core
     env["OPENBLAS_NUM_THREADS"] = "3"
-    done = subprocess.run(
-        [sys.executable, "-c", THREADS, str(tmp_path / "again")], cwd=tmp_path, env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split()[-1] == "3"  # the user's own setting stands
+    assert build("again")[-1] == "3"  # the user's own setting stands
